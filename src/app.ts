@@ -1,0 +1,46 @@
+// Builds the Elysia app from its dependencies. It never listens: index.ts does, tests call
+// app.handle() or listen on port 0 themselves.
+import { swagger } from "@elysiajs/swagger";
+import { Elysia } from "elysia";
+import type { AppDeps } from "./deps";
+import { jsonBody } from "./http/body-parser";
+import { errorHandler } from "./http/error-handler";
+import { requestLog } from "./http/request-log";
+import { linkWebhookRoutes } from "./links/routes";
+import { healthRoutes } from "./health/routes";
+import { VERSION } from "./version";
+
+export function buildApp(deps: AppDeps) {
+  return new Elysia()
+    .use(requestLog(deps.logger))
+    .use(errorHandler(deps.logger))
+    .use(jsonBody)
+    .use(
+      swagger({
+        path: "/swagger",
+        documentation: {
+          info: {
+            title: "hookrelay",
+            version: VERSION,
+            description: "Self-hosted webhook delivery: link-event webhooks (surface A) and traffic-source alerts (surface B).",
+          },
+          components: {
+            securitySchemes: {
+              bearerAuth: { type: "http", scheme: "bearer", description: "Admin API key as bearer token. Format: Bearer YOUR_ADMIN_KEY" },
+              apiKeyHeader: {
+                type: "apiKey",
+                in: "header",
+                name: "x-api-key",
+                description: "Alternative to the Authorization header for server-to-server scenarios.",
+              },
+            },
+          },
+          security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+        },
+      }),
+    )
+    .use(healthRoutes(deps))
+    .use(linkWebhookRoutes(deps));
+}
+
+export type App = ReturnType<typeof buildApp>;

@@ -1,0 +1,120 @@
+// The environment contract of DESIGN.md §6. Every variable is parsed and checked here once;
+// a bad value stops start-up with one line that names the variable.
+
+export class ConfigError extends Error {}
+
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  adminApiKey: string | undefined;
+  deliveryConcurrency: number;
+  deliveryPollMs: number;
+  deliveryTimeoutMs: number;
+  /** Seconds to wait after each failed attempt; its length + 1 is the attempt budget. */
+  deliveryRetrySchedule: number[];
+  deliveryAllowPrivate: boolean;
+  deliveryDisableAfterHours: number;
+  retentionDays: number;
+  discordApiBase: string;
+  discordBotToken: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULTS = {
+  PORT: "3000",
+  HOST: "0.0.0.0",
+  DATABASE_PATH: "./data/hookrelay.db",
+  DELIVERY_CONCURRENCY: "64",
+  DELIVERY_POLL_MS: "250",
+  DELIVERY_TIMEOUT_MS: "15000",
+  DELIVERY_RETRY_SCHEDULE: "5,300,1800,7200,18000,36000,36000",
+  DELIVERY_ALLOW_PRIVATE: "0",
+  DELIVERY_DISABLE_AFTER_HOURS: "120",
+  RETENTION_DAYS: "30",
+  DISCORD_API_BASE: "https://discord.com/api",
+  LOG_LEVEL: "info",
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: keyof typeof DEFAULTS, min: number, max: number): number {
+  const raw = (env[name] ?? DEFAULTS[name]).trim();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
+  }
+  return value;
+}
+
+function schedule(env: Env): number[] {
+  const raw = env.DELIVERY_RETRY_SCHEDULE ?? DEFAULTS.DELIVERY_RETRY_SCHEDULE;
+  const parts = raw.split(",").map((s) => s.trim());
+  // An empty string means "no retries": one attempt, then failed.
+  if (raw.trim() === "") return [];
+  if (parts.some((p) => !/^\d+(\.\d+)?$/.test(p)) || parts.length > 50) {
+    throw new ConfigError(
+      `DELIVERY_RETRY_SCHEDULE must be a comma-separated list of at most 50 delays in seconds, got "${raw}"`,
+    );
+  }
+  return parts.map(Number);
+}
+
+function flag(env: Env, name: "DELIVERY_ALLOW_PRIVATE"): boolean {
+  const raw = (env[name] ?? DEFAULTS[name]).trim().toLowerCase();
+  if (["1", "true", "yes"].includes(raw)) return true;
+  if (["0", "false", "no", ""].includes(raw)) return false;
+  throw new ConfigError(`${name} must be 0 or 1, got "${env[name]}"`);
+}
+
+function httpBase(env: Env, name: "DISCORD_API_BASE"): string {
+  const raw = (env[name] ?? DEFAULTS[name]).trim().replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${env[name]}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${env[name]}"`);
+  }
+  return raw;
+}
+
+function optionalSecret(env: Env, name: "ADMIN_API_KEY" | "DISCORD_BOT_TOKEN", minLength: number) {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters long`);
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (env.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL).trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${env.LOG_LEVEL}"`);
+  }
+  const host = (env.HOST ?? DEFAULTS.HOST).trim();
+  if (host === "") throw new ConfigError(`HOST must not be empty`);
+  const databasePath = (env.DATABASE_PATH ?? DEFAULTS.DATABASE_PATH).trim();
+  if (databasePath === "") throw new ConfigError(`DATABASE_PATH must not be empty`);
+
+  return {
+    port: int(env, "PORT", 0, 65535),
+    host,
+    databasePath,
+    adminApiKey: optionalSecret(env, "ADMIN_API_KEY", 16),
+    deliveryConcurrency: int(env, "DELIVERY_CONCURRENCY", 1, 4096),
+    deliveryPollMs: int(env, "DELIVERY_POLL_MS", 10, 3_600_000),
+    deliveryTimeoutMs: int(env, "DELIVERY_TIMEOUT_MS", 100, 300_000),
+    deliveryRetrySchedule: schedule(env),
+    deliveryAllowPrivate: flag(env, "DELIVERY_ALLOW_PRIVATE"),
+    deliveryDisableAfterHours: int(env, "DELIVERY_DISABLE_AFTER_HOURS", 1, 24 * 365),
+    retentionDays: int(env, "RETENTION_DAYS", 1, 3650),
+    discordApiBase: httpBase(env, "DISCORD_API_BASE"),
+    discordBotToken: optionalSecret(env, "DISCORD_BOT_TOKEN", 1),
+    logLevel: logLevel as LogLevel,
+  };
+}

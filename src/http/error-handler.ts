@@ -1,0 +1,84 @@
+// The one error path: our HttpErrors, Elysia's VALIDATION / PARSE / NOT_FOUND, and anything
+// unexpected all leave as the envelope of DESIGN.md §4. Unexpected errors are logged with the
+// request id and answered without a stack.
+import { Elysia } from "elysia";
+import type { Logger } from "../log";
+import { HttpError, INVALID_PARAMETERS, type FieldError } from "./errors";
+import { requestIdOf } from "./request-log";
+
+interface ValueErrorLike {
+  path: string;
+  message: string;
+  summary?: string;
+  schema?: { error?: unknown };
+}
+
+/** `/events/1` → `events[1]`, `/metadata/a` → `metadata.a`, `` → `body`. */
+export function fieldPath(pointer: string, root = "body"): string {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (parts.length === 0) return root;
+  return parts.reduce((acc, part, i) => (/^\d+$/.test(part) ? `${acc}[${part}]` : i === 0 ? part : `${acc}.${part}`), "");
+}
+
+function validationDetails(errors: ValueErrorLike[], on: string): FieldError[] {
+  const seen = new Set<string>();
+  const details: FieldError[] = [];
+  for (const e of errors) {
+    const field = fieldPath(e.path, on === "body" ? "body" : on);
+    if (seen.has(field)) continue;
+    seen.add(field);
+    const custom = typeof e.schema?.error === "string" ? e.schema.error : undefined;
+    details.push({ field, message: custom ?? e.summary ?? e.message });
+  }
+  return details;
+}
+
+function envelope(status: number, body: object, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+export function errorHandler(logger: Logger) {
+  return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, ({ code, error, request, set }) => {
+    const response = respond(code, error, request);
+    set.status = response.status; // so the request log line carries the real status
+    return response;
+  });
+
+  function respond(code: string | number, error: unknown, request: Request): Response {
+    if (error instanceof HttpError) return envelope(error.status, error.toEnvelope(), error.headers);
+    switch (code) {
+      case "VALIDATION": {
+        const on = (error as unknown as { type: string }).type ?? "body";
+        const details = validationDetails((error as unknown as { all: ValueErrorLike[] }).all, on);
+        return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400, details });
+      }
+      case "PARSE":
+        return envelope(400, {
+          error: "Bad Request",
+          message: INVALID_PARAMETERS,
+          code: 400,
+          details: [{ field: "body", message: "The body could not be parsed" }],
+        });
+      case "NOT_FOUND":
+        return envelope(404, { error: "Not Found", message: "The requested route does not exist", code: 404 });
+      case "INVALID_COOKIE_SIGNATURE":
+      case "INVALID_FILE_TYPE":
+        return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400 });
+    }
+    const requestId = requestIdOf(request);
+    logger.error("unhandled error", {
+      request_id: requestId,
+      code,
+      error: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    return envelope(500, {
+      error: "Internal Server Error",
+      message: `An unexpected error occurred. Quote request id ${requestId} when reporting it.`,
+      code: 500,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+// Surface A shapes, declared once for validation, types and OpenAPI.
+import { t } from "elysia";
+import { EVENT_TYPES } from "../events/catalogue";
+
+// A union of literals rather than t.UnionEnum: Elysia gives UnionEnum a default (its first
+// value), which would silently fill an absent optional query filter.
+export const EventTypeName = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
+  error: `must be one of ${EVENT_TYPES.join(", ")}`,
+  description: "An event type from the catalogue.",
+});
+
+const Url = t.String({
+  maxLength: 2048,
+  error: "must be an absolute http(s) URL of at most 2048 characters",
+  description: "Endpoint URL that receives webhook POST requests.",
+  examples: ["https://api.acme-retail.com/webhooks/links"],
+});
+const Events = t.Array(EventTypeName, {
+  minItems: 1,
+  uniqueItems: true,
+  error: "must be a non-empty list of distinct event types",
+  description: "Events to subscribe to.",
+  examples: [["link.clicked", "uptime.down"]],
+});
+const Secret = t.String({
+  minLength: 8,
+  maxLength: 128,
+  error: "must be a string of 8 to 128 characters",
+  description: "Optional secret for HMAC signature verification.",
+});
+const Metadata = t.Record(t.String(), t.Unknown(), {
+  error: "must be a JSON object of at most 16 KiB",
+  description: "Arbitrary metadata attached to the webhook.",
+});
+
+export const CreateWebhookBody = t.Object(
+  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata) },
+  { error: "must be a JSON object" },
+);
+export type CreateWebhookBody = typeof CreateWebhookBody.static;
+
+export const UpdateWebhookBody = t.Object(
+  {
+    url: t.Optional(Url),
+    events: t.Optional(Events),
+    secret: t.Optional(Secret),
+    metadata: t.Optional(Metadata),
+    active: t.Optional(t.Boolean({ error: "must be true or false" })),
+  },
+  { minProperties: 1, error: "must be a JSON object with at least one of url, events, secret, metadata, active" },
+);
+export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
+
+const documentedFields = {
+  id: t.String({ examples: ["whk_7kH3nPqR"] }),
+  url: t.String({ examples: ["https://api.acme-retail.com/webhooks/links"] }),
+  events: t.Array(t.String(), { examples: [["link.clicked", "uptime.down"]] }),
+  active: t.Boolean(),
+  metadata: t.Object({}, { additionalProperties: true }),
+  created_at: t.String({ examples: ["2024-05-20T10:00:00.000Z"] }),
+};
+
+/** Exactly the documented create response: these six fields, in this order. */
+export const CreatedWebhook = t.Object(documentedFields);
+export type CreatedWebhook = typeof CreatedWebhook.static;
+
+/** Reads add what changed since creation after the documented fields. */
+export const Webhook = t.Object({
+  ...documentedFields,
+  updated_at: t.String(),
+  disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
+});
+export type Webhook = typeof Webhook.static;
+
+export const WebhookSecret = t.Object({
+  secret: t.String({ examples: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }),
+  previous_secret_expires_at: t.Union([t.String(), t.Null()]),
+});
+
+export const ListQuery = t.Object({
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, error: "must be an integer from 1 to 100" })),
+  cursor: t.Optional(t.String({ maxLength: 200, error: "must be a cursor returned by a previous page" })),
+  event: t.Optional(EventTypeName),
+  active: t.Optional(t.Boolean({ error: "must be true or false" })),
+});
+
+export const WebhookIdParams = t.Object({ id: t.String({ maxLength: 64 }) });

@@ -1,0 +1,186 @@
+// Link webhooks over the database: plain functions, no HTTP. Validation that a schema cannot
+// express (URL rules, SSRF literals, metadata size) happens here, before anything is written.
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import type { Db } from "../db/client";
+import { webhooks } from "../db/schema";
+import { refuseLiteralHost } from "../delivery/ssrf";
+import { invalidField, NotFound } from "../http/errors";
+import { iso, newId } from "../ids";
+import type { CreateWebhookBody, UpdateWebhookBody, Webhook } from "./model";
+
+export const MAX_METADATA_BYTES = 16 * 1024;
+
+type WebhookRow = typeof webhooks.$inferSelect;
+
+export interface UrlPolicy {
+  allowPrivate: boolean;
+}
+
+export function generateSecret(): string {
+  return "whsec_" + randomBytes(32).toString("base64");
+}
+
+/** Returns the normalised URL, or throws a 400 naming `url`. */
+export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidField("url", "must be an absolute http(s) URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalidField("url", "must use http or https");
+  if (url.username || url.password) throw invalidField("url", "must not contain a user name or password");
+  if (!url.hostname) throw invalidField("url", "must have a host");
+  if (!policy.allowPrivate) {
+    const reason = refuseLiteralHost(url.hostname);
+    if (reason) throw invalidField("url", reason);
+  }
+  return raw;
+}
+
+function checkMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
+  if (metadata === undefined) return undefined;
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
+    throw invalidField("metadata", "must be a JSON object of at most 16 KiB");
+  }
+  const json = JSON.stringify(metadata);
+  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
+    throw invalidField("metadata", "must be a JSON object of at most 16 KiB");
+  }
+  return json;
+}
+
+export function toWebhook(row: WebhookRow): Webhook {
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events),
+    active: row.active,
+    metadata: JSON.parse(row.metadata),
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
+    disabled_reason: row.disabledReason,
+  };
+}
+
+export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
+  const url = checkWebhookUrl(input.url, policy);
+  const metadata = checkMetadata(input.metadata) ?? "{}";
+  const now = Date.now();
+  const row = db
+    .insert(webhooks)
+    .values({
+      id: newId("whk"),
+      url,
+      events: JSON.stringify(input.events),
+      active: true,
+      metadata,
+      secret: input.secret ?? generateSecret(),
+      lastSuccessAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning()
+    .get();
+  return toWebhook(row);
+}
+
+export function findWebhookRow(db: Db, id: string): WebhookRow {
+  const row = db.select().from(webhooks).where(eq(webhooks.id, id)).get();
+  if (!row) throw new NotFound(`No webhook with id ${id}`);
+  return row;
+}
+
+export function getWebhook(db: Db, id: string): Webhook {
+  return toWebhook(findWebhookRow(db, id));
+}
+
+export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, policy: UrlPolicy): Webhook {
+  const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
+  if (input.url !== undefined) changes.url = checkWebhookUrl(input.url, policy);
+  if (input.events !== undefined) changes.events = JSON.stringify(input.events);
+  if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata);
+  if (input.secret !== undefined) {
+    // Setting a secret by hand replaces it outright; rotation is the route that keeps the old one.
+    changes.secret = input.secret;
+    changes.previousSecret = null;
+    changes.previousSecretExpiresAt = null;
+  }
+  if (input.active !== undefined) {
+    changes.active = input.active;
+    if (input.active) {
+      // Re-enabling clears the reason and restarts the auto-disable clock.
+      changes.disabledReason = null;
+      changes.lastSuccessAt = changes.updatedAt;
+    } else {
+      changes.disabledReason = "Disabled by an API request";
+    }
+  }
+  const row = db.update(webhooks).set(changes).where(eq(webhooks.id, id)).returning().get();
+  if (!row) throw new NotFound(`No webhook with id ${id}`);
+  return toWebhook(row);
+}
+
+export function deleteWebhook(db: Db, id: string): void {
+  const result = db.delete(webhooks).where(eq(webhooks.id, id)).run();
+  if (result.changes === 0) throw new NotFound(`No webhook with id ${id}`);
+}
+
+export function getWebhookSecret(db: Db, id: string): { secret: string; previous_secret_expires_at: string | null } {
+  const row = findWebhookRow(db, id);
+  const previousLive = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > Date.now();
+  return { secret: row.secret, previous_secret_expires_at: previousLive ? iso(row.previousSecretExpiresAt!) : null };
+}
+
+// Cursor pagination, newest first. The cursor is the last row's (created_at, id), opaque to clients.
+interface Cursor {
+  createdAt: number;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(`${c.createdAt}:${c.id}`).toString("base64url");
+}
+
+export function decodeCursor(raw: string, field = "cursor"): Cursor {
+  const text = Buffer.from(raw, "base64url").toString();
+  const match = /^(\d{1,15}):([\w-]{1,64})$/.exec(text);
+  if (!match) throw invalidField(field, "must be a cursor returned by a previous page");
+  return { createdAt: Number(match[1]), id: match[2]! };
+}
+
+export interface ListOptions {
+  limit?: number;
+  cursor?: string;
+  event?: string;
+  active?: boolean;
+}
+
+export function listWebhooks(db: Db, options: ListOptions) {
+  const limit = options.limit ?? 20;
+  const where: SQL[] = [];
+  if (options.cursor) {
+    const c = decodeCursor(options.cursor);
+    where.push(or(lt(webhooks.createdAt, c.createdAt), and(eq(webhooks.createdAt, c.createdAt), lt(webhooks.id, c.id)))!);
+  }
+  if (options.active !== undefined) where.push(eq(webhooks.active, options.active));
+  if (options.event) where.push(sql`exists (select 1 from json_each(${webhooks.events}) where value = ${options.event})`);
+  const rows = db
+    .select()
+    .from(webhooks)
+    .where(and(...where))
+    .orderBy(desc(webhooks.createdAt), desc(webhooks.id))
+    .limit(limit + 1)
+    .all();
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    data: pageRows.map(toWebhook),
+    pagination: {
+      next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      has_more: hasMore,
+    },
+  };
+}
