@@ -7,4 +7,6 @@ export interface AppDeps {
   config: Config;
   db: Db;
   logger: Logger;
+  /** Tells the delivery loop that new work was committed, so it claims now instead of at the next poll. */
+  wakeDelivery: () => void;
 }

@@ -26,7 +26,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated}\n\n`,
     );
   }
-  const deps: AppDeps = { config, db, logger };
+  const deps: AppDeps = { config, db, logger, wakeDelivery: () => {} };
   const app = buildApp(deps).listen({
     port: config.port,
     hostname: config.host,

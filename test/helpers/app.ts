@@ -44,7 +44,7 @@ export function createTestApp(env: Record<string, string> = {}): TestApp {
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
   bootstrapApiKey(db, ADMIN_KEY);
-  const deps: AppDeps = { config, db, logger: createLogger("silent") };
+  const deps: AppDeps = { config, db, logger: createLogger("silent"), wakeDelivery: () => {} };
   const app = buildApp(deps);
 
   async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}) {
@@ -59,7 +59,7 @@ export function createTestApp(env: Record<string, string> = {}): TestApp {
     if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) {
       headers["content-type"] = "application/json";
     }
-    const res = await app.handle(new Request(`http://localhost${path}`, { method, headers, body: payload }));
+    const res = await app.handle(new Request(`http://localhost${path}`, { method, headers, body: payload as BodyInit | undefined }));
     const text = await res.text();
     let parsed: unknown = undefined;
     try {
