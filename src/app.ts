@@ -6,6 +6,9 @@ import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
+import { deliveryRoutes } from "./deliveries/routes";
+import { eventRoutes } from "./events/routes";
+import { linkWebhookActionRoutes } from "./links/action-routes";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
 import { VERSION } from "./version";
@@ -40,7 +43,10 @@ export function buildApp(deps: AppDeps) {
       }),
     )
     .use(healthRoutes(deps))
-    .use(linkWebhookRoutes(deps));
+    .use(linkWebhookRoutes(deps))
+    .use(linkWebhookActionRoutes(deps))
+    .use(deliveryRoutes(deps))
+    .use(eventRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

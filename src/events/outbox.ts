@@ -2,8 +2,9 @@
 // transaction by whoever publishes (the events API, webhook tests, traffic-source alerts).
 // The delivery loop only ever reads the deliveries table, so anything committed here is
 // delivered or visibly failed, whatever happens to the process afterwards.
+// Prepared statements (compiled once per database) keep fan-out to many targets cheap.
+import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
-import { deliveries, events } from "../db/schema";
 import { newId } from "../ids";
 
 export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
@@ -17,24 +18,44 @@ export interface NewEvent {
   createdAt: number;
 }
 
-/** Inserts the event and its deliveries; call inside db.transaction() when more must commit with it. */
+interface OutboxStatements {
+  event: Statement;
+  delivery: Statement;
+}
+
+const cache = new WeakMap<Database, OutboxStatements>();
+
+function statements(sqlite: Database): OutboxStatements {
+  let s = cache.get(sqlite);
+  if (!s) {
+    s = {
+      event: sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)`),
+      delivery: sqlite.prepare(
+        `INSERT INTO deliveries (id, event_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      ),
+    };
+    cache.set(sqlite, s);
+  }
+  return s;
+}
+
+/**
+ * Inserts the event and its deliveries (due at once) and returns the delivery ids. Atomic on its
+ * own; inside an enclosing db.transaction() it commits with the caller's other writes.
+ */
 export function enqueueEvent(db: Db, event: NewEvent, targets: OutboxTarget[]): string[] {
-  db.insert(events)
-    .values({ id: event.id, type: event.type, body: event.body, idempotencyKey: event.idempotencyKey ?? null, createdAt: event.createdAt })
-    .run();
-  if (targets.length === 0) return [];
-  const rows = targets.map((target) => ({
-    id: newId("dlv"),
-    eventId: event.id,
-    transport: target.transport,
-    webhookId: target.transport === "http" ? target.webhookId : null,
-    alertWebhookId: target.transport === "discord" ? target.alertWebhookId : null,
-    status: "pending" as const,
-    attempts: 0,
-    nextAttemptAt: event.createdAt,
-    createdAt: event.createdAt,
-    updatedAt: event.createdAt,
-  }));
-  db.insert(deliveries).values(rows).run();
-  return rows.map((r) => r.id);
+  const s = statements(db.$client);
+  return db.$client.transaction(() => {
+    s.event.run(event.id, event.type, event.body, event.idempotencyKey ?? null, event.createdAt);
+    const ids: string[] = [];
+    for (const target of targets) {
+      const id = newId("dlv");
+      const webhookId = target.transport === "http" ? target.webhookId : null;
+      const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
+      s.delivery.run(id, event.id, target.transport, webhookId, alertWebhookId, event.createdAt, event.createdAt, event.createdAt);
+      ids.push(id);
+    }
+    return ids;
+  })();
 }
