@@ -31,16 +31,16 @@ export const PublishEventBody = t.Object(
 );
 export type PublishEventBody = typeof PublishEventBody.static;
 
-export const PublishHeaders = t.Object({
-  "idempotency-key": t.Optional(
-    t.String({
-      minLength: 1,
-      maxLength: 255,
-      error: "must be 1 to 255 characters",
-      description: "Replaying a request with the same key returns the event it created, and enqueues nothing new.",
-    }),
-  ),
-});
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** OpenAPI description of the Idempotency-Key header (checked by the service: a header schema would hide the auth headers). */
+export const IdempotencyKeyParameter = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  schema: { type: "string" as const, minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+  description: "Replaying a request with the same key returns the event it created, and enqueues nothing.",
+};
 
 export const PublishedEvent = t.Object({
   id: t.String({ examples: ["evt_4fQ9kZ2mX7bN1pR8sT3vW5"], description: "The event id, sent as `webhook-id`." }),

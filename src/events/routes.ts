@@ -4,7 +4,7 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
-import { EventTypeInfo, PublishedEvent, PublishEventBody, PublishHeaders } from "./model";
+import { EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { listEventTypes, publishEvent } from "./service";
 
 export function eventRoutes(deps: AppDeps) {
@@ -24,10 +24,10 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        headers: PublishHeaders,
         response: { 202: Success(PublishedEvent), ...errors(400, 401, 413, 415) },
         detail: {
           summary: "Publish an event",
+          parameters: [IdempotencyKeyParameter],
           description:
             "Stores the event and enqueues one delivery per active webhook subscribed to its `type`, in one transaction, and answers 202 once committed. " +
             "Receivers get `{\"id\",\"type\",\"created_at\",\"data\"}` signed with Standard Webhooks headers. " +

@@ -5,7 +5,8 @@ import type { Db } from "../db/client";
 import { deliveries, events, webhooks } from "../db/schema";
 import { iso, newId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
-import type { PublishedEvent, PublishEventBody } from "./model";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
+import { invalidField } from "../http/errors";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
 
 export interface PublishResult {
@@ -36,6 +37,9 @@ function existingEvent(db: Db, where: ReturnType<typeof eq>): PublishedEvent | u
 }
 
 export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: string | undefined): PublishResult {
+  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw invalidField("Idempotency-Key", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
   // The same connection throughout, so the plain `db` inside the callback is in the transaction.
   return db.transaction(
     () => {
