@@ -20,7 +20,9 @@ export const ClientEventId = t.String({
 export const PublishEventBody = t.Object(
   {
     type: PublishableEventType,
-    data: t.Record(t.String(), t.Unknown(), {
+    // Checked as an object by the service: with t.Record Elysia turns a JSON array into
+    // {"0":…}, and with t.Object it fills a missing `data` with {}.
+    data: t.Unknown({
       error: "must be a JSON object",
       description: "The event payload, delivered unchanged as `data`.",
       examples: [{ link_id: "lnk_42", short_url: "https://sho.rt/abc", clicked_at: "2024-05-20T10:00:00.000Z" }],

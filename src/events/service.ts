@@ -41,6 +41,9 @@ export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: st
     throw invalidField("Idempotency-Key", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
   // The same connection throughout, so the plain `db` inside the callback is in the transaction.
+  if (input.data === null || typeof input.data !== "object" || Array.isArray(input.data)) {
+    throw invalidField("data", "must be a JSON object");
+  }
   return db.transaction(
     () => {
       const replay =
