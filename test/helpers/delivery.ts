@@ -70,11 +70,11 @@ export function startReceiver(respond: (req: ReceivedRequest, index: number) => 
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws). */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await Bun.sleep(10);
   }
