@@ -6,7 +6,7 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import type { Logger } from "../log";
 import { DeliveryMetrics } from "./metrics";
-import { claimDueDeliveries, loadEventBodies, loadWebhookTargets, recordResults, releaseLeases, type AttemptResult, type ClaimedDelivery, type WebhookTargetRow } from "./queue";
+import { loadEventBodies, loadWebhookTargets, recordAndClaim, releaseLeases, type AttemptResult, type ClaimedDelivery, type WebhookTargetRow } from "./queue";
 import { purgeExpired } from "./retention";
 import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
@@ -28,30 +28,47 @@ export interface DeliveryLoop {
   /** Stops claiming, waits up to `drainMs` for requests in flight, then releases what is left. */
   stop(drainMs?: number): Promise<void>;
   isRunning(): boolean;
+  /** Requests running now. */
   inFlight(): number;
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** Outcomes wait at most this long (or for this many) before they are committed. */
+const FLUSH_AFTER_MS = 20;
+const FLUSH_AT = 512;
 
-/** A lease outlives the request it covers (timeout) with room to record the result. */
+/**
+ * Rows are claimed ahead, up to twice the concurrency, so a claim is one commit for many rows.
+ * A claimed row waits behind at most one full round of requests before its own starts, so its
+ * lease covers two timeouts, plus one more of slack for recording the result.
+ */
 export function leaseMsFor(config: Config): number {
-  return 2 * config.deliveryTimeoutMs + 1000;
+  return 3 * config.deliveryTimeoutMs;
 }
+
+type Job = { delivery: ClaimedDelivery; send: () => Promise<AttemptOutcome> };
 
 export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): DeliveryLoop {
   const metrics = new DeliveryMetrics();
   const concurrency = config.deliveryConcurrency;
-  // Wait for a few free slots before claiming again, so a busy loop claims in batches.
-  const minClaim = inFlightThreshold(concurrency);
+  const maxOutstanding = 2 * concurrency;
+  // Under load, claim only once a full round of rows can be taken: each claim is then one
+  // commit for many rows (a commit costs as much as dozens of row writes).
+  const minClaim = concurrency;
   const leaseMs = leaseMsFor(config);
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
   const transportDeps = { config, db };
+  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
 
   let state: "new" | "running" | "stopping" | "stopped" = "new";
-  const inFlightIds = new Set<string>();
+  const inFlight = new Set<string>();
+  let waiting: Job[] = [];
   let results: AttemptResult[] = [];
+  /** Set when a claim came back short: nothing more is due until a wake-up or the next poll. */
+  let drained = false;
   let turnScheduled = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
   let onIdle: (() => void) | undefined;
@@ -62,37 +79,61 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     setImmediate(turn);
   }
 
-  function flush(): void {
-    if (results.length === 0) return;
-    const batch = results;
-    results = [];
-    try {
-      recordResults(db, batch, silenceReason);
-    } catch (e) {
-      // Keep them for the next turn; if the process dies first, the leases expire and the
-      // deliveries are simply attempted again (at-least-once).
-      results = batch.concat(results);
-      logger.error("delivery: recording results failed", { error: String(e), pending: results.length });
-    }
+  function wake(): void {
+    drained = false;
+    scheduleTurn();
   }
 
   function turn(): void {
     turnScheduled = false;
-    flush();
-    if (state !== "running") return;
-    const free = concurrency - inFlightIds.size;
-    if (free <= 0 || (inFlightIds.size > 0 && free < minClaim)) return;
-    let claimed: ClaimedDelivery[];
-    try {
-      claimed = claimDueDeliveries(db, Date.now(), free, leaseMs);
-      if (claimed.length > 0) dispatch(claimed);
-    } catch (e) {
-      logger.error("delivery: claiming failed", { error: String(e) });
+    const outstanding = inFlight.size + waiting.length;
+    const room = maxOutstanding - outstanding;
+    const claim = state === "running" && !drained && (outstanding === 0 || room >= minClaim);
+    const flush = results.length >= FLUSH_AT || (results.length > 0 && (claim || inFlight.size === 0 || state !== "running"));
+    if (!claim && !flush) {
+      if (results.length > 0 && !flushTimer) flushTimer = setTimeout(forceFlush, FLUSH_AFTER_MS);
       return;
+    }
+    const batch = results;
+    results = [];
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    let claimed: ClaimedDelivery[] = [];
+    try {
+      claimed = recordAndClaim(db, batch, silenceReason, claim ? { now: Date.now(), limit: room, leaseMs } : null);
+    } catch (e) {
+      // Keep the outcomes for the next turn; if the process dies first, the leases expire and
+      // the deliveries are simply attempted again (at-least-once).
+      results = batch.concat(results);
+      logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
+      if (!flushTimer) flushTimer = setTimeout(forceFlush, 1000);
+      return;
+    }
+    if (claim && claimed.length < room) drained = true;
+    if (claimed.length > 0) prepare(claimed);
+    startWaiting();
+  }
+
+  function forceFlush(): void {
+    flushTimer = undefined;
+    if (results.length === 0) return;
+    try {
+      const batch = results;
+      results = [];
+      try {
+        recordAndClaim(db, batch, silenceReason, null);
+      } catch (e) {
+        results = batch.concat(results);
+        throw e;
+      }
+    } catch (e) {
+      logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
+      flushTimer = setTimeout(forceFlush, 1000);
     }
   }
 
-  function dispatch(claimed: ClaimedDelivery[]): void {
+  /** Turns claimed rows into ready-to-send jobs: bodies and signing keys loaded once per batch. */
+  function prepare(claimed: ClaimedDelivery[]): void {
     const bodies = loadEventBodies(db, [...new Set(claimed.map((c) => c.eventId))]);
     const webhookIds = [...new Set(claimed.flatMap((c) => (c.webhookId ? [c.webhookId] : [])))];
     const webhooks = webhookIds.length > 0 ? loadWebhookTargets(db, webhookIds) : new Map<string, WebhookTargetRow>();
@@ -100,9 +141,9 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const now = Date.now();
     for (const delivery of claimed) {
       const body = bodies.get(delivery.eventId) ?? "";
-      inFlightIds.add(delivery.id);
       if (delivery.transport === "discord") {
-        void attempt(delivery, () => sendDiscordAlert(transportDeps, { alertWebhookId: delivery.alertWebhookId!, eventBody: body }, config.deliveryTimeoutMs));
+        const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
+        waiting.push({ delivery, send: () => sendDiscordAlert(transportDeps, job, config.deliveryTimeoutMs) });
         continue;
       }
       const webhook = webhooks.get(delivery.webhookId!);
@@ -113,23 +154,28 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       let keys = keyCache.get(webhook.id);
       if (!keys) keyCache.set(webhook.id, (keys = activeKeys(webhook, now)));
       const request = { url: webhook.url, eventId: delivery.eventId, body, keys };
-      void attempt(delivery, () => sendWebhook(request, { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate }));
+      waiting.push({ delivery, send: () => sendWebhook(request, httpOptions) });
+    }
+  }
+
+  function startWaiting(): void {
+    while (inFlight.size < concurrency && waiting.length > 0 && state !== "stopped") {
+      const job = waiting.shift()!;
+      inFlight.add(job.delivery.id);
+      void attempt(job);
     }
   }
 
   function skip(delivery: ClaimedDelivery, now: number, reason: string): void {
-    inFlightIds.delete(delivery.id);
-    const result: AttemptResult = {
+    results.push({
       kind: "skipped", deliveryId: delivery.id, webhookId: delivery.webhookId, attemptedAt: now,
       durationMs: 0, statusCode: null, responseBody: null, error: reason,
-    };
-    results.push(result);
+    });
     metrics.record("skipped", null);
     logger.info("delivery skipped", { delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId, reason });
-    scheduleTurn();
   }
 
-  async function attempt(delivery: ClaimedDelivery, send: () => Promise<AttemptOutcome>): Promise<void> {
+  async function attempt({ delivery, send }: Job): Promise<void> {
     const attemptedAt = Date.now();
     let outcome: AttemptOutcome;
     try {
@@ -138,7 +184,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       outcome = { statusCode: null, responseBody: null, error: `Transport failed: ${String(e)}`, durationMs: Date.now() - attemptedAt };
     }
     // After stop() gave up on it, its lease was released and the database may be closed.
-    if (!inFlightIds.delete(delivery.id) || state === "stopped") return;
+    if (!inFlight.delete(delivery.id) || state === "stopped") return;
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
@@ -147,7 +193,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
     });
-    if (inFlightIds.size === 0) onIdle?.();
+    startWaiting();
+    if (inFlight.size === 0) onIdle?.();
     scheduleTurn();
   }
 
@@ -165,37 +212,42 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     start() {
       if (state !== "new") return;
       state = "running";
-      pollTimer = setInterval(scheduleTurn, config.deliveryPollMs);
+      pollTimer = setInterval(wake, config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
       runRetention();
       scheduleTurn();
     },
-    wake: scheduleTurn,
+    wake,
     async stop(drainMs = Math.min(config.deliveryTimeoutMs, 10_000)) {
       if (state === "stopped" || state === "stopping") return;
       state = "stopping";
       clearInterval(pollTimer);
       clearInterval(retentionTimer);
-      if (inFlightIds.size > 0) {
+      // Claimed rows that never started go back at once; in-flight ones get the drain.
+      const notStarted = waiting.map((j) => j.delivery.id);
+      waiting = [];
+      if (inFlight.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, drainMs);
           onIdle = () => (clearTimeout(timer), resolve());
         });
       }
-      flush();
-      const abandoned = [...inFlightIds];
-      inFlightIds.clear();
+      clearTimeout(flushTimer);
+      const abandoned = [...inFlight, ...notStarted];
+      inFlight.clear();
       state = "stopped";
-      const released = releaseLeases(db, abandoned, Date.now());
-      if (abandoned.length > 0) logger.warn("delivery: released unfinished leases", { released });
+      try {
+        recordAndClaim(db, results, silenceReason, null);
+        results = [];
+        const released = releaseLeases(db, abandoned, Date.now());
+        if (released > 0) logger.warn("delivery: released unfinished leases", { released });
+      } catch (e) {
+        logger.error("delivery: final write failed; leases will expire instead", { error: String(e) });
+      }
     },
     isRunning: () => state === "running",
-    inFlight: () => inFlightIds.size,
+    inFlight: () => inFlight.size,
   };
-}
-
-function inFlightThreshold(concurrency: number): number {
-  return Math.max(1, Math.floor(concurrency / 8));
 }
 
 /** The current secret, plus the previous one while its 24 h overlap lasts. */

@@ -103,11 +103,30 @@ function statements(sqlite: Database) {
   } satisfies Record<string, Statement>;
 }
 
-const cache = new WeakMap<Database, ReturnType<typeof statements>>();
+type Statements = ReturnType<typeof statements>;
+
+/** Transactions built once per database: better-sqlite3 builds a new wrapper per transaction() call. */
+function transactions(db: Db, s: Statements) {
+  return {
+    record: db.$client.transaction((results: AttemptResult[], reason: string) => writeResults(s, results, reason)),
+    recordAndClaim: db.$client.transaction(
+      (results: AttemptResult[], reason: string, claim: { now: number; limit: number; leaseMs: number } | null): ClaimedDelivery[] => {
+        writeResults(s, results, reason);
+        if (!claim || claim.limit <= 0) return [];
+        return s.claim.all({ now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs }) as ClaimedDelivery[];
+      },
+    ),
+  };
+}
+
+const cache = new WeakMap<Database, Statements & { tx: ReturnType<typeof transactions> }>();
 
 function stmts(db: Db) {
   let s = cache.get(db.$client);
-  if (!s) cache.set(db.$client, (s = statements(db.$client)));
+  if (!s) {
+    const prepared = statements(db.$client);
+    cache.set(db.$client, (s = { ...prepared, tx: transactions(db, prepared) }));
+  }
   return s;
 }
 
@@ -128,43 +147,58 @@ export function loadWebhookTargets(db: Db, webhookIds: string[]): Map<string, We
 /** Writes a batch of outcomes in one transaction: one commit per loop turn, not per attempt. */
 export function recordResults(db: Db, results: AttemptResult[], disabledForSilenceReason: string): void {
   if (results.length === 0) return;
-  const s = stmts(db);
-  db.$client.transaction(() => {
-    const succeeded = new Map<string, number>();
-    const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
-    for (const r of results) {
-      const at = r.attemptedAt + r.durationMs;
-      if (r.kind !== "skipped") {
-        s.insertAttempt.run(r.deliveryId, r.attemptedAt, r.durationMs, r.statusCode, r.responseBody, r.error);
-      }
-      const common = { id: r.deliveryId, code: r.statusCode, at };
-      switch (r.kind) {
-        case "delivered":
-          s.delivered.run(common);
-          if (r.webhookId) succeeded.set(r.webhookId, Math.max(at, succeeded.get(r.webhookId) ?? 0));
-          break;
-        case "retry":
-          s.retry.run({ ...common, next: r.nextAttemptAt, error: r.error });
-          break;
-        case "exhausted":
-          s.failed.run({ ...common, counted: 1, error: r.error });
-          if (r.webhookId) silentCandidates.push({ webhookId: r.webhookId, since: r.disableIfSilentSince, at });
-          break;
-        case "gone":
-          s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason });
-          if (r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
-          break;
-        case "skipped":
-          s.failed.run({ ...common, counted: 0, error: r.error });
-          break;
-      }
+  stmts(db).tx.record(results, disabledForSilenceReason);
+}
+
+/**
+ * One commit for a whole loop turn: the outcomes gathered since the last one, then the next
+ * claim. A commit costs far more than a row, so this is what keeps the engine near raw fetch speed.
+ */
+export function recordAndClaim(
+  db: Db,
+  results: AttemptResult[],
+  disabledForSilenceReason: string,
+  claim: { now: number; limit: number; leaseMs: number } | null,
+): ClaimedDelivery[] {
+  return stmts(db).tx.recordAndClaim(results, disabledForSilenceReason, claim);
+}
+
+function writeResults(s: Statements, results: AttemptResult[], disabledForSilenceReason: string): void {
+  if (results.length === 0) return;
+  const succeeded = new Map<string, number>();
+  const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
+  for (const r of results) {
+    const at = r.attemptedAt + r.durationMs;
+    if (r.kind !== "skipped") {
+      s.insertAttempt.run(r.deliveryId, r.attemptedAt, r.durationMs, r.statusCode, r.responseBody, r.error);
     }
-    // Successes first: a success in the same batch resets the auto-disable clock.
-    for (const [webhookId, at] of succeeded) s.webhookSucceeded.run(at, webhookId);
-    for (const c of silentCandidates) {
-      s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason });
+    const common = { id: r.deliveryId, code: r.statusCode, at };
+    switch (r.kind) {
+      case "delivered":
+        s.delivered.run(common);
+        if (r.webhookId) succeeded.set(r.webhookId, Math.max(at, succeeded.get(r.webhookId) ?? 0));
+        break;
+      case "retry":
+        s.retry.run({ ...common, next: r.nextAttemptAt, error: r.error });
+        break;
+      case "exhausted":
+        s.failed.run({ ...common, counted: 1, error: r.error });
+        if (r.webhookId) silentCandidates.push({ webhookId: r.webhookId, since: r.disableIfSilentSince, at });
+        break;
+      case "gone":
+        s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason });
+        if (r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
+        break;
+      case "skipped":
+        s.failed.run({ ...common, counted: 0, error: r.error });
+        break;
     }
-  })();
+  }
+  // Successes first: a success in the same batch resets the auto-disable clock.
+  for (const [webhookId, at] of succeeded) s.webhookSucceeded.run(at, webhookId);
+  for (const c of silentCandidates) {
+    s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason });
+  }
 }
 
 /** Makes leased rows due now (graceful shutdown hands unfinished work to the next start). */

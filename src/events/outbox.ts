@@ -5,7 +5,7 @@
 // Prepared statements (compiled once per database) keep fan-out to many targets cheap.
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
-import { newId } from "../ids";
+import { newSortableId } from "../ids";
 
 export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
 
@@ -21,6 +21,8 @@ export interface NewEvent {
 interface OutboxStatements {
   event: Statement;
   delivery: Statement;
+  /** Built once: better-sqlite3 builds a new wrapper (several property definitions) per transaction() call. */
+  enqueue: (event: NewEvent, targets: OutboxTarget[]) => string[];
 }
 
 const cache = new WeakMap<Database, OutboxStatements>();
@@ -28,13 +30,24 @@ const cache = new WeakMap<Database, OutboxStatements>();
 function statements(sqlite: Database): OutboxStatements {
   let s = cache.get(sqlite);
   if (!s) {
-    s = {
-      event: sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)`),
-      delivery: sqlite.prepare(
-        `INSERT INTO deliveries (id, event_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-      ),
-    };
+    const event = sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)`);
+    const delivery = sqlite.prepare(
+      `INSERT INTO deliveries (id, event_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    );
+    const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
+      event.run(e.id, e.type, e.body, e.idempotencyKey ?? null, e.createdAt);
+      const ids: string[] = [];
+      for (const target of targets) {
+        const id = newSortableId("dlv", e.createdAt);
+        const webhookId = target.transport === "http" ? target.webhookId : null;
+        const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
+        delivery.run(id, e.id, target.transport, webhookId, alertWebhookId, e.createdAt, e.createdAt, e.createdAt);
+        ids.push(id);
+      }
+      return ids;
+    });
+    s = { event, delivery, enqueue };
     cache.set(sqlite, s);
   }
   return s;
@@ -45,17 +58,5 @@ function statements(sqlite: Database): OutboxStatements {
  * own; inside an enclosing db.transaction() it commits with the caller's other writes.
  */
 export function enqueueEvent(db: Db, event: NewEvent, targets: OutboxTarget[]): string[] {
-  const s = statements(db.$client);
-  return db.$client.transaction(() => {
-    s.event.run(event.id, event.type, event.body, event.idempotencyKey ?? null, event.createdAt);
-    const ids: string[] = [];
-    for (const target of targets) {
-      const id = newId("dlv");
-      const webhookId = target.transport === "http" ? target.webhookId : null;
-      const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
-      s.delivery.run(id, event.id, target.transport, webhookId, alertWebhookId, event.createdAt, event.createdAt, event.createdAt);
-      ids.push(id);
-    }
-    return ids;
-  })();
+  return statements(db.$client).enqueue(event, targets);
 }

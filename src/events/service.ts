@@ -3,7 +3,7 @@
 import { count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { deliveries, events, webhooks } from "../db/schema";
-import { iso, newId } from "../ids";
+import { iso, newSortableId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
 import { invalidField } from "../http/errors";
@@ -51,7 +51,7 @@ export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: st
         (input.id !== undefined ? existingEvent(db, eq(events.id, input.id)) : undefined);
       if (replay) return { event: replay, replayed: true };
 
-      const id = input.id ?? newId("evt");
+      const id = input.id ?? newSortableId("evt");
       const createdAt = Date.now();
       const targets = subscribedWebhookTargets(db, input.type);
       const body = eventBody(id, input.type, createdAt, input.data);

@@ -6,7 +6,7 @@ import { TEST_EVENT_TYPE } from "../events/catalogue";
 import { enqueueEvent } from "../events/outbox";
 import { eventBody } from "../events/service";
 import { Conflict } from "../http/errors";
-import { iso, newId } from "../ids";
+import { iso, newSortableId } from "../ids";
 import { findWebhookRow, generateSecret } from "./service";
 
 /** How long the old secret keeps signing beside the new one after a rotation. */
@@ -34,7 +34,7 @@ export function sendTestEvent(db: Db, webhookId: string, now = Date.now()) {
     () => {
       const row = findWebhookRow(db, webhookId);
       if (!row.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before testing it");
-      const id = newId("evt");
+      const id = newSortableId("evt", now);
       const data = { webhook_id: webhookId, message: "This is a test event sent by hookrelay." };
       const body = eventBody(id, TEST_EVENT_TYPE, now, data);
       const [deliveryId] = enqueueEvent(db, { id, type: TEST_EVENT_TYPE, body, createdAt: now }, [{ transport: "http", webhookId }]);
