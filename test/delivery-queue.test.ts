@@ -43,6 +43,7 @@ describe("claim", () => {
     const first = claimDueDeliveries(app.deps.db, now, 3, 30_000);
     expect(first.map((c) => c.id)).toEqual(ids.slice(0, 3));
     expect(first[0]).toMatchObject({ transport: "http", webhookId, attempts: 0 });
+    expect(typeof first[0]!.rowid).toBe("number");
     expect(statusOf(app, ids[0]!)).toEqual({ status: "leased", attempts: 0, next: now + 30_000, lease: now + 30_000 });
     const second = claimDueDeliveries(app.deps.db, now, 10, 30_000);
     expect(second.map((c) => c.id)).toEqual(ids.slice(3));

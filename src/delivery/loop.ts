@@ -168,7 +168,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
 
   function skip(delivery: ClaimedDelivery, now: number, reason: string): void {
     results.push({
-      kind: "skipped", deliveryId: delivery.id, webhookId: delivery.webhookId, attemptedAt: now,
+      kind: "skipped", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
       durationMs: 0, statusCode: null, responseBody: null, error: reason,
     });
     metrics.record("skipped", null);

@@ -5,6 +5,8 @@ import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
 
 export interface ClaimedDelivery {
+  /** SQLite rowid: outcomes update the row through it, one B-tree lookup instead of two. */
+  rowid: number;
   id: string;
   eventId: string;
   transport: "http" | "discord";
@@ -19,17 +21,18 @@ export interface ClaimedDelivery {
  * lease expiry, so an expired lease is simply a `leased` row that is due again, found through
  * the same (status, next_attempt_at) index. Each status is read by its own ordered, limited
  * index range: `status IN (…) ORDER BY` would make SQLite sort every due row first, which is
- * linear in the backlog.
+ * linear in the backlog. Rows are picked by rowid, which the index carries: the subquery never
+ * reads the table, and the update finds each row in one B-tree instead of two (id index, then table).
  */
 export const CLAIM_SQL = `
 UPDATE deliveries
    SET status = 'leased', lease_expires_at = :leaseUntil, next_attempt_at = :leaseUntil, updated_at = :now
- WHERE id IN (
-   SELECT id FROM (SELECT id FROM deliveries WHERE status = 'leased' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
+ WHERE rowid IN (
+   SELECT rowid FROM (SELECT rowid FROM deliveries WHERE status = 'leased' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
    UNION ALL
-   SELECT id FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
+   SELECT rowid FROM (SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
    LIMIT :limit)
-RETURNING id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts`;
+RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts`;
 
 export interface EventBodyRow {
   id: string;
@@ -48,6 +51,7 @@ export interface WebhookTargetRow {
 /** What the loop decided after one attempt; `recordResults` writes it. */
 export type AttemptResult = {
   deliveryId: string;
+  deliveryRowid: number;
   webhookId: string | null;
   attemptedAt: number;
   durationMs: number;
@@ -78,15 +82,15 @@ function statements(sqlite: Database) {
     ),
     delivered: prepare(
       `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = :at, last_status_code = :code,
-              last_error = NULL, lease_expires_at = NULL, updated_at = :at WHERE id = :id`,
+              last_error = NULL, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
     ),
     retry: prepare(
       `UPDATE deliveries SET status = 'pending', attempts = attempts + 1, next_attempt_at = :next, last_status_code = :code,
-              last_error = :error, lease_expires_at = NULL, updated_at = :at WHERE id = :id`,
+              last_error = :error, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
     ),
     failed: prepare(
       `UPDATE deliveries SET status = 'failed', attempts = attempts + :counted, last_status_code = :code, last_error = :error,
-              lease_expires_at = NULL, updated_at = :at WHERE id = :id`,
+              lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
     ),
     webhookSucceeded: prepare(`UPDATE webhooks SET last_success_at = ? WHERE id = ?`),
     disableWebhook: prepare(
@@ -172,7 +176,7 @@ function writeResults(s: Statements, results: AttemptResult[], disabledForSilenc
     if (r.kind !== "skipped") {
       s.insertAttempt.run(r.deliveryId, r.attemptedAt, r.durationMs, r.statusCode, r.responseBody, r.error);
     }
-    const common = { id: r.deliveryId, code: r.statusCode, at };
+    const common = { rowid: r.deliveryRowid, code: r.statusCode, at };
     switch (r.kind) {
       case "delivered":
         s.delivered.run(common);

@@ -18,6 +18,7 @@ export function resultFor(
 ): AttemptResult {
   const base = {
     deliveryId: delivery.id,
+    deliveryRowid: delivery.rowid,
     webhookId: delivery.webhookId,
     attemptedAt,
     durationMs: outcome.durationMs,
