@@ -8,6 +8,7 @@ import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
+import { consoleRoutes } from "./console/routes";
 import { VERSION } from "./version";
 
 export function buildApp(deps: AppDeps) {
@@ -40,7 +41,8 @@ export function buildApp(deps: AppDeps) {
       }),
     )
     .use(healthRoutes(deps))
-    .use(linkWebhookRoutes(deps));
+    .use(linkWebhookRoutes(deps))
+    .use(consoleRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -224,7 +224,7 @@ puts response.body`);
   });
 
   test("the console builds this exact request from the create form", () => {
-    const op = findOperation("create-webhook");
+    const op = findOperation("create-webhook")!;
     const req = buildRequest(
       op,
       { url: DOC_BODY.url, events: ["uptime.down", "link.clicked"], secret: "example_string", metadata: "{}" },
