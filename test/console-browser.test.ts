@@ -172,6 +172,23 @@ test("remember keeps the key in local storage, and unticking erases it", async (
   expect(await page.evaluate(() => localStorage.getItem("hookrelay.console.auth"))).toBeNull();
 });
 
+test("keyboard: Enter in a field sends, and the answer is shown", async () => {
+  const list = await fetch(`${server.url}/api/v1/links/webhooks`, { headers: { "x-api-key": ADMIN_KEY } }).then((r) => r.json());
+  await page.selectOption("#operation", "get-webhook");
+  const id = page.getByRole("textbox", { name: "id", exact: true });
+  await id.fill(list.data[0].id);
+  await id.press("Enter");
+  await expect(page.locator("#response-status").textContent()).resolves.toBe("200 OK");
+  expect(JSON.parse((await page.locator("#response-json").textContent())!).data.id).toBe(list.data[0].id);
+  expect(await page.locator("#response-announce").textContent()).toMatch(/^Response 200 OK in \d+ ms$/);
+
+  // A required path parameter left empty is refused before sending, with the field focused.
+  await id.fill("");
+  await page.keyboard.press("Control+Enter");
+  expect(await page.locator("#send-problems").textContent()).toContain("id is required");
+  expect(await id.evaluate((el) => el === document.activeElement)).toBe(true);
+}, 15_000);
+
 test("other operations build their requests and the page reads at phone width", async () => {
   await page.selectOption("#operation", "publish-event");
   await page.getByLabel("type").selectOption("uptime.down");
@@ -191,7 +208,7 @@ test("other operations build their requests and the page reads at phone width", 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBe(0);
   await page.screenshot({ path: join(dir, "console-phone.png"), fullPage: true });
-});
+}, 15_000);
 
 test("the page made no request to any other host and logged no error", () => {
   expect(requestedUrls.length).toBeGreaterThan(0);

@@ -32,7 +32,7 @@ function fillOperationPicker() {
   const groups = new Map();
   for (const op of OPERATIONS) {
     if (!groups.has(op.group)) groups.set(op.group, Object.assign(document.createElement("optgroup"), { label: op.group }));
-    groups.get(op.group).append(new Option(`${op.label} — ${op.method} ${op.path}`, op.id));
+    groups.get(op.group).append(new Option(op.label, op.id));
   }
   operationSelect.append(...groups.values());
 }
@@ -139,6 +139,8 @@ async function sendRequest() {
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
   renderResponse($("response-body"), result, followUpActions(operation, result));
+  // A short line for screen readers; the body itself is not read out.
+  $("response-announce").textContent = "status" in result ? `Response ${result.status} ${result.statusText} in ${result.ms} ms` : "The request failed";
   afterSuccess(operation, result);
 }
 

@@ -20,8 +20,9 @@ function element(tag, attributes = {}, children = []) {
 
 function labelText(field) {
   const parts = [field.in === "header" ? element("code", { text: field.label }) : document.createTextNode(field.label)];
-  if (field.required) parts.push(element("span", { class: "required", text: "required" }));
-  else parts.push(element("span", { class: "optional", text: "optional" }));
+  // Visual only: controls carry aria-required, so the accessible name stays the field's name.
+  if (field.required) parts.push(element("span", { class: "required", text: "required", "aria-hidden": "true" }));
+  else parts.push(element("span", { class: "optional", text: "optional", "aria-hidden": "true" }));
   return parts;
 }
 
