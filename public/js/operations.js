@@ -183,7 +183,7 @@ function fieldValue(field, raw) {
  * @param {object} op an entry of OPERATIONS
  * @param {Record<string, unknown>} values raw form values by field name
  * @param {{bearer?: string, apiKey?: string}} auth
- * @param {string} origin e.g. "http://127.0.0.1:3000"
+ * @param {string} origin the server's scheme, host and port (the page's location.origin)
  * @returns {{ method: string, url: string, headers: [string,string][], body?: unknown,
  *   errors: Record<string,string>, missing: string[] }}
  *   errors: fields whose text cannot be sent (the preview leaves them out, Send is refused);
