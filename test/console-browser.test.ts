@@ -175,7 +175,8 @@ test("deliveries can be retried from the webhooks view where the delivery log ex
   const retry = page.locator(`li[data-webhook-id="${webhookId}"] button`, { hasText: "Retry" }).first();
   await retry.waitFor();
   await retry.click();
-  await expect(page.locator("#webhooks-status").textContent()).resolves.toMatch(/^Retry (requested for|of) /);
+  await expect(page.locator("#webhooks-status").textContent()).resolves.toMatch(/^Retry requested for dlv_/);
+  await page.locator(".webhooks").screenshot({ path: join(dir, "console-deliveries.png") });
 }, 20_000);
 
 test("remember keeps the key in local storage, and unticking erases it", async () => {

@@ -163,7 +163,7 @@ function afterSuccess(operation, result) {
   const created = result.json?.data?.id;
   // A new webhook's id is what the next operations need; offer it where their id is empty.
   if (operation.id === "create-webhook" && typeof created === "string") {
-    for (const id of ["get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "list-deliveries"]) {
+    for (const id of ["get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook", "list-deliveries", "recover-deliveries"]) {
       const values = valuesOf(findOperation(id));
       if (!values.id) values.id = created;
     }

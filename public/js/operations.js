@@ -72,6 +72,14 @@ export const OPERATIONS = [
     description: "The only route that returns the signing secret.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
+    id: "rotate-secret", group: "Link webhooks", label: "Rotate signing secret", method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", auth: "apiKey",
+    description: "A new secret; the old one keeps signing beside it for 24 hours.", fields: [id("id", "The webhook id (whk_…).")],
+  },
+  {
+    id: "test-webhook", group: "Link webhooks", label: "Send test event", method: "POST", path: "/api/v1/links/webhooks/:id/test", auth: "apiKey",
+    description: "Send a webhook.test event to this webhook only.", fields: [id("id", "The webhook id (whk_…).")],
+  },
+  {
     id: "list-deliveries", group: "Deliveries", label: "List deliveries", method: "GET", path: "/api/v1/links/webhooks/:id/deliveries", auth: "apiKey",
     description: "A webhook's delivery log, newest first.",
     fields: [
@@ -81,8 +89,20 @@ export const OPERATIONS = [
     ],
   },
   {
+    id: "get-delivery", group: "Deliveries", label: "Get delivery", method: "GET", path: "/api/v1/deliveries/:id", auth: "apiKey",
+    description: "One delivery with every attempt.", fields: [id("id", "The delivery id (dlv_…).")],
+  },
+  {
     id: "retry-delivery", group: "Deliveries", label: "Retry delivery", method: "POST", path: "/api/v1/deliveries/:id/retry", auth: "apiKey",
-    description: "Deliver again now.", fields: [id("id", "The delivery id.")],
+    description: "Deliver again now.", fields: [id("id", "The delivery id (dlv_…).")],
+  },
+  {
+    id: "recover-deliveries", group: "Deliveries", label: "Recover failed deliveries", method: "POST", path: "/api/v1/links/webhooks/:id/recover", auth: "apiKey",
+    description: "Attempt again every failed delivery of this webhook enqueued since a time.",
+    fields: [
+      id("id", "The webhook id (whk_…)."),
+      { name: "since", in: "body", kind: "text", required: true, label: "since", description: "An ISO-8601 time, e.g. 2024-05-20T00:00:00Z.", placeholder: "2024-05-20T00:00:00Z" },
+    ],
   },
   {
     id: "publish-event", group: "Events", label: "Publish event", method: "POST", path: "/api/v1/events", auth: "apiKey",
@@ -97,6 +117,14 @@ export const OPERATIONS = [
   {
     id: "event-types", group: "Events", label: "List event types", method: "GET", path: "/api/v1/event-types", auth: "apiKey",
     description: "The event catalogue.", fields: [],
+  },
+  {
+    id: "create-user", group: "Traffic sources", label: "Create user", method: "POST", path: "/api/v1/users", auth: "apiKey",
+    description: "An admin creates a user who can then log in and manage traffic sources.",
+    fields: [
+      { name: "email", in: "body", kind: "email", required: true, label: "email", description: "The user's email." },
+      { name: "password", in: "body", kind: "password", required: true, label: "password", description: "8–256 characters." },
+    ],
   },
   {
     id: "login", group: "Traffic sources", label: "Log in", method: "POST", path: "/auth/login", auth: "none",
@@ -126,6 +154,17 @@ export const OPERATIONS = [
     ],
   },
   {
+    id: "raise-alert", group: "Traffic sources", label: "Raise alert", method: "POST", path: "/traffic-sources/:id/events", auth: "user",
+    description: "Send an alert to the source's webhook for that level, as a Discord message.",
+    fields: [
+      { name: "id", in: "path", kind: "text", required: true, label: "id", description: "Traffic source ID." },
+      { name: "level", in: "body", kind: "select", options: ["fatal", "warning", "info"], required: true, initial: "fatal", label: "level", description: "Severity level." },
+      { name: "title", in: "body", kind: "text", required: true, label: "title", description: "The alert's title." },
+      { name: "message", in: "body", kind: "text", required: true, label: "message", description: "The alert's text." },
+      { name: "fields", in: "body", kind: "json", array: true, label: "fields", description: 'Optional list of {"name", "value", "inline"} objects.' },
+    ],
+  },
+  {
     id: "list-traffic-webhooks", group: "Traffic sources", label: "List traffic-source webhooks", method: "GET", path: "/webhooks/:trafficSourceId", auth: "user",
     description: "The webhooks of one traffic source.",
     fields: [{ name: "trafficSourceId", in: "path", kind: "text", required: true, label: "trafficSourceId", description: "Traffic source ID." }],
@@ -143,7 +182,7 @@ export function initialValue(field) {
 }
 
 /** Parses a JSON editor's text; returns { value } or { error } with a message for the user. */
-export function parseJsonField(text, mustBeObject) {
+export function parseJsonField(text, shape) {
   if (text.trim() === "") return { value: undefined };
   let value;
   try {
@@ -151,9 +190,10 @@ export function parseJsonField(text, mustBeObject) {
   } catch (e) {
     return { error: `Invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (mustBeObject && (value === null || typeof value !== "object" || Array.isArray(value))) {
-    return { error: "Must be a JSON object, like {\"team\": \"growth\"}" };
+  if (shape === "object" && (value === null || typeof value !== "object" || Array.isArray(value))) {
+    return { error: 'Must be a JSON object, like {"team": "growth"}' };
   }
+  if (shape === "array" && !Array.isArray(value)) return { error: 'Must be a JSON array, like [{"name": "region", "value": "eu"}]' };
   return { value };
 }
 
@@ -163,7 +203,7 @@ function fieldValue(field, raw) {
       // Catalogue order, whatever order the boxes were ticked in.
       return { value: EVENT_CATALOGUE.filter((e) => raw.includes(e)), empty: raw.length === 0 };
     case "json": {
-      const parsed = parseJsonField(raw, field.object);
+      const parsed = parseJsonField(raw, field.object ? "object" : field.array ? "array" : undefined);
       return parsed.error ? { error: parsed.error, empty: false } : { value: parsed.value, empty: parsed.value === undefined };
     }
     case "boolean":

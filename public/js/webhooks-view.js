@@ -21,6 +21,15 @@ function formatTime(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/** The last attempt's HTTP status, else its error, shortened for the table. */
+function lastResult(delivery) {
+  if (typeof delivery.last_status_code === "number") return `HTTP ${delivery.last_status_code}`;
+  if (typeof delivery.last_error === "string" && delivery.last_error !== "") {
+    return delivery.last_error.length > 40 ? `${delivery.last_error.slice(0, 39)}…` : delivery.last_error;
+  }
+  return "—";
+}
+
 /**
  * @param {{list: HTMLElement, status: HTMLElement, more: HTMLButtonElement, refresh: HTMLButtonElement}} dom
  * @param {() => {bearer: string, apiKey: string}} getAuth
@@ -48,7 +57,7 @@ export function createWebhooksView(dom, getAuth) {
     const rows = deliveries.map((d) => deliveryRow(d, webhookId, target));
     const table = element("table", { class: "deliveries" }, [
       element("caption", { class: "visually-hidden", text: `Recent deliveries of ${webhookId}` }),
-      element("thead", {}, [element("tr", {}, ["Delivery", "Event", "Status", "Attempts", "Created", ""].map((h) => element("th", { scope: "col", text: h })))]),
+      element("thead", {}, [element("tr", {}, ["Delivery", "Event", "Status", "Attempts", "Last result", "Created", ""].map((h) => element("th", { scope: "col", text: h })))]),
       element("tbody", {}, rows),
     ]);
     target.replaceChildren(element("div", { class: "table-scroll" }, [table]));
@@ -69,6 +78,7 @@ export function createWebhooksView(dom, getAuth) {
       element("td", { text: String(delivery.event_type ?? delivery.type ?? delivery.event?.type ?? "—") }),
       element("td", {}, [element("span", { class: `badge badge-${status.replace(/[^a-z]/g, "")}`, text: status })]),
       element("td", { text: String(delivery.attempts ?? "—") }),
+      element("td", { class: "last-result", text: lastResult(delivery), title: delivery.last_error ?? "" }),
       element("td", { text: formatTime(delivery.created_at) }),
       element("td", {}, [retry]),
     ]);
