@@ -156,11 +156,13 @@ console.log(data);`);
 
   test("Go (net/http), exactly", () => {
     expect(snippet("go", docRequest)).toBe(`package main
+
 import (
 \t"bytes"
 \t"fmt"
 \t"net/http"
 )
+
 func main() {
 \tdata := []byte(\`{
   "url": "https://api.acme-retail.com/webhooks/links",
@@ -215,8 +217,8 @@ puts response.body`);
 
   test("Go differs from the document only in its import block, which must compile", () => {
     // The document imports encoding/json without using it, which Go refuses to compile;
-    // the rest is the same, with imports in gofmt order.
-    const ours = unindented(snippet("go", docRequest));
+    // the rest is the same, with imports in gofmt order and gofmt's blank lines.
+    const ours = unindented(snippet("go", docRequest)).filter((line) => line !== "");
     const doc = unindented(DOC_SAMPLES.go!);
     expect(ours.slice(0, 2)).toEqual(doc.slice(0, 2));
     expect(ours.slice(2, 5)).toEqual(['"bytes"', '"fmt"', '"net/http"']);

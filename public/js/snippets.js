@@ -122,9 +122,10 @@ export function goSnippet(req) {
   const text = bodyText(req.body);
   // gofmt order; "bytes" only when there is a body, since Go rejects unused imports.
   const imports = text !== undefined ? ["bytes", "fmt", "net/http"] : ["fmt", "net/http"];
-  const lines = ["package main", "import ("];
+  // The blank lines are gofmt's; the document's copy lost them along with its indentation.
+  const lines = ["package main", "", "import ("];
   for (const name of imports) lines.push(`\t${doubleQuoted(name)}`);
-  lines.push(")", "func main() {");
+  lines.push(")", "", "func main() {");
   const reader = text !== undefined ? "bytes.NewBuffer(data)" : "nil";
   if (text !== undefined) lines.push(`\tdata := []byte(${goRaw(text)})`);
   lines.push(
