@@ -1,6 +1,8 @@
 // Sends a request built by operations.js, exactly as previewed, and reads the answer.
 import { bodyText } from "./snippets.js";
 
+const SEND_TIMEOUT_MS = 30_000;
+
 /**
  * @returns {Promise<{status: number, statusText: string, ms: number, headers: [string,string][],
  *   text: string, json: unknown, isJson: boolean} | {error: string, ms: number}>}
@@ -14,6 +16,8 @@ export async function send(request) {
       body: bodyText(request.body),
       credentials: "omit",
       cache: "no-store",
+      // A server that never answers must not leave Send disabled for good.
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
     const text = await response.text();
     const ms = Math.round(performance.now() - started);

@@ -22,6 +22,7 @@ const state = {
   values: {},
   language: "curl",
   attemptedSend: false,
+  sending: false,
   request: undefined,
 };
 
@@ -122,6 +123,7 @@ function persistAuth() {
 }
 
 async function sendRequest() {
+  if (state.sending) return; // Enter pressed again while waiting
   update();
   state.attemptedSend = true;
   const { request, operation } = state;
@@ -133,9 +135,11 @@ async function sendRequest() {
   }
   const button = $("send");
   const section = $("response-section");
+  state.sending = true;
   button.disabled = true;
   section.setAttribute("aria-busy", "true");
   const result = await send(request);
+  state.sending = false;
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
   renderResponse($("response-body"), result, followUpActions(operation, result));
@@ -168,7 +172,8 @@ function afterSuccess(operation, result) {
       if (!values.id) values.id = created;
     }
   }
-  if (operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event") {
+  const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
+  if (operation.method !== "GET" && changesWebhooks) {
     webhooks.refresh();
   }
 }
