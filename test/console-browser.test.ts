@@ -2,7 +2,7 @@
 // real server: build a create request in the form, check the preview, send it, and find the
 // new webhook in the list. Screenshots are left in the temp dir for a human to look at.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { snippet } from "../public/js/snippets.js";
@@ -81,8 +81,12 @@ afterAll(async () => {
   await context?.close();
   await server?.stop();
   receiver?.stop(true);
-  // The temp dir is kept: it holds the screenshots.
-  console.log(`console screenshots: ${dir}`);
+  // The screenshots stay for a human to look at; the browser profile and database go.
+  if (dir) {
+    rmSync(join(dir, "chromium-profile"), { recursive: true, force: true });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(join(dir, `console.db${suffix}`), { force: true });
+    console.log(`console screenshots: ${dir}`);
+  }
 });
 
 const previewText = () => page.locator("#snippet-code").textContent();
