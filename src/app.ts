@@ -9,6 +9,7 @@ import { requestLog } from "./http/request-log";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
 import { VERSION } from "./version";
+import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
   return new Elysia()
@@ -18,6 +19,7 @@ export function buildApp(deps: AppDeps) {
     .use(
       swagger({
         path: "/swagger",
+        ...offlineScalar,
         documentation: {
           info: {
             title: "hookrelay",
@@ -39,6 +41,7 @@ export function buildApp(deps: AppDeps) {
         },
       }),
     )
+    .use(scalarBundleRoute())
     .use(healthRoutes(deps))
     .use(linkWebhookRoutes(deps));
 }
