@@ -8,10 +8,11 @@
 // the .node file statically, so the bundler embeds it (Bun unpacks it into $TMPDIR to load
 // it). Every import of `better-sqlite3`, ours and drizzle's, is pointed at that entry here, so
 // the source keeps the plain import that works under `bun src/index.ts`.
-import { existsSync, rmSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { SCALAR_BUNDLE } from "../src/assets";
+import { EMBEDDED_FOLDERS, VENDORED_FILES } from "../src/assets";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -46,30 +47,42 @@ export interface BuildOptions {
   target: string;
 }
 
-export async function buildBinary({ outfile, target }: BuildOptions): Promise<string> {
+export async function buildBinary(options: BuildOptions): Promise<string> {
+  const { target } = options;
+  const outfile = resolve(options.outfile);
   const sqliteEntry = sqliteEntryFor(target);
   const nativeModule = join(ROOT, "node_modules/better-sqlite3/prebuilds", `${sqliteEntry}.node`);
   if (!existsSync(nativeModule)) throw new Error(`missing ${relative(ROOT, nativeModule)}: run bun install`);
 
-  const assets = ["drizzle", SCALAR_BUNDLE];
-  if (existsSync(join(ROOT, "public"))) assets.push("public");
-  for (const asset of assets) {
-    if (!existsSync(join(ROOT, asset))) throw new Error(`missing ${asset}: run bun install`);
-  }
-
-  // Assets are embedded relative to the working directory.
+  // Assets are embedded under their paths relative to the working directory, and a single
+  // file only under its base name; so they are staged in their run-time layout and built from there.
+  const stage = mkdtempSync(join(tmpdir(), "hookrelay-assets-"));
   const previousCwd = process.cwd();
-  process.chdir(ROOT);
   try {
+    const assets = new Set<string>();
+    for (const folder of EMBEDDED_FOLDERS) {
+      if (!existsSync(join(ROOT, folder))) continue;
+      cpSync(join(ROOT, folder), join(stage, folder), { recursive: true });
+      assets.add(folder);
+    }
+    if (!assets.has("drizzle")) throw new Error("missing drizzle/ (the migrations)");
+    for (const [asset, source] of Object.entries(VENDORED_FILES)) {
+      if (!existsSync(join(ROOT, source))) throw new Error(`missing ${source}: run bun install`);
+      mkdirSync(dirname(join(stage, asset)), { recursive: true });
+      copyFileSync(join(ROOT, source), join(stage, asset));
+      assets.add(asset.split("/")[0]!);
+    }
+
+    process.chdir(stage);
     const result = await Bun.build({
-      entrypoints: ["./src/index.ts"],
+      entrypoints: [join(ROOT, "src/index.ts")],
       target: "bun",
       // Embedded in the executable so stack traces in logs name source lines.
       sourcemap: "linked",
       compile: {
         target: target as Bun.Build.CompileTarget,
         outfile,
-        assets,
+        assets: [...assets],
         // The binary is configured by its environment and flags, not by files it happens to find.
         autoloadBunfig: false,
       },
@@ -91,6 +104,7 @@ export async function buildBinary({ outfile, target }: BuildOptions): Promise<st
     rmSync(`${outfile}.map`, { force: true });
   } finally {
     process.chdir(previousCwd);
+    rmSync(stage, { recursive: true, force: true });
   }
   return outfile;
 }
@@ -99,10 +113,10 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: { outfile: { type: "string", default: "dist/hookrelay" }, target: { type: "string" } },
   });
-  const outfile = resolve(values.outfile!);
   const target = values.target ?? hostTarget();
+  let outfile: string;
   try {
-    await buildBinary({ outfile, target });
+    outfile = await buildBinary({ outfile: values.outfile!, target });
   } catch (e) {
     console.error(`build: ${(e as Error).message}`);
     process.exit(1);

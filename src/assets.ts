@@ -1,27 +1,36 @@
 // Files that ship with hookrelay (drizzle/ migrations, public/ console, the API reference
 // bundle), found the same way from source and from the compiled binary. `bun run build`
-// embeds them under their project-relative paths (scripts/build.ts, EMBEDDED_ASSETS), and a
-// compiled binary reads them from its own bundle filesystem rooted at its import.meta.dir.
+// embeds them under these project-relative paths (scripts/build.ts), and a compiled binary
+// reads them from its own bundle filesystem rooted at its import.meta.dir.
 import { readFileSync, statSync } from "node:fs";
-import { join, normalize, sep } from "node:path";
+import { join } from "node:path";
 
 /** Where project-relative asset paths start: the repository in dev, `/$bunfs/root` in the binary. */
 export const ASSET_ROOT = Bun.isStandaloneExecutable ? import.meta.dir : join(import.meta.dir, "..");
 
+/** Repository folders embedded in the binary as they are (public/ only once it exists). */
+export const EMBEDDED_FOLDERS = ["drizzle", "public"];
+
 /** Scalar's self-contained browser bundle, served at /swagger so the API reference needs no CDN. */
-export const SCALAR_BUNDLE = "node_modules/@scalar/api-reference/dist/browser/standalone.js";
+export const SCALAR_BUNDLE = "vendor/scalar/standalone.js";
+
+/** Files that come from node_modules: their asset path → where `bun install` puts them. */
+export const VENDORED_FILES: Readonly<Record<string, string>> = {
+  [SCALAR_BUNDLE]: "node_modules/@scalar/api-reference/dist/browser/standalone.js",
+};
 
 /**
- * Absolute path of a shipped file or folder, or undefined when `relPath` is not a plain
- * project-relative path (absolute, `..`, NUL) or nothing is there. Safe for request paths.
+ * Absolute path of a shipped file or folder, or undefined when nothing is there or `relPath`
+ * is not plainly inside a shipped folder (no `..` segment, no absolute path, no NUL), so a
+ * request path can be passed in as `public/${path}` without reaching anything else.
  */
 export function assetPath(relPath: string): string | undefined {
-  if (relPath.includes("\0")) return undefined;
-  const clean = normalize(relPath.replaceAll("\\", "/")).replace(/^(\.\/)+/, "");
-  if (clean === "" || clean === "." || clean.startsWith("/") || clean === ".." || clean.startsWith(`..${sep}`)) {
-    return undefined;
-  }
-  const full = join(ASSET_ROOT, clean);
+  const segments = relPath.split(/[\\/]+/).filter((s) => s !== "" && s !== ".");
+  if (relPath.startsWith("/") || relPath.includes("\0") || segments.includes("..")) return undefined;
+  const clean = segments.join("/");
+  if (!EMBEDDED_FOLDERS.includes(segments[0] ?? "") && !(clean in VENDORED_FILES)) return undefined;
+  const source = Bun.isStandaloneExecutable ? clean : (VENDORED_FILES[clean] ?? clean);
+  const full = join(ASSET_ROOT, source);
   try {
     statSync(full);
   } catch {
