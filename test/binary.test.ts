@@ -87,6 +87,20 @@ describe("the compiled binary", () => {
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
   });
 
+  test("health probes the running server, for the Docker HEALTHCHECK", async () => {
+    const port = new URL(server!.url).port;
+    const ok = await hookrelay(["health", "--port", port]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(`http://127.0.0.1:${port}/health ok\n`);
+
+    const unhealthy = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("no", { status: 503 }) });
+    const unhealthyPort = unhealthy.port;
+    const down = await hookrelay(["health", "--port", String(unhealthyPort)]);
+    unhealthy.stop(true);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(`hookrelay: http://127.0.0.1:${unhealthyPort}/health answered 503\n`);
+  });
+
   test("keys create and backup work beside the running server", async () => {
     const created = await hookrelay(["keys", "create", "--name", "second"]);
     expect(created.code).toBe(0);

@@ -83,3 +83,21 @@ export function backupCommand(config: Config, target: string): void {
   }
   process.stderr.write(`Backed up ${config.databasePath} to ${out} (${statSync(out).size} bytes).\n`);
 }
+
+/**
+ * Probes the local server's /health, for container and service-manager health checks that
+ * have no curl: exit 0 when it answers 200, 1 otherwise.
+ */
+export async function healthCommand(config: Config): Promise<void> {
+  const wildcard = config.host === "0.0.0.0" || config.host === "::";
+  const host = wildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${config.port}/health`;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: "manual" });
+  } catch (e) {
+    throw new CommandFailed(`${url} is not reachable: ${(e as Error).message}`);
+  }
+  if (res.status !== 200) throw new CommandFailed(`${url} answered ${res.status}`);
+  process.stdout.write(`${url} ok\n`);
+}

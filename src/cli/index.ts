@@ -1,10 +1,17 @@
 // The hookrelay command line: `serve` (default), `migrate`, `keys create`, `users create`,
-// `backup`, `--help`, `--version`. Errors are one line on stderr and a non-zero exit:
+// `backup`, `health`, `--help`, `--version`. Errors are one line on stderr and a non-zero exit:
 // 2 for a mistake in the command line, 1 for anything else (bad configuration included).
 import { ConfigError } from "../config";
 import { HttpError } from "../http/errors";
 import { VERSION } from "../version";
-import { backupCommand, CommandFailed, createKeyCommand, createUserCommand, migrateCommand } from "./admin-commands";
+import {
+  backupCommand,
+  CommandFailed,
+  createKeyCommand,
+  createUserCommand,
+  healthCommand,
+  migrateCommand,
+} from "./admin-commands";
 import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from "./args";
 import { CONFIG_FLAGS, loadCliConfig } from "./config-flags";
 import { serveCommand } from "./serve";
@@ -66,6 +73,13 @@ const COMMANDS: Command[] = [
     summary: "Write a consistent copy of the database to FILE, safe while serve runs",
     options: {},
     run: (p, args, env) => backupCommand(loadCliConfig(p.options, env), args[0]!),
+  },
+  {
+    words: ["health"],
+    args: [],
+    summary: "Exit 0 if the server at HOST:PORT answers /health (for container health checks)",
+    options: {},
+    run: (p, _a, env) => healthCommand(loadCliConfig(p.options, env)),
   },
 ];
 
