@@ -8,6 +8,9 @@ import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
+import { authRoutes } from "./auth/routes";
+import { trafficSourceRoutes } from "./traffic-sources/routes";
+import { userAdminRoutes } from "./users/routes";
 import { VERSION } from "./version";
 
 export function buildApp(deps: AppDeps) {
@@ -27,6 +30,7 @@ export function buildApp(deps: AppDeps) {
           components: {
             securitySchemes: {
               bearerAuth: { type: "http", scheme: "bearer", description: "Admin API key as bearer token. Format: Bearer YOUR_ADMIN_KEY" },
+              sessionToken: { type: "http", scheme: "bearer", description: "Session token from POST /auth/login (surface B)." },
               apiKeyHeader: {
                 type: "apiKey",
                 in: "header",
@@ -40,7 +44,10 @@ export function buildApp(deps: AppDeps) {
       }),
     )
     .use(healthRoutes(deps))
-    .use(linkWebhookRoutes(deps));
+    .use(linkWebhookRoutes(deps))
+    .use(userAdminRoutes(deps))
+    .use(authRoutes(deps))
+    .use(trafficSourceRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;
