@@ -23,11 +23,13 @@ export const LoginResponse = t.Object({
   user: UserSchema,
 });
 
+// Only types and hard bounds here; createUser checks the rules (shared with the CLI) and
+// reports every bad field at once.
 export const CreateUserBody = t.Object(
   {
-    email: t.String({ minLength: 3, maxLength: 254, error: "must be an email address of at most 254 characters" }),
-    password: t.String({ minLength: 8, maxLength: 256, error: "must be 8 to 256 characters long" }),
-    name: t.Optional(t.String({ maxLength: 200, error: "must be a string of at most 200 characters" })),
+    email: t.String({ maxLength: 1024, error: "must be an email address of at most 254 characters", examples: ["ops@acme-retail.com"] }),
+    password: t.String({ maxLength: 1024, error: "must be 8 to 256 characters long" }),
+    name: t.Optional(t.String({ maxLength: 1024, error: "must be a string of at most 200 characters", examples: ["Ops team"] })),
   },
   { error: "must be a JSON object with email, password and optionally name" },
 );

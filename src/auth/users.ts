@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
-import { Conflict, invalidField } from "../http/errors";
+import { BadRequest, Conflict, type FieldError } from "../http/errors";
 import { iso } from "../ids";
 import { isUniqueViolation } from "../db/constraint";
 
@@ -43,14 +43,16 @@ export interface NewUser {
  */
 export async function createUser(db: Db, input: NewUser): Promise<User> {
   const email = normaliseEmail(input.email);
+  const name = input.name?.trim() || null;
+  const problems: FieldError[] = [];
   if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
-    throw invalidField("email", "must be an email address of at most 254 characters");
+    problems.push({ field: "email", message: "must be an email address of at most 254 characters" });
   }
   if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
-    throw invalidField("password", `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`);
+    problems.push({ field: "password", message: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
   }
-  const name = input.name?.trim() || null;
-  if (name !== null && name.length > 200) throw invalidField("name", "must be at most 200 characters");
+  if (name !== null && name.length > 200) problems.push({ field: "name", message: "must be at most 200 characters" });
+  if (problems.length > 0) throw new BadRequest(problems);
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
   const now = Date.now();
   try {
