@@ -1,7 +1,7 @@
 // A traffic source's Discord webhooks, at most one per level. That rule is the unique index
 // (traffic_source_id, level): inserts and level changes simply try, and a violation becomes
 // 409, so two racing requests cannot both succeed.
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { isUniqueViolation } from "../db/constraint";
 import type { Db } from "../db/client";
 import { trafficSourceWebhooks } from "../db/schema";
@@ -46,7 +46,7 @@ export function listAlertWebhooks(db: Db, trafficSourceId: string): AlertWebhook
     .select()
     .from(trafficSourceWebhooks)
     .where(eq(trafficSourceWebhooks.trafficSourceId, trafficSourceId))
-    .orderBy(asc(trafficSourceWebhooks.createdAt), asc(trafficSourceWebhooks.id))
+    .orderBy(sql`case ${trafficSourceWebhooks.level} when 'fatal' then 0 when 'warning' then 1 else 2 end`)
     .all()
     .map(toAlertWebhook);
 }

@@ -112,7 +112,7 @@ function alertWebhookRoutes({ db }: AppDeps) {
         user: true,
         params: TrafficSourceParams,
         response: { 200: t.Array(AlertWebhook), ...errors(400, 401, 403, 404) },
-        detail: { summary: "List webhooks", description: "The traffic source's webhooks (at most one per level), oldest first." },
+        detail: { summary: "List webhooks", description: "The traffic source's webhooks (at most one per level), fatal first, then warning, then info." },
       },
     )
     .patch(
