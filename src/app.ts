@@ -2,6 +2,7 @@
 // app.handle() or listen on port 0 themselves.
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
+import { apiKeyGate } from "./auth/api-key-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
@@ -14,9 +15,12 @@ import { userAdminRoutes } from "./users/routes";
 import { VERSION } from "./version";
 
 export function buildApp(deps: AppDeps) {
-  return new Elysia()
+  // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
+  // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
+  return new Elysia({ normalize: "typebox" })
     .use(requestLog(deps.logger))
     .use(errorHandler(deps.logger))
+    .use(apiKeyGate(deps.db))
     .use(jsonBody)
     .use(
       swagger({
