@@ -3,6 +3,7 @@
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { apiKeyGate } from "./auth/api-key-auth";
+import { sessionGate } from "./auth/user-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
@@ -21,6 +22,7 @@ export function buildApp(deps: AppDeps) {
     .use(requestLog(deps.logger))
     .use(errorHandler(deps.logger))
     .use(apiKeyGate(deps.db))
+    .use(sessionGate(deps.db))
     .use(jsonBody)
     .use(
       swagger({

@@ -180,6 +180,13 @@ describe("POST /webhooks/:trafficSourceId", () => {
     const badBody = { type: "nope" };
     expect((await createHook(sourceId, badBody, "none")).body).toEqual(MISSING_TOKEN);
     expect((await createHook(sourceId, badBody, { bearer: "hrs_bogus" })).status).toBe(401);
+    // The token is checked on arrival, before the body is even read.
+    const malformed = { raw: "{nope", headers: { "content-type": "application/json" } };
+    expect((await app.request("POST", `/webhooks/${sourceId}`, undefined, { auth: "none", ...malformed })).body).toEqual(MISSING_TOKEN);
+    expect((await app.request("POST", `/webhooks/${sourceId}`, undefined, { auth: { bearer: "hrs_bogus" }, ...malformed })).body).toEqual(INVALID_TOKEN);
+    const textBody = { raw: "hello", headers: { "content-type": "text/plain" } };
+    expect((await app.request("POST", `/webhooks/${sourceId}`, undefined, { auth: { bearer: "hrs_bogus" }, ...textBody })).status).toBe(401);
+    expect((await app.request("POST", `/webhooks/${sourceId}`, undefined, { auth: alice.auth, ...textBody })).status).toBe(415);
     const bodyFirst = await createHook(crypto.randomUUID(), badBody);
     expect(bodyFirst.status).toBe(400);
     expect(bodyFirst.body.details.map((d: { field: string }) => d.field).sort()).toEqual(["level", "type", "value"]);
@@ -266,5 +273,34 @@ describe("GET, PATCH, DELETE /webhooks/:trafficSourceId[/:id]", () => {
     expect((await app.request("DELETE", `/webhooks/${sourceId}/${hook.id}`, undefined, { auth: alice.auth })).status).toBe(404);
     // The level is free again.
     expect((await createHook(sourceId, DOC_EXAMPLE)).status).toBe(201);
+  });
+});
+
+describe("OpenAPI", () => {
+  test("every surface B route has a summary and the session bearer scheme; login needs none", async () => {
+    const spec = (await app.request("GET", "/swagger/json", undefined, { auth: "none" })).body;
+    expect(spec.components.securitySchemes.sessionToken).toMatchObject({ type: "http", scheme: "bearer" });
+    const routes: [string, string][] = [
+      ["/traffic-sources", "post"],
+      ["/traffic-sources", "get"],
+      ["/traffic-sources/{id}", "get"],
+      ["/traffic-sources/{id}/events", "post"],
+      ["/webhooks/{trafficSourceId}", "post"],
+      ["/webhooks/{trafficSourceId}", "get"],
+      ["/webhooks/{trafficSourceId}/{id}", "patch"],
+      ["/webhooks/{trafficSourceId}/{id}", "delete"],
+      ["/auth/me", "get"],
+      ["/auth/logout", "post"],
+    ];
+    for (const [path, method] of routes) {
+      const op = spec.paths[path][method];
+      expect(op.summary).toBeString();
+      expect(op.security).toEqual([{ sessionToken: [] }]);
+    }
+    const create = spec.paths["/webhooks/{trafficSourceId}"].post;
+    expect(create.summary).toBe("Create Webhook");
+    expect(Object.keys(create.responses).sort()).toEqual(["201", "400", "401", "403", "404", "409", "413", "415"]);
+    expect(spec.paths["/auth/login"].post.security).toEqual([]);
+    expect(spec.paths["/api/v1/users"].post.summary).toBe("Create user");
   });
 });

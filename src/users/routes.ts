@@ -9,7 +9,7 @@ import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
 
 export function userAdminRoutes({ db }: AppDeps) {
-  return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } }).use(apiKeyAuth(db)).post(
+  return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } }).use(apiKeyAuth).post(
     "",
     async ({ body, set }) => {
       const user = await createUser(db, body);
