@@ -163,7 +163,7 @@ describe("POST /webhooks/:trafficSourceId", () => {
     const id = crypto.randomUUID();
     const res = await createHook(id, DOC_EXAMPLE);
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Not Found", message: `No traffic source with id ${id}`, code: 404 });
+    expect(res.body).toEqual({ error: "Not Found", message: "The specified traffic source was not found", code: 404 });
   });
 
   test("409 when the level already has a webhook", async () => {
@@ -254,7 +254,7 @@ describe("GET, PATCH, DELETE /webhooks/:trafficSourceId[/:id]", () => {
     expect(badValue.body.details[0].field).toBe("value");
     const unknown = await app.request("PATCH", `/webhooks/${sourceId}/${crypto.randomUUID()}`, { level: "fatal" }, { auth: alice.auth });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error).toBe("Not Found");
+    expect(unknown.body).toEqual({ error: "Not Found", message: "The specified webhook was not found on this traffic source", code: 404 });
     const other = await app.request("PATCH", path, { level: "fatal" }, { auth: bob.auth });
     expect(other.status).toBe(403);
     expect((await app.request("GET", `/webhooks/${sourceId}`, undefined, { auth: alice.auth })).body[0].level).toBe("warning");

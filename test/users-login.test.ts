@@ -129,6 +129,9 @@ describe("POST /auth/login", () => {
       message: "The authentication token is invalid or has expired. Sign in again with POST /auth/login",
       code: 401,
     });
+    // The next login clears expired sessions out of the table.
+    expect((await login("admin@example.com", PASSWORD)).status).toBe(200);
+    expect(app.deps.db.select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(res.body.token))).get()).toBeUndefined();
   });
 
   test("logout ends the session at once", async () => {

@@ -54,7 +54,7 @@ export function listAlertWebhooks(db: Db, trafficSourceId: string): AlertWebhook
 const byIds = (trafficSourceId: string, id: string) =>
   and(eq(trafficSourceWebhooks.id, id), eq(trafficSourceWebhooks.trafficSourceId, trafficSourceId));
 
-const noWebhook = (id: string) => new NotFound(`No webhook with id ${id} on this traffic source`);
+const noWebhook = () => new NotFound("The specified webhook was not found on this traffic source");
 
 export function updateAlertWebhook(db: Db, trafficSourceId: string, id: string, input: UpdateAlertWebhookBody): AlertWebhook {
   const changes: Partial<typeof trafficSourceWebhooks.$inferInsert> = { updatedAt: Date.now() };
@@ -63,7 +63,7 @@ export function updateAlertWebhook(db: Db, trafficSourceId: string, id: string, 
   if (input.value !== undefined) changes.value = input.value;
   try {
     const row = db.update(trafficSourceWebhooks).set(changes).where(byIds(trafficSourceId, id)).returning().get();
-    if (!row) throw noWebhook(id);
+    if (!row) throw noWebhook();
     return toAlertWebhook(row);
   } catch (e) {
     if (isUniqueViolation(e)) throw levelTaken();
@@ -74,7 +74,7 @@ export function updateAlertWebhook(db: Db, trafficSourceId: string, id: string, 
 /** Deleting a webhook also drops its pending deliveries (ON DELETE CASCADE). */
 export function deleteAlertWebhook(db: Db, trafficSourceId: string, id: string): void {
   const result = db.delete(trafficSourceWebhooks).where(byIds(trafficSourceId, id)).run();
-  if (result.changes === 0) throw noWebhook(id);
+  if (result.changes === 0) throw noWebhook();
 }
 
 export function findAlertWebhookForLevel(db: Db, trafficSourceId: string, level: AlertWebhookRow["level"]) {

@@ -40,7 +40,7 @@ export function listTrafficSources(db: Db, ownerId: string): TrafficSource[] {
  */
 export function findManagedSource(db: Db, sourceId: string, userId: string): SourceRow {
   const row = db.select().from(trafficSources).where(eq(trafficSources.id, sourceId)).get();
-  if (!row) throw new NotFound(`No traffic source with id ${sourceId}`);
+  if (!row) throw new NotFound("The specified traffic source was not found");
   if (row.ownerId !== userId) throw new Forbidden("You do not have permission to manage this traffic source");
   return row;
 }
