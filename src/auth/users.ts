@@ -1,49 +1,90 @@
-// Users of surface B (DESIGN.md §3). Passwords are hashed with Bun.password (argon2id); e-mail
-// addresses are stored lower-cased so uniqueness ignores case.
+// Users of surface B: created by an admin (API or CLI), signing in with email and password.
+// Passwords are hashed with argon2id (Bun.password); emails are lower-cased on the way in so
+// uniqueness and sign-in are case-insensitive.
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
-import { Conflict, invalidField } from "../http/errors";
+import { BadRequest, Conflict, type FieldError } from "../http/errors";
+import { iso } from "../ids";
+import { isUniqueViolation } from "../db/constraint";
 
-export interface NewUser {
-  email: string;
-  password: string;
-  name?: string;
-}
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+export const EMAIL_MAX_LENGTH = 254;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface User {
   id: string;
   email: string;
   name: string | null;
-  createdAt: number;
-  updatedAt: number;
+  createdAt: string;
+  updatedAt: string;
 }
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 1024;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+type UserRow = typeof users.$inferSelect;
 
+export function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name?: string | null;
+}
+
+/**
+ * Creates a user. Used by `POST /api/v1/users` and the `users create` CLI command; throws a 400
+ * naming the field for a bad email/password/name and a 409 when the email is taken.
+ */
 export async function createUser(db: Db, input: NewUser): Promise<User> {
-  const email = input.email.trim().toLowerCase();
-  if (email.length > 254 || !EMAIL.test(email)) throw invalidField("email", "Invalid email format");
-  if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
-    throw invalidField("password", `Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`);
-  }
+  const email = normaliseEmail(input.email);
   const name = input.name?.trim() || null;
-  if (name !== null && name.length > 200) throw invalidField("name", "Name must be at most 200 characters long");
-
+  const problems: FieldError[] = [];
+  if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
+    problems.push({ field: "email", message: "must be an email address of at most 254 characters" });
+  }
+  if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
+    problems.push({ field: "password", message: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
+  }
+  if (name !== null && name.length > 200) problems.push({ field: "name", message: "must be at most 200 characters" });
+  if (problems.length > 0) throw new BadRequest(problems);
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
   const now = Date.now();
-  const user: User = { id: crypto.randomUUID(), email, name, createdAt: now, updatedAt: now };
-  // The unique index decides between racing creates; the pre-check only gives the common case a clear message.
-  if (db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
-    throw new Conflict(`A user with email ${email} already exists`);
-  }
   try {
-    db.insert(users).values({ ...user, passwordHash }).run();
+    const row = db
+      .insert(users)
+      .values({ id: crypto.randomUUID(), email, name, passwordHash, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+    return toUser(row);
   } catch (e) {
-    if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new Conflict(`A user with email ${email} already exists`);
+    if (isUniqueViolation(e)) throw new Conflict("A user with this email already exists");
     throw e;
   }
-  return user;
+}
+
+export function findUserById(db: Db, id: string): User | undefined {
+  const row = db.select().from(users).where(eq(users.id, id)).get();
+  return row ? toUser(row) : undefined;
+}
+
+// Verified against when the email is unknown, so a miss costs the same argon2 work as a hit
+// and response time does not reveal which emails have accounts.
+let dummyHash: Promise<string> | undefined;
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= Bun.password.hash(crypto.randomUUID(), { algorithm: "argon2id" });
+  return dummyHash;
+}
+
+/** The user whose email and password match, or undefined; the same work is done either way. */
+export async function verifyCredentials(db: Db, email: string, password: string): Promise<User | undefined> {
+  const row = db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
+  const hash = row?.passwordHash ?? (await dummyPasswordHash());
+  const matches = await Bun.password.verify(password, hash).catch(() => false);
+  return row && matches ? toUser(row) : undefined;
 }
