@@ -122,5 +122,6 @@ if (import.meta.main) {
     process.exit(1);
   }
   const mib = (statSync(outfile).size / 1024 / 1024).toFixed(1);
-  console.log(`built ${relative(process.cwd(), outfile) || outfile} (${target}, ${mib} MiB)`);
+  const shown = relative(process.cwd(), outfile);
+  console.log(`built ${shown.startsWith("..") ? outfile : shown} (${target}, ${mib} MiB)`);
 }
