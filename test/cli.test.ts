@@ -179,14 +179,14 @@ describe("users create", () => {
       stdin: "another password",
     });
     expect(r.code).toBe(1);
-    expect(lines(r.stderr)).toEqual(["hookrelay: A user with email ops@example.com already exists"]);
+    expect(lines(r.stderr)).toEqual(["hookrelay: A user with this email already exists"]);
     expect(await Bun.password.verify("correct horse battery", userRow("ops@example.com")!.passwordHash)).toBe(true);
   });
 
   test("invalid input names the field", async () => {
     const bad = await hookrelay(["users", "create", "--email", "not-an-email"], { env: { DATABASE_PATH: path } });
     expect(bad.code).toBe(1);
-    expect(lines(bad.stderr)).toEqual(["hookrelay: email: Invalid email format"]);
+    expect(lines(bad.stderr)).toEqual(["hookrelay: email: must be an email address of at most 254 characters"]);
     expect(bad.stdout).toBe("");
 
     const short = await hookrelay(["users", "create", "--email", "short@example.com", "--password-stdin"], {
