@@ -189,16 +189,15 @@ export async function runCli(argv: string[], env: Env = process.env): Promise<nu
       process.stdout.write(`hookrelay ${VERSION}\n`);
       return 0;
     }
-    if (parsed.words[0] === "help" || (parsed.options.has("help") && parsed.words.length === 0)) {
-      const topic = parsed.words.slice(1);
-      process.stdout.write(topic.length ? commandHelp(findCommand(topic).command) : mainHelp());
+    if (parsed.words[0] === "help" || parsed.options.has("help")) {
+      const topic = parsed.words[0] === "help" ? parsed.words.slice(1) : parsed.words;
+      // `hookrelay keys --help` names no single command: the overview lists them all.
+      const command = topic.length ? COMMANDS.find((c) => c.words.every((w, i) => topic[i] === w)) : undefined;
+      if (topic.length && !command && !COMMANDS.some((c) => c.words[0] === topic[0])) findCommand(topic);
+      process.stdout.write(command ? commandHelp(command) : mainHelp());
       return 0;
     }
     const { command, args } = findCommand(parsed.words);
-    if (parsed.options.has("help")) {
-      process.stdout.write(commandHelp(command));
-      return 0;
-    }
     checkOptions(command, parsed);
     await command.run(parsed, args, env);
     return command.words[0] === "serve" ? undefined : 0;
