@@ -1,27 +1,19 @@
-// Serves the console (DESIGN.md §8): the static files of public/ at `/`. Only
-// `publicDirectory` touches the disk, so a compiled binary can pass its embedded files instead.
-import { stat } from "node:fs/promises";
-import { extname, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+// Serves the console (DESIGN.md §8): the static files of public/ at `/`. Files come from one
+// small function, `shippedPublicFile`, so the source of the bytes can be swapped in one place.
+import { extname } from "node:path";
 import { Elysia, NotFoundError } from "elysia";
+import { assetFile } from "../assets";
 import type { AppDeps } from "../deps";
 
 /** Finds a file by its path relative to the console's root ("index.html", "js/app.js"). */
 export type PublicFileSource = (relativePath: string) => Promise<Blob | undefined>;
 
-/** public/ next to src/, found from this file rather than the working directory. */
-export const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));
-
-/** Regular files under `root`; anything that resolves outside it is not found. */
-export function publicDirectory(root: string = PUBLIC_DIR): PublicFileSource {
-  const base = resolve(root);
-  return async (relativePath) => {
-    const full = resolve(base, relativePath);
-    if (!full.startsWith(base + sep)) return undefined;
-    const info = await stat(full).catch(() => undefined);
-    return info?.isFile() ? Bun.file(full) : undefined;
-  };
-}
+/**
+ * public/ as shipped: the repository's folder (found from the source files, whatever the
+ * working directory) or the copy embedded in the compiled binary. assetFile refuses any path
+ * that leaves the folder and anything that is not a regular file.
+ */
+export const shippedPublicFile: PublicFileSource = async (relativePath) => assetFile(`public/${relativePath}`);
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -67,7 +59,7 @@ export function relativeFilePath(pathname: string): string | undefined {
   return decoded.join("/");
 }
 
-export function consoleRoutes(_deps: AppDeps, source: PublicFileSource = publicDirectory()) {
+export function consoleRoutes(_deps: AppDeps, source: PublicFileSource = shippedPublicFile) {
   async function serve(request: Request): Promise<Response> {
     const relativePath = relativeFilePath(new URL(request.url).pathname);
     const file = relativePath === undefined ? undefined : await source(relativePath);
