@@ -209,6 +209,43 @@ test("keyboard: Enter in a field sends, and the answer is shown", async () => {
   expect(await id.evaluate((el) => el === document.activeElement)).toBe(true);
 }, 15_000);
 
+test("traffic sources: log in, use the token, create a source and its Discord webhook", async () => {
+  const user = { email: "ops@example.com", password: "a long password" };
+  const created = await fetch(`${server.url}/api/v1/users`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": ADMIN_KEY },
+    body: JSON.stringify(user),
+  });
+  expect(created.status).toBe(201);
+
+  await page.selectOption("#operation", "login");
+  expect(await page.locator("#auth-group").isHidden()).toBe(true);
+  await page.getByRole("textbox", { name: "email", exact: true }).fill(user.email);
+  await page.getByLabel("password").fill(user.password);
+  await page.getByLabel("password").press("Enter");
+  await expect(page.locator("#response-status").textContent()).resolves.toBe("200 OK");
+  const token = JSON.parse((await page.locator("#response-json").textContent())!).token as string;
+  await page.getByRole("button", { name: "Use this token as the Bearer token" }).click();
+  expect(await page.getByLabel("Bearer token").inputValue()).toBe(token);
+
+  await page.selectOption("#operation", "create-traffic-source");
+  await page.getByRole("textbox", { name: "name", exact: true }).fill("Checkout API");
+  expect(await previewText()).toContain(`-H "Authorization: Bearer ${token}"`);
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator("#response-status").textContent()).resolves.toBe("201 Created");
+  const source = JSON.parse((await page.locator("#response-json").textContent())!);
+
+  // The new source's id is already filled in where it is needed next.
+  await page.selectOption("#operation", "create-traffic-webhook");
+  expect(await page.getByRole("textbox", { name: "trafficSourceId" }).inputValue()).toBe(source.id);
+  await page.getByRole("textbox", { name: "value" }).fill("123456789");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator("#response-status").textContent()).resolves.toBe("201 Created");
+  const hook = JSON.parse((await page.locator("#response-json").textContent())!);
+  expect(hook).toMatchObject({ type: "discord", level: "fatal", value: "123456789", trafficSourceId: source.id });
+  await page.getByLabel("Bearer token").fill(ADMIN_KEY);
+}, 15_000);
+
 test("other operations build their requests and the page reads at phone width", async () => {
   await page.selectOption("#operation", "publish-event");
   await page.getByLabel("type").selectOption("uptime.down");

@@ -162,20 +162,25 @@ function followUpActions(operation, result) {
   return [use];
 }
 
+// Where a created object's id is needed next: operation → [operation, field] pairs.
+const webhookIdUsers = ["get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook", "list-deliveries", "recover-deliveries"];
+const ID_FOLLOW_UPS = {
+  "create-webhook": webhookIdUsers.map((id) => [id, "id"]),
+  "create-traffic-source": [["create-traffic-webhook", "trafficSourceId"], ["list-traffic-webhooks", "trafficSourceId"], ["raise-alert", "id"]],
+};
+
 function afterSuccess(operation, result) {
   if (!("status" in result) || result.status < 200 || result.status >= 300) return;
-  const created = result.json?.data?.id;
-  // A new webhook's id is what the next operations need; offer it where their id is empty.
-  if (operation.id === "create-webhook" && typeof created === "string") {
-    for (const id of ["get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook", "list-deliveries", "recover-deliveries"]) {
-      const values = valuesOf(findOperation(id));
-      if (!values.id) values.id = created;
+  const created = result.json?.data?.id ?? result.json?.id;
+  // Offer the new id where the next operations' field is still empty.
+  if (typeof created === "string") {
+    for (const [operationId, fieldName] of ID_FOLLOW_UPS[operation.id] ?? []) {
+      const values = valuesOf(findOperation(operationId));
+      if (!values[fieldName]) values[fieldName] = created;
     }
   }
   const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
-  if (operation.method !== "GET" && changesWebhooks) {
-    webhooks.refresh();
-  }
+  if (operation.method !== "GET" && changesWebhooks) webhooks.refresh();
 }
 
 async function copySnippet() {
