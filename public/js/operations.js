@@ -84,7 +84,7 @@ export const OPERATIONS = [
     description: "A webhook's delivery log, newest first.",
     fields: [
       id("id", "The webhook id (whk_…)."),
-      { name: "status", in: "query", kind: "select", options: ["pending", "delivered", "failed"], label: "status", description: "Only deliveries in this state." },
+      { name: "status", in: "query", kind: "select", options: ["pending", "leased", "delivered", "failed"], label: "status", description: "Only deliveries in this state." },
       ...cursorQuery,
     ],
   },
