@@ -2,6 +2,8 @@
 // app.handle() or listen on port 0 themselves.
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
+import { apiKeyGate } from "./auth/api-key-auth";
+import { sessionGate } from "./auth/user-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
@@ -11,16 +13,26 @@ import { eventRoutes } from "./events/routes";
 import { linkWebhookActionRoutes } from "./links/action-routes";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
+import { authRoutes } from "./auth/routes";
+import { trafficSourceRoutes } from "./traffic-sources/routes";
+import { userAdminRoutes } from "./users/routes";
+import { consoleRoutes } from "./console/routes";
 import { VERSION } from "./version";
+import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
-  return new Elysia()
+  // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
+  // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
+  return new Elysia({ normalize: "typebox" })
     .use(requestLog(deps.logger))
     .use(errorHandler(deps.logger))
+    .use(apiKeyGate(deps.db))
+    .use(sessionGate(deps.db))
     .use(jsonBody)
     .use(
       swagger({
         path: "/swagger",
+        ...offlineScalar,
         documentation: {
           info: {
             title: "hookrelay",
@@ -30,6 +42,7 @@ export function buildApp(deps: AppDeps) {
           components: {
             securitySchemes: {
               bearerAuth: { type: "http", scheme: "bearer", description: "Admin API key as bearer token. Format: Bearer YOUR_ADMIN_KEY" },
+              sessionToken: { type: "http", scheme: "bearer", description: "Session token from POST /auth/login (surface B)." },
               apiKeyHeader: {
                 type: "apiKey",
                 in: "header",
@@ -42,11 +55,16 @@ export function buildApp(deps: AppDeps) {
         },
       }),
     )
+    .use(scalarBundleRoute())
     .use(healthRoutes(deps))
     .use(linkWebhookRoutes(deps))
     .use(linkWebhookActionRoutes(deps))
     .use(deliveryRoutes(deps))
-    .use(eventRoutes(deps));
+    .use(eventRoutes(deps))
+    .use(userAdminRoutes(deps))
+    .use(authRoutes(deps))
+    .use(trafficSourceRoutes(deps))
+    .use(consoleRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -1,5 +1,6 @@
 // Shapes of the delivery log: one delivery per (event, target), with its attempts.
 import { t } from "elysia";
+import { PageQuery } from "../http/pagination";
 
 export const DELIVERY_STATUSES = ["pending", "leased", "delivered", "failed"] as const;
 // Spelled out (not mapped) so TypeScript keeps the literal union.
@@ -42,8 +43,7 @@ export const DeliveryWithAttempts = t.Object({
 export type DeliveryWithAttempts = typeof DeliveryWithAttempts.static;
 
 export const DeliveryListQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, error: "must be an integer from 1 to 100" })),
-  cursor: t.Optional(t.String({ maxLength: 200, error: "must be a cursor returned by a previous page" })),
+  ...PageQuery,
   status: t.Optional(
     StatusUnion({ error: `must be one of ${DELIVERY_STATUSES.join(", ")}` }),
   ),

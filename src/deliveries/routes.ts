@@ -10,7 +10,7 @@ import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
 export function deliveryRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Deliveries"] } })
-    .use(apiKeyAuth(db))
+    .use(apiKeyAuth)
     .get(
       "/links/webhooks/:id/deliveries",
       ({ params, query }) => {

@@ -1,10 +1,11 @@
 // The delivery log and manual re-delivery, over the database; no HTTP here.
-import { and, asc, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { deliveries, deliveryAttempts, events } from "../db/schema";
 import { Conflict, NotFound, invalidField } from "../http/errors";
 import { iso } from "../ids";
-import { decodeCursor, encodeCursor, findWebhookRow } from "../links/service";
+import { parsePage, toPage } from "../http/pagination";
+import { findWebhookRow } from "../links/service";
 import type { Delivery, DeliveryListQuery, DeliveryWithAttempts } from "./model";
 
 const columns = {
@@ -57,28 +58,30 @@ function selectDeliveries(db: Db) {
   return db.select(columns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId));
 }
 
-/** Newest first, cursor-paginated like the webhook list. */
+/**
+ * Newest first, with the shared rowid cursor. Ordered by (created_at, rowid) so the walk follows
+ * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
+ */
 export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery) {
   findWebhookRow(db, webhookId);
-  const limit = query.limit ?? 20;
+  const { limit, beforeRowId } = parsePage(query);
+  const rowId = sql<number>`${deliveries}.rowid`;
   const where: SQL[] = [eq(deliveries.webhookId, webhookId)];
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    where.push(or(lt(deliveries.createdAt, c.createdAt), and(eq(deliveries.createdAt, c.createdAt), lt(deliveries.id, c.id)))!);
+  if (beforeRowId !== undefined) {
+    const after = db.select({ createdAt: deliveries.createdAt }).from(deliveries).where(eq(rowId, beforeRowId)).get();
+    where.push(after ? sql`(${deliveries.createdAt}, ${rowId}) < (${after.createdAt}, ${beforeRowId})` : lt(rowId, beforeRowId));
   }
   if (query.status) where.push(eq(deliveries.status, query.status));
-  const rows = selectDeliveries(db)
+  const rows = db
+    .select({ ...columns, rowId })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
     .where(and(...where))
-    .orderBy(desc(deliveries.createdAt), desc(deliveries.id))
+    .orderBy(desc(deliveries.createdAt), desc(rowId))
     .limit(limit + 1)
-    .all() as DeliveryRow[];
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return {
-    data: pageRows.map(toDelivery),
-    pagination: { next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null, has_more: hasMore },
-  };
+    .all() as (DeliveryRow & { rowId: number })[];
+  const { rows: pageRows, pagination } = toPage(rows, limit);
+  return { data: pageRows.map(toDelivery), pagination };
 }
 
 function findDelivery(db: Db, id: string): Delivery {

@@ -10,7 +10,7 @@ import { listEventTypes, publishEvent } from "./service";
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Events"] } })
-    .use(apiKeyAuth(db))
+    .use(apiKeyAuth)
     .post(
       "/events",
       ({ body, headers, set }) => {

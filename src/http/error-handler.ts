@@ -48,6 +48,8 @@ export function errorHandler(logger: Logger) {
   });
 
   function respond(code: string | number, error: unknown, request: Request): Response {
+    // Elysia wraps whatever a parser throws in a ParseError; ours carry the real answer.
+    if (code === "PARSE" && (error as Error).cause instanceof HttpError) error = (error as Error).cause;
     if (error instanceof HttpError) return envelope(error.status, error.toEnvelope(), error.headers);
     switch (code) {
       case "VALIDATION": {

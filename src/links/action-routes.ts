@@ -14,7 +14,7 @@ import { WebhookIdParams, WebhookSecret } from "./model";
 export function linkWebhookActionRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
-    .use(apiKeyAuth(db))
+    .use(apiKeyAuth)
     .post("/:id/secret/rotate", ({ params }) => ok(rotateWebhookSecret(db, params.id)), {
       apiKey: true,
       params: WebhookIdParams,

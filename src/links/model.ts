@@ -1,6 +1,7 @@
 // Surface A shapes, declared once for validation, types and OpenAPI.
 import { t } from "elysia";
 import { EVENT_TYPES } from "../events/catalogue";
+import { PageQuery } from "../http/pagination";
 
 // A union of literals rather than t.UnionEnum: Elysia gives UnionEnum a default (its first
 // value), which would silently fill an absent optional query filter.
@@ -56,7 +57,7 @@ const documentedFields = {
   url: t.String({ examples: ["https://api.acme-retail.com/webhooks/links"] }),
   events: t.Array(t.String(), { examples: [["link.clicked", "uptime.down"]] }),
   active: t.Boolean(),
-  metadata: t.Object({}, { additionalProperties: true }),
+  metadata: t.Record(t.String(), t.Unknown()),
   created_at: t.String({ examples: ["2024-05-20T10:00:00.000Z"] }),
 };
 
@@ -78,8 +79,7 @@ export const WebhookSecret = t.Object({
 });
 
 export const ListQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, error: "must be an integer from 1 to 100" })),
-  cursor: t.Optional(t.String({ maxLength: 200, error: "must be a cursor returned by a previous page" })),
+  ...PageQuery,
   event: t.Optional(EventTypeName),
   active: t.Optional(t.Boolean({ error: "must be true or false" })),
 });

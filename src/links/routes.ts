@@ -11,7 +11,7 @@ import * as service from "./service";
 export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
-    .use(apiKeyAuth(db))
+    .use(apiKeyAuth)
     .post(
       "",
       ({ body, set }) => {

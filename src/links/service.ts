@@ -1,11 +1,12 @@
 // Link webhooks over the database: plain functions, no HTTP. Validation that a schema cannot
 // express (URL rules, SSRF literals, metadata size) happens here, before anything is written.
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
+import { parsePage, toPage } from "../http/pagination";
 import { iso, newId } from "../ids";
 import type { CreateWebhookBody, UpdateWebhookBody, Webhook } from "./model";
 
@@ -133,54 +134,28 @@ export function getWebhookSecret(db: Db, id: string): { secret: string; previous
   return { secret: row.secret, previous_secret_expires_at: previousLive ? iso(row.previousSecretExpiresAt!) : null };
 }
 
-// Cursor pagination, newest first. The cursor is the last row's (created_at, id), opaque to clients.
-interface Cursor {
-  createdAt: number;
-  id: string;
-}
-
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(`${c.createdAt}:${c.id}`).toString("base64url");
-}
-
-export function decodeCursor(raw: string, field = "cursor"): Cursor {
-  const text = Buffer.from(raw, "base64url").toString();
-  const match = /^(\d{1,15}):([\w-]{1,64})$/.exec(text);
-  if (!match) throw invalidField(field, "must be a cursor returned by a previous page");
-  return { createdAt: Number(match[1]), id: match[2]! };
-}
-
 export interface ListOptions {
-  limit?: number;
+  limit?: string;
   cursor?: string;
   event?: string;
   active?: boolean;
 }
 
+/** Newest first (by rowid, which follows insertion even within one millisecond). */
 export function listWebhooks(db: Db, options: ListOptions) {
-  const limit = options.limit ?? 20;
+  const { limit, beforeRowId } = parsePage(options);
+  const rowId = sql<number>`${webhooks}.rowid`;
   const where: SQL[] = [];
-  if (options.cursor) {
-    const c = decodeCursor(options.cursor);
-    where.push(or(lt(webhooks.createdAt, c.createdAt), and(eq(webhooks.createdAt, c.createdAt), lt(webhooks.id, c.id)))!);
-  }
+  if (beforeRowId !== undefined) where.push(lt(rowId, beforeRowId));
   if (options.active !== undefined) where.push(eq(webhooks.active, options.active));
   if (options.event) where.push(sql`exists (select 1 from json_each(${webhooks.events}) where value = ${options.event})`);
   const rows = db
-    .select()
+    .select({ rowId, row: webhooks })
     .from(webhooks)
     .where(and(...where))
-    .orderBy(desc(webhooks.createdAt), desc(webhooks.id))
+    .orderBy(desc(rowId))
     .limit(limit + 1)
     .all();
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return {
-    data: pageRows.map(toWebhook),
-    pagination: {
-      next_cursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-      has_more: hasMore,
-    },
-  };
+  const { rows: pageRows, pagination } = toPage(rows, limit);
+  return { data: pageRows.map((r) => toWebhook(r.row)), pagination };
 }
