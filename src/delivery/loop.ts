@@ -33,6 +33,8 @@ export interface DeliveryLoop {
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** The first purge waits a little, so start-up (and a backlog after a restart) come first. */
+const RETENTION_FIRST_AFTER_MS = 30_000;
 /** Outcomes wait at most this long (or for this many) before they are committed. */
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 512;
@@ -73,6 +75,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
+  let firstRetention: ReturnType<typeof setTimeout> | undefined;
   let onIdle: (() => void) | undefined;
 
   function scheduleTurn(): void {
@@ -218,7 +221,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       state = "running";
       pollTimer = setInterval(wake, config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
-      runRetention();
+      firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
       scheduleTurn();
     },
     wake,
@@ -227,6 +230,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       state = "stopping";
       clearInterval(pollTimer);
       clearInterval(retentionTimer);
+      clearTimeout(firstRetention);
       // Claimed rows that never started go back at once; in-flight ones get the drain.
       const notStarted = waiting.map((j) => j.delivery.id);
       waiting = [];
