@@ -62,6 +62,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
   const transportDeps = { config, db };
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+  // The attempt line is built only when it will be written (a measurable cost at full speed).
+  const logAttempts = config.logLevel === "debug" || config.logLevel === "info";
 
   let state: "new" | "running" | "stopping" | "stopped" = "new";
   const inFlight = new Set<string>();
@@ -195,7 +197,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
-    logger.info("delivery attempt", {
+    if (logAttempts) logger.info("delivery attempt", {
       delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,

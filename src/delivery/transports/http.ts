@@ -53,10 +53,11 @@ async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target | 
 
 /** At most 4 KiB of the body; stops reading (and drops the connection) past that. */
 async function readCapped(res: Response): Promise<string> {
-  const length = Number(res.headers.get("content-length"));
-  if (Number.isFinite(length) && length <= 4 * MAX_LOGGED_RESPONSE_BYTES) {
-    return truncate(Buffer.from(await res.arrayBuffer()));
-  }
+  const header = res.headers.get("content-length");
+  const length = header === null ? NaN : Number(header);
+  // Small declared bodies (the usual answer) are read whole, which keeps the connection reusable.
+  if (length <= MAX_LOGGED_RESPONSE_BYTES) return res.text();
+  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return truncate(Buffer.from(await res.arrayBuffer()));
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -81,9 +82,10 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
   const failed = (error: string): AttemptOutcome => ({ statusCode: null, responseBody: null, error, durationMs: elapsed() });
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
-    const url = new URL(request.url);
     // The DNS lookup counts against the timeout too.
-    const target = options.allowPrivate ? { url: url.href } : await abortable(resolveTarget(url, false), signal);
+    const target: Target | { refused: string } = options.allowPrivate
+      ? { url: request.url }
+      : await abortable(resolveTarget(new URL(request.url), false), signal);
     if ("refused" in target) return failed(target.refused);
 
     const timestamp = Math.floor(Date.now() / 1000);
