@@ -1,8 +1,9 @@
 // API keys: only their SHA-256 is stored; a presented key is hashed, looked up, and the stored
 // hash compared in constant time.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { apiKeys } from "../db/schema";
 import { newId, randomBase62 } from "../ids";
 
@@ -29,14 +30,19 @@ export function createApiKey(db: Db, name: string, key = generateApiKey()): Crea
   return { id, name, key };
 }
 
+// Runs on every /api/v1 request, so it is compiled once per connection.
+const activeKeyByHash = preparedPer((db) =>
+  db
+    .select({ id: apiKeys.id, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("hash")), isNull(apiKeys.revokedAt)))
+    .prepare(),
+);
+
 /** Returns the key's id when it is known and not revoked. */
 export function verifyApiKey(db: Db, presented: string): string | undefined {
   const hash = sha256Hex(presented);
-  const row = db
-    .select({ id: apiKeys.id, keyHash: apiKeys.keyHash })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
-    .get();
+  const row = activeKeyByHash(db).get({ hash });
   if (!row) return undefined;
   const same = timingSafeEqual(Buffer.from(row.keyHash, "hex"), Buffer.from(hash, "hex"));
   return same ? row.id : undefined;
