@@ -3,13 +3,18 @@
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { apiKeyGate } from "./auth/api-key-auth";
+import { sessionGate } from "./auth/user-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
+import { authRoutes } from "./auth/routes";
+import { trafficSourceRoutes } from "./traffic-sources/routes";
+import { userAdminRoutes } from "./users/routes";
 import { VERSION } from "./version";
+import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
   // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
@@ -18,10 +23,12 @@ export function buildApp(deps: AppDeps) {
     .use(requestLog(deps.logger))
     .use(errorHandler(deps.logger))
     .use(apiKeyGate(deps.db))
+    .use(sessionGate(deps.db))
     .use(jsonBody)
     .use(
       swagger({
         path: "/swagger",
+        ...offlineScalar,
         documentation: {
           info: {
             title: "hookrelay",
@@ -31,6 +38,7 @@ export function buildApp(deps: AppDeps) {
           components: {
             securitySchemes: {
               bearerAuth: { type: "http", scheme: "bearer", description: "Admin API key as bearer token. Format: Bearer YOUR_ADMIN_KEY" },
+              sessionToken: { type: "http", scheme: "bearer", description: "Session token from POST /auth/login (surface B)." },
               apiKeyHeader: {
                 type: "apiKey",
                 in: "header",
@@ -43,8 +51,12 @@ export function buildApp(deps: AppDeps) {
         },
       }),
     )
+    .use(scalarBundleRoute())
     .use(healthRoutes(deps))
-    .use(linkWebhookRoutes(deps));
+    .use(linkWebhookRoutes(deps))
+    .use(userAdminRoutes(deps))
+    .use(authRoutes(deps))
+    .use(trafficSourceRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;
