@@ -10,3 +10,5 @@ const server = Bun.serve({
   },
 });
 console.log(`READY ${server.port}`);
+
+export {};
