@@ -8,11 +8,15 @@ import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
+import { deliveryRoutes } from "./deliveries/routes";
+import { eventRoutes } from "./events/routes";
+import { linkWebhookActionRoutes } from "./links/action-routes";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
 import { authRoutes } from "./auth/routes";
 import { trafficSourceRoutes } from "./traffic-sources/routes";
 import { userAdminRoutes } from "./users/routes";
+import { consoleRoutes } from "./console/routes";
 import { VERSION } from "./version";
 import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
 
@@ -54,9 +58,13 @@ export function buildApp(deps: AppDeps) {
     .use(scalarBundleRoute())
     .use(healthRoutes(deps))
     .use(linkWebhookRoutes(deps))
+    .use(linkWebhookActionRoutes(deps))
+    .use(deliveryRoutes(deps))
+    .use(eventRoutes(deps))
     .use(userAdminRoutes(deps))
     .use(authRoutes(deps))
-    .use(trafficSourceRoutes(deps));
+    .use(trafficSourceRoutes(deps))
+    .use(consoleRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;
