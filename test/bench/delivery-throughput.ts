@@ -49,7 +49,7 @@ async function hookrelay(receiver: Receiver, total: number): Promise<number> {
 }
 
 export async function run(): Promise<BenchResult> {
-  const total = Number(process.env.BENCH_E2E_EVENTS ?? 20_000);
+  const total = Number(process.env.BENCH_E2E_EVENTS ?? 50_000);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const receiver = await startReceiver();
   const baseRuns: number[] = [];

@@ -50,11 +50,17 @@ async function stopProcess(proc: Subprocess): Promise<void> {
   }
 }
 
-/** `bun src/index.ts` over a fresh SQLite file in a temp dir; extra env overrides the defaults. */
+const words = (s: string | undefined) => (s ?? "").split(/\s+/).filter(Boolean);
+
+/**
+ * `bun src/index.ts` over a fresh SQLite file in a temp dir; extra env overrides the defaults.
+ * For experiments: BENCH_SERVER_ENV="LOG_LEVEL=info DELIVERY_CONCURRENCY=128" overrides the
+ * server's environment, BENCH_BUN_FLAGS="--smol" adds flags to its `bun` command.
+ */
 export async function startHookrelay(env: Record<string, string> = {}): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "hookrelay-bench-"));
   const port = freePort();
-  const proc = Bun.spawn(["bun", join(ROOT, "src/index.ts")], {
+  const proc = Bun.spawn(["bun", ...words(process.env.BENCH_BUN_FLAGS), join(ROOT, "src/index.ts")], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -66,6 +72,7 @@ export async function startHookrelay(env: Record<string, string> = {}): Promise<
       ADMIN_API_KEY: ADMIN_KEY,
       LOG_LEVEL: "warn",
       ...env,
+      ...Object.fromEntries(words(process.env.BENCH_SERVER_ENV).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
     },
     stdout: "ignore",
     stderr: "inherit",
