@@ -16,7 +16,7 @@ afterAll(() => {
 });
 
 /** Starts `bun src/index.ts` and resolves with its base URL once it logs that it listens. */
-async function startServer(): Promise<{ url: string; child: ReturnType<typeof Bun.spawn> }> {
+async function startServer(env: Record<string, string> = {}): Promise<{ url: string; child: ReturnType<typeof Bun.spawn> }> {
   const child = Bun.spawn(["bun", join(import.meta.dir, "../src/index.ts")], {
     env: {
       ...process.env,
@@ -29,6 +29,7 @@ async function startServer(): Promise<{ url: string; child: ReturnType<typeof Bu
       DELIVERY_TIMEOUT_MS: "1000",
       DELIVERY_POLL_MS: "50",
       LOG_LEVEL: "info",
+      ...env,
     },
     stdout: "pipe",
     stderr: "inherit",
@@ -110,3 +111,34 @@ test("SIGKILL mid-delivery loses no event", async () => {
     rx.stop();
   }
 }, 60_000);
+
+test("SIGTERM drains in-flight requests for a bounded time and releases the rest at once", async () => {
+  // Requests hang until released, so the drain (DELIVERY_TIMEOUT_MS, 2 s) runs out.
+  let hanging = true;
+  const rx = startReceiver(async () => {
+    while (hanging) await Bun.sleep(20);
+    return new Response(null, { status: 204 });
+  });
+  const env = { DATABASE_PATH: join(dir, "sigterm.db"), DELIVERY_CONCURRENCY: "4", DELIVERY_TIMEOUT_MS: "2000" };
+  try {
+    const first = await startServer(env);
+    const api = (url: string, path: string, body: unknown) =>
+      fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await api(first.url, "/api/v1/links/webhooks", { url: rx.url, events: ["link.clicked"] })).status).toBe(201);
+    for (let i = 0; i < 10; i++) expect((await api(first.url, "/api/v1/events", { type: "link.clicked", data: { i } })).status).toBe(202);
+    await waitFor(() => rx.received.length === 4, 5000, "4 requests in flight");
+    first.child.kill("SIGTERM");
+    expect(await first.child.exited).toBe(0);
+
+    hanging = false;
+    // Leases last 3 × 2 s; released rows are due at once, so everything arrives well before that.
+    const second = await startServer(env);
+    const ids = () => new Set(rx.received.map((r) => r.headers["webhook-id"]));
+    await waitFor(() => ids().size === 10, 4000, "all 10 events before any lease could expire");
+    second.child.kill("SIGTERM");
+    expect(await second.child.exited).toBe(0);
+  } finally {
+    hanging = false;
+    rx.stop();
+  }
+}, 30_000);

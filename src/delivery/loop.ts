@@ -33,6 +33,8 @@ export interface DeliveryLoop {
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** The first purge waits a little, so start-up (and a backlog after a restart) come first. */
+const RETENTION_FIRST_AFTER_MS = 30_000;
 /** Outcomes wait at most this long (or for this many) before they are committed. */
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 512;
@@ -60,10 +62,14 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
   const transportDeps = { config, db };
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+  // The attempt line is built only when it will be written (a measurable cost at full speed).
+  const logAttempts = config.logLevel === "debug" || config.logLevel === "info";
 
   let state: "new" | "running" | "stopping" | "stopped" = "new";
   const inFlight = new Set<string>();
   let waiting: Job[] = [];
+  /** Ids of every claimed row this process still holds (waiting or in flight). */
+  const held = new Set<string>();
   let results: AttemptResult[] = [];
   /** Set when a claim came back short: nothing more is due until a wake-up or the next poll. */
   let drained = false;
@@ -71,6 +77,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
+  let firstRetention: ReturnType<typeof setTimeout> | undefined;
   let onIdle: (() => void) | undefined;
 
   function scheduleTurn(): void {
@@ -117,16 +124,12 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   function forceFlush(): void {
     flushTimer = undefined;
     if (results.length === 0) return;
+    const batch = results;
+    results = [];
     try {
-      const batch = results;
-      results = [];
-      try {
-        recordAndClaim(db, batch, silenceReason, null);
-      } catch (e) {
-        results = batch.concat(results);
-        throw e;
-      }
+      recordAndClaim(db, batch, silenceReason, null);
     } catch (e) {
+      results = batch.concat(results);
       logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
       flushTimer = setTimeout(forceFlush, 1000);
     }
@@ -140,6 +143,10 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const keyCache = new Map<string, Buffer[]>();
     const now = Date.now();
     for (const delivery of claimed) {
+      // A lease that ran out while this process still held the row (a stalled event loop, a
+      // long queue of slow receivers) lets the claim return it again: keep the one job.
+      if (held.has(delivery.id)) continue;
+      held.add(delivery.id);
       const body = bodies.get(delivery.eventId) ?? "";
       if (delivery.transport === "discord") {
         const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
@@ -167,6 +174,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   }
 
   function skip(delivery: ClaimedDelivery, now: number, reason: string): void {
+    held.delete(delivery.id);
     results.push({
       kind: "skipped", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
       durationMs: 0, statusCode: null, responseBody: null, error: reason,
@@ -185,10 +193,11 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     }
     // After stop() gave up on it, its lease was released and the database may be closed.
     if (!inFlight.delete(delivery.id) || state === "stopped") return;
+    held.delete(delivery.id);
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
-    logger.info("delivery attempt", {
+    if (logAttempts) logger.info("delivery attempt", {
       delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
@@ -214,7 +223,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       state = "running";
       pollTimer = setInterval(wake, config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
-      runRetention();
+      firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
       scheduleTurn();
     },
     wake,
@@ -223,6 +232,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       state = "stopping";
       clearInterval(pollTimer);
       clearInterval(retentionTimer);
+      clearTimeout(firstRetention);
       // Claimed rows that never started go back at once; in-flight ones get the drain.
       const notStarted = waiting.map((j) => j.delivery.id);
       waiting = [];
@@ -235,6 +245,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       clearTimeout(flushTimer);
       const abandoned = [...inFlight, ...notStarted];
       inFlight.clear();
+      held.clear();
       state = "stopped";
       try {
         recordAndClaim(db, results, silenceReason, null);
