@@ -1,8 +1,9 @@
 // API keys: only their SHA-256 is stored; a presented key is hashed, looked up, and the stored
 // hash compared in constant time.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { apiKeys } from "../db/schema";
 import { newId, randomBase62 } from "../ids";
 
@@ -26,20 +27,63 @@ export interface CreatedApiKey {
 export function createApiKey(db: Db, name: string, key = generateApiKey()): CreatedApiKey {
   const id = newId("key");
   db.insert(apiKeys).values({ id, name, keyHash: sha256Hex(key), createdAt: Date.now() }).run();
+  forgetVerifiedApiKeys(db);
   return { id, name, key };
+}
+
+// Runs on every /api/v1 request, so it is compiled once per connection.
+const activeKeyByHash = preparedPer((db) =>
+  db
+    .select({ id: apiKeys.id, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("hash")), isNull(apiKeys.revokedAt)))
+    .prepare(),
+);
+
+/**
+ * Keys that verified, by hash, per connection: the gate runs on every /api/v1 request and the
+ * key table almost never changes. Correctness rests on two invalidations: every write this
+ * module makes to api_keys drops the cache, and SQLite's `data_version` changes whenever
+ * another connection (the CLI's `keys create`, another process) commits, so a key revoked
+ * anywhere stops working on the next request. Only successes are cached, so a wrong key
+ * cannot grow it; the bound is a backstop.
+ */
+interface VerifiedKeys {
+  dataVersion: number;
+  idByHash: Map<string, string>;
+}
+const MAX_CACHED_KEYS = 1000;
+const verifiedKeys = new WeakMap<Db, VerifiedKeys>();
+const dataVersion = preparedPer((db) => db.$client.prepare("PRAGMA data_version").pluck());
+
+function verifiedKeysOf(db: Db): VerifiedKeys {
+  const version = dataVersion(db).get() as number;
+  let cache = verifiedKeys.get(db);
+  if (!cache || cache.dataVersion !== version) {
+    cache = { dataVersion: version, idByHash: new Map() };
+    verifiedKeys.set(db, cache);
+  }
+  return cache;
+}
+
+/** Call after any write to api_keys through `db` (another connection's writes are noticed by themselves). */
+export function forgetVerifiedApiKeys(db: Db): void {
+  verifiedKeys.delete(db);
 }
 
 /** Returns the key's id when it is known and not revoked. */
 export function verifyApiKey(db: Db, presented: string): string | undefined {
   const hash = sha256Hex(presented);
-  const row = db
-    .select({ id: apiKeys.id, keyHash: apiKeys.keyHash })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
-    .get();
+  const cache = verifiedKeysOf(db);
+  const cached = cache.idByHash.get(hash);
+  if (cached !== undefined) return cached;
+  const row = activeKeyByHash(db).get({ hash });
   if (!row) return undefined;
   const same = timingSafeEqual(Buffer.from(row.keyHash, "hex"), Buffer.from(hash, "hex"));
-  return same ? row.id : undefined;
+  if (!same) return undefined;
+  if (cache.idByHash.size >= MAX_CACHED_KEYS) cache.idByHash.clear();
+  cache.idByHash.set(hash, row.id);
+  return row.id;
 }
 
 export function countApiKeys(db: Db): number {

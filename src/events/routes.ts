@@ -1,6 +1,7 @@
 // The events API door: publish (202 after commit) and the catalogue.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
+import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
@@ -13,8 +14,9 @@ export function eventRoutes(deps: AppDeps) {
     .use(apiKeyAuth)
     .post(
       "/events",
-      ({ body, headers, set }) => {
-        const { event, replayed } = publishEvent(db, body, headers["idempotency-key"]);
+      async ({ body, headers, set }) => {
+        // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
+        const { event, replayed } = await commitSoon(db, () => publishEvent(db, body, headers["idempotency-key"]));
         // After the commit: the loop may claim the new rows now instead of at its next poll.
         if (!replayed) deps.wakeDelivery();
         set.status = 202;

@@ -1,8 +1,9 @@
 // Publishing: event + one delivery per subscribed active webhook, in one transaction, with
 // idempotent replays keyed by the Idempotency-Key header or the publisher's event id.
-import { count, eq, sql } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { deliveries, events, webhooks } from "../db/schema";
+import { preparedPer } from "../db/prepared";
+import { deliveries, events } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
@@ -20,13 +21,15 @@ export function eventBody(id: string, type: string, createdAt: number, data: unk
   return JSON.stringify({ id, type, created_at: iso(createdAt), data });
 }
 
+// Runs on every publish: compiled once per connection (db/prepared.ts), plain ids out.
+const subscribedIds = preparedPer((db) =>
+  db.$client
+    .prepare(`SELECT id FROM webhooks WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = ?)`)
+    .pluck(),
+);
+
 export function subscribedWebhookTargets(db: Db, type: string): OutboxTarget[] {
-  return db
-    .select({ id: webhooks.id })
-    .from(webhooks)
-    .where(sql`${webhooks.active} = 1 and exists (select 1 from json_each(${webhooks.events}) where value = ${type})`)
-    .all()
-    .map((w) => ({ transport: "http" as const, webhookId: w.id }));
+  return (subscribedIds(db).all(type) as string[]).map((id) => ({ transport: "http" as const, webhookId: id }));
 }
 
 function existingEvent(db: Db, where: ReturnType<typeof eq>): PublishedEvent | undefined {

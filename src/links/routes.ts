@@ -2,6 +2,7 @@
 // live here; the logic is in service.ts.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
+import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
 import { errors, Success, SuccessPage } from "../http/schemas";
@@ -14,8 +15,10 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     .use(apiKeyAuth)
     .post(
       "",
-      ({ body, set }) => {
-        const { id, url, events, active, metadata, created_at } = service.createWebhook(db, body, policy);
+      async ({ body, set }) => {
+        // Concurrent creates share one commit (db/group-commit.ts); answered after it.
+        const created = await commitSoon(db, () => service.createWebhook(db, body, policy));
+        const { id, url, events, active, metadata, created_at } = created;
         set.status = 201;
         return ok({ id, url, events, active, metadata, created_at });
       },

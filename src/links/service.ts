@@ -3,6 +3,7 @@
 import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
@@ -68,24 +69,35 @@ export function toWebhook(row: WebhookRow): Webhook {
 export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
   const url = checkWebhookUrl(input.url, policy);
   const metadata = checkMetadata(input.metadata) ?? "{}";
-  const now = Date.now();
-  const row = db
-    .insert(webhooks)
-    .values({
-      id: newId("whk"),
-      url,
-      events: JSON.stringify(input.events),
-      active: true,
-      metadata,
-      secret: input.secret ?? generateSecret(),
-      lastSuccessAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning()
-    .get();
+  const row = insertWebhook(db).get({
+    id: newId("whk"),
+    url,
+    events: JSON.stringify(input.events),
+    metadata,
+    secret: input.secret ?? generateSecret(),
+    now: Date.now(),
+  })!;
   return toWebhook(row);
 }
+
+// The create route's only statement, compiled once per connection (see db/prepared.ts).
+const insertWebhook = preparedPer((db) =>
+  db
+    .insert(webhooks)
+    .values({
+      id: sql.placeholder("id"),
+      url: sql.placeholder("url"),
+      events: sql.placeholder("events"),
+      active: true,
+      metadata: sql.placeholder("metadata"),
+      secret: sql.placeholder("secret"),
+      lastSuccessAt: sql.placeholder("now"),
+      createdAt: sql.placeholder("now"),
+      updatedAt: sql.placeholder("now"),
+    })
+    .returning()
+    .prepare(),
+);
 
 export function findWebhookRow(db: Db, id: string): WebhookRow {
   const row = db.select().from(webhooks).where(eq(webhooks.id, id)).get();

@@ -1,0 +1,65 @@
+// Group commit: writes that arrive together share one SQLite transaction. A commit in WAL
+// mode costs a handful of system calls (locks, one write per page) whatever it holds, so under
+// concurrent load N requests committing together pay for one commit instead of N
+// (test/bench/RESULTS.md). Each write runs in its own savepoint: one that throws is rolled
+// back and rejected alone, the others still commit. Callers are answered only after the
+// shared COMMIT succeeded, so "the API answers after the commit" still holds.
+import type { Db } from "./client";
+
+interface Pending {
+  write: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Batcher {
+  queue: Pending[];
+  scheduled: boolean;
+}
+
+const batchers = new WeakMap<Db, Batcher>();
+
+/** Runs `write` (synchronous database work) in the next group commit and returns its result. */
+export function commitSoon<T>(db: Db, write: () => T): Promise<T> {
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = { queue: [], scheduled: false };
+    batchers.set(db, batcher);
+  }
+  const b = batcher;
+  return new Promise<T>((resolve, reject) => {
+    b.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+    if (!b.scheduled) {
+      b.scheduled = true;
+      // setImmediate runs after the I/O of this event-loop turn, so every request that
+      // reached its write in this turn joins the same transaction.
+      setImmediate(() => flush(db, b));
+    }
+  });
+}
+
+function flush(db: Db, batcher: Batcher): void {
+  const batch = batcher.queue;
+  batcher.queue = [];
+  batcher.scheduled = false;
+  const client = db.$client;
+  const outcomes: { ok: boolean; value: unknown }[] = [];
+  try {
+    // better-sqlite3 runs a transaction() called inside another as a savepoint.
+    const inSavepoint = client.transaction((write: () => unknown) => write());
+    client.transaction(() => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, value: inSavepoint(item.write) });
+        } catch (error) {
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+    })();
+  } catch (error) {
+    // The shared COMMIT failed: nothing in the batch was stored.
+    for (const item of batch) item.reject(error);
+    return;
+  }
+  batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
+}

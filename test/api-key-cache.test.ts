@@ -1,0 +1,42 @@
+// Verified API keys are cached per connection; a key revoked by any writer must stop working
+// on the very next request.
+import Database from "better-sqlite3";
+import { afterAll, expect, test } from "bun:test";
+import { createApiKey, forgetVerifiedApiKeys, verifyApiKey } from "../src/auth/api-keys";
+import { ADMIN_KEY, createTestApp } from "./helpers/app";
+
+const app = createTestApp();
+const db = app.deps.db;
+afterAll(() => app.close());
+
+const revokeFrom = (sqlite: Database.Database, id: string) =>
+  sqlite.prepare("update api_keys set revoked_at = ? where id = ?").run(Date.now(), id);
+
+test("a key revoked by another process is refused on the next request", async () => {
+  const { id, key } = createApiKey(db, "ci");
+  const list = () => app.request("GET", "/api/v1/links/webhooks", undefined, { auth: { bearer: key } });
+  expect((await list()).status).toBe(200);
+  expect((await list()).status).toBe(200); // now served from the cache
+  const other = new Database(db.$client.name); // what the CLI would do: its own connection
+  try {
+    revokeFrom(other, id);
+  } finally {
+    other.close();
+  }
+  const res = await list();
+  expect(res.status).toBe(401);
+  expect(res.body.message).toBe("Authentication required. Please provide a valid API token");
+});
+
+test("a write through this connection is picked up once the cache is told", () => {
+  const { id, key } = createApiKey(db, "local");
+  expect(verifyApiKey(db, key)).toBe(id);
+  revokeFrom(db.$client, id);
+  forgetVerifiedApiKeys(db);
+  expect(verifyApiKey(db, key)).toBeUndefined();
+});
+
+test("wrong keys are never cached and the admin key keeps working", () => {
+  for (let i = 0; i < 5; i++) expect(verifyApiKey(db, `wrong-key-${i}-0123456789`)).toBeUndefined();
+  expect(verifyApiKey(db, ADMIN_KEY)).toBeString();
+});

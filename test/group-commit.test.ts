@@ -1,0 +1,55 @@
+// Group commit: concurrent writes share one transaction, yet each succeeds or fails alone.
+import { afterAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { closeDatabase, openDatabase } from "../src/db/client";
+import { commitSoon } from "../src/db/group-commit";
+import { migrateDatabase } from "../src/db/migrate";
+import { tempDir } from "./helpers/app";
+
+const dir = tempDir();
+const db = openDatabase(join(dir, "group.db"));
+migrateDatabase(db);
+const client = db.$client;
+const insertKey = (id: string) =>
+  client.prepare("insert into api_keys (id, name, key_hash, created_at) values (?, 'k', ?, 0)").run(id, `hash-${id}`);
+const count = () => (client.prepare("select count(*) as n from api_keys").get() as { n: number }).n;
+
+afterAll(() => {
+  closeDatabase(db);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("writes issued together are stored and each caller gets its own result", async () => {
+  const results = await Promise.all(["a", "b", "c"].map((id) => commitSoon(db, () => (insertKey(id), id.toUpperCase()))));
+  expect(results).toEqual(["A", "B", "C"]);
+  expect(count()).toBe(3);
+});
+
+test("a failing write is rolled back and rejected alone; the rest of the batch commits", async () => {
+  const before = count();
+  const outcomes = await Promise.allSettled([
+    commitSoon(db, () => insertKey("d")),
+    commitSoon(db, () => {
+      insertKey("e");
+      insertKey("a"); // duplicate primary key: this write must leave no trace, "e" included
+    }),
+    commitSoon(db, () => insertKey("f")),
+  ]);
+  expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain("UNIQUE");
+  expect(count()).toBe(before + 2);
+  expect(client.prepare("select id from api_keys where id = 'e'").get()).toBeUndefined();
+});
+
+test("nothing is answered before the shared transaction has committed", async () => {
+  let seenInsideTransaction: boolean | undefined;
+  const pending = commitSoon(db, () => {
+    insertKey("g");
+    seenInsideTransaction = client.inTransaction;
+  });
+  expect(seenInsideTransaction).toBeUndefined(); // the write has not run yet: it waits for the batch
+  await pending;
+  expect(seenInsideTransaction).toBe(true);
+  expect(client.inTransaction).toBe(false);
+});
