@@ -12,7 +12,7 @@ import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
 import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
-import { sendWebhook } from "./transports/http";
+import { sendWebhook, type WebhookRequest } from "./transports/http";
 
 export interface DeliveryLoopDeps {
   config: Config;
@@ -56,7 +56,11 @@ export function leaseMsFor(config: Config): number {
  */
 const LOOKAHEAD = 4;
 
-type Job = { delivery: ClaimedDelivery; send: () => Promise<AttemptOutcome> };
+/** A claimed row ready to send: a webhook request, or a Discord alert. */
+type Job = { delivery: ClaimedDelivery; request: WebhookRequest; alert?: undefined } | { delivery: ClaimedDelivery; request?: undefined; alert: DiscordJob };
+type DiscordJob = { alertWebhookId: string; eventBody: string };
+/** Signing keys of one webhook, kept while its secrets stay the same (HMAC state is cached per key). */
+type KeyEntry = { secret: string; previousSecret: string | null; previousUntil: number | null; current: Buffer[]; withPrevious: Buffer[] };
 
 export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): DeliveryLoop {
   const metrics = new DeliveryMetrics();
@@ -148,7 +152,6 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const bodies = loadEventBodies(db, [...new Set(claimed.map((c) => c.eventId))]);
     const webhookIds = [...new Set(claimed.flatMap((c) => (c.webhookId ? [c.webhookId] : [])))];
     const webhooks = webhookIds.length > 0 ? loadWebhookTargets(db, webhookIds) : new Map<string, WebhookTargetRow>();
-    const keyCache = new Map<string, Buffer[]>();
     const now = Date.now();
     for (const delivery of claimed) {
       // A lease that ran out while this process still held the row (a stalled event loop, a
@@ -158,7 +161,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       const body = bodies.get(delivery.eventId) ?? "";
       if (delivery.transport === "discord") {
         const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
-        waiting.push({ delivery, send: () => sendDiscordAlert(transportDeps, job, config.deliveryTimeoutMs) });
+        waiting.push({ delivery, alert: job });
         continue;
       }
       const webhook = webhooks.get(delivery.webhookId!);
@@ -166,10 +169,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
         skip(delivery, now, webhook ? "Webhook is disabled" : "Webhook no longer exists");
         continue;
       }
-      let keys = keyCache.get(webhook.id);
-      if (!keys) keyCache.set(webhook.id, (keys = activeKeys(webhook, now)));
-      const request = { url: webhook.url, eventId: delivery.eventId, body, keys };
-      waiting.push({ delivery, send: () => sendWebhook(request, httpOptions) });
+      const request = { url: webhook.url, eventId: delivery.eventId, body, keys: activeKeys(webhook, now) };
+      waiting.push({ delivery, request });
     }
   }
 
@@ -191,11 +192,36 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     logger.info("delivery skipped", { delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId, reason });
   }
 
-  async function attempt({ delivery, send }: Job): Promise<void> {
+  /** Keys by webhook id; bounded by the number of webhooks, dropped when secrets change. */
+  const keyCache = new Map<string, KeyEntry>();
+
+  /** The current secret, plus the previous one while its 24 h overlap lasts. */
+  function activeKeys(webhook: WebhookTargetRow, now: number): Buffer[] {
+    let entry = keyCache.get(webhook.id);
+    if (
+      !entry ||
+      entry.secret !== webhook.secret ||
+      entry.previousSecret !== webhook.previousSecret ||
+      entry.previousUntil !== webhook.previousSecretExpiresAt
+    ) {
+      const current = [signingKey(webhook.secret)];
+      const withPrevious = webhook.previousSecret ? [current[0]!, signingKey(webhook.previousSecret)] : current;
+      entry = { secret: webhook.secret, previousSecret: webhook.previousSecret, previousUntil: webhook.previousSecretExpiresAt, current, withPrevious };
+      keyCache.set(webhook.id, entry);
+    }
+    return entry.previousUntil !== null && entry.previousUntil > now ? entry.withPrevious : entry.current;
+  }
+
+  function send(job: Job): Promise<AttemptOutcome> {
+    return job.request ? sendWebhook(job.request, httpOptions) : sendDiscordAlert(transportDeps, job.alert, config.deliveryTimeoutMs);
+  }
+
+  async function attempt(job: Job): Promise<void> {
+    const delivery = job.delivery;
     const attemptedAt = Date.now();
     let outcome: AttemptOutcome;
     try {
-      outcome = await send();
+      outcome = await send(job);
     } catch (e) {
       outcome = { statusCode: null, responseBody: null, error: `Transport failed: ${String(e)}`, durationMs: Date.now() - attemptedAt };
     }
@@ -267,13 +293,4 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     isRunning: () => state === "running",
     inFlight: () => inFlight.size,
   };
-}
-
-/** The current secret, plus the previous one while its 24 h overlap lasts. */
-function activeKeys(webhook: WebhookTargetRow, now: number): Buffer[] {
-  const keys = [signingKey(webhook.secret)];
-  if (webhook.previousSecret && webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt > now) {
-    keys.push(signingKey(webhook.previousSecret));
-  }
-  return keys;
 }

@@ -8,12 +8,21 @@ export function signingKey(secret: string): Buffer {
   return secret.startsWith(WHSEC_PREFIX) ? Buffer.from(secret.slice(WHSEC_PREFIX.length), "base64") : Buffer.from(secret, "utf8");
 }
 
+/**
+ * HMAC state with the key already absorbed, per key Buffer: copying it skips the key schedule
+ * (two SHA-256 blocks) that a new hasher pays on every signature.
+ */
+const keyed = new WeakMap<Buffer, Bun.CryptoHasher>();
+
 /** One `v1,<base64>` signature. Bun's native hasher: about twice as fast as node:crypto's HMAC here. */
 export function sign(key: Buffer, id: string, timestampSeconds: number, body: string): string {
-  return "v1," + new Bun.CryptoHasher("sha256", key).update(`${id}.${timestampSeconds}.${body}`).digest("base64");
+  let hasher = keyed.get(key);
+  if (!hasher) keyed.set(key, (hasher = new Bun.CryptoHasher("sha256", key)));
+  return "v1," + hasher.copy().update(`${id}.${timestampSeconds}.${body}`).digest("base64");
 }
 
 /** The `webhook-signature` header value for every active secret, newest first. */
 export function signatureHeader(keys: Buffer[], id: string, timestampSeconds: number, body: string): string {
+  if (keys.length === 1) return sign(keys[0]!, id, timestampSeconds, body);
   return keys.map((key) => sign(key, id, timestampSeconds, body)).join(" ");
 }
