@@ -40,21 +40,13 @@ const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 512;
 
 /**
- * Rows are claimed ahead, up to LOOKAHEAD rounds of the concurrency, so a claim is one commit
- * for many rows. A claimed row waits behind at most LOOKAHEAD - 1 full rounds of requests before
- * its own starts, so its lease covers LOOKAHEAD timeouts, plus one more of slack for recording
- * the result.
+ * Rows are claimed ahead, up to twice the concurrency, so a claim is one commit for many rows.
+ * A claimed row waits behind at most one full round of requests before its own starts, so its
+ * lease covers two timeouts, plus one more of slack for recording the result.
  */
 export function leaseMsFor(config: Config): number {
-  return (LOOKAHEAD + 1) * config.deliveryTimeoutMs;
+  return 3 * config.deliveryTimeoutMs;
 }
-
-/**
- * Rounds of the concurrency held at once (in flight plus claimed ahead). Under load a claim
- * waits until half of that is free, so each claim-and-record commit carries two rounds of rows:
- * per row, SQLite costs about 10 µs at 64 rows a commit and 8.5 µs at 128 or more.
- */
-const LOOKAHEAD = 4;
 
 /** A claimed row ready to send: a webhook request, or a Discord alert. */
 type Job = { delivery: ClaimedDelivery; request: WebhookRequest; alert?: undefined } | { delivery: ClaimedDelivery; request?: undefined; alert: DiscordJob };
@@ -65,10 +57,10 @@ type KeyEntry = { secret: string; previousSecret: string | null; previousUntil: 
 export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): DeliveryLoop {
   const metrics = new DeliveryMetrics();
   const concurrency = config.deliveryConcurrency;
-  const maxOutstanding = LOOKAHEAD * concurrency;
-  // Under load, claim only once half the lookahead can be taken: each claim is then one
+  const maxOutstanding = 2 * concurrency;
+  // Under load, claim only once a full round of rows can be taken: each claim is then one
   // commit for many rows (a commit costs as much as dozens of row writes).
-  const minClaim = (LOOKAHEAD / 2) * concurrency;
+  const minClaim = concurrency;
   const leaseMs = leaseMsFor(config);
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
