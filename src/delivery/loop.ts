@@ -38,6 +38,8 @@ const RETENTION_FIRST_AFTER_MS = 30_000;
 /** Outcomes wait at most this long (or for this many) before they are committed. */
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 512;
+/** Webhooks whose signing keys stay cached; a cleared cache only costs one key decode each. */
+const KEY_CACHE_MAX = 10_000;
 
 /**
  * Rows are claimed ahead, up to twice the concurrency, so a claim is one commit for many rows.
@@ -184,7 +186,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     logger.info("delivery skipped", { delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId, reason });
   }
 
-  /** Keys by webhook id; bounded by the number of webhooks, dropped when secrets change. */
+  /** Keys by webhook id, replaced when secrets change; emptied past KEY_CACHE_MAX (deleted webhooks). */
   const keyCache = new Map<string, KeyEntry>();
 
   /** The current secret, plus the previous one while its 24 h overlap lasts. */
@@ -198,6 +200,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     ) {
       const current = [signingKey(webhook.secret)];
       const withPrevious = webhook.previousSecret ? [current[0]!, signingKey(webhook.previousSecret)] : current;
+      if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
       entry = { secret: webhook.secret, previousSecret: webhook.previousSecret, previousUntil: webhook.previousSecretExpiresAt, current, withPrevious };
       keyCache.set(webhook.id, entry);
     }
