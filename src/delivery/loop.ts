@@ -38,6 +38,14 @@ const RETENTION_FIRST_AFTER_MS = 30_000;
 /** Outcomes wait at most this long (or for this many) before they are committed. */
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 512;
+/**
+ * Attempts between two garbage-collection hints. What a finished request holds outside the JS
+ * heap (response buffers, sockets' bookkeeping) is freed only when its objects are collected,
+ * and at thousands of attempts a second the collector's own pacing let RSS overshoot: draining
+ * 1M rows peaked at 136-247 MB (3 of 4 runs over 150). A non-blocking hint (Bun.gc(false),
+ * ~0.25 ms) every 4,096 attempts kept the peak at 134-145 MB in 4 of 4.
+ */
+const GC_HINT_EVERY = 4096;
 /** Webhooks whose signing keys stay cached; a cleared cache only costs one key decode each. */
 const KEY_CACHE_MAX = 10_000;
 
@@ -71,6 +79,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = config.logLevel === "debug" || config.logLevel === "info";
 
+  let sinceGcHint = 0;
   let state: "new" | "running" | "stopping" | "stopped" = "new";
   const inFlight = new Set<string>();
   let waiting: Job[] = [];
@@ -226,6 +235,10 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
+    if (++sinceGcHint >= GC_HINT_EVERY) {
+      sinceGcHint = 0;
+      Bun.gc(false);
+    }
     if (logAttempts) logger.info("delivery attempt", {
       delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
