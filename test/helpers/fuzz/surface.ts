@@ -1,0 +1,66 @@
+// How a fuzz run sees an API surface: its write routes (with a valid body to mutate), how to
+// fill path parameters, and what valid and invalid credentials look like.
+import type Sqlite from "better-sqlite3";
+import type { Random } from "./random";
+
+export interface FuzzContext {
+  r: Random;
+  sqlite: Sqlite.Database;
+}
+
+export interface FuzzRoute {
+  method: string;
+  /** Template with `:name` parameters, e.g. `/api/v1/links/webhooks/:id`. */
+  path: string;
+  /** Fills each parameter, usually with an id that exists (see existingOrGarbage). */
+  params?: Record<string, (ctx: FuzzContext) => string>;
+  /** A valid body to send or mutate; absent for routes that take none. */
+  body?: (ctx: FuzzContext) => Record<string, unknown>;
+}
+
+export interface FuzzSurface {
+  name: string;
+  routes: FuzzRoute[];
+  validAuth(ctx: FuzzContext): Record<string, string>;
+  /** Credentials that must be refused (missing, malformed, wrong, expired…). */
+  badAuth(ctx: FuzzContext): Record<string, string>;
+  /** The only statuses a request with bad credentials may get. */
+  badAuthStatuses: readonly number[];
+}
+
+const GARBAGE_IDS = [
+  "",
+  "x",
+  "whk_00000000",
+  "00000000-0000-0000-0000-000000000000",
+  "%00",
+  "%2F..%2Fsecret",
+  "..",
+  "%27%20OR%20%271%27%3D%271",
+  "1%3B%20DROP%20TABLE%20webhooks",
+  encodeURIComponent("𝕳🚀"),
+  "%E0%A4%A",
+  "%ZZ",
+  "null",
+  "-1",
+  "9".repeat(40),
+  "a".repeat(5000),
+];
+
+/** An id from the table 75 % of the time, otherwise something that is not an id. */
+export function existingOrGarbage(table: string, column = "id") {
+  return ({ r, sqlite }: FuzzContext): string => {
+    if (r.chance(0.75)) {
+      const ids = sqlite.prepare(`select "${column}" from "${table}" order by rowid desc limit 20`).pluck().all() as string[];
+      if (ids.length) {
+        const id = r.pick(ids);
+        return r.chance(0.9) ? id : r.pick([id.toUpperCase(), id + "x", id.slice(0, -1), ` ${id}`, id + "%00"]).replace(/ /g, "%20");
+      }
+    }
+    return r.chance(0.5) ? r.pick(GARBAGE_IDS) : encodeURIComponent(String.fromCharCode(...Array.from({ length: r.int(1, 30) }, () => r.int(32, 0x2fff))));
+  };
+}
+
+export function fillPath(route: FuzzRoute, ctx: FuzzContext): string {
+  return route.path.replace(/:(\w+)/g, (_, name: string) => route.params?.[name]?.(ctx) ?? "x");
+}
