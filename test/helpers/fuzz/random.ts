@@ -61,10 +61,14 @@ export class Random {
   }
 }
 
-/** FUZZ_SEED if set, else the given default; printed by the caller so a failure can be replayed. */
+/**
+ * FUZZ_SEED if set; else a fresh seed under `bun run soak` (to explore), else the fixed default
+ * (so `bun test` is deterministic). Callers print it so any failure can be replayed.
+ */
 export function seedFromEnv(fallback: number): number {
   const raw = process.env.FUZZ_SEED;
   if (raw && /^\d+$/.test(raw)) return Number(raw) >>> 0;
+  if (process.env.SOAK === "1") return (Math.random() * 2 ** 32) >>> 0;
   return fallback >>> 0;
 }
 
