@@ -1,6 +1,8 @@
 // Surface A webhook management, against the real app and a real SQLite file.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestApp, type TestApp } from "./helpers/app";
+import { buildApp } from "../src/app";
+import { createLogger } from "../src/log";
+import { ADMIN_KEY, createTestApp, type TestApp } from "./helpers/app";
 
 const docExample = {
   url: "https://api.acme-retail.com/webhooks/links",
@@ -353,5 +355,30 @@ describe("operations", () => {
       expect(spec.paths[path]).toBeDefined();
       for (const op of Object.values(spec.paths[path]) as { summary?: string }[]) expect(op.summary).toBeString();
     }
+  });
+});
+
+describe("unexpected failures", () => {
+  test("answer 500 in the envelope with a request id and no stack, and are logged", async () => {
+    const lines: string[] = [];
+    const broken = createTestApp();
+    const app = buildApp({ ...broken.deps, logger: createLogger("error", (l) => lines.push(l)) });
+    // A closed database makes every query throw: a failure no input validation can prevent.
+    broken.deps.db.$client.close();
+    const res = await app.handle(
+      new Request("http://localhost/api/v1/links/webhooks", {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      }),
+    );
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(Object.keys(body)).toEqual(["error", "message", "code"]);
+    expect(body.error).toBe("Internal Server Error");
+    expect(body.code).toBe(500);
+    const requestId = res.headers.get("x-request-id")!;
+    expect(body.message).toContain(requestId);
+    expect(JSON.stringify(body)).not.toMatch(/\.ts:\d+|at \w+ \(/);
+    expect(lines.some((l) => JSON.parse(l).request_id === requestId)).toBe(true);
+    broken.close();
   });
 });
