@@ -3,12 +3,16 @@
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { apiKeyGate } from "./auth/api-key-auth";
+import { sessionGate } from "./auth/user-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
+import { authRoutes } from "./auth/routes";
+import { trafficSourceRoutes } from "./traffic-sources/routes";
+import { userAdminRoutes } from "./users/routes";
 import { VERSION } from "./version";
 
 export function buildApp(deps: AppDeps) {
@@ -18,6 +22,7 @@ export function buildApp(deps: AppDeps) {
     .use(requestLog(deps.logger))
     .use(errorHandler(deps.logger))
     .use(apiKeyGate(deps.db))
+    .use(sessionGate(deps.db))
     .use(jsonBody)
     .use(
       swagger({
@@ -31,6 +36,7 @@ export function buildApp(deps: AppDeps) {
           components: {
             securitySchemes: {
               bearerAuth: { type: "http", scheme: "bearer", description: "Admin API key as bearer token. Format: Bearer YOUR_ADMIN_KEY" },
+              sessionToken: { type: "http", scheme: "bearer", description: "Session token from POST /auth/login (surface B)." },
               apiKeyHeader: {
                 type: "apiKey",
                 in: "header",
@@ -44,7 +50,10 @@ export function buildApp(deps: AppDeps) {
       }),
     )
     .use(healthRoutes(deps))
-    .use(linkWebhookRoutes(deps));
+    .use(linkWebhookRoutes(deps))
+    .use(userAdminRoutes(deps))
+    .use(authRoutes(deps))
+    .use(trafficSourceRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -345,7 +345,7 @@ describe("operations", () => {
     const res = await t.request("GET", "/swagger/json", undefined, { auth: "none" });
     expect(res.status).toBe(200);
     const spec = res.body;
-    expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(["apiKeyHeader", "bearerAuth"]);
+    expect(Object.keys(spec.components.securitySchemes).sort()).toEqual(["apiKeyHeader", "bearerAuth", "sessionToken"]);
     expect(spec.components.securitySchemes.apiKeyHeader).toMatchObject({ type: "apiKey", in: "header", name: "x-api-key" });
     const create = spec.paths["/api/v1/links/webhooks"].post;
     expect(create.summary).toBe("Create webhook");

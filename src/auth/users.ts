@@ -1,0 +1,90 @@
+// Users of surface B: created by an admin (API or CLI), signing in with email and password.
+// Passwords are hashed with argon2id (Bun.password); emails are lower-cased on the way in so
+// uniqueness and sign-in are case-insensitive.
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { users } from "../db/schema";
+import { BadRequest, Conflict, type FieldError } from "../http/errors";
+import { iso } from "../ids";
+import { isUniqueViolation } from "../db/constraint";
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+export const EMAIL_MAX_LENGTH = 254;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type UserRow = typeof users.$inferSelect;
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name?: string | null;
+}
+
+/**
+ * Creates a user. Used by `POST /api/v1/users` and the `users create` CLI command; throws a 400
+ * naming the field for a bad email/password/name and a 409 when the email is taken.
+ */
+export async function createUser(db: Db, input: NewUser): Promise<User> {
+  const email = normaliseEmail(input.email);
+  const name = input.name?.trim() || null;
+  const problems: FieldError[] = [];
+  if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
+    problems.push({ field: "email", message: "must be an email address of at most 254 characters" });
+  }
+  if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
+    problems.push({ field: "password", message: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
+  }
+  if (name !== null && name.length > 200) problems.push({ field: "name", message: "must be at most 200 characters" });
+  if (problems.length > 0) throw new BadRequest(problems);
+  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const now = Date.now();
+  try {
+    const row = db
+      .insert(users)
+      .values({ id: crypto.randomUUID(), email, name, passwordHash, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+    return toUser(row);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new Conflict("A user with this email already exists");
+    throw e;
+  }
+}
+
+export function findUserById(db: Db, id: string): User | undefined {
+  const row = db.select().from(users).where(eq(users.id, id)).get();
+  return row ? toUser(row) : undefined;
+}
+
+// Verified against when the email is unknown, so a miss costs the same argon2 work as a hit
+// and response time does not reveal which emails have accounts.
+let dummyHash: Promise<string> | undefined;
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= Bun.password.hash(crypto.randomUUID(), { algorithm: "argon2id" });
+  return dummyHash;
+}
+
+/** The user whose email and password match, or undefined; the same work is done either way. */
+export async function verifyCredentials(db: Db, email: string, password: string): Promise<User | undefined> {
+  const row = db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
+  const hash = row?.passwordHash ?? (await dummyPasswordHash());
+  const matches = await Bun.password.verify(password, hash).catch(() => false);
+  return row && matches ? toUser(row) : undefined;
+}

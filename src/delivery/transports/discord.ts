@@ -1,0 +1,110 @@
+// Sends one traffic-source alert to Discord. The delivery loop calls this for rows with
+// transport 'discord' and turns the outcome into retry/failed/delivered like any attempt.
+// The event body is already the Discord message (see discord-message.ts); this only picks
+// the endpoint and reads the answer.
+import { eq } from "drizzle-orm";
+import type { Config } from "../../config";
+import type { Db } from "../../db/client";
+import { trafficSourceWebhooks } from "../../db/schema";
+import { VERSION } from "../../version";
+import { MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { parseDiscordTarget } from "./discord-target";
+
+// Discord asks API clients to identify themselves as `DiscordBot ($url, $version)`; we have
+// no public URL, so the product name stands in for it.
+const USER_AGENT = `DiscordBot (hookrelay, ${VERSION})`;
+
+function failed(error: string, durationMs: number, goneReason?: string): AttemptOutcome {
+  return { statusCode: null, responseBody: null, error, durationMs, ...(goneReason ? { goneReason } : {}) };
+}
+
+/** Reads at most `limit` bytes of the body and drops the rest. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
+}
+
+/** Discord's 429 body carries `retry_after` in seconds (a float); Retry-After is the fallback. */
+function retryAfterMs(response: Response, body: string): number | undefined {
+  try {
+    const parsed = JSON.parse(body) as { retry_after?: unknown };
+    if (typeof parsed.retry_after === "number" && parsed.retry_after >= 0) return Math.ceil(parsed.retry_after * 1000);
+  } catch {}
+  const header = response.headers.get("retry-after")?.trim();
+  if (header && /^\d+(\.\d+)?$/.test(header)) return Math.ceil(Number(header) * 1000);
+  return undefined;
+}
+
+export async function sendDiscordAlert(
+  deps: { config: Config; db: Db },
+  job: { alertWebhookId: string; eventBody: string },
+  timeoutMs: number,
+): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const hook = deps.db
+    .select({ value: trafficSourceWebhooks.value })
+    .from(trafficSourceWebhooks)
+    .where(eq(trafficSourceWebhooks.id, job.alertWebhookId))
+    .get();
+  if (!hook) return failed("The alert webhook was deleted", elapsed(), "The alert webhook was deleted");
+  const target = parseDiscordTarget(hook.value);
+  if (!target) return failed("The alert webhook's value is not a Discord webhook URL or channel id", elapsed());
+
+  const base = deps.config.discordApiBase;
+  const headers: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT };
+  let url: string;
+  if (target.kind === "webhook") {
+    url = `${base}/webhooks/${target.webhookId}/${target.token}`;
+  } else {
+    const botToken = deps.config.discordBotToken;
+    if (!botToken) {
+      return failed("DISCORD_BOT_TOKEN is not set: alerts to a channel id are sent with a bot token", elapsed());
+    }
+    url = `${base}/channels/${target.channelId}/messages`;
+    headers.authorization = `Bot ${botToken}`;
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers,
+      body: job.eventBody,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+    return failed(timedOut ? `Timed out after ${timeoutMs} ms` : `Request to Discord failed: ${(e as Error).message}`, elapsed());
+  }
+  let responseBody: string;
+  try {
+    responseBody = await readCapped(response, MAX_LOGGED_RESPONSE_BYTES);
+  } catch {
+    responseBody = ""; // the status is what counts; a body cut off mid-stream is not worth failing over
+  }
+  const outcome: AttemptOutcome = { statusCode: response.status, responseBody, error: null, durationMs: elapsed() };
+  if (response.status === 429) {
+    const wait = retryAfterMs(response, responseBody);
+    if (wait !== undefined) outcome.retryAfterMs = wait;
+  }
+  // For a webhook URL, 401 (bad token) and 404 (unknown webhook) mean it was deleted in Discord.
+  if (target.kind === "webhook" && (response.status === 404 || response.status === 401)) {
+    outcome.goneReason = `Discord answered ${response.status}: the webhook was deleted or its token is no longer valid`;
+  }
+  return outcome;
+}

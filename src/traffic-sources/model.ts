@@ -1,0 +1,90 @@
+// Surface B shapes (spec/traffic-source-webhooks-api.txt), declared once for validation,
+// types and OpenAPI. Field order in the object schemas is the order clients see.
+import { t } from "elysia";
+import { DISCORD_VALUE_PATTERN, DISCORD_VALUE_RULE } from "../delivery/transports/discord-target";
+
+export const ALERT_LEVELS = ["fatal", "warning", "info"] as const;
+export const WEBHOOK_TYPES = ["discord"] as const;
+
+// Unions of literals, not t.UnionEnum: Elysia gives UnionEnum a default value.
+const Level = t.Union(ALERT_LEVELS.map((l) => t.Literal(l)), {
+  error: `must be one of ${ALERT_LEVELS.join(", ")}`,
+  description: 'Severity level. Values: "fatal", "warning", "info".',
+});
+const Type = t.Union(WEBHOOK_TYPES.map((v) => t.Literal(v)), {
+  error: 'must be "discord"',
+  description: 'Webhook type. Accepted values: "discord".',
+});
+const Value = t.String({
+  maxLength: 512,
+  pattern: DISCORD_VALUE_PATTERN,
+  error: DISCORD_VALUE_RULE,
+  description: "Webhook URL or configuration: a Discord webhook URL or a Discord channel id.",
+  examples: ["123456789", "https://discord.com/api/webhooks/1234567890123456789/AbCdEf-token"],
+});
+
+export const TrafficSourceParams = t.Object({ trafficSourceId: t.String({ description: "Traffic source ID for the webhook." }) });
+export const AlertWebhookParams = t.Object({ trafficSourceId: t.String(), id: t.String() });
+export const SourceIdParams = t.Object({ id: t.String({ description: "Traffic source ID." }) });
+
+export const CreateAlertWebhookBody = t.Object(
+  { type: Type, level: Level, value: Value },
+  { error: "must be a JSON object with type, level and value" },
+);
+export type CreateAlertWebhookBody = typeof CreateAlertWebhookBody.static;
+
+export const UpdateAlertWebhookBody = t.Object(
+  { type: t.Optional(Type), level: t.Optional(Level), value: t.Optional(Value) },
+  { minProperties: 1, error: "must be a JSON object with at least one of type, level, value" },
+);
+export type UpdateAlertWebhookBody = typeof UpdateAlertWebhookBody.static;
+
+export const AlertWebhook = t.Object({
+  id: t.String({ format: "uuid", examples: ["9f1c2b7e-5d4a-4c3b-8e2f-1a0b9c8d7e6f"] }),
+  type: t.String({ examples: ["discord"] }),
+  level: t.String({ examples: ["fatal"] }),
+  value: t.String({ examples: ["123456789"] }),
+  trafficSourceId: t.String({ examples: ["c1d2e3f4-a5b6-4789-8123-4567890abcde"] }),
+  createdAt: t.String({ examples: ["2025-07-21T14:30:00.000Z"] }),
+  updatedAt: t.String({ examples: ["2025-07-21T14:30:00.000Z"] }),
+});
+export type AlertWebhook = typeof AlertWebhook.static;
+
+export const CreateTrafficSourceBody = t.Object(
+  { name: t.String({ minLength: 1, maxLength: 200, pattern: "\\S", error: "must be a non-blank string of at most 200 characters", examples: ["Checkout API"] }) },
+  { error: "must be a JSON object with name" },
+);
+
+export const TrafficSource = t.Object({
+  id: t.String({ format: "uuid", examples: ["c1d2e3f4-a5b6-4789-8123-4567890abcde"] }),
+  name: t.String({ examples: ["Checkout API"] }),
+  ownerId: t.String({ format: "uuid" }),
+  createdAt: t.String({ examples: ["2025-07-21T14:30:00.000Z"] }),
+  updatedAt: t.String({ examples: ["2025-07-21T14:30:00.000Z"] }),
+});
+export type TrafficSource = typeof TrafficSource.static;
+
+const AlertFieldSchema = t.Object({
+  name: t.String({ minLength: 1, maxLength: 1024, error: "must be a non-empty string (cut to 256 characters)" }),
+  value: t.String({ minLength: 1, maxLength: 4096, error: "must be a non-empty string (cut to 1024 characters)" }),
+  inline: t.Optional(t.Boolean({ error: "must be true or false" })),
+});
+
+export const RaiseAlertBody = t.Object(
+  {
+    level: Level,
+    title: t.String({ minLength: 1, maxLength: 1024, error: "must be a non-empty string (cut to 256 characters)", examples: ["Checkout error rate above 5%"] }),
+    message: t.String({ minLength: 1, maxLength: 16384, error: "must be a non-empty string (cut to 4096 characters)", examples: ["5xx responses reached 7.2% over the last 5 minutes."] }),
+    fields: t.Optional(t.Array(AlertFieldSchema, { maxItems: 25, error: "must be a list of at most 25 {name, value, inline?} objects" })),
+  },
+  { error: "must be a JSON object with level, title, message and optionally fields" },
+);
+export type RaiseAlertBody = typeof RaiseAlertBody.static;
+
+export const RaisedAlert = t.Object({
+  id: t.String({ format: "uuid", description: "The event id." }),
+  trafficSourceId: t.String(),
+  level: t.String(),
+  deliveries: t.Integer({ description: "1 when the source has a webhook for this level, else 0 (nothing is sent)." }),
+  createdAt: t.String(),
+});

@@ -1,0 +1,154 @@
+// Surface B's door (spec/traffic-source-webhooks-api.txt, DESIGN.md §3): traffic sources,
+// their Discord webhooks (/webhooks/:trafficSourceId) and alerts. Every route needs a session
+// token (`user: true`); the order of answers is 400 no token → 401 bad token → 400 bad body →
+// 404 unknown source → 403 not the owner → the route's own result.
+import { Elysia, t } from "elysia";
+import { userAuth } from "../auth/user-auth";
+import type { AppDeps } from "../deps";
+import { errors } from "../http/schemas";
+import * as webhooks from "./alert-webhooks";
+import { raiseAlert } from "./alerts";
+import {
+  AlertWebhook,
+  AlertWebhookParams,
+  CreateAlertWebhookBody,
+  CreateTrafficSourceBody,
+  RaiseAlertBody,
+  RaisedAlert,
+  SourceIdParams,
+  TrafficSource,
+  TrafficSourceParams,
+  UpdateAlertWebhookBody,
+} from "./model";
+import * as sources from "./service";
+
+function sourceRoutes({ db, wakeDelivery }: AppDeps) {
+  return new Elysia({ prefix: "/traffic-sources", detail: { tags: ["Traffic sources"] } })
+    .use(userAuth(db))
+    .post(
+      "",
+      ({ body, user, set }) => {
+        set.status = 201;
+        return sources.createTrafficSource(db, user.id, body.name);
+      },
+      {
+        user: true,
+        body: CreateTrafficSourceBody,
+        response: { 201: TrafficSource, ...errors(400, 401, 413, 415) },
+        detail: { summary: "Create traffic source", description: "Creates a traffic source owned by the caller." },
+      },
+    )
+    .get("", ({ user }) => sources.listTrafficSources(db, user.id), {
+      user: true,
+      response: { 200: t.Array(TrafficSource), ...errors(400, 401) },
+      detail: { summary: "List traffic sources", description: "The caller's traffic sources, oldest first." },
+    })
+    .get("/:id", ({ params, user }) => sources.toTrafficSource(sources.findManagedSource(db, params.id, user.id)), {
+      user: true,
+      params: SourceIdParams,
+      response: { 200: TrafficSource, ...errors(400, 401, 403, 404) },
+      detail: { summary: "Get traffic source" },
+    })
+    .post(
+      "/:id/events",
+      ({ params, body, user, set }) => {
+        const source = sources.findManagedSource(db, params.id, user.id);
+        const raised = raiseAlert(db, source, body);
+        if (raised.deliveries > 0) wakeDelivery();
+        set.status = 202;
+        return raised;
+      },
+      {
+        user: true,
+        params: SourceIdParams,
+        body: RaiseAlertBody,
+        response: { 202: RaisedAlert, ...errors(400, 401, 403, 404, 413, 415) },
+        detail: {
+          summary: "Raise alert",
+          description:
+            "Queues a Discord message for the source's webhook of this level: one embed coloured by level (fatal red, " +
+            "warning amber, info blue), cut to Discord's limits (title 256, description 4096, 25 fields of 256/1024, " +
+            "6000 in all), with mentions disabled. Answers 202 once queued; `deliveries` is 0 when the source has no " +
+            "webhook for that level (the alert is recorded, nothing is sent).",
+        },
+      },
+    );
+}
+
+function alertWebhookRoutes({ db }: AppDeps) {
+  return new Elysia({ prefix: "/webhooks", detail: { tags: ["Traffic source webhooks"] } })
+    .use(userAuth(db))
+    .post(
+      "/:trafficSourceId",
+      ({ params, body, user, set }) => {
+        sources.findManagedSource(db, params.trafficSourceId, user.id);
+        const created = webhooks.createAlertWebhook(db, params.trafficSourceId, body);
+        set.status = 201;
+        return created;
+      },
+      {
+        user: true,
+        params: TrafficSourceParams,
+        body: CreateAlertWebhookBody,
+        response: { 201: AlertWebhook, ...errors(400, 401, 403, 404, 409, 413, 415) },
+        detail: {
+          summary: "Create Webhook",
+          description:
+            "Registers a new webhook to receive automatic notifications from a specific traffic source. Each traffic " +
+            "source can have only one webhook per severity level (409 otherwise). `value` is a Discord webhook URL " +
+            "(https://discord.com/api/webhooks/{id}/{token}; discordapp.com, canary. and ptb. hosts accepted) or a " +
+            "Discord channel id (digits; sent with the bot token). A missing token is answered with 400, an invalid " +
+            "or expired one with 401.",
+        },
+      },
+    )
+    .get(
+      "/:trafficSourceId",
+      ({ params, user }) => {
+        sources.findManagedSource(db, params.trafficSourceId, user.id);
+        return webhooks.listAlertWebhooks(db, params.trafficSourceId);
+      },
+      {
+        user: true,
+        params: TrafficSourceParams,
+        response: { 200: t.Array(AlertWebhook), ...errors(400, 401, 403, 404) },
+        detail: { summary: "List webhooks", description: "The traffic source's webhooks (at most one per level), fatal first, then warning, then info." },
+      },
+    )
+    .patch(
+      "/:trafficSourceId/:id",
+      ({ params, body, user }) => {
+        sources.findManagedSource(db, params.trafficSourceId, user.id);
+        return webhooks.updateAlertWebhook(db, params.trafficSourceId, params.id, body);
+      },
+      {
+        user: true,
+        params: AlertWebhookParams,
+        body: UpdateAlertWebhookBody,
+        response: { 200: AlertWebhook, ...errors(400, 401, 403, 404, 409, 413, 415) },
+        detail: {
+          summary: "Update webhook",
+          description: "Partial update of `type`, `level` and `value`. Moving to a level that already has a webhook is 409.",
+        },
+      },
+    )
+    .delete(
+      "/:trafficSourceId/:id",
+      ({ params, user, set }) => {
+        sources.findManagedSource(db, params.trafficSourceId, user.id);
+        webhooks.deleteAlertWebhook(db, params.trafficSourceId, params.id);
+        set.status = 204;
+      },
+      {
+        user: true,
+        params: AlertWebhookParams,
+        response: { 204: t.Void(), ...errors(400, 401, 403, 404) },
+        detail: { summary: "Delete webhook", description: "Deletes the webhook and its pending alert deliveries." },
+      },
+    );
+}
+
+/** All of surface B's traffic-source routes, as one plugin. */
+export function trafficSourceRoutes(deps: AppDeps) {
+  return new Elysia().use(sourceRoutes(deps)).use(alertWebhookRoutes(deps));
+}
