@@ -2,7 +2,7 @@
 import { EVENT_TYPES } from "../../../src/events/catalogue";
 import { ADMIN_KEY } from "../app";
 import type { Random } from "./random";
-import { existingOrGarbage, type FuzzContext, type FuzzSurface } from "./surface";
+import { existingOrGarbage, type AuthScheme, type FuzzContext, type FuzzSurface } from "./surface";
 
 const HOSTS = ["https://api.acme-retail.com/webhooks/links", "https://example.com/hook", "http://hooks.example.org:8080/a?b=c", "https://[2001:db8::1]/x"];
 
@@ -28,17 +28,10 @@ function updateBody(ctx: FuzzContext): Record<string, unknown> {
 
 const webhookId = existingOrGarbage("webhooks");
 
-export const linksSurface: FuzzSurface = {
-  name: "surface A (links)",
-  routes: [
-    { method: "POST", path: "/api/v1/links/webhooks", body: createBody },
-    { method: "POST", path: "/api/v1/links/webhooks", body: createBody },
-    { method: "PATCH", path: "/api/v1/links/webhooks/:id", params: { id: webhookId }, body: updateBody },
-    { method: "PATCH", path: "/api/v1/links/webhooks/:id", params: { id: webhookId }, body: updateBody },
-    { method: "DELETE", path: "/api/v1/links/webhooks/:id", params: { id: webhookId } },
-  ],
-  validAuth: ({ r }): Record<string, string> => (r.chance(0.5) ? { authorization: `Bearer ${ADMIN_KEY}` } : { "x-api-key": ADMIN_KEY }),
-  badAuth: ({ r }) =>
+/** The API-key scheme of every /api/v1 route: bad keys get exactly 401. */
+export const apiKeyScheme: AuthScheme = {
+  valid: ({ r }): Record<string, string> => (r.chance(0.5) ? { authorization: `Bearer ${ADMIN_KEY}` } : { "x-api-key": ADMIN_KEY }),
+  bad: ({ r }) =>
     r.pick<Record<string, string>>([
       {},
       { authorization: "Bearer wrong-key-wrong-key" },
@@ -53,5 +46,15 @@ export const linksSurface: FuzzSurface = {
       { authorization: "Bearer wrong-key-wrong-key", "x-api-key": ADMIN_KEY },
       { authorization: `Token ${ADMIN_KEY}` },
     ]),
-  badAuthStatuses: [401],
+  badStatuses: [401],
+};
+
+export const linksSurface: FuzzSurface = {
+  name: "surface A (links)",
+  routes: [
+    { method: "POST", path: "/api/v1/links/webhooks", body: createBody, weight: 2 },
+    { method: "PATCH", path: "/api/v1/links/webhooks/:id", params: { id: webhookId }, body: updateBody, weight: 2 },
+    { method: "DELETE", path: "/api/v1/links/webhooks/:id", params: { id: webhookId } },
+  ],
+  auth: apiKeyScheme,
 };

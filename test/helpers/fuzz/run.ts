@@ -20,6 +20,8 @@ export interface FuzzReport {
   requests: number;
   byStatus: Record<number, number>;
   byKind: Record<string, number>;
+  /** "POST /traffic-sources" → status → count. */
+  byRoute: Record<string, Record<number, number>>;
   rejectedUnchanged: number;
   accepted: number;
   violations: FuzzViolation[];
@@ -45,8 +47,10 @@ interface Planned {
   path: string;
   headers: Record<string, string>;
   body: EncodedBody;
+  route: string;
   goodAuth: boolean;
   oddRoute: boolean;
+  badStatuses: readonly number[];
 }
 
 function abuseHeaders(r: Random, headers: Record<string, string>): string {
@@ -79,7 +83,8 @@ function abuseHeaders(r: Random, headers: Record<string, string>): string {
 }
 
 function plan(r: Random, surface: FuzzSurface, ctx: FuzzContext): Planned & { label: string } {
-  const route: FuzzRoute = r.pick(surface.routes);
+  const route: FuzzRoute = r.weighted(surface.routes.map((route) => [route.weight ?? 1, route] as const));
+  const auth = route.auth ?? surface.auth;
   let method = route.method;
   let path = fillPath(route, ctx);
   const labels: string[] = [];
@@ -89,8 +94,8 @@ function plan(r: Random, surface: FuzzSurface, ctx: FuzzContext): Planned & { la
     path = r.pick(PATH_ABUSE)(path);
     labels.push("odd-route");
   }
-  const goodAuth = !r.chance(0.08);
-  const headers = goodAuth ? surface.validAuth(ctx) : surface.badAuth(ctx);
+  const goodAuth = !auth.bad || !r.chance(0.08);
+  const headers = goodAuth ? auth.valid(ctx) : auth.bad!(ctx);
   if (!goodAuth) labels.push("bad-auth");
   const body = encodeBody(r, route.body?.(ctx));
   labels.push(body.kind);
@@ -98,7 +103,7 @@ function plan(r: Random, surface: FuzzSurface, ctx: FuzzContext): Planned & { la
   if (r.chance(0.06)) labels.push("header:" + abuseHeaders(r, headers));
   // GET and HEAD cannot carry a body in a Request.
   if (method === "GET" || method === "HEAD") body.payload = undefined;
-  return { method, path, headers, body, goodAuth, oddRoute, label: labels.join("+") };
+  return { method, path, headers, body, route: `${route.method} ${route.path}`, goodAuth, oddRoute, badStatuses: auth.badStatuses, label: labels.join("+") };
 }
 
 function describe(p: Planned): string {
@@ -123,13 +128,14 @@ export async function runFuzz(t: TestApp, surface: FuzzSurface, seed: number, co
   const ctx: FuzzContext = { r, sqlite };
   const snapshots = new Snapshotter(sqlite);
   snapshots.markFixtures();
-  const report: FuzzReport = { seed, requests: 0, byStatus: {}, byKind: {}, rejectedUnchanged: 0, accepted: 0, violations: [] };
+  const report: FuzzReport = { seed, requests: 0, byStatus: {}, byKind: {}, byRoute: {}, rejectedUnchanged: 0, accepted: 0, violations: [] };
   const violate = (index: number, rule: string, p: Planned, status: number, response: string) => {
     if (report.violations.length < 20) report.violations.push({ index, rule, request: describe(p), status, response: response.slice(0, 300) });
   };
 
   let before = snapshots.dump();
   for (let i = 0; i < count; i++) {
+    if (surface.refresh?.(ctx)) before = snapshots.dump();
     const p = plan(r, surface, ctx);
     let request: Request;
     try {
@@ -137,17 +143,21 @@ export async function runFuzz(t: TestApp, surface: FuzzSurface, seed: number, co
     } catch {
       continue; // the client cannot even build it (e.g. a forbidden header value): not a server input
     }
+    // A garbage id such as ".." makes the URL parser resolve the path to another route.
+    if (new URL(request.url).pathname !== p.path.split("?")[0]) p.oddRoute = true;
     const res = await t.app.handle(request);
     const text = await res.text();
     report.requests++;
     report.byStatus[res.status] = (report.byStatus[res.status] ?? 0) + 1;
     report.byKind[p.label] = (report.byKind[p.label] ?? 0) + 1;
+    const perRoute = (report.byRoute[p.route] ??= {});
+    perRoute[res.status] = (perRoute[res.status] ?? 0) + 1;
 
     if (res.status >= 500) violate(i, "5xx", p, res.status, text);
     // Bad credentials: exactly the documented status on real routes; never a success anywhere
     // (an abused path may be a 404 that no route, and so no auth, ever saw).
     if (!p.goodAuth && res.status < 400) violate(i, "bad credentials accepted", p, res.status, text);
-    if (!p.goodAuth && !p.oddRoute && !surface.badAuthStatuses.includes(res.status)) {
+    if (!p.goodAuth && !p.oddRoute && !p.badStatuses.includes(res.status)) {
       violate(i, "bad credentials not refused with the documented status", p, res.status, text);
     }
     if (res.status >= 400 && p.method !== "HEAD" && !isEnvelope(text, res.status)) violate(i, "error outside the envelope", p, res.status, text);
@@ -175,6 +185,9 @@ export function formatReport(name: string, report: FuzzReport): string {
   return (
     `[fuzz ${name}] seed=${report.seed} requests=${report.requests} accepted=${report.accepted} ` +
     `rejected-and-unchanged=${report.rejectedUnchanged} violations=${report.violations.length}\n` +
-    `  by status: ${statuses}\n  top kinds: ${kinds}`
+    `  by status: ${statuses}\n  top kinds: ${kinds}\n` +
+    Object.entries(report.byRoute)
+      .map(([route, counts]) => `  ${route}: ${Object.entries(counts).map(([s, n]) => `${s}:${n}`).join(" ")}`)
+      .join("\n")
   );
 }

@@ -8,8 +8,23 @@ export interface FuzzContext {
   sqlite: Sqlite.Database;
 }
 
+/** How a route authenticates: valid credentials, and bad ones that must be refused. */
+export interface AuthScheme {
+  valid(ctx: FuzzContext): Record<string, string>;
+  /** Absent for public routes (login): there are no bad credentials to send. */
+  bad?(ctx: FuzzContext): Record<string, string>;
+  /** The only statuses a request with bad credentials may get. */
+  badStatuses: readonly number[];
+}
+
+export const PUBLIC: AuthScheme = { valid: () => ({}), badStatuses: [] };
+
 export interface FuzzRoute {
   method: string;
+  /** Relative share of the requests (default 1): expensive routes (argon2) get less. */
+  weight?: number;
+  /** Defaults to the surface's scheme. */
+  auth?: AuthScheme;
   /** Template with `:name` parameters, e.g. `/api/v1/links/webhooks/:id`. */
   path: string;
   /** Fills each parameter, usually with an id that exists (see existingOrGarbage). */
@@ -21,11 +36,12 @@ export interface FuzzRoute {
 export interface FuzzSurface {
   name: string;
   routes: FuzzRoute[];
-  validAuth(ctx: FuzzContext): Record<string, string>;
-  /** Credentials that must be refused (missing, malformed, wrong, expired…). */
-  badAuth(ctx: FuzzContext): Record<string, string>;
-  /** The only statuses a request with bad credentials may get. */
-  badAuthStatuses: readonly number[];
+  auth: AuthScheme;
+  /**
+   * Called between requests to restore what the fuzz legitimately destroyed (e.g. a logout
+   * ended the session it signs in with); returns true when it wrote to the database.
+   */
+  refresh?(ctx: FuzzContext): boolean;
 }
 
 const GARBAGE_IDS = [
