@@ -67,7 +67,7 @@ const GARBAGE_IDS = [
 export function existingOrGarbage(table: string, column = "id") {
   return ({ r, sqlite }: FuzzContext): string => {
     if (r.chance(0.75)) {
-      const ids = sqlite.prepare(`select "${column}" from "${table}" order by rowid desc limit 20`).pluck().all() as string[];
+      const ids = sqlite.prepare(`select "${column}" from "${table}" order by rowid limit 100`).pluck().all() as string[];
       if (ids.length) {
         const id = r.pick(ids);
         return r.chance(0.9) ? id : r.pick([id.toUpperCase(), id + "x", id.slice(0, -1), ` ${id}`, id + "%00"]).replace(/ /g, "%20");

@@ -3,10 +3,14 @@
 import { sha256Hex } from "../../../src/auth/api-keys";
 import { createSession } from "../../../src/auth/sessions";
 import { createUser } from "../../../src/auth/users";
+import { createAlertWebhook } from "../../../src/traffic-sources/alert-webhooks";
+import type { ALERT_LEVELS } from "../../../src/traffic-sources/model";
 import type { TestApp } from "../app";
 import { apiKeyScheme } from "./links-surface";
 import type { Random } from "./random";
 import { existingOrGarbage, PUBLIC, type AuthScheme, type FuzzContext, type FuzzSurface } from "./surface";
+
+type AlertLevel = (typeof ALERT_LEVELS)[number];
 
 export const FIXTURE_PASSWORD = "correct horse battery";
 
@@ -14,6 +18,8 @@ export interface TrafficFixtures {
   owner: { id: string; email: string; token: string };
   other: { id: string; email: string; token: string };
   expiredToken: string;
+  /** Source id → levels that should have a webhook (restored between requests, for 409s). */
+  webhookLevels: Map<string, string[]>;
 }
 
 /** Two users (argon2: ~0.5 s), sessions made directly (a login would cost another argon2). */
@@ -26,10 +32,12 @@ export async function createTrafficFixtures(t: TestApp): Promise<TrafficFixtures
     owner: { id: owner.id, email: owner.email, token: createSession(db, owner.id).token },
     other: { id: other.id, email: other.email, token: createSession(db, other.id).token },
     expiredToken: expired.token,
+    webhookLevels: new Map(),
   };
   for (const [user, levels] of [[fixtures.owner, ["fatal", "info"]], [fixtures.other, ["warning"]]] as const) {
     for (const name of ["Checkout API", "Search"]) {
       const source = await t.request("POST", "/traffic-sources", { name }, { auth: { bearer: user.token } });
+      fixtures.webhookLevels.set(source.body.id, [...levels]);
       for (const level of levels) {
         await t.request("POST", `/webhooks/${source.body.id}`, { type: "discord", level, value: "123456789" }, { auth: { bearer: user.token } });
       }
@@ -131,6 +139,17 @@ export function trafficSurface(t: TestApp, fixtures: TrafficFixtures): FuzzSurfa
         const live = sqlite.prepare("select 1 from sessions where token_hash = ? and expires_at > ?").get(sha256Hex(user.token), Date.now());
         if (!live) {
           user.token = createSession(t.deps.db, user.id).token;
+          wrote = true;
+        }
+      }
+      // Fuzzed deletes remove fixture webhooks; put them back so duplicate levels keep meeting 409.
+      const present = new Set(
+        (sqlite.prepare("select traffic_source_id || ' ' || level from traffic_source_webhooks").pluck().all() as string[]),
+      );
+      for (const [source, levels] of fixtures.webhookLevels) {
+        for (const level of levels) {
+          if (present.has(`${source} ${level}`)) continue;
+          createAlertWebhook(t.deps.db, source, { type: "discord", level: level as AlertLevel, value: "123456789" });
           wrote = true;
         }
       }
