@@ -27,6 +27,18 @@ function updateBody(ctx: FuzzContext): Record<string, unknown> {
 }
 
 const webhookId = existingOrGarbage("webhooks");
+const deliveryId = existingOrGarbage("deliveries");
+
+function eventBody({ r }: FuzzContext): Record<string, unknown> {
+  const body: Record<string, unknown> = { type: r.pick(EVENT_TYPES), data: { link_id: `lnk_${r.int(0, 99)}`, clicks: r.int(0, 9) } };
+  if (r.chance(0.3)) body.id = `evt_fuzz_${r.int(0, 50)}`; // repeats: idempotent replays
+  return body;
+}
+
+function idempotencyKey({ r }: FuzzContext): Record<string, string> {
+  if (r.chance(0.6)) return {};
+  return { "idempotency-key": r.pick(["", "k".repeat(256), `key-${r.int(0, 30)}`, "' OR 1=1 --", "é", " spaced key "]) };
+}
 
 /** The API-key scheme of every /api/v1 route: bad keys get exactly 401. */
 export const apiKeyScheme: AuthScheme = {
@@ -55,6 +67,18 @@ export const linksSurface: FuzzSurface = {
     { method: "POST", path: "/api/v1/links/webhooks", body: createBody, weight: 2 },
     { method: "PATCH", path: "/api/v1/links/webhooks/:id", params: { id: webhookId }, body: updateBody, weight: 2 },
     { method: "DELETE", path: "/api/v1/links/webhooks/:id", params: { id: webhookId } },
+    // Delivery engine routes (DESIGN.md §2).
+    { method: "POST", path: "/api/v1/events", body: eventBody, headers: idempotencyKey, weight: 2 },
+    { method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", params: { id: webhookId }, weight: 0.5 },
+    { method: "POST", path: "/api/v1/links/webhooks/:id/test", params: { id: webhookId }, weight: 0.5 },
+    {
+      method: "POST",
+      path: "/api/v1/links/webhooks/:id/recover",
+      params: { id: webhookId },
+      body: ({ r }) => ({ since: new Date(Date.now() - r.int(0, 86_400_000)).toISOString() }),
+      weight: 0.5,
+    },
+    { method: "POST", path: "/api/v1/deliveries/:id/retry", params: { id: deliveryId }, weight: 0.5 },
   ],
   auth: apiKeyScheme,
 };

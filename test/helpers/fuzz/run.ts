@@ -95,7 +95,7 @@ function plan(r: Random, surface: FuzzSurface, ctx: FuzzContext): Planned & { la
     labels.push("odd-route");
   }
   const goodAuth = !auth.bad || !r.chance(0.08);
-  const headers = goodAuth ? auth.valid(ctx) : auth.bad!(ctx);
+  const headers = { ...route.headers?.(ctx), ...(goodAuth ? auth.valid(ctx) : auth.bad!(ctx)) };
   if (!goodAuth) labels.push("bad-auth");
   const body = encodeBody(r, route.body?.(ctx));
   labels.push(body.kind);

@@ -29,6 +29,8 @@ export interface FuzzRoute {
   path: string;
   /** Fills each parameter, usually with an id that exists (see existingOrGarbage). */
   params?: Record<string, (ctx: FuzzContext) => string>;
+  /** Extra request headers (e.g. Idempotency-Key), valid or not. */
+  headers?: (ctx: FuzzContext) => Record<string, string>;
   /** A valid body to send or mutate; absent for routes that take none. */
   body?: (ctx: FuzzContext) => Record<string, unknown>;
 }
