@@ -2,7 +2,7 @@
 import { EVENT_TYPES } from "../../../src/events/catalogue";
 import { ADMIN_KEY } from "../app";
 import type { Random } from "./random";
-import { existingOrGarbage, type AuthScheme, type FuzzContext, type FuzzSurface } from "./surface";
+import { existingOrGarbage, garbageQuery, type AuthScheme, type FuzzContext, type FuzzSurface } from "./surface";
 
 const HOSTS = ["https://api.acme-retail.com/webhooks/links", "https://example.com/hook", "http://hooks.example.org:8080/a?b=c", "https://[2001:db8::1]/x"];
 
@@ -79,6 +79,9 @@ export const linksSurface: FuzzSurface = {
       weight: 0.5,
     },
     { method: "POST", path: "/api/v1/deliveries/:id/retry", params: { id: deliveryId }, weight: 0.5 },
+    // Reads with hostile query strings (pagination cursors, filters): cheap, and a 500 hides there too.
+    { method: "GET", path: "/api/v1/links/webhooks", query: garbageQuery(["limit", "cursor", "event", "active"]), weight: 0.5 },
+    { method: "GET", path: "/api/v1/links/webhooks/:id/deliveries", params: { id: webhookId }, query: garbageQuery(["limit", "cursor", "status"]), weight: 0.5 },
   ],
   auth: apiKeyScheme,
 };

@@ -29,6 +29,8 @@ export interface FuzzRoute {
   path: string;
   /** Fills each parameter, usually with an id that exists (see existingOrGarbage). */
   params?: Record<string, (ctx: FuzzContext) => string>;
+  /** A query string (without "?") appended to the path. */
+  query?: (ctx: FuzzContext) => string;
   /** Extra request headers (e.g. Idempotency-Key), valid or not. */
   headers?: (ctx: FuzzContext) => Record<string, string>;
   /** A valid body to send or mutate; absent for routes that take none. */
@@ -80,5 +82,23 @@ export function existingOrGarbage(table: string, column = "id") {
 }
 
 export function fillPath(route: FuzzRoute, ctx: FuzzContext): string {
-  return route.path.replace(/:(\w+)/g, (_, name: string) => route.params?.[name]?.(ctx) ?? "x");
+  const path = route.path.replace(/:(\w+)/g, (_, name: string) => route.params?.[name]?.(ctx) ?? "x");
+  const query = route.query?.(ctx);
+  return query ? `${path}?${query}` : path;
+}
+
+const QUERY_VALUES = ["", "0", "1", "-1", "20", "100", "101", "1e2", "0x10", "abc", "%00", "true", "false", "maybe", "null", "cjEyMw", "cjA", "r99", "%ZZ", "😀", "9".repeat(30), "a".repeat(3000)];
+
+/** A query string over `keys` (plus an unknown one): garbage values, repeated keys, array forms. */
+export function garbageQuery(keys: string[]) {
+  return ({ r }: FuzzContext): string => {
+    const parts: string[] = [];
+    for (const key of [...keys, "unknown"]) {
+      if (r.chance(0.5)) continue;
+      const value = r.chance(0.7) ? r.pick(QUERY_VALUES) : encodeURIComponent(r.pick(QUERY_VALUES));
+      parts.push(r.chance(0.1) ? `${key}[]=${value}` : `${key}=${value}`);
+      if (r.chance(0.1)) parts.push(`${key}=${r.pick(QUERY_VALUES)}`);
+    }
+    return parts.join("&");
+  };
 }

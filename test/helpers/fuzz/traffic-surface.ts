@@ -8,7 +8,7 @@ import type { ALERT_LEVELS } from "../../../src/traffic-sources/model";
 import type { TestApp } from "../app";
 import { apiKeyScheme } from "./links-surface";
 import type { Random } from "./random";
-import { existingOrGarbage, PUBLIC, type AuthScheme, type FuzzContext, type FuzzSurface } from "./surface";
+import { existingOrGarbage, garbageQuery, PUBLIC, type AuthScheme, type FuzzContext, type FuzzSurface } from "./surface";
 
 type AlertLevel = (typeof ALERT_LEVELS)[number];
 
@@ -116,6 +116,8 @@ export function trafficSurface(t: TestApp, fixtures: TrafficFixtures): FuzzSurfa
       },
       { method: "DELETE", path: "/webhooks/:trafficSourceId/:id", params: { trafficSourceId: pairSource, id: pairWebhook } },
       { method: "POST", path: "/auth/logout", weight: 0.1 },
+      { method: "GET", path: "/traffic-sources", query: garbageQuery(["limit", "cursor"]), weight: 0.3 },
+      { method: "GET", path: "/webhooks/:trafficSourceId", params: { trafficSourceId: sourceId }, query: garbageQuery(["level"]), weight: 0.3 },
       // argon2 on every well-formed attempt (~0.3 s here): kept rare; the login limiter also caps it.
       {
         method: "POST",
