@@ -13,7 +13,9 @@ import { healthRoutes } from "./health/routes";
 import { authRoutes } from "./auth/routes";
 import { trafficSourceRoutes } from "./traffic-sources/routes";
 import { userAdminRoutes } from "./users/routes";
+import { consoleRoutes } from "./console/routes";
 import { VERSION } from "./version";
+import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
   // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
@@ -27,6 +29,7 @@ export function buildApp(deps: AppDeps) {
     .use(
       swagger({
         path: "/swagger",
+        ...offlineScalar,
         documentation: {
           info: {
             title: "hookrelay",
@@ -49,11 +52,13 @@ export function buildApp(deps: AppDeps) {
         },
       }),
     )
+    .use(scalarBundleRoute())
     .use(healthRoutes(deps))
     .use(linkWebhookRoutes(deps))
     .use(userAdminRoutes(deps))
     .use(authRoutes(deps))
-    .use(trafficSourceRoutes(deps));
+    .use(trafficSourceRoutes(deps))
+    .use(consoleRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

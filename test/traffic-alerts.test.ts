@@ -140,6 +140,12 @@ describe("POST /traffic-sources/:id/events", () => {
     const bad = await raise({ level: "panic", title: "", message: "x", fields: Array(26).fill({ name: "a", value: "b" }) });
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(["fields", "level", "title"]);
+    const blank = await raise({ level: "info", title: "t", message: "  \n ", fields: [{ name: "a", value: " " }] });
+    expect(blank.status).toBe(400);
+    expect(blank.body.details).toEqual([
+      { field: "message", message: "must be a non-blank string (cut to 4096 characters)" },
+      { field: "fields[0].value", message: "must be a non-blank string (cut to 1024 characters)" },
+    ]);
     expect((await raise({ level: "info", title: "t", message: "m" }, "none")).status).toBe(400);
     const badToken = await app.request("POST", `/traffic-sources/${sourceId}/events`, { level: "info", title: "t", message: "m" }, { auth: { bearer: "x" } });
     expect(badToken.status).toBe(401);
@@ -243,6 +249,10 @@ describe("sendDiscordAlert against a fake Discord", () => {
     const big = await sendDiscordAlert(deps(), job, 2000);
     expect(big.statusCode).toBe(500);
     expect(big.responseBody).toHaveLength(MAX_LOGGED_RESPONSE_BYTES);
+    discord.respondWith({ status: 500, body: "é".repeat(5000) }); // 2 bytes each: the limit falls on a boundary
+    discord.respondWith({ status: 500, body: "x" + "é".repeat(5000) }); // …and here inside a character
+    expect((await sendDiscordAlert(deps(), job, 2000)).responseBody).toBe("é".repeat(2048));
+    expect((await sendDiscordAlert(deps(), job, 2000)).responseBody).toBe("x" + "é".repeat(2047));
     discord.requests.length = 0;
     discord.respondWith({ status: 302, headers: { location: `${discord.url}/elsewhere` } });
     const redirect = await sendDiscordAlert(deps(), job, 2000);

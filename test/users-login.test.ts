@@ -161,6 +161,14 @@ describe("POST /auth/login", () => {
   });
 });
 
+describe("concurrent guesses", () => {
+  test("a burst for one email cannot all slip past the limit: 5 are checked, the rest get 429", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => login("burst@example.com", `guess-${i}`)));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+  });
+});
+
 describe("per-IP login limit (real HTTP, socket address)", () => {
   test("all attempts from one IP count, across emails; over the limit 429", async () => {
     const limits = { perEmail: { max: 100, windowMs: 60_000 }, perIp: { max: 3, windowMs: 60_000 } };

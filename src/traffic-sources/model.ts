@@ -65,16 +65,16 @@ export const TrafficSource = t.Object({
 export type TrafficSource = typeof TrafficSource.static;
 
 const AlertFieldSchema = t.Object({
-  name: t.String({ minLength: 1, maxLength: 1024, error: "must be a non-empty string (cut to 256 characters)" }),
-  value: t.String({ minLength: 1, maxLength: 4096, error: "must be a non-empty string (cut to 1024 characters)" }),
+  name: t.String({ minLength: 1, maxLength: 1024, pattern: "\\S", error: "must be a non-blank string (cut to 256 characters)" }),
+  value: t.String({ minLength: 1, maxLength: 4096, pattern: "\\S", error: "must be a non-blank string (cut to 1024 characters)" }),
   inline: t.Optional(t.Boolean({ error: "must be true or false" })),
 });
 
 export const RaiseAlertBody = t.Object(
   {
     level: Level,
-    title: t.String({ minLength: 1, maxLength: 1024, error: "must be a non-empty string (cut to 256 characters)", examples: ["Checkout error rate above 5%"] }),
-    message: t.String({ minLength: 1, maxLength: 16384, error: "must be a non-empty string (cut to 4096 characters)", examples: ["5xx responses reached 7.2% over the last 5 minutes."] }),
+    title: t.String({ minLength: 1, maxLength: 1024, pattern: "\\S", error: "must be a non-blank string (cut to 256 characters)", examples: ["Checkout error rate above 5%"] }),
+    message: t.String({ minLength: 1, maxLength: 16384, pattern: "\\S", error: "must be a non-blank string (cut to 4096 characters)", examples: ["5xx responses reached 7.2% over the last 5 minutes."] }),
     fields: t.Optional(t.Array(AlertFieldSchema, { maxItems: 25, error: "must be a list of at most 25 {name, value, inline?} objects" })),
   },
   { error: "must be a JSON object with level, title, message and optionally fields" },

@@ -34,7 +34,8 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   } finally {
     await reader.cancel().catch(() => {});
   }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
+  // `stream: true` holds back a character cut in half at the limit instead of emitting U+FFFD.
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit), { stream: true });
 }
 
 /** Discord's 429 body carries `retry_after` in seconds (a float); Retry-After is the fallback. */

@@ -1,0 +1,134 @@
+// The Webhooks section: every link webhook with its recent deliveries, and a retry button per
+// delivery. Requests are built by operations.js like every other console request.
+import { send, errorMessage } from "./api.js";
+import { buildRequest, findOperation } from "./operations.js";
+
+const RECENT_DELIVERIES = 5;
+
+function element(tag, attributes = {}, children = []) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") el.textContent = value;
+    else el.setAttribute(name, value);
+  }
+  el.append(...children);
+  return el;
+}
+
+function formatTime(iso) {
+  if (typeof iso !== "string") return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/** The last attempt's HTTP status, else its error, shortened for the table. */
+function lastResult(delivery) {
+  if (typeof delivery.last_status_code === "number") return `HTTP ${delivery.last_status_code}`;
+  if (typeof delivery.last_error === "string" && delivery.last_error !== "") {
+    return delivery.last_error.length > 40 ? `${delivery.last_error.slice(0, 39)}…` : delivery.last_error;
+  }
+  return "—";
+}
+
+/**
+ * @param {{list: HTMLElement, status: HTMLElement, more: HTMLButtonElement, refresh: HTMLButtonElement}} dom
+ * @param {() => {bearer: string, apiKey: string}} getAuth
+ */
+export function createWebhooksView(dom, getAuth) {
+  let nextCursor = null;
+  const call = (operationId, values) => send(buildRequest(findOperation(operationId), values, getAuth(), location.origin));
+
+  async function loadDeliveries(webhookId, target) {
+    target.replaceChildren(element("p", { class: "hint", text: "Loading deliveries…" }));
+    const result = await call("list-deliveries", { id: webhookId, limit: String(RECENT_DELIVERIES) });
+    if ("status" in result && result.status === 404) {
+      target.replaceChildren(element("p", { class: "hint", text: "No delivery log is available for this webhook on this server." }));
+      return;
+    }
+    if (!("status" in result) || result.status !== 200 || !Array.isArray(result.json?.data)) {
+      target.replaceChildren(element("p", { class: "error-text", text: `Could not load deliveries: ${errorMessage(result)}` }));
+      return;
+    }
+    const deliveries = result.json.data;
+    if (deliveries.length === 0) {
+      target.replaceChildren(element("p", { class: "hint", text: "No deliveries yet." }));
+      return;
+    }
+    const rows = deliveries.map((d) => deliveryRow(d, webhookId, target));
+    const table = element("table", { class: "deliveries" }, [
+      element("caption", { class: "visually-hidden", text: `Recent deliveries of ${webhookId}` }),
+      element("thead", {}, [element("tr", {}, ["Delivery", "Event", "Status", "Attempts", "Last result", "Created", ""].map((h) => element("th", { scope: "col", text: h })))]),
+      element("tbody", {}, rows),
+    ]);
+    target.replaceChildren(element("div", { class: "table-scroll" }, [table]));
+  }
+
+  function deliveryRow(delivery, webhookId, target) {
+    const retry = element("button", { type: "button", class: "secondary small", text: "Retry", "aria-label": `Retry delivery ${delivery.id}` });
+    retry.addEventListener("click", async () => {
+      retry.disabled = true;
+      const result = await call("retry-delivery", { id: String(delivery.id) });
+      const okay = "status" in result && result.status >= 200 && result.status < 300;
+      dom.status.textContent = okay ? `Retry requested for ${delivery.id}.` : `Retry of ${delivery.id} failed: ${errorMessage(result)}`;
+      await loadDeliveries(webhookId, target);
+    });
+    const status = String(delivery.status ?? "—");
+    return element("tr", {}, [
+      element("td", {}, [element("code", { text: String(delivery.id) })]),
+      element("td", { text: String(delivery.event_type ?? delivery.type ?? delivery.event?.type ?? "—") }),
+      element("td", {}, [element("span", { class: `badge badge-${status.replace(/[^a-z]/g, "")}`, text: status })]),
+      element("td", { text: String(delivery.attempts ?? "—") }),
+      element("td", { class: "last-result", text: lastResult(delivery), title: delivery.last_error ?? "" }),
+      element("td", { text: formatTime(delivery.created_at) }),
+      element("td", {}, [retry]),
+    ]);
+  }
+
+  function webhookItem(webhook) {
+    const deliveries = element("div", { class: "delivery-log" });
+    const active = webhook.active
+      ? element("span", { class: "badge badge-active", text: "active" })
+      : element("span", { class: "badge badge-inactive", text: webhook.disabled_reason ? `disabled: ${webhook.disabled_reason}` : "inactive" });
+    const item = element("li", { class: "webhook-card", "data-webhook-id": webhook.id }, [
+      element("div", { class: "webhook-head" }, [element("h3", {}, [element("code", { class: "url", text: webhook.url })]), active]),
+      element("dl", { class: "webhook-facts" }, [
+        element("dt", { text: "id" }), element("dd", {}, [element("code", { text: webhook.id })]),
+        element("dt", { text: "events" }), element("dd", {}, (webhook.events ?? []).map((e) => element("span", { class: "chip", text: e }))),
+        element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
+      ]),
+      element("h4", { text: "Recent deliveries" }),
+      deliveries,
+    ]);
+    loadDeliveries(webhook.id, deliveries);
+    return item;
+  }
+
+  async function load(append) {
+    const auth = getAuth();
+    if (!auth.bearer.trim() && !auth.apiKey.trim()) {
+      dom.status.textContent = "Enter an API key under Authentication to list webhooks.";
+      dom.list.replaceChildren();
+      dom.more.hidden = true;
+      return;
+    }
+    dom.refresh.disabled = true;
+    dom.status.textContent = "Loading webhooks…";
+    const result = await call("list-webhooks", { limit: "20", cursor: append ? nextCursor ?? "" : "" });
+    dom.refresh.disabled = false;
+    if (!("status" in result) || result.status !== 200 || !Array.isArray(result.json?.data)) {
+      dom.status.textContent = `Could not list webhooks: ${errorMessage(result)}`;
+      return;
+    }
+    const items = result.json.data.map(webhookItem);
+    if (append) dom.list.append(...items);
+    else dom.list.replaceChildren(...items);
+    nextCursor = result.json.pagination?.next_cursor ?? null;
+    dom.more.hidden = !result.json.pagination?.has_more;
+    const count = dom.list.children.length;
+    dom.status.textContent = count === 0 ? "No webhooks yet. Create one with the form above." : `${count} webhook${count === 1 ? "" : "s"}.`;
+  }
+
+  dom.refresh.addEventListener("click", () => load(false));
+  dom.more.addEventListener("click", () => load(true));
+  return { refresh: () => load(false) };
+}

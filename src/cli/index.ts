@@ -1,0 +1,216 @@
+// The hookrelay command line: `serve` (default), `migrate`, `keys create`, `users create`,
+// `backup`, `health`, `--help`, `--version`. Errors are one line on stderr and a non-zero exit:
+// 2 for a mistake in the command line, 1 for anything else (bad configuration included).
+import { ConfigError } from "../config";
+import { HttpError } from "../http/errors";
+import { VERSION } from "../version";
+import {
+  backupCommand,
+  CommandFailed,
+  createKeyCommand,
+  createUserCommand,
+  healthCommand,
+  migrateCommand,
+} from "./admin-commands";
+import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from "./args";
+import { CONFIG_FLAGS, loadCliConfig } from "./config-flags";
+import { serveCommand } from "./serve";
+
+type Env = Record<string, string | undefined>;
+
+interface Command {
+  words: string[];
+  args: string[];
+  summary: string;
+  options: Record<string, { kind: OptionKind; value?: string; help: string }>;
+  run(parsed: ParsedArgs, args: string[], env: Env): Promise<void> | void;
+}
+
+const COMMANDS: Command[] = [
+  {
+    words: ["serve"],
+    args: [],
+    summary: "Run the API and the delivery loop (the default command)",
+    options: {},
+    run: (p, _a, env) => serveCommand(loadCliConfig(p.options, env)),
+  },
+  {
+    words: ["migrate"],
+    args: [],
+    summary: "Apply pending database migrations and exit (serve does this at start-up too)",
+    options: {},
+    run: (p, _a, env) => migrateCommand(loadCliConfig(p.options, env)),
+  },
+  {
+    words: ["keys", "create"],
+    args: [],
+    summary: "Create an API key and print it once",
+    options: { name: { kind: "string", value: "NAME", help: 'a label for the key (default "cli")' } },
+    run: (p, _a, env) => createKeyCommand(loadCliConfig(p.options, env), stringOption(p, "name") ?? "cli"),
+  },
+  {
+    words: ["users", "create"],
+    args: [],
+    summary: "Create a user who can sign in to the traffic-source API",
+    options: {
+      email: { kind: "string", value: "EMAIL", help: "the user's e-mail address (required)" },
+      name: { kind: "string", value: "NAME", help: "display name" },
+      "password-stdin": { kind: "boolean", help: "read the password from standard input (otherwise one is generated and printed)" },
+    },
+    run: (p, _a, env) => {
+      const email = stringOption(p, "email");
+      if (email === undefined) throw new UsageError("users create needs --email");
+      return createUserCommand(loadCliConfig(p.options, env), {
+        email,
+        name: stringOption(p, "name"),
+        passwordFromStdin: p.options.has("password-stdin"),
+      });
+    },
+  },
+  {
+    words: ["backup"],
+    args: ["FILE"],
+    summary: "Write a consistent copy of the database to FILE, safe while serve runs",
+    options: {},
+    run: (p, args, env) => backupCommand(loadCliConfig(p.options, env), args[0]!),
+  },
+  {
+    words: ["health"],
+    args: [],
+    summary: "Exit 0 if the server at HOST:PORT answers /health (for container health checks)",
+    options: {},
+    run: (p, _a, env) => healthCommand(loadCliConfig(p.options, env)),
+  },
+];
+
+const GLOBAL_OPTIONS: Record<string, OptionKind> = { help: "boolean", version: "boolean" };
+
+const OPTION_KINDS = new Map<string, OptionKind>([
+  ...Object.entries(GLOBAL_OPTIONS),
+  ...CONFIG_FLAGS.map((f) => [f.option, "string"] as const),
+  ...COMMANDS.flatMap((c) => Object.entries(c.options).map(([name, o]) => [name, o.kind] as const)),
+]);
+
+function stringOption(parsed: ParsedArgs, name: string): string | undefined {
+  const value = parsed.options.get(name);
+  return typeof value === "string" ? value : undefined;
+}
+
+function findCommand(words: string[]): { command: Command; args: string[] } {
+  if (words.length === 0) return { command: COMMANDS[0]!, args: [] };
+  const command = COMMANDS.find((c) => c.words.every((w, i) => words[i] === w));
+  if (!command) {
+    const group = COMMANDS.find((c) => c.words.length > 1 && c.words[0] === words[0]);
+    if (group && words.length === 1) throw new UsageError(`"${words[0]}" needs a subcommand: ${group.words.slice(1).join(" ")}`);
+    throw new UsageError(`unknown command "${words.join(" ")}"`);
+  }
+  const args = words.slice(command.words.length);
+  if (args.length !== command.args.length) {
+    const expected = command.args.length === 0 ? "no arguments" : command.args.join(" ");
+    throw new UsageError(`${command.words.join(" ")} takes ${expected}, got ${args.length === 0 ? "none" : `"${args.join(" ")}"`}`);
+  }
+  return { command, args };
+}
+
+function checkOptions(command: Command, parsed: ParsedArgs): void {
+  const allowed = new Set([...Object.keys(GLOBAL_OPTIONS), ...CONFIG_FLAGS.map((f) => f.option), ...Object.keys(command.options)]);
+  for (const name of parsed.options.keys()) {
+    if (!allowed.has(name)) throw new UsageError(`${command.words.join(" ")} does not take --${name}`);
+  }
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text}  ` : text.padEnd(width);
+}
+
+function configOptionsHelp(): string {
+  const lines = CONFIG_FLAGS.map((f) => `  ${pad(`--${f.option} <value>`, 40)}${f.variable} (default ${f.defaultValue === "" ? '""' : f.defaultValue})`);
+  return [
+    "Options mirror the environment variables; an option wins over its variable:",
+    ...lines,
+    "Secrets are read from the environment only (command lines are visible to other users):",
+    "  ADMIN_API_KEY, DISCORD_BOT_TOKEN",
+  ].join("\n");
+}
+
+export function mainHelp(): string {
+  const commands = COMMANDS.map((c) => `  ${pad([...c.words, ...c.args].join(" "), 22)}${c.summary}`);
+  return [
+    `hookrelay ${VERSION}: self-hosted webhook delivery`,
+    "",
+    "Usage: hookrelay [command] [options]",
+    "",
+    "Commands:",
+    ...commands,
+    "",
+    configOptionsHelp(),
+    "",
+    `  ${pad("-h, --help", 40)}show help (hookrelay <command> --help for a command)`,
+    `  ${pad("-v, --version", 40)}print the version`,
+    "",
+  ].join("\n");
+}
+
+function commandHelp(command: Command): string {
+  const own = Object.entries(command.options).map(
+    ([name, o]) => `  ${pad(`--${name}${o.value ? ` <${o.value}>` : ""}`, 40)}${o.help}`,
+  );
+  return [
+    `Usage: hookrelay ${[...command.words, ...command.args].join(" ")} [options]`,
+    "",
+    command.summary + ".",
+    "",
+    ...(own.length ? ["Options:", ...own, ""] : []),
+    command.words[0] === "serve"
+      ? configOptionsHelp()
+      : `  ${pad("--database-path <value>", 40)}DATABASE_PATH (default ${CONFIG_FLAGS.find((f) => f.variable === "DATABASE_PATH")?.defaultValue})\n` +
+        "The other options of hookrelay --help are accepted too.",
+    "",
+  ].join("\n");
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof HttpError) {
+    return e.details?.length ? e.details.map((d) => `${d.field}: ${d.message}`).join("; ") : e.message;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  // One line, whatever the library said.
+  return message.split("\n").find((l) => l.trim() !== "")?.trim() ?? "unexpected error";
+}
+
+/**
+ * Runs one command. Resolves with the exit code, or with undefined when the command keeps the
+ * process alive (serve) and will exit by itself.
+ */
+export async function runCli(argv: string[], env: Env = process.env): Promise<number | undefined> {
+  try {
+    const parsed = parseArgs(argv, OPTION_KINDS);
+    if (parsed.options.has("version")) {
+      process.stdout.write(`hookrelay ${VERSION}\n`);
+      return 0;
+    }
+    if (parsed.words[0] === "help" || parsed.options.has("help")) {
+      const topic = parsed.words[0] === "help" ? parsed.words.slice(1) : parsed.words;
+      // `hookrelay keys --help` names no single command: the overview lists them all.
+      const command = topic.length ? COMMANDS.find((c) => c.words.every((w, i) => topic[i] === w)) : undefined;
+      if (topic.length && !command && !COMMANDS.some((c) => c.words[0] === topic[0])) findCommand(topic);
+      process.stdout.write(command ? commandHelp(command) : mainHelp());
+      return 0;
+    }
+    const { command, args } = findCommand(parsed.words);
+    checkOptions(command, parsed);
+    await command.run(parsed, args, env);
+    return command.words[0] === "serve" ? undefined : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`hookrelay: ${e.message} (see hookrelay --help)\n`);
+      return 2;
+    }
+    if (!(e instanceof ConfigError || e instanceof CommandFailed || e instanceof HttpError)) {
+      // Unexpected: keep the one-line contract, but let an operator who asks see the stack.
+      if (env.LOG_LEVEL?.trim().toLowerCase() === "debug" && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    }
+    process.stderr.write(`hookrelay: ${describeError(e)}\n`);
+    return 1;
+  }
+}
