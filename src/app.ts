@@ -8,6 +8,9 @@ import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
+import { deliveryRoutes } from "./deliveries/routes";
+import { eventRoutes } from "./events/routes";
+import { linkWebhookActionRoutes } from "./links/action-routes";
 import { linkWebhookRoutes } from "./links/routes";
 import { healthRoutes } from "./health/routes";
 import { authRoutes } from "./auth/routes";
@@ -55,6 +58,9 @@ export function buildApp(deps: AppDeps) {
     .use(scalarBundleRoute())
     .use(healthRoutes(deps))
     .use(linkWebhookRoutes(deps))
+    .use(linkWebhookActionRoutes(deps))
+    .use(deliveryRoutes(deps))
+    .use(eventRoutes(deps))
     .use(userAdminRoutes(deps))
     .use(authRoutes(deps))
     .use(trafficSourceRoutes(deps))

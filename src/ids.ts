@@ -23,3 +23,31 @@ export function newId(prefix: string): string {
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+// Time-ordered ids for high-volume rows (events, deliveries): 8 base62 characters of the
+// millisecond clock, then 14 random ones (≈ 83 bits). BASE62 is in ASCII order, so ids sort by
+// creation time and new rows land at the end of the primary-key index instead of on random pages,
+// which keeps inserts and updates cheap at millions of rows. Random bytes come from a pool.
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
+function randomByte(): number {
+  if (poolOffset === POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
+}
+
+/** `evt_…`, `dlv_…`: 22 base62 characters, sortable by creation time. */
+export function newSortableId(prefix: string, now = Date.now()): string {
+  let time = "";
+  for (let t = now, i = 0; i < 8; i++, t = Math.floor(t / 62)) time = BASE62[t % 62] + time;
+  let random = "";
+  while (random.length < 14) {
+    const byte = randomByte();
+    if (byte < 248) random += BASE62[byte % 62];
+  }
+  return `${prefix}_${time}${random}`;
+}

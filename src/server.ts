@@ -1,10 +1,12 @@
-// Start-up order of DESIGN.md §9: config → database + migrations → API key bootstrap → listen.
+// Start-up order of DESIGN.md §9: config → database + migrations → API key bootstrap →
+// delivery loop → listen.
 // Returns a handle whose stop() shuts down in reverse order.
 import { buildApp } from "./app";
 import { bootstrapApiKey } from "./auth/api-keys";
 import type { Config } from "./config";
 import { closeDatabase, openDatabase } from "./db/client";
 import { migrateDatabase } from "./db/migrate";
+import { createDeliveryLoop } from "./delivery/loop";
 import type { AppDeps } from "./deps";
 import { MAX_BODY_BYTES } from "./http/body-parser";
 import { createLogger } from "./log";
@@ -26,7 +28,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated}\n\n`,
     );
   }
-  const deps: AppDeps = { config, db, logger, wakeDelivery: () => {} };
+  const loop = createDeliveryLoop({ config, db, logger });
+  const deps: AppDeps = { config, db, logger, wakeDelivery: loop.wake, delivery: loop };
+  loop.start();
   const app = buildApp(deps).listen({
     port: config.port,
     hostname: config.host,
@@ -41,7 +45,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     deps,
     async stop() {
-      await server.stop();
+      // Stop taking requests and claiming work together; in-flight deliveries get a bounded
+      // drain, and whatever is left is released so the next start picks it up at once.
+      await Promise.all([server.stop(), loop.stop()]);
       closeDatabase(db);
     },
   };

@@ -2,6 +2,7 @@
 // address (it knows loopback, private, CGNAT, link-local, unique-local, multicast, reserved…);
 // anything it does not call plain "unicast" is refused.
 import ipaddr from "ipaddr.js";
+import { lookup } from "node:dns/promises";
 
 /** True for every address that is not a public unicast address (IPv4, IPv6, IPv4-mapped). */
 export function isPrivateAddress(address: string): boolean {
@@ -31,4 +32,34 @@ export function refuseLiteralHost(hostname: string): string | undefined {
     return "The URL must not point to a private, loopback or reserved address";
   }
   return undefined;
+}
+
+export type ResolvedTarget = { address: string; family: 4 | 6 } | { refused: string };
+
+/**
+ * Delivery-time check: resolve the host and refuse it when ANY of its addresses is not public
+ * (a name that resolves to one public and one private address could otherwise be steered to the
+ * private one). Returns the address the caller must connect to, so the request cannot be sent to
+ * a different answer from a second lookup (DNS rebinding).
+ */
+export async function resolvePublicTarget(hostname: string): Promise<ResolvedTarget> {
+  const bare = hostname.replace(/^\[|\]$/g, "");
+  if (isLocalhostName(bare)) return { refused: `Refused: ${hostname} is a localhost name` };
+  if (ipaddr.isValid(bare)) {
+    if (isPrivateAddress(bare)) return { refused: `Refused: ${bare} is a private, loopback or reserved address` };
+    return { address: bare, family: ipaddr.parse(bare).kind() === "ipv6" ? 6 : 4 };
+  }
+  let answers: { address: string; family: number }[];
+  try {
+    answers = await lookup(bare, { all: true, verbatim: true });
+  } catch (e) {
+    return { refused: `DNS lookup of ${bare} failed: ${(e as Error).message}` };
+  }
+  if (answers.length === 0) return { refused: `DNS lookup of ${bare} returned no address` };
+  const privateAnswer = answers.find((a) => isPrivateAddress(a.address));
+  if (privateAnswer) {
+    return { refused: `Refused: ${bare} resolves to ${privateAnswer.address}, a private, loopback or reserved address` };
+  }
+  const first = answers[0]!;
+  return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }

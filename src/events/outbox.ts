@@ -2,9 +2,10 @@
 // transaction by whoever publishes (the events API, webhook tests, traffic-source alerts).
 // The delivery loop only ever reads the deliveries table, so anything committed here is
 // delivered or visibly failed, whatever happens to the process afterwards.
+// Prepared statements (compiled once per database) keep fan-out to many targets cheap.
+import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
-import { deliveries, events } from "../db/schema";
-import { newId } from "../ids";
+import { newSortableId } from "../ids";
 
 export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
 
@@ -17,24 +18,45 @@ export interface NewEvent {
   createdAt: number;
 }
 
-/** Inserts the event and its deliveries; call inside db.transaction() when more must commit with it. */
+interface OutboxStatements {
+  event: Statement;
+  delivery: Statement;
+  /** Built once: better-sqlite3 builds a new wrapper (several property definitions) per transaction() call. */
+  enqueue: (event: NewEvent, targets: OutboxTarget[]) => string[];
+}
+
+const cache = new WeakMap<Database, OutboxStatements>();
+
+function statements(sqlite: Database): OutboxStatements {
+  let s = cache.get(sqlite);
+  if (!s) {
+    const event = sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)`);
+    const delivery = sqlite.prepare(
+      `INSERT INTO deliveries (id, event_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    );
+    const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
+      event.run(e.id, e.type, e.body, e.idempotencyKey ?? null, e.createdAt);
+      const ids: string[] = [];
+      for (const target of targets) {
+        const id = newSortableId("dlv", e.createdAt);
+        const webhookId = target.transport === "http" ? target.webhookId : null;
+        const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
+        delivery.run(id, e.id, target.transport, webhookId, alertWebhookId, e.createdAt, e.createdAt, e.createdAt);
+        ids.push(id);
+      }
+      return ids;
+    });
+    s = { event, delivery, enqueue };
+    cache.set(sqlite, s);
+  }
+  return s;
+}
+
+/**
+ * Inserts the event and its deliveries (due at once) and returns the delivery ids. Atomic on its
+ * own; inside an enclosing db.transaction() it commits with the caller's other writes.
+ */
 export function enqueueEvent(db: Db, event: NewEvent, targets: OutboxTarget[]): string[] {
-  db.insert(events)
-    .values({ id: event.id, type: event.type, body: event.body, idempotencyKey: event.idempotencyKey ?? null, createdAt: event.createdAt })
-    .run();
-  if (targets.length === 0) return [];
-  const rows = targets.map((target) => ({
-    id: newId("dlv"),
-    eventId: event.id,
-    transport: target.transport,
-    webhookId: target.transport === "http" ? target.webhookId : null,
-    alertWebhookId: target.transport === "discord" ? target.alertWebhookId : null,
-    status: "pending" as const,
-    attempts: 0,
-    nextAttemptAt: event.createdAt,
-    createdAt: event.createdAt,
-    updatedAt: event.createdAt,
-  }));
-  db.insert(deliveries).values(rows).run();
-  return rows.map((r) => r.id);
+  return statements(db.$client).enqueue(event, targets);
 }

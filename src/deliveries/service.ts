@@ -1,0 +1,146 @@
+// The delivery log and manual re-delivery, over the database; no HTTP here.
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { deliveries, deliveryAttempts, events } from "../db/schema";
+import { Conflict, NotFound, invalidField } from "../http/errors";
+import { iso } from "../ids";
+import { parsePage, toPage } from "../http/pagination";
+import { findWebhookRow } from "../links/service";
+import type { Delivery, DeliveryListQuery, DeliveryWithAttempts } from "./model";
+
+const columns = {
+  id: deliveries.id,
+  eventId: deliveries.eventId,
+  eventType: events.type,
+  webhookId: deliveries.webhookId,
+  status: deliveries.status,
+  attempts: deliveries.attempts,
+  nextAttemptAt: deliveries.nextAttemptAt,
+  lastStatusCode: deliveries.lastStatusCode,
+  lastError: deliveries.lastError,
+  createdAt: deliveries.createdAt,
+  updatedAt: deliveries.updatedAt,
+  deliveredAt: deliveries.deliveredAt,
+};
+interface DeliveryRow {
+  id: string;
+  eventId: string;
+  eventType: string;
+  webhookId: string | null;
+  status: Delivery["status"];
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    event_id: row.eventId,
+    event_type: row.eventType,
+    webhook_id: row.webhookId,
+    status: row.status,
+    attempts: row.attempts,
+    next_attempt_at: row.status === "pending" ? iso(row.nextAttemptAt) : null,
+    last_status_code: row.lastStatusCode,
+    last_error: row.lastError,
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
+    delivered_at: row.deliveredAt === null ? null : iso(row.deliveredAt),
+  };
+}
+
+function selectDeliveries(db: Db) {
+  return db.select(columns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId));
+}
+
+/**
+ * Newest first, with the shared rowid cursor. Ordered by (created_at, rowid) so the walk follows
+ * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
+ */
+export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery) {
+  findWebhookRow(db, webhookId);
+  const { limit, beforeRowId } = parsePage(query);
+  const rowId = sql<number>`${deliveries}.rowid`;
+  const where: SQL[] = [eq(deliveries.webhookId, webhookId)];
+  if (beforeRowId !== undefined) {
+    const after = db.select({ createdAt: deliveries.createdAt }).from(deliveries).where(eq(rowId, beforeRowId)).get();
+    where.push(after ? sql`(${deliveries.createdAt}, ${rowId}) < (${after.createdAt}, ${beforeRowId})` : lt(rowId, beforeRowId));
+  }
+  if (query.status) where.push(eq(deliveries.status, query.status));
+  const rows = db
+    .select({ ...columns, rowId })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .where(and(...where))
+    .orderBy(desc(deliveries.createdAt), desc(rowId))
+    .limit(limit + 1)
+    .all() as (DeliveryRow & { rowId: number })[];
+  const { rows: pageRows, pagination } = toPage(rows, limit);
+  return { data: pageRows.map(toDelivery), pagination };
+}
+
+function findDelivery(db: Db, id: string): Delivery {
+  const row = selectDeliveries(db).where(eq(deliveries.id, id)).get() as DeliveryRow | undefined;
+  if (!row) throw new NotFound(`No delivery with id ${id}`);
+  return toDelivery(row);
+}
+
+export function getDelivery(db: Db, id: string): DeliveryWithAttempts {
+  const delivery = findDelivery(db, id);
+  const attempts = db
+    .select()
+    .from(deliveryAttempts)
+    .where(eq(deliveryAttempts.deliveryId, id))
+    .orderBy(asc(deliveryAttempts.attemptedAt), asc(deliveryAttempts.id))
+    .all();
+  return {
+    ...delivery,
+    attempt_log: attempts.map((a) => ({
+      attempted_at: iso(a.attemptedAt),
+      duration_ms: a.durationMs,
+      status_code: a.statusCode,
+      response_body: a.responseBody,
+      error: a.error,
+    })),
+  };
+}
+
+/**
+ * Makes a delivery due now, whatever its state except in flight. A failed delivery gets one more
+ * attempt (its retry budget is spent); a pending one just stops waiting.
+ */
+export function retryDelivery(db: Db, id: string, now = Date.now()): Delivery {
+  return db.transaction(
+    () => {
+      const current = findDelivery(db, id);
+      if (current.status === "leased") throw new Conflict("The delivery is being attempted right now");
+      if (current.webhook_id !== null && !findWebhookRow(db, current.webhook_id).active) {
+        throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before retrying");
+      }
+      db.update(deliveries)
+        .set({ status: "pending", nextAttemptAt: now, leaseExpiresAt: null, updatedAt: now })
+        .where(eq(deliveries.id, id))
+        .run();
+      return findDelivery(db, id);
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Makes every failed delivery of the webhook enqueued since `since` due now. */
+export function recoverFailedDeliveries(db: Db, webhookId: string, sinceIso: string, now = Date.now()): number {
+  const since = Date.parse(sinceIso);
+  if (Number.isNaN(since) || since > now) throw invalidField("since", "must be an ISO-8601 date-time, not in the future");
+  const webhook = findWebhookRow(db, webhookId);
+  if (!webhook.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before recovering");
+  return db
+    .update(deliveries)
+    .set({ status: "pending", nextAttemptAt: now, updatedAt: now })
+    .where(and(eq(deliveries.webhookId, webhookId), eq(deliveries.status, "failed"), gte(deliveries.createdAt, since)))
+    .run().changes;
+}

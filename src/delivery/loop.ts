@@ -1,0 +1,260 @@
+// The delivery loop (DESIGN.md §5): claims due rows under a lease, keeps up to
+// DELIVERY_CONCURRENCY requests in flight, and writes outcomes back in one transaction per
+// turn of the event loop. Wakes at once on publish, otherwise polls every DELIVERY_POLL_MS.
+// Work lives only in the database, so a crash loses nothing: expired leases become due again.
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import type { Logger } from "../log";
+import { DeliveryMetrics } from "./metrics";
+import { loadEventBodies, loadWebhookTargets, recordAndClaim, releaseLeases, type AttemptResult, type ClaimedDelivery, type WebhookTargetRow } from "./queue";
+import { purgeExpired } from "./retention";
+import { resultFor } from "./schedule";
+import { signingKey } from "./sign";
+import type { AttemptOutcome } from "./transport";
+import { sendDiscordAlert } from "./transports/discord";
+import { sendWebhook } from "./transports/http";
+
+export interface DeliveryLoopDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+}
+
+export interface DeliveryLoop {
+  readonly metrics: DeliveryMetrics;
+  start(): void;
+  /** New work was committed: claim now rather than at the next poll. */
+  wake(): void;
+  /** Stops claiming, waits up to `drainMs` for requests in flight, then releases what is left. */
+  stop(drainMs?: number): Promise<void>;
+  isRunning(): boolean;
+  /** Requests running now. */
+  inFlight(): number;
+}
+
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** Outcomes wait at most this long (or for this many) before they are committed. */
+const FLUSH_AFTER_MS = 20;
+const FLUSH_AT = 512;
+
+/**
+ * Rows are claimed ahead, up to twice the concurrency, so a claim is one commit for many rows.
+ * A claimed row waits behind at most one full round of requests before its own starts, so its
+ * lease covers two timeouts, plus one more of slack for recording the result.
+ */
+export function leaseMsFor(config: Config): number {
+  return 3 * config.deliveryTimeoutMs;
+}
+
+type Job = { delivery: ClaimedDelivery; send: () => Promise<AttemptOutcome> };
+
+export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): DeliveryLoop {
+  const metrics = new DeliveryMetrics();
+  const concurrency = config.deliveryConcurrency;
+  const maxOutstanding = 2 * concurrency;
+  // Under load, claim only once a full round of rows can be taken: each claim is then one
+  // commit for many rows (a commit costs as much as dozens of row writes).
+  const minClaim = concurrency;
+  const leaseMs = leaseMsFor(config);
+  const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
+  const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
+  const transportDeps = { config, db };
+  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+
+  let state: "new" | "running" | "stopping" | "stopped" = "new";
+  const inFlight = new Set<string>();
+  let waiting: Job[] = [];
+  let results: AttemptResult[] = [];
+  /** Set when a claim came back short: nothing more is due until a wake-up or the next poll. */
+  let drained = false;
+  let turnScheduled = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let pollTimer: ReturnType<typeof setInterval> | undefined;
+  let retentionTimer: ReturnType<typeof setInterval> | undefined;
+  let onIdle: (() => void) | undefined;
+
+  function scheduleTurn(): void {
+    if (turnScheduled || state === "stopped" || state === "new") return;
+    turnScheduled = true;
+    setImmediate(turn);
+  }
+
+  function wake(): void {
+    drained = false;
+    scheduleTurn();
+  }
+
+  function turn(): void {
+    turnScheduled = false;
+    const outstanding = inFlight.size + waiting.length;
+    const room = maxOutstanding - outstanding;
+    const claim = state === "running" && !drained && (outstanding === 0 || room >= minClaim);
+    const flush = results.length >= FLUSH_AT || (results.length > 0 && (claim || inFlight.size === 0 || state !== "running"));
+    if (!claim && !flush) {
+      if (results.length > 0 && !flushTimer) flushTimer = setTimeout(forceFlush, FLUSH_AFTER_MS);
+      return;
+    }
+    const batch = results;
+    results = [];
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    let claimed: ClaimedDelivery[] = [];
+    try {
+      claimed = recordAndClaim(db, batch, silenceReason, claim ? { now: Date.now(), limit: room, leaseMs } : null);
+    } catch (e) {
+      // Keep the outcomes for the next turn; if the process dies first, the leases expire and
+      // the deliveries are simply attempted again (at-least-once).
+      results = batch.concat(results);
+      logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
+      if (!flushTimer) flushTimer = setTimeout(forceFlush, 1000);
+      return;
+    }
+    if (claim && claimed.length < room) drained = true;
+    if (claimed.length > 0) prepare(claimed);
+    startWaiting();
+  }
+
+  function forceFlush(): void {
+    flushTimer = undefined;
+    if (results.length === 0) return;
+    try {
+      const batch = results;
+      results = [];
+      try {
+        recordAndClaim(db, batch, silenceReason, null);
+      } catch (e) {
+        results = batch.concat(results);
+        throw e;
+      }
+    } catch (e) {
+      logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
+      flushTimer = setTimeout(forceFlush, 1000);
+    }
+  }
+
+  /** Turns claimed rows into ready-to-send jobs: bodies and signing keys loaded once per batch. */
+  function prepare(claimed: ClaimedDelivery[]): void {
+    const bodies = loadEventBodies(db, [...new Set(claimed.map((c) => c.eventId))]);
+    const webhookIds = [...new Set(claimed.flatMap((c) => (c.webhookId ? [c.webhookId] : [])))];
+    const webhooks = webhookIds.length > 0 ? loadWebhookTargets(db, webhookIds) : new Map<string, WebhookTargetRow>();
+    const keyCache = new Map<string, Buffer[]>();
+    const now = Date.now();
+    for (const delivery of claimed) {
+      const body = bodies.get(delivery.eventId) ?? "";
+      if (delivery.transport === "discord") {
+        const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
+        waiting.push({ delivery, send: () => sendDiscordAlert(transportDeps, job, config.deliveryTimeoutMs) });
+        continue;
+      }
+      const webhook = webhooks.get(delivery.webhookId!);
+      if (!webhook || !webhook.active) {
+        skip(delivery, now, webhook ? "Webhook is disabled" : "Webhook no longer exists");
+        continue;
+      }
+      let keys = keyCache.get(webhook.id);
+      if (!keys) keyCache.set(webhook.id, (keys = activeKeys(webhook, now)));
+      const request = { url: webhook.url, eventId: delivery.eventId, body, keys };
+      waiting.push({ delivery, send: () => sendWebhook(request, httpOptions) });
+    }
+  }
+
+  function startWaiting(): void {
+    while (inFlight.size < concurrency && waiting.length > 0 && state !== "stopped") {
+      const job = waiting.shift()!;
+      inFlight.add(job.delivery.id);
+      void attempt(job);
+    }
+  }
+
+  function skip(delivery: ClaimedDelivery, now: number, reason: string): void {
+    results.push({
+      kind: "skipped", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
+      durationMs: 0, statusCode: null, responseBody: null, error: reason,
+    });
+    metrics.record("skipped", null);
+    logger.info("delivery skipped", { delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId, reason });
+  }
+
+  async function attempt({ delivery, send }: Job): Promise<void> {
+    const attemptedAt = Date.now();
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await send();
+    } catch (e) {
+      outcome = { statusCode: null, responseBody: null, error: `Transport failed: ${String(e)}`, durationMs: Date.now() - attemptedAt };
+    }
+    // After stop() gave up on it, its lease was released and the database may be closed.
+    if (!inFlight.delete(delivery.id) || state === "stopped") return;
+    const result = resultFor(delivery, outcome, attemptedAt, policy);
+    results.push(result);
+    metrics.record(result.kind, outcome.durationMs);
+    logger.info("delivery attempt", {
+      delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
+      alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
+      status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
+    });
+    startWaiting();
+    if (inFlight.size === 0) onIdle?.();
+    scheduleTurn();
+  }
+
+  function runRetention(): void {
+    try {
+      const purged = purgeExpired(db, config.retentionDays, Date.now());
+      if (purged.deliveries + purged.attempts + purged.events > 0) logger.info("retention purge", { ...purged });
+    } catch (e) {
+      logger.error("retention purge failed", { error: String(e) });
+    }
+  }
+
+  return {
+    metrics,
+    start() {
+      if (state !== "new") return;
+      state = "running";
+      pollTimer = setInterval(wake, config.deliveryPollMs);
+      retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
+      runRetention();
+      scheduleTurn();
+    },
+    wake,
+    async stop(drainMs = Math.min(config.deliveryTimeoutMs, 10_000)) {
+      if (state === "stopped" || state === "stopping") return;
+      state = "stopping";
+      clearInterval(pollTimer);
+      clearInterval(retentionTimer);
+      // Claimed rows that never started go back at once; in-flight ones get the drain.
+      const notStarted = waiting.map((j) => j.delivery.id);
+      waiting = [];
+      if (inFlight.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, drainMs);
+          onIdle = () => (clearTimeout(timer), resolve());
+        });
+      }
+      clearTimeout(flushTimer);
+      const abandoned = [...inFlight, ...notStarted];
+      inFlight.clear();
+      state = "stopped";
+      try {
+        recordAndClaim(db, results, silenceReason, null);
+        results = [];
+        const released = releaseLeases(db, abandoned, Date.now());
+        if (released > 0) logger.warn("delivery: released unfinished leases", { released });
+      } catch (e) {
+        logger.error("delivery: final write failed; leases will expire instead", { error: String(e) });
+      }
+    },
+    isRunning: () => state === "running",
+    inFlight: () => inFlight.size,
+  };
+}
+
+/** The current secret, plus the previous one while its 24 h overlap lasts. */
+function activeKeys(webhook: WebhookTargetRow, now: number): Buffer[] {
+  const keys = [signingKey(webhook.secret)];
+  if (webhook.previousSecret && webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt > now) {
+    keys.push(signingKey(webhook.previousSecret));
+  }
+  return keys;
+}

@@ -1,0 +1,212 @@
+// The deliveries table as a work queue: claim due rows under a lease, record what each attempt
+// did, release leases on shutdown. Raw prepared statements on the hot path (one compile per
+// database, no query building per call); everything else goes through Drizzle.
+import type { Database, Statement } from "better-sqlite3";
+import type { Db } from "../db/client";
+
+export interface ClaimedDelivery {
+  /** SQLite rowid: outcomes update the row through it, one B-tree lookup instead of two. */
+  rowid: number;
+  id: string;
+  eventId: string;
+  transport: "http" | "discord";
+  webhookId: string | null;
+  alertWebhookId: string | null;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+/**
+ * Leases up to `limit` due rows in one statement. Leasing also moves `next_attempt_at` to the
+ * lease expiry, so an expired lease is simply a `leased` row that is due again, found through
+ * the same (status, next_attempt_at) index. Each status is read by its own ordered, limited
+ * index range: `status IN (…) ORDER BY` would make SQLite sort every due row first, which is
+ * linear in the backlog. Rows are picked by rowid, which the index carries: the subquery never
+ * reads the table, and the update finds each row in one B-tree instead of two (id index, then table).
+ */
+export const CLAIM_SQL = `
+UPDATE deliveries
+   SET status = 'leased', lease_expires_at = :leaseUntil, next_attempt_at = :leaseUntil, updated_at = :now
+ WHERE rowid IN (
+   SELECT rowid FROM (SELECT rowid FROM deliveries WHERE status = 'leased' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
+   UNION ALL
+   SELECT rowid FROM (SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
+   LIMIT :limit)
+RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts`;
+
+export interface EventBodyRow {
+  id: string;
+  body: string;
+}
+
+export interface WebhookTargetRow {
+  id: string;
+  url: string;
+  active: number;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+/** What the loop decided after one attempt; `recordResults` writes it. */
+export type AttemptResult = {
+  deliveryId: string;
+  deliveryRowid: number;
+  webhookId: string | null;
+  attemptedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  error: string | null;
+} & (
+  | { kind: "delivered" }
+  | { kind: "retry"; nextAttemptAt: number }
+  | { kind: "exhausted"; disableIfSilentSince: number }
+  | { kind: "gone"; reason: string }
+  /** Not attempted: the webhook was disabled after the event was queued. */
+  | { kind: "skipped" }
+);
+
+function statements(sqlite: Database) {
+  const prepare = (sql: string) => sqlite.prepare(sql);
+  return {
+    claim: prepare(CLAIM_SQL),
+    eventBodies: prepare(`SELECT id, body FROM events WHERE id IN (SELECT value FROM json_each(?))`),
+    webhookTargets: prepare(
+      `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
+         FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    insertAttempt: prepare(
+      `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, response_body, error)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    delivered: prepare(
+      `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = :at, last_status_code = :code,
+              last_error = NULL, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
+    ),
+    retry: prepare(
+      `UPDATE deliveries SET status = 'pending', attempts = attempts + 1, next_attempt_at = :next, last_status_code = :code,
+              last_error = :error, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
+    ),
+    failed: prepare(
+      `UPDATE deliveries SET status = 'failed', attempts = attempts + :counted, last_status_code = :code, last_error = :error,
+              lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
+    ),
+    webhookSucceeded: prepare(`UPDATE webhooks SET last_success_at = ? WHERE id = ?`),
+    disableWebhook: prepare(
+      `UPDATE webhooks SET active = 0, disabled_reason = :reason, updated_at = :at WHERE id = :id AND active = 1`,
+    ),
+    disableSilentWebhook: prepare(
+      `UPDATE webhooks SET active = 0, disabled_reason = :reason, updated_at = :at
+        WHERE id = :id AND active = 1 AND coalesce(last_success_at, created_at) < :since`,
+    ),
+    release: prepare(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = :at, lease_expires_at = NULL, updated_at = :at
+        WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'leased'`,
+    ),
+  } satisfies Record<string, Statement>;
+}
+
+type Statements = ReturnType<typeof statements>;
+
+/** Transactions built once per database: better-sqlite3 builds a new wrapper per transaction() call. */
+function transactions(db: Db, s: Statements) {
+  return {
+    record: db.$client.transaction((results: AttemptResult[], reason: string) => writeResults(s, results, reason)),
+    recordAndClaim: db.$client.transaction(
+      (results: AttemptResult[], reason: string, claim: { now: number; limit: number; leaseMs: number } | null): ClaimedDelivery[] => {
+        writeResults(s, results, reason);
+        if (!claim || claim.limit <= 0) return [];
+        return s.claim.all({ now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs }) as ClaimedDelivery[];
+      },
+    ),
+  };
+}
+
+const cache = new WeakMap<Database, Statements & { tx: ReturnType<typeof transactions> }>();
+
+function stmts(db: Db) {
+  let s = cache.get(db.$client);
+  if (!s) {
+    const prepared = statements(db.$client);
+    cache.set(db.$client, (s = { ...prepared, tx: transactions(db, prepared) }));
+  }
+  return s;
+}
+
+export function claimDueDeliveries(db: Db, now: number, limit: number, leaseMs: number): ClaimedDelivery[] {
+  return stmts(db).claim.all({ now, limit, leaseUntil: now + leaseMs }) as ClaimedDelivery[];
+}
+
+export function loadEventBodies(db: Db, eventIds: string[]): Map<string, string> {
+  const rows = stmts(db).eventBodies.all(JSON.stringify(eventIds)) as EventBodyRow[];
+  return new Map(rows.map((r) => [r.id, r.body]));
+}
+
+export function loadWebhookTargets(db: Db, webhookIds: string[]): Map<string, WebhookTargetRow> {
+  const rows = stmts(db).webhookTargets.all(JSON.stringify(webhookIds)) as WebhookTargetRow[];
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Writes a batch of outcomes in one transaction: one commit per loop turn, not per attempt. */
+export function recordResults(db: Db, results: AttemptResult[], disabledForSilenceReason: string): void {
+  if (results.length === 0) return;
+  stmts(db).tx.record(results, disabledForSilenceReason);
+}
+
+/**
+ * One commit for a whole loop turn: the outcomes gathered since the last one, then the next
+ * claim. A commit costs far more than a row, so this is what keeps the engine near raw fetch speed.
+ */
+export function recordAndClaim(
+  db: Db,
+  results: AttemptResult[],
+  disabledForSilenceReason: string,
+  claim: { now: number; limit: number; leaseMs: number } | null,
+): ClaimedDelivery[] {
+  return stmts(db).tx.recordAndClaim(results, disabledForSilenceReason, claim);
+}
+
+function writeResults(s: Statements, results: AttemptResult[], disabledForSilenceReason: string): void {
+  if (results.length === 0) return;
+  const succeeded = new Map<string, number>();
+  const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
+  for (const r of results) {
+    const at = r.attemptedAt + r.durationMs;
+    if (r.kind !== "skipped") {
+      s.insertAttempt.run(r.deliveryId, r.attemptedAt, r.durationMs, r.statusCode, r.responseBody, r.error);
+    }
+    const common = { rowid: r.deliveryRowid, code: r.statusCode, at };
+    switch (r.kind) {
+      case "delivered":
+        s.delivered.run(common);
+        if (r.webhookId) succeeded.set(r.webhookId, Math.max(at, succeeded.get(r.webhookId) ?? 0));
+        break;
+      case "retry":
+        s.retry.run({ ...common, next: r.nextAttemptAt, error: r.error });
+        break;
+      case "exhausted":
+        s.failed.run({ ...common, counted: 1, error: r.error });
+        if (r.webhookId) silentCandidates.push({ webhookId: r.webhookId, since: r.disableIfSilentSince, at });
+        break;
+      case "gone":
+        s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason });
+        if (r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
+        break;
+      case "skipped":
+        s.failed.run({ ...common, counted: 0, error: r.error });
+        break;
+    }
+  }
+  // Successes first: a success in the same batch resets the auto-disable clock.
+  for (const [webhookId, at] of succeeded) s.webhookSucceeded.run(at, webhookId);
+  for (const c of silentCandidates) {
+    s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason });
+  }
+}
+
+/** Makes leased rows due now (graceful shutdown hands unfinished work to the next start). */
+export function releaseLeases(db: Db, deliveryIds: string[], now: number): number {
+  if (deliveryIds.length === 0) return 0;
+  return stmts(db).release.run({ ids: JSON.stringify(deliveryIds), at: now }).changes;
+}

@@ -1,0 +1,140 @@
+// Sends one signed webhook request and reports what happened. Never throws: every failure is
+// an AttemptOutcome the loop can log and schedule from.
+import { resolvePublicTarget } from "../ssrf";
+import { parseRetryAfter } from "../backoff";
+import { signatureHeader } from "../sign";
+import { MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { VERSION } from "../../version";
+
+export const USER_AGENT = `hookrelay/${VERSION}`;
+
+export interface WebhookRequest {
+  url: string;
+  /** The event id: `webhook-id`, the same on every retry. */
+  eventId: string;
+  /** The exact bytes stored in events.body. */
+  body: string;
+  /** Signing keys of every active secret, newest first. */
+  keys: Buffer[];
+}
+
+export interface HttpTransportOptions {
+  timeoutMs: number;
+  allowPrivate: boolean;
+}
+
+const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
+
+interface Target {
+  url: string;
+  hostHeader?: string;
+  serverName?: string;
+}
+
+/**
+ * Where to connect. With the SSRF guard on, the host is resolved and checked here and the
+ * request goes to that very address (Host header and TLS SNI keep the original name, so
+ * virtual hosting and certificate checks still see it). Fetching by name after checking
+ * would let a second DNS answer (rebinding) point the request somewhere private.
+ */
+async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target | { refused: string }> {
+  if (allowPrivate) return { url: url.href };
+  const resolved = await resolvePublicTarget(url.hostname);
+  if ("refused" in resolved) return resolved;
+  const pinned = new URL(url.href);
+  pinned.hostname = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
+  const isLiteral = pinned.hostname === url.hostname;
+  return {
+    url: pinned.href,
+    hostHeader: isLiteral ? undefined : url.host,
+    serverName: isLiteral || url.protocol !== "https:" ? undefined : url.hostname,
+  };
+}
+
+/** At most 4 KiB of the body; stops reading (and drops the connection) past that. */
+async function readCapped(res: Response): Promise<string> {
+  const length = Number(res.headers.get("content-length"));
+  if (Number.isFinite(length) && length <= 4 * MAX_LOGGED_RESPONSE_BYTES) {
+    return truncate(Buffer.from(await res.arrayBuffer()));
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size <= MAX_LOGGED_RESPONSE_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  reader.cancel().catch(() => {});
+  return truncate(Buffer.concat(chunks));
+}
+
+function truncate(bytes: Buffer): string {
+  return bytes.subarray(0, MAX_LOGGED_RESPONSE_BYTES).toString("utf8");
+}
+
+export async function sendWebhook(request: WebhookRequest, options: HttpTransportOptions): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const failed = (error: string): AttemptOutcome => ({ statusCode: null, responseBody: null, error, durationMs: elapsed() });
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const url = new URL(request.url);
+    // The DNS lookup counts against the timeout too.
+    const target = options.allowPrivate ? { url: url.href } : await abortable(resolveTarget(url, false), signal);
+    if ("refused" in target) return failed(target.refused);
+
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "user-agent": USER_AGENT,
+      "webhook-id": request.eventId,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": signatureHeader(request.keys, request.eventId, timestamp, request.body),
+    };
+    if (target.hostHeader) headers.host = target.hostHeader;
+    const res = await fetch(target.url, {
+      method: "POST",
+      headers,
+      body: request.body,
+      redirect: "manual",
+      signal,
+      ...(target.serverName ? { tls: { serverName: target.serverName } } : {}),
+    });
+    const responseBody = await readCapped(res);
+    const outcome: AttemptOutcome = { statusCode: res.status, responseBody, error: null, durationMs: elapsed() };
+    if (res.status >= 300 && res.status < 400) {
+      outcome.error = `Redirect (${res.status} to ${res.headers.get("location") ?? "no location"}) not followed`;
+    } else if (res.status === 410) {
+      outcome.goneReason = "The endpoint answered 410 Gone";
+    } else if (RETRY_AFTER_STATUSES.has(res.status)) {
+      outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+    }
+    return outcome;
+  } catch (e) {
+    if (signal.aborted) return failed(`Timed out after ${options.timeoutMs} ms`);
+    return failed(describeError(e));
+  }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as Error & { code?: string }).code;
+    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}

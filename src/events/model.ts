@@ -1,0 +1,61 @@
+// Shapes of the events API (publish, catalogue), declared once for validation, types and OpenAPI.
+import { t } from "elysia";
+import { EVENT_TYPES } from "./catalogue";
+
+export const PublishableEventType = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
+  error: `must be one of ${EVENT_TYPES.join(", ")}`,
+  description: "An event type from the catalogue (`GET /api/v1/event-types`).",
+});
+
+export const ClientEventId = t.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: "^[A-Za-z0-9_.:-]+$",
+  error: "must be 1 to 64 characters of letters, digits, '_', '.', ':' or '-'",
+  description:
+    "Optional event id chosen by the publisher. It becomes the `webhook-id` receivers see; publishing the same id again returns the original event instead of a new one.",
+  examples: ["evt_order_1234"],
+});
+
+export const PublishEventBody = t.Object(
+  {
+    type: PublishableEventType,
+    // Checked as an object by the service: with t.Record Elysia turns a JSON array into
+    // {"0":…}, and with t.Object it fills a missing `data` with {}.
+    data: t.Unknown({
+      error: "must be a JSON object",
+      description: "The event payload, delivered unchanged as `data`.",
+      examples: [{ link_id: "lnk_42", short_url: "https://sho.rt/abc", clicked_at: "2024-05-20T10:00:00.000Z" }],
+    }),
+    id: t.Optional(ClientEventId),
+  },
+  { error: "must be a JSON object with type and data" },
+);
+export type PublishEventBody = typeof PublishEventBody.static;
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** OpenAPI description of the Idempotency-Key header (checked by the service: a header schema would hide the auth headers). */
+export const IdempotencyKeyParameter = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  schema: { type: "string" as const, minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+  description: "Replaying a request with the same key returns the event it created, and enqueues nothing.",
+};
+
+export const PublishedEvent = t.Object({
+  id: t.String({ examples: ["evt_4fQ9kZ2mX7bN1pR8sT3vW5"], description: "The event id, sent as `webhook-id`." }),
+  type: t.String({ examples: ["link.clicked"] }),
+  created_at: t.String({ examples: ["2024-05-20T10:00:00.000Z"] }),
+  deliveries: t.Integer({
+    description: "How many deliveries were enqueued: one per active webhook subscribed to `type`.",
+    examples: [2],
+  }),
+});
+export type PublishedEvent = typeof PublishedEvent.static;
+
+export const EventTypeInfo = t.Object({
+  name: t.String({ examples: ["link.clicked"] }),
+  description: t.String({ examples: ["A short link was followed."] }),
+});

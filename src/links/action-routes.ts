@@ -1,0 +1,65 @@
+// Doors for webhook actions that involve delivery: rotate the secret, send a test event,
+// recover failed deliveries. Kept beside routes.ts (CRUD) under the same prefix.
+import { Elysia, t } from "elysia";
+import { apiKeyAuth } from "../auth/api-key-auth";
+import { RecoverBody, Recovered } from "../deliveries/model";
+import { recoverFailedDeliveries } from "../deliveries/service";
+import type { AppDeps } from "../deps";
+import { PublishedEvent } from "../events/model";
+import { ok } from "../http/envelope";
+import { errors, Success } from "../http/schemas";
+import { rotateWebhookSecret, sendTestEvent } from "./actions";
+import { WebhookIdParams, WebhookSecret } from "./model";
+
+export function linkWebhookActionRoutes(deps: AppDeps) {
+  const { db } = deps;
+  return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
+    .use(apiKeyAuth)
+    .post("/:id/secret/rotate", ({ params }) => ok(rotateWebhookSecret(db, params.id)), {
+      apiKey: true,
+      params: WebhookIdParams,
+      response: { 200: Success(WebhookSecret), ...errors(401, 404) },
+      detail: {
+        summary: "Rotate signing secret",
+        description:
+          "Generates a new secret and returns it. For 24 hours (`previous_secret_expires_at`) every delivery carries a signature with the old secret too, so receivers can switch over without dropping events.",
+      },
+    })
+    .post(
+      "/:id/test",
+      ({ params, set }) => {
+        const event = sendTestEvent(db, params.id);
+        deps.wakeDelivery();
+        set.status = 202;
+        return ok(event);
+      },
+      {
+        apiKey: true,
+        params: WebhookIdParams,
+        response: { 202: Success(t.Object({ ...PublishedEvent.properties, delivery_id: t.String() })), ...errors(401, 404, 409) },
+        detail: {
+          summary: "Send a test event",
+          description: "Enqueues a `webhook.test` event for this webhook only, whatever it subscribes to. Follow it with `GET /api/v1/deliveries/{delivery_id}`.",
+        },
+      },
+    )
+    .post(
+      "/:id/recover",
+      ({ params, body, set }) => {
+        const recovered = recoverFailedDeliveries(db, params.id, body.since);
+        if (recovered > 0) deps.wakeDelivery();
+        set.status = 202;
+        return ok({ recovered });
+      },
+      {
+        apiKey: true,
+        params: WebhookIdParams,
+        body: RecoverBody,
+        response: { 202: Success(Recovered), ...errors(400, 401, 404, 409, 413, 415) },
+        detail: {
+          summary: "Recover failed deliveries",
+          description: "Every failed delivery of this webhook enqueued at or after `since` is attempted again now (one more attempt each). 409 while the webhook is disabled.",
+        },
+      },
+    );
+}

@@ -1,0 +1,160 @@
+// The deliveries table as a queue: claim under a lease, expiry, release, graceful stop,
+// retention. Real SQLite file, real loop, real receivers.
+import { afterEach, describe, expect, test } from "bun:test";
+import { claimDueDeliveries, releaseLeases } from "../src/delivery/queue";
+import { purgeExpired } from "../src/delivery/retention";
+import { enqueueEvent } from "../src/events/outbox";
+import { newId } from "../src/ids";
+import { createTestApp, type TestApp } from "./helpers/app";
+import { createDeliveryTestApp, startReceiver, waitFor } from "./helpers/delivery";
+
+const cleanup: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+async function appWithWebhook(): Promise<{ app: TestApp; webhookId: string }> {
+  const app = createTestApp({ DELIVERY_ALLOW_PRIVATE: "1" });
+  cleanup.push(() => app.close());
+  const res = await app.request("POST", "/api/v1/links/webhooks", { url: "http://127.0.0.1:9/x", events: ["link.clicked"] });
+  return { app, webhookId: res.body.data.id };
+}
+
+function enqueue(app: TestApp, webhookId: string, n: number, at: number): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = newId("evt");
+    ids.push(...enqueueEvent(app.deps.db, { id, type: "link.clicked", body: "{}", createdAt: at + i }, [{ transport: "http", webhookId }]));
+  }
+  return ids;
+}
+
+const statusOf = (app: TestApp, id: string) =>
+  app.deps.db.$client.prepare("SELECT status, attempts, next_attempt_at AS next, lease_expires_at AS lease FROM deliveries WHERE id = ?").get(id) as {
+    status: string; attempts: number; next: number; lease: number | null;
+  };
+
+describe("claim", () => {
+  test("leases due rows oldest first, at most the limit, never twice while the lease lasts", async () => {
+    const { app, webhookId } = await appWithWebhook();
+    const now = 1_000_000;
+    const ids = enqueue(app, webhookId, 5, now - 100);
+    enqueue(app, webhookId, 1, now + 60_000); // not due yet
+    const first = claimDueDeliveries(app.deps.db, now, 3, 30_000);
+    expect(first.map((c) => c.id)).toEqual(ids.slice(0, 3));
+    expect(first[0]).toMatchObject({ transport: "http", webhookId, attempts: 0 });
+    expect(typeof first[0]!.rowid).toBe("number");
+    expect(statusOf(app, ids[0]!)).toEqual({ status: "leased", attempts: 0, next: now + 30_000, lease: now + 30_000 });
+    const second = claimDueDeliveries(app.deps.db, now, 10, 30_000);
+    expect(second.map((c) => c.id)).toEqual(ids.slice(3));
+    expect(claimDueDeliveries(app.deps.db, now + 1000, 10, 30_000)).toEqual([]);
+  });
+
+  test("an expired lease makes the row due again (a crashed worker loses nothing)", async () => {
+    const { app, webhookId } = await appWithWebhook();
+    const now = 2_000_000;
+    const [id] = enqueue(app, webhookId, 1, now);
+    expect(claimDueDeliveries(app.deps.db, now, 10, 5000)).toHaveLength(1);
+    expect(claimDueDeliveries(app.deps.db, now + 4999, 10, 5000)).toHaveLength(0);
+    const again = claimDueDeliveries(app.deps.db, now + 5000, 10, 5000);
+    expect(again.map((c) => c.id)).toEqual([id!]);
+    expect(statusOf(app, id!).lease).toBe(now + 10_000);
+  });
+
+  test("released leases are due at once", async () => {
+    const { app, webhookId } = await appWithWebhook();
+    const now = 3_000_000;
+    const ids = enqueue(app, webhookId, 2, now);
+    expect(claimDueDeliveries(app.deps.db, now + 5, 10, 60_000)).toHaveLength(2);
+    expect(releaseLeases(app.deps.db, ids, now + 10)).toBe(2);
+    expect(statusOf(app, ids[0]!)).toMatchObject({ status: "pending", next: now + 10, lease: null });
+    expect(claimDueDeliveries(app.deps.db, now + 10, 10, 60_000)).toHaveLength(2);
+  });
+});
+
+describe("graceful stop", () => {
+  test("stops claiming, lets in-flight requests finish within the drain, records them", async () => {
+    const rx = startReceiver(async () => (await Bun.sleep(150), new Response("ok")));
+    const app = createDeliveryTestApp({ DELIVERY_CONCURRENCY: "4" });
+    cleanup.push(() => rx.stop(), () => app.close());
+    const { id } = await app.createWebhook(rx.url);
+    for (let i = 0; i < 10; i++) await app.publish("link.clicked", { i });
+    await waitFor(() => app.loop.inFlight() === 4);
+    await app.loop.stop(2000);
+    expect(app.loop.isRunning()).toBe(false);
+    const rows = app.deps.db.$client.prepare("SELECT status, count(*) AS n FROM deliveries WHERE webhook_id = ? GROUP BY status ORDER BY status").all(id);
+    expect(rows).toEqual([{ status: "delivered", n: 4 }, { status: "pending", n: 6 }]);
+    expect(rx.received).toHaveLength(4);
+  });
+
+  test("requests still running after the drain are abandoned and their leases released", async () => {
+    const rx = startReceiver(async () => (await Bun.sleep(1000), new Response("late")));
+    const app = createDeliveryTestApp({ DELIVERY_CONCURRENCY: "2" });
+    cleanup.push(() => rx.stop(), () => app.close());
+    const { id } = await app.createWebhook(rx.url);
+    for (let i = 0; i < 3; i++) await app.publish("link.clicked", { i });
+    await waitFor(() => app.loop.inFlight() === 2);
+    const started = Date.now();
+    await app.loop.stop(100);
+    expect(Date.now() - started).toBeLessThan(900);
+    const rows = app.deps.db.$client.prepare("SELECT status, lease_expires_at AS lease FROM deliveries WHERE webhook_id = ?").all(id);
+    expect(rows).toEqual([{ status: "pending", lease: null }, { status: "pending", lease: null }, { status: "pending", lease: null }]);
+    // The abandoned requests finish later; nothing is written for them.
+    await Bun.sleep(1000);
+    expect(app.deps.db.$client.prepare("SELECT count(*) AS n FROM delivery_attempts").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("retention", () => {
+  test("purges delivered rows, old attempts and orphaned events older than RETENTION_DAYS", async () => {
+    const { app, webhookId } = await appWithWebhook();
+    const db = app.deps.db.$client;
+    const day = 86_400_000;
+    const now = Date.now();
+    const [oldDelivered, oldFailed, recent] = enqueue(app, webhookId, 3, now - 40 * day);
+    db.prepare("UPDATE deliveries SET status = 'delivered', delivered_at = ? WHERE id = ?").run(now - 40 * day, oldDelivered);
+    db.prepare("UPDATE deliveries SET status = 'failed' WHERE id = ?").run(oldFailed);
+    db.prepare("UPDATE deliveries SET status = 'delivered', delivered_at = ? WHERE id = ?").run(now - day, recent);
+    const attempt = db.prepare("INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms) VALUES (?, ?, 1)");
+    for (const [id, at] of [[oldDelivered, now - 40 * day], [oldFailed, now - 40 * day], [oldFailed, now - day], [recent, now - day]] as const) attempt.run(id, at);
+
+    const counts = purgeExpired(app.deps.db, 30, now);
+    expect(counts).toEqual({ deliveries: 1, attempts: 1, events: 1 });
+    expect(db.prepare("SELECT id FROM deliveries ORDER BY created_at").all().map((r: any) => r.id)).toEqual([oldFailed, recent]);
+    expect(db.prepare("SELECT delivery_id AS d FROM delivery_attempts ORDER BY id").all().map((r: any) => r.d)).toEqual([oldFailed, recent]);
+    expect((db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n).toBe(2);
+  });
+});
+
+describe("operations endpoints", () => {
+  test("/ready reflects the loop; /metrics counts outcomes, queue depth and latency", async () => {
+    const rx = startReceiver();
+    const app = createDeliveryTestApp();
+    cleanup.push(() => rx.stop(), () => app.close());
+    const ready = await app.request("GET", "/ready", undefined, { auth: "none" });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: "ready", checks: { database: true, delivery_loop: true } });
+    await app.createWebhook(rx.url);
+    await app.publish("link.clicked", {});
+    await waitFor(() => app.loop.metrics.outcomes.delivered === 1);
+    const metrics = await app.request("GET", "/metrics", undefined, { auth: "none" });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toStartWith("text/plain");
+    expect(metrics.text).toContain('hookrelay_delivery_attempts_total{outcome="delivered"} 1\n');
+    expect(metrics.text).toContain("hookrelay_delivery_queue_depth 0\n");
+    expect(metrics.text).toContain('hookrelay_delivery_attempt_duration_seconds_bucket{le="+Inf"} 1\n');
+    expect(metrics.text).toContain("hookrelay_delivery_attempt_duration_seconds_count 1\n");
+    await app.loop.stop();
+    const stopped = await app.request("GET", "/ready", undefined, { auth: "none" });
+    expect(stopped.status).toBe(503);
+    expect(stopped.body.checks.delivery_loop).toBe(false);
+  });
+
+  test("/ready is 503 when no loop runs in the process", async () => {
+    const app = createTestApp();
+    cleanup.push(() => app.close());
+    const res = await app.request("GET", "/ready", undefined, { auth: "none" });
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: "not_ready", checks: { database: true, delivery_loop: false } });
+  });
+});
