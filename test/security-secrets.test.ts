@@ -2,12 +2,15 @@
 // session token (or its hash) or Discord bot token appears in any response body or header or in
 // any log line, except the signing secret from GET …/secret and the token from POST /auth/login.
 // Every route the app serves is called, successes and failures, with a logger capturing lines.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { buildApp } from "../src/app";
 import { createApiKey, sha256Hex } from "../src/auth/api-keys";
 import { createUser } from "../src/auth/users";
 import { createLogger } from "../src/log";
 import { ADMIN_KEY, createTestApp, type TestApp } from "./helpers/app";
+
+// Real receivers, argon2 and loaded CI machines: more than bun's 5 s default per test.
+setDefaultTimeout(30_000);
 
 const BOT_TOKEN = "bot-token-SECRET-0123456789abcdef";
 const PASSWORD = "pa55word-SECRET-xyz";

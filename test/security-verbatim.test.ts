@@ -2,10 +2,13 @@
 // returned exactly as sent (parameterised SQL, no escaping or normalisation on the way), and
 // none of them disturbs the tables. Lone UTF-16 surrogates cannot be stored as UTF-8, so they
 // are refused with 400 rather than silently replaced.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createSession } from "../src/auth/sessions";
 import { createUser } from "../src/auth/users";
 import { createTestApp, type TestApp } from "./helpers/app";
+
+// Real receivers, argon2 and loaded CI machines: more than bun's 5 s default per test.
+setDefaultTimeout(30_000);
 
 export const HOSTILE_STRINGS: [string, string][] = [
   ["quote", "it's"],
