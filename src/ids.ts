@@ -25,12 +25,16 @@ export function iso(ms: number): string {
 }
 
 // Time-ordered ids for high-volume rows (events, deliveries): 8 base62 characters of the
-// millisecond clock, then 14 random ones (≈ 83 bits). BASE62 is in ASCII order, so ids sort by
-// creation time and new rows land at the end of the primary-key index instead of on random pages,
-// which keeps inserts and updates cheap at millions of rows. Random bytes come from a pool.
+// millisecond clock, 4 of a per-process sequence within that millisecond, then 10 random ones
+// (≈ 59 bits). BASE62 is in ASCII order, so ids sort by creation, even for the thousands of
+// rows one fan-out writes in the same millisecond. New rows (and their attempt-log entries,
+// indexed by delivery id) then land at the end of each index instead of on random pages,
+// which keeps inserts cheap at millions of rows. Random bytes come from a pool.
 const POOL_SIZE = 4096;
 let pool = randomBytes(POOL_SIZE);
 let poolOffset = 0;
+let lastMs = 0;
+let sequence = 0;
 
 function randomByte(): number {
   if (poolOffset === POOL_SIZE) {
@@ -40,14 +44,26 @@ function randomByte(): number {
   return pool[poolOffset++]!;
 }
 
-/** `evt_…`, `dlv_…`: 22 base62 characters, sortable by creation time. */
+function base62(value: number, width: number): string {
+  let out = "";
+  for (let v = value, i = 0; i < width; i++, v = Math.floor(v / 62)) out = BASE62[v % 62] + out;
+  return out;
+}
+
+/** `evt_…`, `dlv_…`: 22 base62 characters, increasing within this process. */
 export function newSortableId(prefix: string, now = Date.now()): string {
-  let time = "";
-  for (let t = now, i = 0; i < 8; i++, t = Math.floor(t / 62)) time = BASE62[t % 62] + time;
+  // A caller-supplied or backwards clock never reorders ids: stay on the latest millisecond.
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = 0;
+  } else if (++sequence >= 62 ** 4) {
+    lastMs++;
+    sequence = 0;
+  }
   let random = "";
-  while (random.length < 14) {
+  while (random.length < 10) {
     const byte = randomByte();
     if (byte < 248) random += BASE62[byte % 62];
   }
-  return `${prefix}_${time}${random}`;
+  return `${prefix}_${base62(lastMs, 8)}${base62(sequence, 4)}${random}`;
 }

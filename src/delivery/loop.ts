@@ -64,6 +64,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   let state: "new" | "running" | "stopping" | "stopped" = "new";
   const inFlight = new Set<string>();
   let waiting: Job[] = [];
+  /** Ids of every claimed row this process still holds (waiting or in flight). */
+  const held = new Set<string>();
   let results: AttemptResult[] = [];
   /** Set when a claim came back short: nothing more is due until a wake-up or the next poll. */
   let drained = false;
@@ -117,16 +119,12 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   function forceFlush(): void {
     flushTimer = undefined;
     if (results.length === 0) return;
+    const batch = results;
+    results = [];
     try {
-      const batch = results;
-      results = [];
-      try {
-        recordAndClaim(db, batch, silenceReason, null);
-      } catch (e) {
-        results = batch.concat(results);
-        throw e;
-      }
+      recordAndClaim(db, batch, silenceReason, null);
     } catch (e) {
+      results = batch.concat(results);
       logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
       flushTimer = setTimeout(forceFlush, 1000);
     }
@@ -140,6 +138,10 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const keyCache = new Map<string, Buffer[]>();
     const now = Date.now();
     for (const delivery of claimed) {
+      // A lease that ran out while this process still held the row (a stalled event loop, a
+      // long queue of slow receivers) lets the claim return it again: keep the one job.
+      if (held.has(delivery.id)) continue;
+      held.add(delivery.id);
       const body = bodies.get(delivery.eventId) ?? "";
       if (delivery.transport === "discord") {
         const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
@@ -167,6 +169,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   }
 
   function skip(delivery: ClaimedDelivery, now: number, reason: string): void {
+    held.delete(delivery.id);
     results.push({
       kind: "skipped", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
       durationMs: 0, statusCode: null, responseBody: null, error: reason,
@@ -185,6 +188,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     }
     // After stop() gave up on it, its lease was released and the database may be closed.
     if (!inFlight.delete(delivery.id) || state === "stopped") return;
+    held.delete(delivery.id);
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
@@ -235,6 +239,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       clearTimeout(flushTimer);
       const abandoned = [...inFlight, ...notStarted];
       inFlight.clear();
+      held.clear();
       state = "stopped";
       try {
         recordAndClaim(db, results, silenceReason, null);
