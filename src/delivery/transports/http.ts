@@ -3,7 +3,7 @@
 import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
 import { signatureHeader } from "../sign";
-import { MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
 import { VERSION } from "../../version";
 
 export const USER_AGENT = `hookrelay/${VERSION}`;
@@ -55,7 +55,7 @@ async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target | 
 async function readCapped(res: Response): Promise<string> {
   const length = Number(res.headers.get("content-length"));
   if (Number.isFinite(length) && length <= 4 * MAX_LOGGED_RESPONSE_BYTES) {
-    return truncate(Buffer.from(await res.arrayBuffer()));
+    return loggableBody(Buffer.from(await res.arrayBuffer()));
   }
   if (!res.body) return "";
   const reader = res.body.getReader();
@@ -68,11 +68,7 @@ async function readCapped(res: Response): Promise<string> {
     size += value.byteLength;
   }
   reader.cancel().catch(() => {});
-  return truncate(Buffer.concat(chunks));
-}
-
-function truncate(bytes: Buffer): string {
-  return bytes.subarray(0, MAX_LOGGED_RESPONSE_BYTES).toString("utf8");
+  return loggableBody(Buffer.concat(chunks));
 }
 
 export async function sendWebhook(request: WebhookRequest, options: HttpTransportOptions): Promise<AttemptOutcome> {
