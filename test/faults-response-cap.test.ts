@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 test.each(BODIES)("a receiver answering %s: the attempt log holds at most 4 KiB", async (_name, bytes) => {
-  const receiver = startReceiver(() => new Response(bytes, { status: 200 }));
+  const receiver = startReceiver(() => new Response(bytes as BodyInit, { status: 200 }));
   try {
     const { deliveryId } = await app.deliverTo(receiver.url);
     const d = await app.waitDelivery(deliveryId, (x) => x.status === "delivered");
