@@ -30,6 +30,8 @@ export const PRIVATE_TARGETS: [string, string][] = [
   ["IPv6 multicast", "http://[ff02::1]/h"],
   ["NAT64 of loopback", "http://[64:ff9b::7f00:1]/h"],
   ["6to4 of loopback", "http://[2002:7f00:1::]/h"],
+  ["IPv4-compatible loopback", "http://[::127.0.0.1]/h"],
+  ["IPv6 outside 2000::/3", "http://[4000::1]/h"],
   ["10/8", "http://10.0.0.1/h"],
   ["172.16/12", "http://172.16.0.1/h"],
   ["192.168/16", "http://192.168.1.1/h"],
