@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor } from "./helpers/delivery";
 import { Random, seedFromEnv } from "./helpers/fuzz/random";
-import { startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { killDuringStart, startServerProcess, type ServerProcess } from "./helpers/server-process";
 
 const SOAK = process.env.SOAK === "1";
 const KILLS = SOAK ? 12 : 3;
@@ -56,6 +56,7 @@ test(`SIGKILL ${KILLS} times under steady publishing: every accepted event arriv
   const accepted = new Set<string>();
   let failedPublishes = 0;
   let seq = 0;
+  let startupKills = 0;
   let up = true;
   let publishing = true;
   const publisher = async () => {
@@ -83,6 +84,11 @@ test(`SIGKILL ${KILLS} times under steady publishing: every accepted event arriv
     await Bun.sleep(r.int(200, SOAK ? 3000 : 1200));
     up = false;
     await server.kill();
+    // Sometimes the restart is killed too, while it opens the database and starts up.
+    if (r.chance(0.3)) {
+      await killDuringStart(env, r.int(0, 150));
+      startupKills++;
+    }
     server = await startServerProcess(env);
     servers.push(server);
     up = true;
@@ -112,7 +118,7 @@ test(`SIGKILL ${KILLS} times under steady publishing: every accepted event arriv
   const byStatus = db.prepare("select status, count(*) as n from deliveries group by status").all();
   db.close();
   console.log(
-    `[crash-soak] seed=${SEED} kills=${KILLS} accepted=${accepted.size} failed-publishes=${failedPublishes} ` +
+    `[crash-soak] seed=${SEED} kills=${KILLS} (+${startupKills} during start-up) accepted=${accepted.size} failed-publishes=${failedPublishes} ` +
       `received=${receiver.received.length} distinct=${counts.size} duplicates=${duplicates} ` +
       `delivered-but-unacknowledged=${unacknowledged} lost=${lost().length} deliveries=${JSON.stringify(byStatus)}`,
   );

@@ -14,6 +14,18 @@ export interface ServerProcess {
 
 const ENTRY = join(import.meta.dir, "../../src/index.ts");
 
+/** Starts the entry point and SIGKILLs it after `afterMs`, listening or not (a kill during start-up). */
+export async function killDuringStart(env: Record<string, string>, afterMs: number): Promise<void> {
+  const child = Bun.spawn([process.execPath, ENTRY], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  await Bun.sleep(afterMs);
+  child.kill("SIGKILL");
+  await child.exited;
+}
+
 export async function startServerProcess(env: Record<string, string>, startTimeoutMs = 15_000): Promise<ServerProcess> {
   const child = Bun.spawn([process.execPath, ENTRY], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
