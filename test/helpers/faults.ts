@@ -28,6 +28,7 @@ export function createFaultApp(env: Record<string, string> = {}): FaultApp {
   const logs: string[] = [];
   const loop = createDeliveryLoop({ config: t.deps.config, db: t.deps.db, logger: createLogger("debug", (line) => logs.push(line)) });
   t.deps.wakeDelivery = loop.wake;
+  t.deps.delivery = loop; // /ready and /metrics report on it, as in the real server
   loop.start();
 
   return {
