@@ -2,7 +2,13 @@
 // does to the delivery (DESIGN.md §5).
 import { afterAll, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
+import { createDeliveryLoop } from "../src/delivery/loop";
 import { createDeliveryTestApp, startReceiver, waitFor, type DeliveryTestApp, type Receiver } from "./helpers/delivery";
+
+/** A second loop over the same app, started by the test when it is ready. */
+function secondLoop(app: DeliveryTestApp) {
+  return createDeliveryLoop({ config: app.deps.config, db: app.deps.db, logger: app.deps.logger });
+}
 
 const apps: DeliveryTestApp[] = [];
 const receivers: Receiver[] = [];
@@ -190,5 +196,40 @@ describe("delivery outcomes", () => {
     expect(s.active).toBe(false);
     expect(s.disabled_reason).toBe("No successful delivery for 1 hours");
     expect(f.active).toBe(true);
+  });
+
+  test("a streamed (chunked, endless) response body is logged up to 4 KiB and not read further", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(1024));
+    // Never ends: were the whole body read, the attempt would time out instead of succeeding.
+    const { app, rx } = setup({ DELIVERY_TIMEOUT_MS: "1000" }, () =>
+      new Response(
+        new ReadableStream({
+          async pull(controller) {
+            await Bun.sleep(1);
+            controller.enqueue(chunk);
+          },
+        }),
+        { status: 200 },
+      ),
+    );
+    const { id } = await app.createWebhook(rx.url);
+    await app.publish("link.clicked", {});
+    const d = await settled(app, id, "delivered");
+    expect(d.attempt_log[0].response_body).toBe("x".repeat(4096));
+  });
+
+  test("a webhook disabled after the event was queued is not called; the delivery fails with the reason", async () => {
+    const { app, rx } = setup();
+    const { id } = await app.createWebhook(rx.url);
+    // The app's own loop is stopped so the event waits until the webhook is disabled.
+    await app.loop.stop(0);
+    const paused = secondLoop(app);
+    await app.publish("link.clicked", {});
+    await app.request("PATCH", `/api/v1/links/webhooks/${id}`, { active: false });
+    paused.start();
+    const d = await settled(app, id, "failed");
+    expect(d).toMatchObject({ attempts: 0, last_error: "Webhook is disabled", attempt_log: [] });
+    expect(rx.received).toHaveLength(0);
+    await paused.stop(100);
   });
 });

@@ -33,6 +33,8 @@ export interface DeliveryLoop {
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** The first purge waits a little, so start-up (and a backlog after a restart) come first. */
+const RETENTION_FIRST_AFTER_MS = 30_000;
 /** Outcomes wait at most this long (or for this many) before they are committed. */
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 512;
@@ -60,6 +62,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
   const transportDeps = { config, db };
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+  // The attempt line is built only when it will be written (a measurable cost at full speed).
+  const logAttempts = config.logLevel === "debug" || config.logLevel === "info";
 
   let state: "new" | "running" | "stopping" | "stopped" = "new";
   const inFlight = new Set<string>();
@@ -73,6 +77,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
+  let firstRetention: ReturnType<typeof setTimeout> | undefined;
   let onIdle: (() => void) | undefined;
 
   function scheduleTurn(): void {
@@ -192,7 +197,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
-    logger.info("delivery attempt", {
+    if (logAttempts) logger.info("delivery attempt", {
       delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
@@ -218,7 +223,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       state = "running";
       pollTimer = setInterval(wake, config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
-      runRetention();
+      firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
       scheduleTurn();
     },
     wake,
@@ -227,6 +232,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       state = "stopping";
       clearInterval(pollTimer);
       clearInterval(retentionTimer);
+      clearTimeout(firstRetention);
       // Claimed rows that never started go back at once; in-flight ones get the drain.
       const notStarted = waiting.map((j) => j.delivery.id);
       waiting = [];

@@ -1,6 +1,5 @@
 // Standard Webhooks signatures (https://www.standardwebhooks.com): `v1,` + base64 of
 // HMAC-SHA256 over `{id}.{timestamp}.{body}`, one entry per active secret, space-separated.
-import { createHmac } from "node:crypto";
 
 const WHSEC_PREFIX = "whsec_";
 
@@ -9,9 +8,9 @@ export function signingKey(secret: string): Buffer {
   return secret.startsWith(WHSEC_PREFIX) ? Buffer.from(secret.slice(WHSEC_PREFIX.length), "base64") : Buffer.from(secret, "utf8");
 }
 
-/** One `v1,<base64>` signature. */
+/** One `v1,<base64>` signature. Bun's native hasher: about twice as fast as node:crypto's HMAC here. */
 export function sign(key: Buffer, id: string, timestampSeconds: number, body: string): string {
-  return "v1," + createHmac("sha256", key).update(`${id}.${timestampSeconds}.${body}`).digest("base64");
+  return "v1," + new Bun.CryptoHasher("sha256", key).update(`${id}.${timestampSeconds}.${body}`).digest("base64");
 }
 
 /** The `webhook-signature` header value for every active secret, newest first. */

@@ -53,10 +53,15 @@ async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target | 
 
 /** At most 4 KiB of the body; stops reading (and drops the connection) past that. */
 async function readCapped(res: Response): Promise<string> {
-  const length = Number(res.headers.get("content-length"));
-  if (Number.isFinite(length) && length <= 4 * MAX_LOGGED_RESPONSE_BYTES) {
-    return loggableBody(Buffer.from(await res.arrayBuffer()));
+  const header = res.headers.get("content-length");
+  const length = header === null ? NaN : Number(header);
+  // Small declared bodies (the usual answer) are read whole, which keeps the connection reusable.
+  if (length <= MAX_LOGGED_RESPONSE_BYTES) {
+    const text = await res.text();
+    // Bytes that are not UTF-8 decode to 3-byte U+FFFD: a small binary body can still be too long.
+    return Buffer.byteLength(text) <= MAX_LOGGED_RESPONSE_BYTES ? text : loggableBody(Buffer.from(text));
   }
+  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return loggableBody(Buffer.from(await res.arrayBuffer()));
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -75,11 +80,16 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const failed = (error: string): AttemptOutcome => ({ statusCode: null, responseBody: null, error, durationMs: elapsed() });
-  const signal = AbortSignal.timeout(options.timeoutMs);
+  // A timer we clear when the attempt ends: AbortSignal.timeout's timers cannot be cancelled,
+  // so at thousands of attempts a second they would pile up for a whole timeout each.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const timer = setTimeout(() => controller.abort(new DOMException("The attempt timed out", "TimeoutError")), options.timeoutMs);
   try {
-    const url = new URL(request.url);
     // The DNS lookup counts against the timeout too.
-    const target = options.allowPrivate ? { url: url.href } : await abortable(resolveTarget(url, false), signal);
+    const target: Target | { refused: string } = options.allowPrivate
+      ? { url: request.url }
+      : await abortable(resolveTarget(new URL(request.url), false), signal);
     if ("refused" in target) return failed(target.refused);
 
     const timestamp = Math.floor(Date.now() / 1000);
@@ -112,6 +122,8 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
   } catch (e) {
     if (signal.aborted) return failed(`Timed out after ${options.timeoutMs} ms`);
     return failed(describeError(e));
+  } finally {
+    clearTimeout(timer);
   }
 }
 
