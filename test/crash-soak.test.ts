@@ -54,13 +54,19 @@ test(`SIGKILL ${KILLS} times under steady publishing: every accepted event arriv
   const webhookId = ((await hook.json()) as { data: { id: string } }).data.id;
 
   const accepted = new Set<string>();
-  let failedPublishes = 0;
+  /** Idempotency-Key → the event id its 202 named: a retry after a kill must name the same one. */
+  const idByKey = new Map<string, string>();
+  const keyConflicts: string[] = [];
+  let retriedPublishes = 0;
+  let replays = 0;
   let seq = 0;
   let startupKills = 0;
   let up = true;
   let publishing = true;
-  const publisher = async () => {
-    while (publishing) {
+  // Like a careful client: each event has an Idempotency-Key, and a publish that died with the
+  // process is sent again with the same key until it is acknowledged.
+  const publishOne = async (key: string, n: number) => {
+    for (;;) {
       if (!up) {
         await Bun.sleep(5);
         continue;
@@ -68,14 +74,27 @@ test(`SIGKILL ${KILLS} times under steady publishing: every accepted event arriv
       try {
         const res = await fetch(`${server.url}/api/v1/events`, {
           method: "POST",
-          headers,
-          body: JSON.stringify({ type: "link.clicked", data: { seq: seq++ } }),
+          headers: { ...headers, "idempotency-key": key },
+          body: JSON.stringify({ type: "link.clicked", data: { seq: n } }),
         });
-        if (res.status === 202) accepted.add(((await res.json()) as { data: { id: string } }).data.id);
-        else failedPublishes++;
+        if (res.status !== 202) throw new Error(`publish answered ${res.status}`);
+        if (res.headers.get("idempotent-replayed") === "true") replays++;
+        const id = ((await res.json()) as { data: { id: string } }).data.id;
+        const earlier = idByKey.get(key);
+        if (earlier !== undefined && earlier !== id) keyConflicts.push(`${key}: ${earlier} then ${id}`);
+        idByKey.set(key, id);
+        accepted.add(id);
+        return;
       } catch {
-        failedPublishes++; // the process died under this request: not acknowledged, not counted
+        retriedPublishes++; // the process died under this request: send it again
+        await Bun.sleep(5);
       }
+    }
+  };
+  const publisher = async () => {
+    while (publishing) {
+      const n = seq++;
+      await publishOne(`soak-${SEED}-${n}`, n);
     }
   };
   const publishers = Array.from({ length: PUBLISHERS }, publisher);
@@ -118,12 +137,16 @@ test(`SIGKILL ${KILLS} times under steady publishing: every accepted event arriv
   const byStatus = db.prepare("select status, count(*) as n from deliveries group by status").all();
   db.close();
   console.log(
-    `[crash-soak] seed=${SEED} kills=${KILLS} (+${startupKills} during start-up) accepted=${accepted.size} failed-publishes=${failedPublishes} ` +
-      `received=${receiver.received.length} distinct=${counts.size} duplicates=${duplicates} ` +
+    `[crash-soak] seed=${SEED} kills=${KILLS} (+${startupKills} during start-up) accepted=${accepted.size} ` +
+      `retried-publishes=${retriedPublishes} replays=${replays} received=${receiver.received.length} distinct=${counts.size} duplicates=${duplicates} ` +
       `delivered-but-unacknowledged=${unacknowledged} lost=${lost().length} deliveries=${JSON.stringify(byStatus)}`,
   );
   expect(accepted.size).toBeGreaterThan(50 * KILLS);
   expect(lost()).toEqual([]);
+  // Idempotency survives the kills: one event per key, and nothing arrived that no key named.
+  expect(keyConflicts).toEqual([]);
+  expect(accepted.size).toBe(seq);
+  expect(unacknowledged).toBe(0);
   // Nothing stuck: after the drain every delivery row is delivered.
   expect(byStatus).toEqual([{ status: "delivered", n: counts.size }]);
 }, SOAK ? 900_000 : 60_000);
