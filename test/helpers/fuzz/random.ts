@@ -72,7 +72,7 @@ export function seedFromEnv(fallback: number): number {
   return fallback >>> 0;
 }
 
-/** SOAK=1 (bun run soak) multiplies sizes; FUZZ_REQUESTS overrides the request count outright. */
+/** Size multiplier: 10 under SOAK=1 (`bun run soak`), or SOAK_SCALE=n; 1 in a plain `bun test`. */
 export function fuzzScale(): number {
   const raw = process.env.SOAK_SCALE;
   if (raw && /^\d+$/.test(raw)) return Number(raw);
