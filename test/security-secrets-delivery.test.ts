@@ -41,7 +41,7 @@ test("no signing secret or Discord credential in delivery logs or the delivery l
   }
   const rotated = await app.request("POST", `/api/v1/links/webhooks/${hooks[0]}/secret/rotate`);
   expect(rotated.status).toBe(200);
-  const newSecret = rotated.body.data.secret as string;
+  const newSecret = (await app.request("GET", `/api/v1/links/webhooks/${hooks[0]}/secret`)).body.data.secret as string;
   for (let i = 0; i < 3; i++) await app.request("POST", "/api/v1/events", { type: "link.clicked", data: { i } });
   await app.request("POST", `/api/v1/links/webhooks/${hooks[1]}/test`);
 

@@ -76,6 +76,12 @@ export const Webhook = t.Object({
 });
 export type Webhook = typeof Webhook.static;
 
+export const SecretRotation = t.Object({
+  id: t.String(),
+  rotated_at: t.String(),
+  previous_secret_expires_at: t.String({ description: "Until then deliveries are signed with the old secret too." }),
+});
+
 export const WebhookSecret = t.Object({
   secret: t.String({ examples: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }),
   previous_secret_expires_at: t.Union([t.String(), t.Null()]),
