@@ -143,6 +143,8 @@ async function sendRequest() {
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
   renderResponse($("response-body"), result, followUpActions(operation, result));
+  // A counter that only grows: lets tests (and scripts) tell a new answer from the last one.
+  section.dataset.responses = String(Number(section.dataset.responses ?? "0") + 1);
   // A short line for screen readers; the body itself is not read out.
   $("response-announce").textContent = "status" in result ? `Response ${result.status} ${result.statusText} in ${result.ms} ms` : "The request failed";
   afterSuccess(operation, result);

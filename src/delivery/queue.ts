@@ -76,6 +76,9 @@ function statements(sqlite: Database) {
       `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
          FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,
     ),
+    // Same rowid and same id: the row may have been deleted while its attempt ran (the webhook
+    // was deleted, cascading), and a later delivery may since have been given its rowid.
+    stillQueued: prepare(`SELECT 1 FROM deliveries WHERE rowid = ? AND id = ?`),
     insertAttempt: prepare(
       `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, response_body, error)
        VALUES (?, ?, ?, ?, ?, ?)`,
@@ -172,6 +175,9 @@ function writeResults(s: Statements, results: AttemptResult[], disabledForSilenc
   const succeeded = new Map<string, number>();
   const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
   for (const r of results) {
+    // Its row is gone: nothing to record (inserting the attempt would break the foreign key and
+    // abort the whole batch, forever, and updating by rowid could hit another delivery).
+    if (!s.stillQueued.get(r.deliveryRowid, r.deliveryId)) continue;
     const at = r.attemptedAt + r.durationMs;
     if (r.kind !== "skipped") {
       s.insertAttempt.run(r.deliveryId, r.attemptedAt, r.durationMs, r.statusCode, r.responseBody, r.error);

@@ -3,7 +3,7 @@
 import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
 import { signatureHeader } from "../sign";
-import { MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
 import { VERSION } from "../../version";
 
 export const USER_AGENT = `hookrelay/${VERSION}`;
@@ -56,8 +56,12 @@ async function readCapped(res: Response): Promise<string> {
   const header = res.headers.get("content-length");
   const length = header === null ? NaN : Number(header);
   // Small declared bodies (the usual answer) are read whole, which keeps the connection reusable.
-  if (length <= MAX_LOGGED_RESPONSE_BYTES) return res.text();
-  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return truncate(Buffer.from(await res.arrayBuffer()));
+  if (length <= MAX_LOGGED_RESPONSE_BYTES) {
+    const text = await res.text();
+    // Bytes that are not UTF-8 decode to 3-byte U+FFFD: a small binary body can still be too long.
+    return Buffer.byteLength(text) <= MAX_LOGGED_RESPONSE_BYTES ? text : loggableBody(Buffer.from(text));
+  }
+  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return loggableBody(Buffer.from(await res.arrayBuffer()));
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -69,11 +73,7 @@ async function readCapped(res: Response): Promise<string> {
     size += value.byteLength;
   }
   reader.cancel().catch(() => {});
-  return truncate(Buffer.concat(chunks));
-}
-
-function truncate(bytes: Buffer): string {
-  return bytes.subarray(0, MAX_LOGGED_RESPONSE_BYTES).toString("utf8");
+  return loggableBody(Buffer.concat(chunks));
 }
 
 export async function sendWebhook(request: WebhookRequest, options: HttpTransportOptions): Promise<AttemptOutcome> {
