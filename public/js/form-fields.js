@@ -2,21 +2,12 @@
 // Every control has a visible label, a description tied with aria-describedby, and an error
 // line that stays empty until the value cannot be sent.
 import { EVENT_CATALOGUE, initialValue } from "./operations.js";
+import { element } from "./dom.js";
 
 const fieldKey = (field) => `${field.in}:${field.name}`;
 const blockOf = (container, field) => container.querySelector(`[data-field="${CSS.escape(fieldKey(field))}"]`);
 const controlId = (field) => `field-${field.in}-${field.name}`.replace(/[^A-Za-z0-9_-]/g, "-");
 
-function element(tag, attributes = {}, children = []) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === false) continue;
-    if (name === "text") el.textContent = value;
-    else el.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) el.append(child);
-  return el;
-}
 
 function labelText(field) {
   const parts = [field.in === "header" ? element("code", { text: field.label }) : document.createTextNode(field.label)];

@@ -73,7 +73,7 @@ export const OPERATIONS = [
   },
   {
     id: "rotate-secret", group: "Link webhooks", label: "Rotate signing secret", method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", auth: "apiKey",
-    description: "A new secret; the old one keeps signing beside it for 24 hours.", fields: [id("id", "The webhook id (whk_…).")],
+    description: "A new secret (read it with Get signing secret); the old one keeps signing beside it for 24 hours.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
     id: "test-webhook", group: "Link webhooks", label: "Send test event", method: "POST", path: "/api/v1/links/webhooks/:id/test", auth: "apiKey",

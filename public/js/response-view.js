@@ -1,15 +1,6 @@
 // Renders one answer in the Response panel: status and time, headers, and the body as
 // pretty JSON (or as text when it is not JSON).
-
-function element(tag, attributes = {}, children = []) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") el.textContent = value;
-    else el.setAttribute(name, value);
-  }
-  el.append(...children);
-  return el;
-}
+import { element } from "./dom.js";
 
 function statusClass(status) {
   if (status >= 500) return "status-5xx";

@@ -2,18 +2,10 @@
 // delivery. Requests are built by operations.js like every other console request.
 import { send, errorMessage } from "./api.js";
 import { buildRequest, findOperation } from "./operations.js";
+import { element } from "./dom.js";
 
 const RECENT_DELIVERIES = 5;
 
-function element(tag, attributes = {}, children = []) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") el.textContent = value;
-    else el.setAttribute(name, value);
-  }
-  el.append(...children);
-  return el;
-}
 
 function formatTime(iso) {
   if (typeof iso !== "string") return "—";

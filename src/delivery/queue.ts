@@ -84,6 +84,9 @@ function statements(sqlite: Database) {
       `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
          FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,
     ),
+    // Same rowid and same id: the row may have been deleted while its attempt ran (the webhook
+    // was deleted, cascading), and a later delivery may since have been given its rowid.
+    stillQueued: prepare(`SELECT 1 FROM deliveries WHERE rowid = ? AND id = ?`),
     insertAttempt: prepare(`${INSERT_ATTEMPTS} ${ATTEMPT_VALUES}`),
     insertAttempts: prepare(`${INSERT_ATTEMPTS} ${Array(ATTEMPTS_PER_INSERT).fill(ATTEMPT_VALUES).join(", ")}`),
     delivered: prepare(
@@ -177,8 +180,11 @@ function writeResults(s: Statements, results: AttemptResult[], disabledForSilenc
   if (results.length === 0) return;
   const succeeded = new Map<string, number>();
   const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
-  insertAttempts(s, results);
-  for (const r of results) {
+  // A result whose row is gone records nothing (inserting the attempt would break the foreign
+  // key and abort the whole batch, forever, and updating by rowid could hit another delivery).
+  const live = results.filter((r) => s.stillQueued.get(r.deliveryRowid, r.deliveryId));
+  insertAttempts(s, live);
+  for (const r of live) {
     const at = r.attemptedAt + r.durationMs;
     const common = { rowid: r.deliveryRowid, code: r.statusCode, at };
     switch (r.kind) {

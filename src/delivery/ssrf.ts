@@ -12,8 +12,13 @@ export function isPrivateAddress(address: string): boolean {
   if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
+  // ipaddr.js calls everything outside its named ranges "unicast", including IPv4-compatible
+  // addresses (::/96, e.g. ::127.0.0.1) and unassigned space; public IPv6 is 2000::/3 only.
+  if (parsed.kind() === "ipv6" && !(parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6)) return true;
   return parsed.range() !== "unicast";
 }
+
+const GLOBAL_UNICAST_V6: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse("2000::"), 3];
 
 function isLocalhostName(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, "");

@@ -17,6 +17,20 @@ export interface AttemptOutcome {
 
 export const MAX_LOGGED_RESPONSE_BYTES = 4096;
 
+/**
+ * The first MAX_LOGGED_RESPONSE_BYTES of a response body as text of at most that many UTF-8
+ * bytes. Decoding alone can exceed it: a character cut at the limit, or bytes that are not
+ * UTF-8 (a binary body), each become U+FFFD, three bytes; so re-encode and cut at a boundary.
+ */
+export function loggableBody(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.subarray(0, MAX_LOGGED_RESPONSE_BYTES)).toString("utf8");
+  const encoded = Buffer.from(text, "utf8");
+  if (encoded.length <= MAX_LOGGED_RESPONSE_BYTES) return text;
+  let end = MAX_LOGGED_RESPONSE_BYTES;
+  while (end > 0 && (encoded[end]! & 0xc0) === 0x80) end--; // back to the start of the cut character
+  return encoded.subarray(0, end).toString("utf8");
+}
+
 export function isSuccess(outcome: AttemptOutcome): boolean {
   return outcome.error === null && outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
 }

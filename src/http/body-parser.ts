@@ -5,6 +5,9 @@ import { Elysia } from "elysia";
 import { HttpError, invalidField } from "./errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Deeper JSON is refused before validation: recursive code downstream (schema checks, error
+ * messages that print the value) would otherwise overflow the stack and answer 500. */
+export const MAX_JSON_DEPTH = 64;
 
 const tooLarge = () => new HttpError(413, `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes`);
 
@@ -68,9 +71,38 @@ export const jsonBody = new Elysia({ name: "http/json-body" }).onParse({ as: "gl
   if (!isJson(contentType)) {
     throw new HttpError(415, "The request body must be JSON, sent with Content-Type: application/json");
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw invalidField("body", "The body is not valid JSON");
   }
+  checkJsonShape(value);
+  return value;
 });
+
+/**
+ * Iterative, so it cannot overflow itself. Also refuses lone UTF-16 surrogates (`"\ud800"`):
+ * SQLite stores text as UTF-8 and would silently replace them, so the value would not be
+ * stored as sent.
+ */
+function checkJsonShape(root: unknown): void {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) throw invalidField("body", "The body contains a lone UTF-16 surrogate escape");
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) throw invalidField("body", `The body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth + 1]);
+    } else {
+      for (const [key, item] of Object.entries(value)) {
+        if (!key.isWellFormed()) throw invalidField("body", "The body contains a lone UTF-16 surrogate escape");
+        stack.push([item, depth + 1]);
+      }
+    }
+  }
+}

@@ -33,6 +33,31 @@ function validationDetails(errors: ValueErrorLike[], on: string): FieldError[] {
   return details;
 }
 
+interface ValidationErrorLike {
+  all: ValueErrorLike[];
+  value: unknown;
+  validator?: { Errors?: (value: unknown) => Iterable<ValueErrorLike> };
+}
+
+/**
+ * Elysia's `all` adds summaries that interpolate the offending value into a string; for a value
+ * such as `{"toString": 1}` that throws (TypeError: No default value), so fall back to the
+ * validator's own errors, which never stringify the value.
+ */
+function valueErrors(error: unknown): ValueErrorLike[] {
+  const validation = error as ValidationErrorLike;
+  try {
+    return validation.all;
+  } catch {
+    const errors: ValueErrorLike[] = [];
+    for (const e of validation.validator?.Errors?.(validation.value) ?? []) {
+      errors.push({ path: e.path, message: e.message, schema: e.schema });
+      if (errors.length >= 64) break;
+    }
+    return errors;
+  }
+}
+
 function envelope(status: number, body: object, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(body), {
     status,
@@ -54,7 +79,7 @@ export function errorHandler(logger: Logger) {
     switch (code) {
       case "VALIDATION": {
         const on = (error as unknown as { type: string }).type ?? "body";
-        const details = validationDetails((error as unknown as { all: ValueErrorLike[] }).all, on);
+        const details = validationDetails(valueErrors(error), on);
         return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400, details });
       }
       case "PARSE":

@@ -9,7 +9,7 @@ import { PublishedEvent } from "../events/model";
 import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
 import { rotateWebhookSecret, sendTestEvent } from "./actions";
-import { WebhookIdParams, WebhookSecret } from "./model";
+import { SecretRotation, WebhookIdParams } from "./model";
 
 export function linkWebhookActionRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -18,11 +18,11 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     .post("/:id/secret/rotate", ({ params }) => ok(rotateWebhookSecret(db, params.id)), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(WebhookSecret), ...errors(401, 404) },
+      response: { 200: Success(SecretRotation), ...errors(401, 404) },
       detail: {
         summary: "Rotate signing secret",
         description:
-          "Generates a new secret and returns it. For 24 hours (`previous_secret_expires_at`) every delivery carries a signature with the old secret too, so receivers can switch over without dropping events.",
+          "Generates a new secret; read it with `GET /api/v1/links/webhooks/{id}/secret` (the only route that returns secrets). For 24 hours (`previous_secret_expires_at`) every delivery carries a signature with the old secret too, so receivers can switch over without dropping events.",
       },
     })
     .post(

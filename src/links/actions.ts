@@ -23,7 +23,8 @@ export function rotateWebhookSecret(db: Db, id: string, now = Date.now()) {
         .set({ secret, previousSecret: row.secret, previousSecretExpiresAt, updatedAt: now })
         .where(eq(webhooks.id, id))
         .run();
-      return { secret, previous_secret_expires_at: iso(previousSecretExpiresAt) };
+      // The new secret is not returned: GET …/secret is the one route that shows secrets.
+      return { id, rotated_at: iso(now), previous_secret_expires_at: iso(previousSecretExpiresAt) };
     },
     { behavior: "immediate" },
   );

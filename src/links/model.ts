@@ -29,7 +29,10 @@ const Secret = t.String({
   error: "must be a string of 8 to 128 characters",
   description: "Optional secret for HMAC signature verification.",
 });
-const Metadata = t.Record(t.String(), t.Unknown(), {
+// t.Record(t.String(), …) matches keys with /^(.*)$/, and "." stops at line breaks: a key such
+// as "a\nb" would fail the pattern and be silently dropped by normalisation. Match any key.
+const MetadataKey = t.String({ pattern: "^[\\s\\S]*$" });
+const Metadata = t.Record(MetadataKey, t.Unknown(), {
   error: "must be a JSON object of at most 16 KiB",
   description: "Arbitrary metadata attached to the webhook.",
 });
@@ -57,7 +60,7 @@ const documentedFields = {
   url: t.String({ examples: ["https://api.acme-retail.com/webhooks/links"] }),
   events: t.Array(t.String(), { examples: [["link.clicked", "uptime.down"]] }),
   active: t.Boolean(),
-  metadata: t.Record(t.String(), t.Unknown()),
+  metadata: t.Record(MetadataKey, t.Unknown()),
   created_at: t.String({ examples: ["2024-05-20T10:00:00.000Z"] }),
 };
 
@@ -72,6 +75,12 @@ export const Webhook = t.Object({
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
 });
 export type Webhook = typeof Webhook.static;
+
+export const SecretRotation = t.Object({
+  id: t.String(),
+  rotated_at: t.String(),
+  previous_secret_expires_at: t.String({ description: "Until then deliveries are signed with the old secret too." }),
+});
 
 export const WebhookSecret = t.Object({
   secret: t.String({ examples: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }),

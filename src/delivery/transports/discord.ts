@@ -7,7 +7,7 @@ import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { trafficSourceWebhooks } from "../../db/schema";
 import { VERSION } from "../../version";
-import { MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
 import { parseDiscordTarget } from "./discord-target";
 
 // Discord asks API clients to identify themselves as `DiscordBot ($url, $version)`; we have
@@ -34,8 +34,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   } finally {
     await reader.cancel().catch(() => {});
   }
-  // `stream: true` holds back a character cut in half at the limit instead of emitting U+FFFD.
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit), { stream: true });
+  return loggableBody(Buffer.concat(chunks).subarray(0, limit));
 }
 
 /** Discord's 429 body carries `retry_after` in seconds (a float); Retry-After is the fallback. */

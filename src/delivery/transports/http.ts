@@ -3,7 +3,7 @@
 import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
 import { signatureHeader } from "../sign";
-import { MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
 import { VERSION } from "../../version";
 
 export const USER_AGENT = `hookrelay/${VERSION}`;
@@ -52,8 +52,16 @@ async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target | 
 }
 
 /** At most 4 KiB of the body; stops reading (and drops the connection) past that. */
-async function readCapped(res: Response, length: number): Promise<string> {
-  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return truncate(Buffer.from(await res.arrayBuffer()));
+async function readCapped(res: Response): Promise<string> {
+  const header = res.headers.get("content-length");
+  const length = header === null ? NaN : Number(header);
+  // Small declared bodies (the usual answer) are read whole, which keeps the connection reusable.
+  if (length <= MAX_LOGGED_RESPONSE_BYTES) {
+    const text = await res.text();
+    // Bytes that are not UTF-8 decode to 3-byte U+FFFD: a small binary body can still be too long.
+    return Buffer.byteLength(text) <= MAX_LOGGED_RESPONSE_BYTES ? text : loggableBody(Buffer.from(text));
+  }
+  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return loggableBody(Buffer.from(await res.arrayBuffer()));
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -65,11 +73,7 @@ async function readCapped(res: Response, length: number): Promise<string> {
     size += value.byteLength;
   }
   reader.cancel().catch(() => {});
-  return truncate(Buffer.concat(chunks));
-}
-
-function truncate(bytes: Buffer): string {
-  return bytes.subarray(0, MAX_LOGGED_RESPONSE_BYTES).toString("utf8");
+  return loggableBody(Buffer.concat(chunks));
 }
 
 function timeOut(controller: AbortController): void {
@@ -110,10 +114,7 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
     if (target?.hostHeader) headers.host = target.hostHeader;
     if (target?.serverName) init.tls = { serverName: target.serverName };
     const res = await fetch(url, init);
-    const declared = res.headers.get("content-length");
-    const length = declared === null ? NaN : Number(declared);
-    // Small declared bodies (the usual answer) are read whole, which keeps the connection reusable.
-    const responseBody = length <= MAX_LOGGED_RESPONSE_BYTES ? await res.text() : await readCapped(res, length);
+    const responseBody = await readCapped(res);
     const status = res.status;
     const outcome: AttemptOutcome = { statusCode: status, responseBody, error: null, durationMs: Math.round(performance.now() - started) };
     if (status >= 300 && status < 400) {

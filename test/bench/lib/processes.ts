@@ -78,7 +78,13 @@ export async function startHookrelay(env: Record<string, string> = {}): Promise<
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/health`, proc);
+  try {
+    await waitFor(`${url}/health`, proc);
+  } catch (e) {
+    await stopProcess(proc);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     url,
     pid: proc.pid,
@@ -99,7 +105,10 @@ export async function startBareJson(): Promise<Running> {
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(url, proc);
+  await waitFor(url, proc).catch(async (e) => {
+    await stopProcess(proc);
+    throw e;
+  });
   return { url, pid: proc.pid, proc, stop: () => stopProcess(proc) };
 }
 

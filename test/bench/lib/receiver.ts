@@ -24,7 +24,10 @@ export async function startReceiver(): Promise<Receiver> {
   });
   const reader = proc.stdout.getReader();
   const { value } = await reader.read();
-  if (!new TextDecoder().decode(value).startsWith("READY")) throw new Error("receiver did not start");
+  if (!new TextDecoder().decode(value).startsWith("READY")) {
+    proc.kill();
+    throw new Error("receiver did not start");
+  }
   reader.releaseLock();
   const url = `http://127.0.0.1:${port}`;
   const stats = async () => (await (await fetch(`${url}/stats`)).json()) as ReceiverStats;

@@ -1,7 +1,7 @@
 // wrk (Debian package) as the HTTP load generator: a C program, so on a 2-core machine it
 // takes far less CPU than a JavaScript generator would and the server under test, not the
 // generator, is what saturates. Installed on first use when missing.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -73,7 +73,10 @@ export async function runWrk(opts: {
   durationS: number;
 }): Promise<WrkResult> {
   const wrk = ensureWrk();
-  scriptDir ??= mkdtempSync(join(tmpdir(), "hookrelay-bench-wrk-"));
+  if (!scriptDir) {
+    const dir = (scriptDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-wrk-")));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
   const script = join(scriptDir, `req-${Date.now()}-${Math.random().toString(36).slice(2)}.lua`);
   writeFileSync(script, luaScript(opts.request, opts.expectStatus));
   const proc = Bun.spawn(
@@ -82,6 +85,7 @@ export async function runWrk(opts: {
   );
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
+  rmSync(script, { force: true });
   const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
   if (proc.exitCode !== 0 || !line) throw new Error(`wrk failed (exit ${proc.exitCode}): ${err || out}`);
   const j = JSON.parse(line.slice("WRK_JSON ".length));

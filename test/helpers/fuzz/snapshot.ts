@@ -1,0 +1,55 @@
+// A full dump of every table, to prove that a rejected request changed nothing, and a prune
+// that keeps the fuzzed database small (so dumping after every request stays cheap).
+import type Sqlite from "better-sqlite3";
+
+type Database = Sqlite.Database;
+
+interface Table {
+  name: string;
+  select: Sqlite.Statement<[]>;
+}
+
+export class Snapshotter {
+  private readonly tables: Table[];
+  private watermark = new Map<string, number>();
+
+  constructor(private readonly sqlite: Database) {
+    const names = sqlite
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
+      .pluck()
+      .all() as string[];
+    this.tables = names.map((name) => ({ name, select: sqlite.prepare<[]>(`select * from "${name}" order by rowid`).raw(true) }));
+  }
+
+  /** Every row of every table, as one string. */
+  dump(): string {
+    let out = "";
+    for (const table of this.tables) out += table.name + JSON.stringify(table.select.all()) + "\n";
+    return out;
+  }
+
+  /** Rows present now are fixtures: prune() never deletes them. */
+  markFixtures(): void {
+    for (const { name } of this.tables) {
+      const max = this.sqlite.prepare(`select coalesce(max(rowid), 0) from "${name}"`).pluck().get() as number;
+      this.watermark.set(name, max);
+    }
+  }
+
+  /** Number of rows added since markFixtures(). */
+  growth(): number {
+    let rows = 0;
+    for (const { name } of this.tables) {
+      rows += this.sqlite.prepare(`select count(*) from "${name}" where rowid > ?`).pluck().get(this.watermark.get(name) ?? 0) as number;
+    }
+    return rows;
+  }
+
+  /** Deletes rows added since markFixtures() (foreign keys cascade to their dependants). */
+  prune(): void {
+    for (const { name } of [...this.tables].reverse()) {
+      if (name === "__drizzle_migrations") continue;
+      this.sqlite.prepare(`delete from "${name}" where rowid > ?`).run(this.watermark.get(name) ?? 0);
+    }
+  }
+}
