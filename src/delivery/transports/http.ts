@@ -4,9 +4,7 @@ import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
 import { signatureHeader } from "../sign";
 import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
-import { VERSION } from "../../version";
-
-export const USER_AGENT = `hookrelay/${VERSION}`;
+import { USER_AGENT } from "../../version";
 
 export interface WebhookRequest {
   url: string;
