@@ -52,6 +52,23 @@ describe("GET /api/v1/links/webhooks/:id/deliveries", () => {
     expect(failed.body.data).toEqual([]);
   });
 
+  test("retry: 409 while a lease is live, allowed once it has run out (its holder died)", async () => {
+    const { id } = await app.createWebhook(rx.url, ["uptime.up"]);
+    await app.publish("uptime.up", {});
+    const row = () =>
+      app.deps.db.$client.prepare("SELECT id, status FROM deliveries WHERE webhook_id = ?").get(id) as { id: string; status: string };
+    await waitFor(() => row().status === "delivered");
+    const deliveryId = row().id;
+    const lease = app.deps.db.$client.prepare("UPDATE deliveries SET status = 'leased', lease_expires_at = ?, next_attempt_at = ? WHERE id = ?");
+    const far = Date.now() + 3_600_000;
+    lease.run(far, far, deliveryId);
+    expect((await app.request("POST", `/api/v1/deliveries/${deliveryId}/retry`)).status).toBe(409);
+    lease.run(Date.now() - 1_000, far, deliveryId);
+    const retried = await app.request("POST", `/api/v1/deliveries/${deliveryId}/retry`);
+    expect(retried.status).toBe(202);
+    await waitFor(() => row().status === "delivered");
+  });
+
   test("400 on bad query, 404 on unknown webhook or delivery", async () => {
     const { id } = await app.createWebhook(rx.url);
     expect((await app.request("GET", `/api/v1/links/webhooks/${id}/deliveries?status=lost`)).body.details[0].field).toBe("status");

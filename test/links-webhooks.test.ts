@@ -62,6 +62,15 @@ describe("create", () => {
     expect(Buffer.from(secret.body.data.secret.slice(6), "base64").length).toBe(32);
   });
 
+  test("accepts a whsec_ secret of real key bytes and a plain secret", async () => {
+    for (const secret of ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "a plain passphrase"]) {
+      const res = await t.request("POST", "/api/v1/links/webhooks", { ...docExample, secret });
+      expect(res.status).toBe(201);
+      const stored = await t.request("GET", `/api/v1/links/webhooks/${res.body.data.id}/secret`);
+      expect(stored.body.data.secret).toBe(secret);
+    }
+  });
+
   test("stores metadata as given", async () => {
     const metadata = { team: "growth", nested: { n: 1, list: [1, "two", null] } };
     const res = await t.request("POST", "/api/v1/links/webhooks", { ...docExample, metadata });
@@ -123,6 +132,11 @@ describe("validation", () => {
     ["unknown event", { url: "https://example.com/x", events: ["link.clicked", "link.exploded"] }, "events[1]"],
     ["secret too short", { ...docExample, secret: "short" }, "secret"],
     ["secret too long", { ...docExample, secret: "s".repeat(129) }, "secret"],
+    // whsec_ secrets are base64 key bytes: these would sign with an empty or all-zero key.
+    ["whsec_ secret that is not base64", { ...docExample, secret: "whsec_!!!!!!!!" }, "secret"],
+    ["whsec_ secret of zero bytes", { ...docExample, secret: "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }, "secret"],
+    ["whsec_ secret too short a key", { ...docExample, secret: "whsec_YWJjZGVm" }, "secret"],
+    ["url with surrounding spaces", { ...docExample, url: " https://example.com/h\t" }, "url"],
     ["metadata is an array", { ...docExample, metadata: [1, 2] }, "metadata"],
     ["metadata is a string", { ...docExample, metadata: "x" }, "metadata"],
     ["metadata over 16 KiB", { ...docExample, metadata: { blob: "x".repeat(17 * 1024) } }, "metadata"],

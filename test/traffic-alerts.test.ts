@@ -7,7 +7,7 @@ import { buildApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { deliveries, events } from "../src/db/schema";
 import { EMBED_LIMITS, LEVEL_COLOURS } from "../src/delivery/transports/discord-message";
-import { sendDiscordAlert } from "../src/delivery/transports/discord";
+import { redactedUrl, sendDiscordAlert } from "../src/delivery/transports/discord";
 import { isSuccess, MAX_LOGGED_RESPONSE_BYTES } from "../src/delivery/transport";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { startFakeDiscord, type FakeDiscord } from "./helpers/fake-discord";
@@ -190,6 +190,13 @@ describe("sendDiscordAlert against a fake Discord", () => {
     expect(req.path).toBe(`/channels/${CHANNEL_ID}/messages`);
     expect(req.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
     expect(JSON.parse(req.body).embeds[0].color).toBe(LEVEL_COLOURS.warning);
+  });
+
+  test("the webhook token is masked wherever a fetch error quotes the URL", () => {
+    // Bun's fetch errors may quote the URL (seen for some TLS failures); a webhook URL holds its token.
+    expect(redactedUrl(`${discord.url}/webhooks/${HOOK_ID}/${HOOK_TOKEN}`)).toBe(`${discord.url}/webhooks/${HOOK_ID}/***`);
+    expect(redactedUrl(`${discord.url}/webhooks/${HOOK_ID}/${HOOK_TOKEN}?wait=true`)).toBe(`${discord.url}/webhooks/${HOOK_ID}/***?wait=true`);
+    expect(redactedUrl(`${discord.url}/channels/${CHANNEL_ID}/messages`)).toBe(`${discord.url}/channels/${CHANNEL_ID}/messages`);
   });
 
   test("channel id without DISCORD_BOT_TOKEN: a failed attempt with a clear reason, nothing sent", async () => {

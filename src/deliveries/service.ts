@@ -118,7 +118,11 @@ export function retryDelivery(db: Db, id: string, now = Date.now()): Delivery {
   return db.transaction(
     () => {
       const current = findDelivery(db, id);
-      if (current.status === "leased") throw new Conflict("The delivery is being attempted right now");
+      // A lease that has run out (the process that held it died) is not an attempt in progress.
+      const lease = db.select({ until: deliveries.leaseExpiresAt }).from(deliveries).where(eq(deliveries.id, id)).get();
+      if (current.status === "leased" && (lease?.until ?? 0) > now) {
+        throw new Conflict("The delivery is being attempted right now");
+      }
       if (current.webhook_id !== null && !findWebhookRow(db, current.webhook_id).active) {
         throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before retrying");
       }

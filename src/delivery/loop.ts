@@ -137,7 +137,21 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       return;
     }
     if (claim && claimed.length < room) drained = true;
-    if (claimed.length > 0) prepare(claimed);
+    if (claimed.length > 0) {
+      try {
+        prepare(claimed);
+      } catch (e) {
+        // Loading bodies or targets failed (busy, I/O): hand the rows back rather than let an
+        // exception escape this callback and end the process; the next turn claims them again.
+        const ids = claimed.filter((c) => !held.has(c.id)).map((c) => c.id);
+        logger.error("delivery: loading claimed rows failed", { error: String(e), released: ids.length });
+        try {
+          releaseLeases(db, ids, Date.now());
+        } catch {
+          // Their leases expire on their own: nothing is lost.
+        }
+      }
+    }
     startWaiting();
   }
 

@@ -23,8 +23,10 @@ export function generateSecret(): string {
   return "whsec_" + randomBytes(32).toString("base64");
 }
 
-/** Returns the normalised URL, or throws a 400 naming `url`. */
+/** Returns the URL as given once it passes every rule, or throws a 400 naming `url`. */
 export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
+  // The URL parser would quietly strip these; refuse them so what we store is what we checked.
+  if (/[\s\u0000-\u001f\u007f]/.test(raw)) throw invalidField("url", "must not contain spaces or control characters");
   let url: URL;
   try {
     url = new URL(raw);
@@ -39,6 +41,23 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
     if (reason) throw invalidField("url", reason);
   }
   return raw;
+}
+
+const WHSEC_PREFIX = "whsec_";
+
+/**
+ * A `whsec_` secret is base64 key bytes (DESIGN.md §5). Lenient decoding would turn
+ * `whsec_!!!!!!!!` into an empty key, and a few zero bytes sign like an empty key too, so such
+ * secrets must be strict base64 of 24 to 64 bytes. Other secrets are used as their UTF-8 bytes.
+ */
+export function checkSecret(secret: string): string {
+  if (!secret.startsWith(WHSEC_PREFIX)) return secret;
+  const encoded = secret.slice(WHSEC_PREFIX.length);
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && encoded.length % 4 === 0 ? Buffer.from(encoded, "base64") : undefined;
+  if (!bytes || bytes.length < 24 || bytes.length > 64 || bytes.every((b) => b === 0)) {
+    throw invalidField("secret", "a secret starting with whsec_ must be base64 of 24 to 64 random bytes");
+  }
+  return secret;
 }
 
 function checkMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
@@ -74,7 +93,7 @@ export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolic
     url,
     events: JSON.stringify(input.events),
     metadata,
-    secret: input.secret ?? generateSecret(),
+    secret: input.secret === undefined ? generateSecret() : checkSecret(input.secret),
     now: Date.now(),
   })!;
   return toWebhook(row);
@@ -116,7 +135,7 @@ export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, poli
   if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata);
   if (input.secret !== undefined) {
     // Setting a secret by hand replaces it outright; rotation is the route that keeps the old one.
-    changes.secret = input.secret;
+    changes.secret = checkSecret(input.secret);
     changes.previousSecret = null;
     changes.previousSecretExpiresAt = null;
   }

@@ -89,7 +89,9 @@ export async function sendDiscordAlert(
     });
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-    return failed(timedOut ? `Timed out after ${timeoutMs} ms` : `Request to Discord failed: ${(e as Error).message}`, elapsed());
+    // Fetch errors can quote the URL, and a webhook URL carries its token: never log that part.
+    const reason = (e as Error).message.replaceAll(url, redactedUrl(url));
+    return failed(timedOut ? `Timed out after ${timeoutMs} ms` : `Request to Discord failed: ${reason}`, elapsed());
   }
   let responseBody: string;
   try {
@@ -107,4 +109,9 @@ export async function sendDiscordAlert(
     outcome.goneReason = `Discord answered ${response.status}: the webhook was deleted or its token is no longer valid`;
   }
   return outcome;
+}
+
+/** `…/webhooks/{id}/{token}` → `…/webhooks/{id}/***`; other URLs carry no secret. */
+export function redactedUrl(url: string): string {
+  return url.replace(/(\/webhooks\/[^/]+\/)[^/?#]+/, "$1***");
 }
