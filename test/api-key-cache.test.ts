@@ -2,7 +2,7 @@
 // on the very next request.
 import Database from "better-sqlite3";
 import { afterAll, expect, test } from "bun:test";
-import { createApiKey, forgetVerifiedApiKeys, verifyApiKey } from "../src/auth/api-keys";
+import { bootstrapApiKey, createApiKey, forgetVerifiedApiKeys, verifyApiKey } from "../src/auth/api-keys";
 import { ADMIN_KEY, createTestApp } from "./helpers/app";
 
 const app = createTestApp();
@@ -39,4 +39,24 @@ test("a write through this connection is picked up once the cache is told", () =
 test("wrong keys are never cached and the admin key keeps working", () => {
   for (let i = 0; i < 5; i++) expect(verifyApiKey(db, `wrong-key-${i}-0123456789`)).toBeUndefined();
   expect(verifyApiKey(db, ADMIN_KEY)).toBeString();
+});
+
+test("changing ADMIN_API_KEY revokes the key the old value registered, and a re-configured key works again", async () => {
+  const fresh = createTestApp();
+  try {
+    const rotated = "a-new-admin-key-after-a-leak";
+    const kept = createApiKey(fresh.deps.db, "ci").key;
+    bootstrapApiKey(fresh.deps.db, rotated);
+    const status = async (key: string) =>
+      (await fresh.request("GET", "/api/v1/links/webhooks", undefined, { auth: { bearer: key } })).status;
+    expect(await status(ADMIN_KEY)).toBe(401); // the leaked one
+    expect(await status(rotated)).toBe(200);
+    expect(await status(kept)).toBe(200); // keys made with `keys create` are not touched
+    // Going back to the old value (after it was revoked) restores it instead of failing start-up.
+    expect(() => bootstrapApiKey(fresh.deps.db, ADMIN_KEY)).not.toThrow();
+    expect(await status(ADMIN_KEY)).toBe(200);
+    expect(await status(rotated)).toBe(401);
+  } finally {
+    fresh.close();
+  }
 });

@@ -1,7 +1,7 @@
 // API keys: only their SHA-256 is stored; a presented key is hashed, looked up, and the stored
 // hash compared in constant time.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
 import { apiKeys } from "../db/schema";
@@ -90,13 +90,29 @@ export function countApiKeys(db: Db): number {
   return db.select({ id: apiKeys.id }).from(apiKeys).where(isNull(apiKeys.revokedAt)).all().length;
 }
 
+export const ENV_ADMIN_KEY_NAME = "admin (ADMIN_API_KEY)";
+
 /**
  * Start-up bootstrap (DESIGN.md §6): ADMIN_API_KEY is registered if it is not yet; with no
  * key at all a new one is generated and returned so the caller can print it once.
+ * Changing ADMIN_API_KEY is how an operator rotates a leaked admin key, so the key an earlier
+ * ADMIN_API_KEY registered is revoked; keys made with `keys create` are left alone.
  */
 export function bootstrapApiKey(db: Db, adminApiKey: string | undefined): string | undefined {
   if (adminApiKey) {
-    if (!verifyApiKey(db, adminApiKey)) createApiKey(db, "admin (ADMIN_API_KEY)", adminApiKey);
+    const hash = sha256Hex(adminApiKey);
+    const now = Date.now();
+    db.transaction((tx) => {
+      tx.update(apiKeys)
+        .set({ revokedAt: now })
+        .where(and(eq(apiKeys.name, ENV_ADMIN_KEY_NAME), isNull(apiKeys.revokedAt), ne(apiKeys.keyHash, hash)))
+        .run();
+      // Configured again after being revoked (by hand): the operator's explicit choice wins.
+      const existing = tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
+      if (existing) tx.update(apiKeys).set({ revokedAt: null }).where(eq(apiKeys.id, existing.id)).run();
+      else tx.insert(apiKeys).values({ id: newId("key"), name: ENV_ADMIN_KEY_NAME, keyHash: hash, createdAt: now }).run();
+    });
+    forgetVerifiedApiKeys(db);
     return undefined;
   }
   if (countApiKeys(db) > 0) return undefined;
