@@ -118,12 +118,28 @@ describe("retention", () => {
     const attempt = db.prepare("INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms) VALUES (?, ?, 1)");
     for (const [id, at] of [[oldDelivered, now - 40 * day], [oldFailed, now - 40 * day], [oldFailed, now - day], [recent, now - day]] as const) attempt.run(id, at);
 
-    const counts = purgeExpired(app.deps.db, 30, now);
+    const counts = await purgeExpired(app.deps.db, 30, now);
     expect(counts).toEqual({ deliveries: 1, attempts: 1, events: 1 });
     expect(db.prepare("SELECT id FROM deliveries ORDER BY created_at").all().map((r: any) => r.id)).toEqual([oldFailed, recent]);
     expect(db.prepare("SELECT delivery_id AS d FROM delivery_attempts ORDER BY id").all().map((r: any) => r.d)).toEqual([oldFailed, recent]);
     expect((db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n).toBe(2);
   });
+});
+
+describe("retention at scale", () => {
+  test("a large purge gives the event loop a turn between batches", async () => {
+    const { app, webhookId } = await appWithWebhook();
+    const db = app.deps.db.$client;
+    const old = Date.now() - 40 * 86_400_000;
+    const ids = enqueue(app, webhookId, 5000, old);
+    const mark = db.prepare("UPDATE deliveries SET status = 'delivered', delivered_at = ? WHERE id = ?");
+    db.transaction(() => ids.forEach((id) => mark.run(old, id)))();
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const counts = await purgeExpired(app.deps.db, 30, Date.now());
+    expect(counts.deliveries).toBe(5000);
+    expect(otherWorkRan).toBe(true);
+  }, 20_000);
 });
 
 describe("operations endpoints", () => {

@@ -269,9 +269,9 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     scheduleTurn();
   }
 
-  function runRetention(): void {
+  async function runRetention(): Promise<void> {
     try {
-      const purged = purgeExpired(db, config.retentionDays, Date.now());
+      const purged = await purgeExpired(db, config.retentionDays, Date.now(), () => state === "running");
       if (purged.deliveries + purged.attempts + purged.events > 0) logger.info("retention purge", { ...purged });
     } catch (e) {
       logger.error("retention purge failed", { error: String(e) });

@@ -1,7 +1,8 @@
 // RETENTION_DAYS (DESIGN.md §5): delivered deliveries and attempt logs older than the window
 // are deleted, then events nothing refers to any more. Failed and pending deliveries stay (they
-// are visible and retryable); only their old attempt rows go. Small batches, so the single
-// writer is never held for long.
+// are visible and retryable); only their old attempt rows go. Small batches with a turn of the
+// event loop between them, so neither the single writer nor the API is held for long, however
+// large the first purge after an upgrade or a shorter RETENTION_DAYS is.
 import type { Db } from "../db/client";
 
 const BATCH = 2000;
@@ -12,7 +13,15 @@ export interface PurgeCounts {
   events: number;
 }
 
-export function purgeExpired(db: Db, retentionDays: number, now: number): PurgeCounts {
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** `keepGoing` is asked before every batch: false (the loop is stopping) ends the purge early. */
+export async function purgeExpired(
+  db: Db,
+  retentionDays: number,
+  now: number,
+  keepGoing: () => boolean = () => true,
+): Promise<PurgeCounts> {
   const cutoff = now - retentionDays * 86_400_000;
   const sqlite = db.$client;
   const attempts = sqlite.prepare(
@@ -27,15 +36,16 @@ export function purgeExpired(db: Db, retentionDays: number, now: number): PurgeC
           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ${BATCH})`,
   );
   const counts: PurgeCounts = { deliveries: 0, attempts: 0, events: 0 };
-  const drain = (statement: typeof attempts, key: keyof PurgeCounts) => {
-    for (;;) {
+  const drain = async (statement: typeof attempts, key: keyof PurgeCounts) => {
+    while (keepGoing()) {
       const changes = statement.run(cutoff).changes;
       counts[key] += changes;
       if (changes < BATCH) return;
+      await nextTurn();
     }
   };
-  drain(deliveries, "deliveries");
-  drain(attempts, "attempts");
-  drain(events, "events");
+  await drain(deliveries, "deliveries");
+  await drain(attempts, "attempts");
+  await drain(events, "events");
   return counts;
 }
