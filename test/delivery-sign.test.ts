@@ -76,6 +76,12 @@ describe("retry schedule", () => {
     expect(resultFor(delivery, { ...base, statusCode: 410, goneReason: "gone" }, at, policy)).toMatchObject({ kind: "gone", reason: "gone" });
     expect(resultFor(delivery, { ...base, statusCode: 500 }, at, policy)).toMatchObject({ kind: "retry", nextAttemptAt: at + 100 + 10_000, error: "HTTP 500" });
     expect(resultFor(delivery, { ...base, statusCode: 503, retryAfterMs: 15_000 }, at, policy)).toMatchObject({ kind: "retry", nextAttemptAt: at + 100 + 15_000 });
+    // A receiver's Retry-After is clamped to 2× the schedule; Discord's retry_after is honoured (≤ 1 h).
+    expect(resultFor(delivery, { ...base, statusCode: 429, retryAfterMs: 60_000 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 20_000 });
+    const alert = { ...delivery, transport: "discord" as const, webhookId: null, alertWebhookId: "a1" };
+    expect(resultFor(alert, { ...base, statusCode: 429, retryAfterMs: 60_000 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 60_000 });
+    expect(resultFor(alert, { ...base, statusCode: 429, retryAfterMs: 86_400_000 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 3_600_000 });
+    expect(resultFor(alert, { ...base, statusCode: 429, retryAfterMs: 500 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 10_000 });
     expect(resultFor({ ...delivery, attempts: 1 }, { ...base, statusCode: 500 }, at, policy)).toMatchObject({
       kind: "exhausted",
       disableIfSilentSince: at + 100 - 120 * 3_600_000,

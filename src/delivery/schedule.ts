@@ -34,5 +34,20 @@ export function resultFor(
   if (delay === null) {
     return { ...base, kind: "exhausted", disableIfSilentSince: finishedAt - policy.disableAfterHours * 3_600_000 };
   }
-  return { ...base, kind: "retry", nextAttemptAt: finishedAt + applyRetryAfter(delay, outcome.retryAfterMs) };
+  const wait =
+    delivery.transport === "discord" ? honourDiscordRetryAfter(delay, outcome.retryAfterMs) : applyRetryAfter(delay, outcome.retryAfterMs);
+  return { ...base, kind: "retry", nextAttemptAt: finishedAt + wait };
+}
+
+/** Longest wait a Discord rate limit may impose on one alert. */
+export const DISCORD_RETRY_AFTER_CAP_MS = 3_600_000;
+
+/**
+ * Discord's `retry_after` is honoured in full (DESIGN.md §3): retrying sooner only earns another
+ * 429 and burns an attempt. Unlike a webhook receiver's Retry-After it is not clamped to 2× the
+ * schedule, only capped at an hour so a bogus value cannot park an alert for days.
+ */
+function honourDiscordRetryAfter(scheduledMs: number, retryAfterMs: number | undefined): number {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return scheduledMs;
+  return Math.max(scheduledMs, Math.min(retryAfterMs, DISCORD_RETRY_AFTER_CAP_MS));
 }

@@ -25,8 +25,12 @@ export function generateSecret(): string {
 
 /** Returns the URL as given once it passes every rule, or throws a 400 naming `url`. */
 export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
-  // The URL parser would quietly strip these; refuse them so what we store is what we checked.
-  if (/[\s\u0000-\u001f\u007f]/.test(raw)) throw invalidField("url", "must not contain spaces or control characters");
+  // The URL parser silently strips control characters (tab, CR, LF…) and surrounding spaces,
+  // so it would check and deliver to another URL than the one stored: refuse them instead.
+  // Inner spaces are kept as given; the parser percent-encodes them for delivery.
+  if (/[\u0000-\u001f\u007f]/.test(raw) || raw !== raw.trim()) {
+    throw invalidField("url", "must not contain control characters or surrounding spaces");
+  }
   let url: URL;
   try {
     url = new URL(raw);
