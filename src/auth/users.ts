@@ -68,11 +68,6 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
   }
 }
 
-export function findUserById(db: Db, id: string): User | undefined {
-  const row = db.select().from(users).where(eq(users.id, id)).get();
-  return row ? toUser(row) : undefined;
-}
-
 // Verified against when the email is unknown, so a miss costs the same argon2 work as a hit
 // and response time does not reveal which emails have accounts.
 let dummyHash: Promise<string> | undefined;

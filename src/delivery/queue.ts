@@ -48,7 +48,7 @@ export interface WebhookTargetRow {
   previousSecretExpiresAt: number | null;
 }
 
-/** What the loop decided after one attempt; `recordResults` writes it. */
+/** What the loop decided after one attempt; `recordAndClaim` writes it. */
 export type AttemptResult = {
   deliveryId: string;
   deliveryRowid: number;
@@ -121,7 +121,6 @@ type Statements = ReturnType<typeof statements>;
 /** Transactions built once per database: better-sqlite3 builds a new wrapper per transaction() call. */
 function transactions(db: Db, s: Statements) {
   return {
-    record: db.$client.transaction((results: AttemptResult[], reason: string) => writeResults(s, results, reason)),
     recordAndClaim: db.$client.transaction(
       (results: AttemptResult[], reason: string, claim: { now: number; limit: number; leaseMs: number } | null): ClaimedDelivery[] => {
         writeResults(s, results, reason);
@@ -155,12 +154,6 @@ export function loadEventBodies(db: Db, eventIds: string[]): Map<string, string>
 export function loadWebhookTargets(db: Db, webhookIds: string[]): Map<string, WebhookTargetRow> {
   const rows = stmts(db).webhookTargets.all(JSON.stringify(webhookIds)) as WebhookTargetRow[];
   return new Map(rows.map((r) => [r.id, r]));
-}
-
-/** Writes a batch of outcomes in one transaction: one commit per loop turn, not per attempt. */
-export function recordResults(db: Db, results: AttemptResult[], disabledForSilenceReason: string): void {
-  if (results.length === 0) return;
-  stmts(db).tx.record(results, disabledForSilenceReason);
 }
 
 /**

@@ -20,7 +20,3 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<EventType, string> = {
 
 /** Sent by `POST /api/v1/links/webhooks/:id/test`; deliverable to any webhook, never subscribable. */
 export const TEST_EVENT_TYPE = "webhook.test";
-
-export function isEventType(value: string): value is EventType {
-  return (EVENT_TYPES as readonly string[]).includes(value);
-}
