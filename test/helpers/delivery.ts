@@ -1,5 +1,6 @@
 // A test app with a running delivery loop, and loopback receivers that record what arrives.
 import { createDeliveryLoop, type DeliveryLoop } from "../../src/delivery/loop";
+import type { Logger } from "../../src/log";
 import { createTestApp, type TestApp } from "./app";
 
 export interface DeliveryTestApp extends TestApp {
@@ -10,8 +11,8 @@ export interface DeliveryTestApp extends TestApp {
   shutdown(): Promise<void>;
 }
 
-/** Fast schedules by default; override with env. */
-export function createDeliveryTestApp(env: Record<string, string> = {}): DeliveryTestApp {
+/** Fast schedules by default; override with env. `logger` receives the loop's log lines. */
+export function createDeliveryTestApp(env: Record<string, string> = {}, logger?: Logger): DeliveryTestApp {
   const base = createTestApp({
     DELIVERY_ALLOW_PRIVATE: "1",
     DELIVERY_RETRY_SCHEDULE: "0.05,0.05",
@@ -19,7 +20,7 @@ export function createDeliveryTestApp(env: Record<string, string> = {}): Deliver
     DELIVERY_TIMEOUT_MS: "2000",
     ...env,
   });
-  const loop = createDeliveryLoop({ config: base.deps.config, db: base.deps.db, logger: base.deps.logger });
+  const loop = createDeliveryLoop({ config: base.deps.config, db: base.deps.db, logger: logger ?? base.deps.logger });
   base.deps.wakeDelivery = loop.wake;
   base.deps.delivery = loop;
   loop.start();

@@ -1,12 +1,9 @@
 // A delivery-enabled test app whose log lines are captured, plus misbehaving receivers: raw
 // TCP servers that cut connections, HTTP servers that hang, drip or shout.
-import { createDeliveryLoop, type DeliveryLoop } from "../../src/delivery/loop";
 import { createLogger } from "../../src/log";
-import { createTestApp, type TestApp } from "./app";
-import { waitFor } from "./delivery";
+import { createDeliveryTestApp, waitFor, type DeliveryTestApp } from "./delivery";
 
-export interface FaultApp extends TestApp {
-  loop: DeliveryLoop;
+export interface FaultApp extends DeliveryTestApp {
   logs: string[];
   /** Creates a webhook on `url`, publishes one event to it and returns the delivery id. */
   deliverTo(url: string): Promise<{ deliveryId: string; webhookId: string; eventId: string }>;
@@ -14,26 +11,16 @@ export interface FaultApp extends TestApp {
   waitDelivery(id: string, done: (d: any) => boolean, timeoutMs?: number): Promise<any>;
   /** The loop's "delivery attempt" log lines for one delivery. */
   attemptLogs(deliveryId: string): Record<string, unknown>[];
-  shutdown(): Promise<void>;
 }
 
 export function createFaultApp(env: Record<string, string> = {}): FaultApp {
-  const t = createTestApp({
-    DELIVERY_ALLOW_PRIVATE: "1",
-    DELIVERY_RETRY_SCHEDULE: "0.05,0.05",
-    DELIVERY_POLL_MS: "20",
-    DELIVERY_TIMEOUT_MS: "500",
-    ...env,
-  });
   const logs: string[] = [];
-  const loop = createDeliveryLoop({ config: t.deps.config, db: t.deps.db, logger: createLogger("debug", (line) => logs.push(line)) });
-  t.deps.wakeDelivery = loop.wake;
-  t.deps.delivery = loop; // /ready and /metrics report on it, as in the real server
-  loop.start();
-
+  const t = createDeliveryTestApp(
+    { DELIVERY_TIMEOUT_MS: "500", ...env },
+    createLogger("debug", (line) => logs.push(line)),
+  );
   return {
     ...t,
-    loop,
     logs,
     async deliverTo(url) {
       const hook = await t.request("POST", "/api/v1/links/webhooks", { url, events: ["link.clicked"] });
@@ -57,10 +44,6 @@ export function createFaultApp(env: Record<string, string> = {}): FaultApp {
       return logs
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((entry) => entry.msg === "delivery attempt" && entry.delivery_id === deliveryId);
-    },
-    async shutdown() {
-      await loop.stop(200);
-      t.close();
     },
   };
 }
