@@ -47,15 +47,20 @@ function flush(db: Db, batcher: Batcher): void {
   try {
     // better-sqlite3 runs a transaction() called inside another as a savepoint.
     const inSavepoint = client.transaction((write: () => unknown) => write());
-    client.transaction(() => {
-      for (const item of batch) {
-        try {
-          outcomes.push({ ok: true, value: inSavepoint(item.write) });
-        } catch (error) {
-          outcomes.push({ ok: false, value: error });
+    // IMMEDIATE takes the write lock before the first read: writes that read then insert
+    // (idempotency checks) cannot hit SQLITE_BUSY_SNAPSHOT when another process (the CLI)
+    // committed in between, an error the busy timeout does not retry.
+    client
+      .transaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, value: inSavepoint(item.write) });
+          } catch (error) {
+            outcomes.push({ ok: false, value: error });
+          }
         }
-      }
-    })();
+      })
+      .immediate();
   } catch (error) {
     // The shared COMMIT failed: nothing in the batch was stored.
     for (const item of batch) item.reject(error);
