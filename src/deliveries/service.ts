@@ -117,13 +117,17 @@ export function getDelivery(db: Db, id: string): DeliveryWithAttempts {
 export function retryDelivery(db: Db, id: string, now = Date.now()): Delivery {
   return db.transaction(
     () => {
-      const current = findDelivery(db, id);
+      const current = db
+        .select({ status: deliveries.status, leaseExpiresAt: deliveries.leaseExpiresAt, webhookId: deliveries.webhookId })
+        .from(deliveries)
+        .where(eq(deliveries.id, id))
+        .get();
+      if (!current) throw new NotFound(`No delivery with id ${id}`);
       // A lease that has run out (the process that held it died) is not an attempt in progress.
-      const lease = db.select({ until: deliveries.leaseExpiresAt }).from(deliveries).where(eq(deliveries.id, id)).get();
-      if (current.status === "leased" && (lease?.until ?? 0) > now) {
+      if (current.status === "leased" && (current.leaseExpiresAt ?? 0) > now) {
         throw new Conflict("The delivery is being attempted right now");
       }
-      if (current.webhook_id !== null && !findWebhookRow(db, current.webhook_id).active) {
+      if (current.webhookId !== null && !findWebhookRow(db, current.webhookId).active) {
         throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before retrying");
       }
       db.update(deliveries)
