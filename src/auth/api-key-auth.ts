@@ -20,9 +20,14 @@ function presentedKey(headers: Headers): string | undefined {
   return bearerOf(headers.get("authorization")) ?? (headers.get("x-api-key")?.trim() || undefined);
 }
 
-function isApiPath(url: string): boolean {
+/** The path (with query) of an absolute request URL, without building a URL object. */
+export function pathOf(url: string): string {
   const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-  return pathStart !== -1 && url.startsWith(API_PREFIX, pathStart);
+  return pathStart === -1 ? "/" : url.slice(pathStart);
+}
+
+function isApiPath(url: string): boolean {
+  return pathOf(url).startsWith(API_PREFIX);
 }
 
 /** Registered once by the app: rejects unauthenticated /api/v1/* requests on arrival. */

@@ -6,7 +6,7 @@
 import { Elysia } from "elysia";
 import type { Db } from "../db/client";
 import { BadRequest, Unauthorized } from "../http/errors";
-import { bearerOf } from "./api-key-auth";
+import { bearerOf, pathOf } from "./api-key-auth";
 import { findSessionUser, type SessionUser } from "./sessions";
 
 export const MISSING_TOKEN_MESSAGE = "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login";
@@ -19,11 +19,6 @@ export const SESSION_SECURITY = [{ sessionToken: [] as string[] }];
 const SESSION_PATH = /^\/(?:traffic-sources|webhooks|auth\/me|auth\/logout)(?:[/?#]|$)/;
 
 const authenticated = new WeakMap<Request, SessionUser>();
-
-function pathOf(url: string): string {
-  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-  return pathStart === -1 ? "/" : url.slice(pathStart);
-}
 
 function authenticate(db: Db, request: Request): SessionUser {
   const token = bearerOf(request.headers.get("authorization"));
