@@ -13,6 +13,7 @@ import { signingKey } from "./sign";
 import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
+import { closeIdleConnections } from "./http1/client";
 
 export interface DeliveryLoopDeps {
   config: Config;
@@ -317,6 +318,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       } catch (e) {
         logger.error("delivery: final write failed; leases will expire instead", { error: String(e) });
       }
+      closeIdleConnections();
     },
     isRunning: () => state === "running",
     inFlight: () => inFlight.size,

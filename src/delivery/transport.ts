@@ -23,9 +23,10 @@ export const MAX_LOGGED_RESPONSE_BYTES = 4096;
  * UTF-8 (a binary body), each become U+FFFD, three bytes; so re-encode and cut at a boundary.
  */
 export function loggableBody(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.subarray(0, MAX_LOGGED_RESPONSE_BYTES)).toString("utf8");
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buf.toString("utf8", 0, Math.min(buf.length, MAX_LOGGED_RESPONSE_BYTES));
+  if (Buffer.byteLength(text) <= MAX_LOGGED_RESPONSE_BYTES) return text;
   const encoded = Buffer.from(text, "utf8");
-  if (encoded.length <= MAX_LOGGED_RESPONSE_BYTES) return text;
   let end = MAX_LOGGED_RESPONSE_BYTES;
   while (end > 0 && (encoded[end]! & 0xc0) === 0x80) end--; // back to the start of the cut character
   return encoded.subarray(0, end).toString("utf8");

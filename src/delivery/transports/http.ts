@@ -1,9 +1,11 @@
 // Sends one signed webhook request and reports what happened. Never throws: every failure is
-// an AttemptOutcome the loop can log and schedule from.
+// an AttemptOutcome the loop can log and schedule from. The request goes over our HTTP/1.1
+// client (../http1), not fetch: see there for why.
 import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
 import { signatureHeader } from "../sign";
-import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
+import { loggableBody, type AttemptOutcome } from "../transport";
+import { post, type Endpoint } from "../http1/client";
 import { USER_AGENT } from "../../version";
 
 export interface WebhookRequest {
@@ -23,130 +25,107 @@ export interface HttpTransportOptions {
 
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
 
-interface Target {
-  url: string;
-  hostHeader?: string;
-  serverName?: string;
+/** A webhook URL taken apart once: the same few URLs are sent to thousands of times. */
+interface ParsedTarget {
+  https: boolean;
+  /** Bare host name or address (no IPv6 brackets). */
+  hostname: string;
+  port: number;
+  /** `POST <path> HTTP/1.1` and `host:`, the part of the head that depends on the URL. */
+  requestLine: string;
+  /** Where to connect by name, used when private targets are allowed (no SSRF check). */
+  byName: Endpoint;
+}
+
+const TARGET_CACHE_MAX = 10_000;
+const targets = new Map<string, ParsedTarget | { invalid: string }>();
+
+function parseTarget(url: string): ParsedTarget | { invalid: string } {
+  let target = targets.get(url);
+  if (target) return target;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`unsupported scheme ${u.protocol}`);
+    const https = u.protocol === "https:";
+    const hostname = u.hostname.replace(/^\[|\]$/g, "");
+    const port = u.port ? Number(u.port) : https ? 443 : 80;
+    target = {
+      https,
+      hostname,
+      port,
+      requestLine: `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\n`,
+      byName: { hostname, port, tls: https ? { serverName: hostname } : undefined },
+    };
+  } catch (e) {
+    target = { invalid: `Invalid webhook URL: ${(e as Error).message}` };
+  }
+  if (targets.size >= TARGET_CACHE_MAX) targets.clear();
+  targets.set(url, target);
+  return target;
 }
 
 /**
- * Where to connect. With the SSRF guard on, the host is resolved and checked here and the
- * request goes to that very address (Host header and TLS SNI keep the original name, so
- * virtual hosting and certificate checks still see it). Fetching by name after checking
- * would let a second DNS answer (rebinding) point the request somewhere private.
+ * Where to connect with the SSRF guard on: the host is resolved and checked here and the
+ * connection goes to that very address (the Host header and TLS server name keep the original
+ * name, so virtual hosting and certificate checks still see it). Connecting by name after
+ * checking would let a second DNS answer (rebinding) point the request somewhere private.
  */
-async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target | { refused: string }> {
-  if (allowPrivate) return { url: url.href };
-  const resolved = await resolvePublicTarget(url.hostname);
+async function publicEndpoint(target: ParsedTarget): Promise<Endpoint | { refused: string }> {
+  const resolved = await resolvePublicTarget(target.hostname);
   if ("refused" in resolved) return resolved;
-  const pinned = new URL(url.href);
-  pinned.hostname = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
-  const isLiteral = pinned.hostname === url.hostname;
-  return {
-    url: pinned.href,
-    hostHeader: isLiteral ? undefined : url.host,
-    serverName: isLiteral || url.protocol !== "https:" ? undefined : url.hostname,
-  };
-}
-
-/** At most 4 KiB of the body; stops reading (and drops the connection) past that. */
-async function readCapped(res: Response): Promise<string> {
-  const header = res.headers.get("content-length");
-  const length = header === null ? NaN : Number(header);
-  // Small declared bodies (the usual answer) are read whole, which keeps the connection reusable.
-  if (length <= MAX_LOGGED_RESPONSE_BYTES) {
-    const text = await res.text();
-    // Bytes that are not UTF-8 decode to 3-byte U+FFFD: a small binary body can still be too long.
-    return Buffer.byteLength(text) <= MAX_LOGGED_RESPONSE_BYTES ? text : loggableBody(Buffer.from(text));
-  }
-  if (length <= 4 * MAX_LOGGED_RESPONSE_BYTES) return loggableBody(Buffer.from(await res.arrayBuffer()));
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size <= MAX_LOGGED_RESPONSE_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  reader.cancel().catch(() => {});
-  return loggableBody(Buffer.concat(chunks));
-}
-
-function timeOut(controller: AbortController): void {
-  controller.abort(new DOMException("The attempt timed out", "TimeoutError"));
+  return { hostname: resolved.address, port: target.port, tls: target.byName.tls };
 }
 
 function failed(error: string, started: number): AttemptOutcome {
   return { statusCode: null, responseBody: null, error, durationMs: Math.round(performance.now() - started) };
 }
 
-// The hot path of the engine: one call per attempt, so no per-call closures or object spreads.
-export async function sendWebhook(request: WebhookRequest, options: HttpTransportOptions): Promise<AttemptOutcome> {
-  const started = performance.now();
-  // A timer we clear when the attempt ends: AbortSignal.timeout's timers cannot be cancelled,
-  // so at thousands of attempts a second they would pile up for a whole timeout each.
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const timer = setTimeout(timeOut, options.timeoutMs, controller);
-  try {
-    let url = request.url;
-    let target: Target | undefined;
-    if (!options.allowPrivate) {
-      // The DNS lookup counts against the timeout too.
-      const resolved = await abortable(resolveTarget(new URL(request.url), false), signal);
-      if ("refused" in resolved) return failed(resolved.refused, started);
-      target = resolved;
-      url = resolved.url;
-    }
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "user-agent": USER_AGENT,
-      "webhook-id": request.eventId,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signatureHeader(request.keys, request.eventId, timestamp, request.body),
-    };
-    const init: RequestInit & { tls?: { serverName: string } } = { method: "POST", headers, body: request.body, redirect: "manual", signal };
-    if (target?.hostHeader) headers.host = target.hostHeader;
-    if (target?.serverName) init.tls = { serverName: target.serverName };
-    const res = await fetch(url, init);
-    const responseBody = await readCapped(res);
-    const status = res.status;
-    const outcome: AttemptOutcome = { statusCode: status, responseBody, error: null, durationMs: Math.round(performance.now() - started) };
-    if (status >= 300 && status < 400) {
-      outcome.error = `Redirect (${status} to ${res.headers.get("location") ?? "no location"}) not followed`;
-    } else if (status === 410) {
-      outcome.goneReason = "The endpoint answered 410 Gone";
-    } else if (RETRY_AFTER_STATUSES.has(status)) {
-      outcome.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-    }
-    return outcome;
-  } catch (e) {
-    if (signal.aborted) return failed(`Timed out after ${options.timeoutMs} ms`, started);
-    return failed(describeError(e), started);
-  } finally {
-    clearTimeout(timer);
-  }
+function timeOut(reject: (e: Error) => void, ms: number): void {
+  reject(new Error(`Timed out after ${ms} ms`));
 }
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+/** The DNS lookup counts against the attempt's timeout too. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(timeOut, ms, reject, ms);
     work.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error) => (clearTimeout(timer), reject(error)),
     );
   });
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as Error & { code?: string }).code;
-    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+// The hot path of the engine: one call per attempt, so no per-call closures or object spreads.
+export async function sendWebhook(request: WebhookRequest, options: HttpTransportOptions): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const target = parseTarget(request.url);
+  if ("invalid" in target) return failed(target.invalid, started);
+  try {
+    const endpoint = options.allowPrivate ? target.byName : await withDeadline(publicEndpoint(target), options.timeoutMs);
+    if ("refused" in endpoint) return failed(endpoint.refused, started);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const head =
+      target.requestLine +
+      "content-type: application/json\r\n" +
+      `user-agent: ${USER_AGENT}\r\n` +
+      `webhook-id: ${request.eventId}\r\n` +
+      `webhook-timestamp: ${timestamp}\r\n` +
+      `webhook-signature: ${signatureHeader(request.keys, request.eventId, timestamp, request.body)}\r\n`;
+    const remainingMs = Math.max(1, options.timeoutMs - Math.round(performance.now() - started));
+    const res = await post({ endpoint, head, body: request.body }, remainingMs);
+    const status = res.status;
+    const outcome: AttemptOutcome = { statusCode: status, responseBody: loggableBody(res.body), error: null, durationMs: Math.round(performance.now() - started) };
+    if (status >= 300 && status < 400) {
+      outcome.error = `Redirect (${status} to ${res.location ?? "no location"}) not followed`;
+    } else if (status === 410) {
+      outcome.goneReason = "The endpoint answered 410 Gone";
+    } else if (RETRY_AFTER_STATUSES.has(status)) {
+      outcome.retryAfterMs = parseRetryAfter(res.retryAfter);
+    }
+    return outcome;
+  } catch (e) {
+    // The deadline of a DNS lookup and of the exchange say "Timed out after <timeout> ms" alike.
+    const message = (e as Error).message ?? String(e);
+    return failed(message.startsWith("Timed out after") ? `Timed out after ${options.timeoutMs} ms` : message, started);
   }
-  return String(e);
 }
