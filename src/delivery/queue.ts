@@ -84,22 +84,19 @@ function statements(sqlite: Database) {
       `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
          FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,
     ),
-    // Same rowid and same id: the row may have been deleted while its attempt ran (the webhook
-    // was deleted, cascading), and a later delivery may since have been given its rowid.
-    stillQueued: prepare(`SELECT 1 FROM deliveries WHERE rowid = ? AND id = ?`),
     insertAttempt: prepare(`${INSERT_ATTEMPTS} ${ATTEMPT_VALUES}`),
     insertAttempts: prepare(`${INSERT_ATTEMPTS} ${Array(ATTEMPTS_PER_INSERT).fill(ATTEMPT_VALUES).join(", ")}`),
     delivered: prepare(
       `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = :at, last_status_code = :code,
-              last_error = NULL, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
+              last_error = NULL, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid AND id = :id`,
     ),
     retry: prepare(
       `UPDATE deliveries SET status = 'pending', attempts = attempts + 1, next_attempt_at = :next, last_status_code = :code,
-              last_error = :error, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
+              last_error = :error, lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid AND id = :id`,
     ),
     failed: prepare(
       `UPDATE deliveries SET status = 'failed', attempts = attempts + :counted, last_status_code = :code, last_error = :error,
-              lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid`,
+              lease_expires_at = NULL, updated_at = :at WHERE rowid = :rowid AND id = :id`,
     ),
     webhookSucceeded: prepare(`UPDATE webhooks SET last_success_at = ? WHERE id = ?`),
     disableWebhook: prepare(
@@ -173,34 +170,38 @@ function writeResults(s: Statements, results: AttemptResult[], disabledForSilenc
   if (results.length === 0) return;
   const succeeded = new Map<string, number>();
   const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
-  // A result whose row is gone records nothing (inserting the attempt would break the foreign
-  // key and abort the whole batch, forever, and updating by rowid could hit another delivery).
-  const live = results.filter((r) => s.stillQueued.get(r.deliveryRowid, r.deliveryId));
-  insertAttempts(s, live);
-  for (const r of live) {
+  // Each row is updated by rowid AND id: the row may have been deleted while its attempt ran
+  // (its webhook was deleted, cascading), and a later delivery may since have been given its
+  // rowid. A result whose row is gone records nothing more (inserting its attempt would break
+  // the foreign key and abort the whole batch, forever).
+  const live: AttemptResult[] = [];
+  for (const r of results) {
     const at = r.attemptedAt + r.durationMs;
-    const common = { rowid: r.deliveryRowid, code: r.statusCode, at };
+    const common = { rowid: r.deliveryRowid, id: r.deliveryId, code: r.statusCode, at };
+    let changed: number;
     switch (r.kind) {
       case "delivered":
-        s.delivered.run(common);
-        if (r.webhookId) succeeded.set(r.webhookId, Math.max(at, succeeded.get(r.webhookId) ?? 0));
+        changed = s.delivered.run(common).changes;
+        if (changed && r.webhookId) succeeded.set(r.webhookId, Math.max(at, succeeded.get(r.webhookId) ?? 0));
         break;
       case "retry":
-        s.retry.run({ ...common, next: r.nextAttemptAt, error: r.error });
+        changed = s.retry.run({ ...common, next: r.nextAttemptAt, error: r.error }).changes;
         break;
       case "exhausted":
-        s.failed.run({ ...common, counted: 1, error: r.error });
-        if (r.webhookId) silentCandidates.push({ webhookId: r.webhookId, since: r.disableIfSilentSince, at });
+        changed = s.failed.run({ ...common, counted: 1, error: r.error }).changes;
+        if (changed && r.webhookId) silentCandidates.push({ webhookId: r.webhookId, since: r.disableIfSilentSince, at });
         break;
       case "gone":
-        s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason });
-        if (r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
+        changed = s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason }).changes;
+        if (changed && r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
         break;
       case "skipped":
-        s.failed.run({ ...common, counted: 0, error: r.error });
+        changed = s.failed.run({ ...common, counted: 0, error: r.error }).changes;
         break;
     }
+    if (changed) live.push(r);
   }
+  insertAttempts(s, live);
   // Successes first: a success in the same batch resets the auto-disable clock.
   for (const [webhookId, at] of succeeded) s.webhookSucceeded.run(at, webhookId);
   for (const c of silentCandidates) {
