@@ -15,7 +15,7 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-/** `whk_…`, `evt_…`, `dlv_…`: 22 base62 characters ≈ 131 bits. */
+/** `key_…`: 22 random base62 characters ≈ 131 bits. */
 export function newId(prefix: string): string {
   return `${prefix}_${randomBase62(22)}`;
 }
@@ -24,8 +24,8 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-// Time-ordered ids for high-volume rows (events, deliveries): 8 base62 characters of the
-// millisecond clock, 4 of a per-process sequence within that millisecond, then 10 random ones
+// Time-ordered ids for rows created at volume (webhooks, events, deliveries): 8 base62
+// characters of the millisecond clock, 4 of a per-process sequence within that millisecond, then 10 random ones
 // (≈ 59 bits). BASE62 is in ASCII order, so ids sort by creation, even for the thousands of
 // rows one fan-out writes in the same millisecond. New rows (and their attempt-log entries,
 // indexed by delivery id) then land at the end of each index instead of on random pages,
@@ -50,7 +50,7 @@ function base62(value: number, width: number): string {
   return out;
 }
 
-/** `evt_…`, `dlv_…`: 22 base62 characters, increasing within this process. */
+/** `whk_…`, `evt_…`, `dlv_…`: 22 base62 characters, increasing within this process. */
 export function newSortableId(prefix: string, now = Date.now()): string {
   // A caller-supplied or backwards clock never reorders ids: stay on the latest millisecond.
   if (now > lastMs) {

@@ -8,7 +8,7 @@ import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
-import { iso, newId } from "../ids";
+import { iso, newSortableId } from "../ids";
 import type { CreateWebhookBody, UpdateWebhookBody, Webhook } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -92,13 +92,16 @@ export function toWebhook(row: WebhookRow): Webhook {
 export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
   const url = checkWebhookUrl(input.url, policy);
   const metadata = checkMetadata(input.metadata) ?? "{}";
+  const now = Date.now();
   const row = insertWebhook(db).get({
-    id: newId("whk"),
+    // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
+    // of the primary-key index instead of on a random page of it, which a commit then rewrites.
+    id: newSortableId("whk", now),
     url,
     events: JSON.stringify(input.events),
     metadata,
     secret: input.secret === undefined ? generateSecret() : checkSecret(input.secret),
-    now: Date.now(),
+    now,
   })!;
   return toWebhook(row);
 }
