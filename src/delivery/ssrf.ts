@@ -20,6 +20,14 @@ export function isPrivateAddress(address: string): boolean {
 
 const GLOBAL_UNICAST_V6: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse("2000::"), 3];
 
+/**
+ * False for what can only be a name: no colon (IPv6) and a character no IPv4 notation uses
+ * (decimal, octal or 0x-hex parts). Skips ipaddr.js's parse attempts, a few µs per name.
+ */
+function mayBeAddress(host: string): boolean {
+  return host.includes(":") || !/[^0-9a-fA-FxX.]/.test(host);
+}
+
 function isLocalhostName(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, "");
   return h === "localhost" || h.endsWith(".localhost");
@@ -33,7 +41,7 @@ function isLocalhostName(host: string): boolean {
 export function refuseLiteralHost(hostname: string): string | undefined {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (isLocalhostName(bare)) return "The URL must not point to localhost";
-  if (ipaddr.isValid(bare) && isPrivateAddress(bare)) {
+  if (mayBeAddress(bare) && ipaddr.isValid(bare) && isPrivateAddress(bare)) {
     return "The URL must not point to a private, loopback or reserved address";
   }
   return undefined;
@@ -50,7 +58,7 @@ export type ResolvedTarget = { address: string; family: 4 | 6 } | { refused: str
 export async function resolvePublicTarget(hostname: string): Promise<ResolvedTarget> {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (isLocalhostName(bare)) return { refused: `Refused: ${hostname} is a localhost name` };
-  if (ipaddr.isValid(bare)) {
+  if (mayBeAddress(bare) && ipaddr.isValid(bare)) {
     if (isPrivateAddress(bare)) return { refused: `Refused: ${bare} is a private, loopback or reserved address` };
     return { address: bare, family: ipaddr.parse(bare).kind() === "ipv6" ? 6 : 4 };
   }

@@ -16,11 +16,14 @@ const Url = t.String({
   description: "Endpoint URL that receives webhook POST requests.",
   examples: ["https://api.acme-retail.com/webhooks/links"],
 });
+// Distinctness is checked by the service (checkEvents): TypeBox's uniqueItems hashes every
+// string a byte at a time through BigInt arithmetic, which was a sixth of a create's CPU.
+export const EVENTS_ERROR = "must be a non-empty list of distinct event types";
 const Events = t.Array(EventTypeName, {
   minItems: 1,
-  uniqueItems: true,
-  error: "must be a non-empty list of distinct event types",
-  description: "Events to subscribe to.",
+  maxItems: EVENT_TYPES.length,
+  error: EVENTS_ERROR,
+  description: "Events to subscribe to, each at most once.",
   examples: [["link.clicked", "uptime.down"]],
 });
 const Secret = t.String({

@@ -9,7 +9,7 @@ import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
 import { iso, newSortableId } from "../ids";
-import type { CreateWebhookBody, UpdateWebhookBody, Webhook } from "./model";
+import { EVENTS_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -45,6 +45,12 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
     if (reason) throw invalidField("url", reason);
   }
   return raw;
+}
+
+/** The subscribed events as stored (JSON), once each is known to appear only once. */
+function checkEvents(events: string[]): string {
+  if (new Set(events).size !== events.length) throw invalidField("events", EVENTS_ERROR);
+  return JSON.stringify(events);
 }
 
 const WHSEC_PREFIX = "whsec_";
@@ -98,7 +104,7 @@ export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolic
     // of the primary-key index instead of on a random page of it, which a commit then rewrites.
     id: newSortableId("whk", now),
     url,
-    events: JSON.stringify(input.events),
+    events: checkEvents(input.events),
     metadata,
     secret: input.secret === undefined ? generateSecret() : checkSecret(input.secret),
     now,
@@ -138,7 +144,7 @@ export function getWebhook(db: Db, id: string): Webhook {
 export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, policy: UrlPolicy): Webhook {
   const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
   if (input.url !== undefined) changes.url = checkWebhookUrl(input.url, policy);
-  if (input.events !== undefined) changes.events = JSON.stringify(input.events);
+  if (input.events !== undefined) changes.events = checkEvents(input.events);
   if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata);
   if (input.secret !== undefined) {
     // Setting a secret by hand replaces it outright; rotation is the route that keeps the old one.
