@@ -97,38 +97,25 @@ export function toWebhook(row: WebhookRow): Webhook {
 
 export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
   const url = checkWebhookUrl(input.url, policy);
+  const events = checkEvents(input.events);
   const metadata = checkMetadata(input.metadata) ?? "{}";
+  const secret = input.secret === undefined ? generateSecret() : checkSecret(input.secret);
   const now = Date.now();
-  const row = insertWebhook(db).get({
-    // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
-    // of the primary-key index instead of on a random page of it, which a commit then rewrites.
-    id: newSortableId("whk", now),
-    url,
-    events: checkEvents(input.events),
-    metadata,
-    secret: input.secret === undefined ? generateSecret() : checkSecret(input.secret),
-    now,
-  })!;
-  return toWebhook(row);
+  // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
+  // of the primary-key index instead of on a random page of it, which a commit then rewrites.
+  const id = newSortableId("whk", now);
+  insertWebhook(db).run({ id, url, events, metadata, secret, now });
+  // Everything the answer holds is known here: no RETURNING, no row to map back.
+  const at = iso(now);
+  return { id, url, events: input.events, active: true, metadata: input.metadata ?? {}, created_at: at, updated_at: at, disabled_reason: null };
 }
 
 // The create route's only statement, compiled once per connection (see db/prepared.ts).
 const insertWebhook = preparedPer((db) =>
-  db
-    .insert(webhooks)
-    .values({
-      id: sql.placeholder("id"),
-      url: sql.placeholder("url"),
-      events: sql.placeholder("events"),
-      active: true,
-      metadata: sql.placeholder("metadata"),
-      secret: sql.placeholder("secret"),
-      lastSuccessAt: sql.placeholder("now"),
-      createdAt: sql.placeholder("now"),
-      updatedAt: sql.placeholder("now"),
-    })
-    .returning()
-    .prepare(),
+  db.$client.prepare(
+    `INSERT INTO webhooks (id, url, events, active, metadata, secret, last_success_at, created_at, updated_at)
+     VALUES (:id, :url, :events, 1, :metadata, :secret, :now, :now, :now)`,
+  ),
 );
 
 export function findWebhookRow(db: Db, id: string): WebhookRow {
