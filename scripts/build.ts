@@ -75,7 +75,8 @@ export async function buildBinary(options: BuildOptions): Promise<string> {
 
     process.chdir(stage);
     const result = await Bun.build({
-      entrypoints: [join(ROOT, "src/index.ts")],
+      // The checkpointer runs in a worker thread (src/db/checkpointer.ts): a second entry point.
+      entrypoints: [join(ROOT, "src/index.ts"), join(ROOT, "src/db/checkpoint-worker.ts")],
       target: "bun",
       // Embedded in the executable so stack traces in logs name source lines.
       sourcemap: "linked",

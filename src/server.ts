@@ -1,9 +1,10 @@
 // Start-up order of DESIGN.md §9: config → database + migrations → API key bootstrap →
-// delivery loop → listen.
+// (background checkpointer) → delivery loop → listen.
 // Returns a handle whose stop() shuts down in reverse order.
 import { buildApp } from "./app";
 import { bootstrapApiKey } from "./auth/api-keys";
 import type { Config } from "./config";
+import { startCheckpointer } from "./db/checkpointer";
 import { closeDatabase, openDatabase } from "./db/client";
 import { migrateDatabase } from "./db/migrate";
 import { createDeliveryLoop } from "./delivery/loop";
@@ -28,6 +29,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated}\n\n`,
     );
   }
+  const checkpointer = await startCheckpointer(db, config.databasePath, logger);
   const loop = createDeliveryLoop({ config, db, logger });
   const deps: AppDeps = { config, db, logger, wakeDelivery: loop.wake, delivery: loop };
   loop.start();
@@ -48,6 +50,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Stop taking requests and claiming work together; in-flight deliveries get a bounded
       // drain, and whatever is left is released so the next start picks it up at once.
       await Promise.all([server.stop(), loop.stop()]);
+      await checkpointer?.stop();
       closeDatabase(db);
     },
   };

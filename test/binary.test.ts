@@ -68,6 +68,9 @@ describe("the compiled binary", () => {
   test("serves from a fresh database with its embedded migrations", async () => {
     server = await startServerProcess([binary], { cwd: runDir, env });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    // The background checkpointer is a second entry point of the binary; it must have started.
+    expect(server.output()).toContain('"msg":"checkpointer: running"');
+    expect(server.output()).not.toContain("checkpointer: worker unavailable");
     const res = await api("/api/v1/links/webhooks", {
       method: "POST",
       body: JSON.stringify({ url: "https://hooks.example.com/in", events: ["link.created"], metadata: { team: "ops" } }),
