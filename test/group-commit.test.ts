@@ -42,6 +42,21 @@ test("a failing write is rolled back and rejected alone; the rest of the batch c
   expect(client.prepare("select id from api_keys where id = 'e'").get()).toBeUndefined();
 });
 
+test("a single-statement write runs without a savepoint, and its failing statement is undone alone", async () => {
+  const before = count();
+  const outcomes = await Promise.allSettled([
+    commitSoon(db, () => insertKey("s1"), { singleStatement: true }),
+    commitSoon(db, () => insertKey("a"), { singleStatement: true }), // duplicate primary key
+    commitSoon(db, () => {
+      throw new Error("refused before writing");
+    }, { singleStatement: true }),
+    commitSoon(db, () => insertKey("s2"), { singleStatement: true }),
+  ]);
+  expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+  expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain("UNIQUE");
+  expect(count()).toBe(before + 2);
+});
+
 test("nothing is answered before the shared transaction has committed", async () => {
   let seenInsideTransaction: boolean | undefined;
   const pending = commitSoon(db, () => {

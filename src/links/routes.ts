@@ -16,8 +16,9 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     .post(
       "",
       async ({ body, set }) => {
-        // Concurrent creates share one commit (db/group-commit.ts); answered after it.
-        const created = await commitSoon(db, () => service.createWebhook(db, body, policy));
+        // Concurrent creates share one commit (db/group-commit.ts); answered after it. Checks
+        // throw before the one INSERT, so the write needs no savepoint of its own.
+        const created = await commitSoon(db, () => service.createWebhook(db, body, policy), { singleStatement: true });
         const { id, url, events, active, metadata, created_at } = created;
         set.status = 201;
         return ok({ id, url, events, active, metadata, created_at });
