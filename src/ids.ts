@@ -34,6 +34,7 @@ const POOL_SIZE = 4096;
 let pool = randomBytes(POOL_SIZE);
 let poolOffset = 0;
 let lastMs = 0;
+let lastMsEncoded = base62(0, 8);
 let sequence = 0;
 
 function randomByte(): number {
@@ -55,9 +56,11 @@ export function newSortableId(prefix: string, now = Date.now()): string {
   // A caller-supplied or backwards clock never reorders ids: stay on the latest millisecond.
   if (now > lastMs) {
     lastMs = now;
+    lastMsEncoded = base62(lastMs, 8);
     sequence = 0;
   } else if (++sequence >= 62 ** 4) {
     lastMs++;
+    lastMsEncoded = base62(lastMs, 8);
     sequence = 0;
   }
   let random = "";
@@ -65,5 +68,5 @@ export function newSortableId(prefix: string, now = Date.now()): string {
     const byte = randomByte();
     if (byte < 248) random += BASE62[byte % 62];
   }
-  return `${prefix}_${base62(lastMs, 8)}${base62(sequence, 4)}${random}`;
+  return `${prefix}_${lastMsEncoded}${base62(sequence, 4)}${random}`;
 }

@@ -82,7 +82,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   const transportDeps = { config, db };
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
-  const logAttempts = config.logLevel === "debug" || config.logLevel === "info";
+  const logAttempts = logger.enabled("info");
 
   let sinceGc = 0;
   let lastGcAt = Date.now();

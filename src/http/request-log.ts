@@ -14,6 +14,7 @@ export function requestIdOf(request: Request): string {
 }
 
 export function requestLog(logger: Logger) {
+  const logRequests = logger.enabled("info");
   return new Elysia({ name: "http/request-log" })
     .onRequest(({ request, set }) => {
       const id = request.headers.get("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || crypto.randomUUID();
@@ -21,6 +22,7 @@ export function requestLog(logger: Logger) {
       set.headers["x-request-id"] = id;
     })
     .onAfterResponse({ as: "global" }, ({ request, set, path }) => {
+      if (!logRequests) return;
       const entry = info.get(request);
       logger.info("request", {
         request_id: entry?.id,
