@@ -45,6 +45,20 @@ function randomByte(): number {
   return pool[poolOffset++]!;
 }
 
+/**
+ * `length` cryptographically random bytes from the same pool (each byte handed out once): one
+ * `randomBytes` call per 4 KiB instead of one per secret.
+ */
+export function pooledRandomBytes(length: number): Buffer {
+  if (poolOffset + length > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + length));
+  poolOffset += length;
+  return bytes;
+}
+
 function base62(value: number, width: number): string {
   let out = "";
   for (let v = value, i = 0; i < width; i++, v = Math.floor(v / 62)) out = BASE62[v % 62] + out;

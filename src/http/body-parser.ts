@@ -99,9 +99,11 @@ function checkJsonShape(root: unknown): void {
     if (Array.isArray(value)) {
       for (const item of value) stack.push([item, depth + 1]);
     } else {
-      for (const [key, item] of Object.entries(value)) {
+      const object = value as Record<string, unknown>;
+      // JSON.parse makes plain objects with own properties only: for…in sees exactly those.
+      for (const key in object) {
         if (!key.isWellFormed()) throw invalidField("body", "The body contains a lone UTF-16 surrogate escape");
-        stack.push([item, depth + 1]);
+        stack.push([object[key], depth + 1]);
       }
     }
   }

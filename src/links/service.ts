@@ -1,14 +1,13 @@
 // Link webhooks over the database: plain functions, no HTTP. Validation that a schema cannot
 // express (URL rules, SSRF literals, metadata size) happens here, before anything is written.
 import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
-import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
-import { iso, newSortableId } from "../ids";
+import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { EVENTS_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -20,7 +19,7 @@ export interface UrlPolicy {
 }
 
 export function generateSecret(): string {
-  return "whsec_" + randomBytes(32).toString("base64");
+  return "whsec_" + pooledRandomBytes(32).toString("base64");
 }
 
 /** Returns the URL as given once it passes every rule, or throws a 400 naming `url`. */
