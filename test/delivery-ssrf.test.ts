@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { lookup } from "node:dns/promises";
 import { hostname } from "node:os";
-import { isPrivateAddress, resolvePublicTarget } from "../src/delivery/ssrf";
+import { isPrivateAddress, PUBLIC_NAME_TTL_MS, resolvePublicTarget } from "../src/delivery/ssrf";
 import { createDeliveryTestApp, startReceiver, waitFor } from "./helpers/delivery";
 
 const rx = startReceiver();
@@ -30,6 +30,37 @@ describe("resolvePublicTarget", () => {
     expect(answers.some((a) => isPrivateAddress(a.address))).toBe(true);
     const result = await resolvePublicTarget(name);
     expect("refused" in result && result.refused).toContain(`${name} resolves to`);
+  });
+});
+
+describe("the cache of names found public", () => {
+  const answer = (address: string, family = 4) => async () => [{ address, family }];
+
+  test("a public answer is reused until it expires, then looked up again and judged afresh", async () => {
+    let lookups = 0;
+    const name = "cache-test-1.example";
+    const counting = (address: string) => async () => (lookups++, [{ address, family: 4 }]);
+    const t0 = 1_000_000;
+    expect(await resolvePublicTarget(name, counting("93.184.216.34"), t0)).toEqual({ address: "93.184.216.34", family: 4 });
+    expect(await resolvePublicTarget(name, counting("93.184.216.34"), t0 + PUBLIC_NAME_TTL_MS - 1)).toEqual({ address: "93.184.216.34", family: 4 });
+    expect(lookups).toBe(1);
+    // The name now points somewhere private (rebinding): refused as soon as the entry expires.
+    const late = await resolvePublicTarget(name, counting("127.0.0.1"), t0 + PUBLIC_NAME_TTL_MS);
+    expect(lookups).toBe(2);
+    expect("refused" in late && late.refused).toContain("resolves to 127.0.0.1");
+  });
+
+  test("refusals and failed lookups are never cached", async () => {
+    const name = "cache-test-2.example";
+    const first = await resolvePublicTarget(name, answer("10.0.0.1"), 5);
+    expect("refused" in first).toBe(true);
+    expect(await resolvePublicTarget(name, answer("93.184.216.34"), 6)).toEqual({ address: "93.184.216.34", family: 4 });
+    const failing = async () => {
+      throw new Error("ENOTFOUND");
+    };
+    const third = "cache-test-3.example";
+    expect(await resolvePublicTarget(third, failing, 7)).toEqual({ refused: `DNS lookup of ${third} failed: ENOTFOUND` });
+    expect(await resolvePublicTarget(third, answer("2606:4700::1111", 6), 8)).toEqual({ address: "2606:4700::1111", family: 6 });
   });
 });
 

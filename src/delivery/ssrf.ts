@@ -49,30 +49,53 @@ export function refuseLiteralHost(hostname: string): string | undefined {
 
 export type ResolvedTarget = { address: string; family: 4 | 6 } | { refused: string };
 
+type Lookup = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+const systemLookup: Lookup = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+/** How long a name found public is trusted without a new lookup (Bun's own fetch DNS cache: 30 s). */
+export const PUBLIC_NAME_TTL_MS = 30_000;
+const PUBLIC_NAME_CACHE_MAX = 10_000;
+
+/**
+ * Names that resolved to public addresses only, with the address chosen. Every attempt used to
+ * pay a getaddrinfo round trip (~170 µs here, through libuv's thread pool) for the same few
+ * endpoints; keep-alive connections to them are reused anyway. Refusals and lookup failures are
+ * never cached, so a name that turns private is refused at the first lookup after its entry
+ * expires, and the request still goes to the very address that was checked (no rebinding).
+ */
+const publicNames = new Map<string, { until: number; target: { address: string; family: 4 | 6 } }>();
+
 /**
  * Delivery-time check: resolve the host and refuse it when ANY of its addresses is not public
  * (a name that resolves to one public and one private address could otherwise be steered to the
  * private one). Returns the address the caller must connect to, so the request cannot be sent to
  * a different answer from a second lookup (DNS rebinding).
  */
-export async function resolvePublicTarget(hostname: string): Promise<ResolvedTarget> {
+export async function resolvePublicTarget(hostname: string, resolve: Lookup = systemLookup, now = Date.now()): Promise<ResolvedTarget> {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (isLocalhostName(bare)) return { refused: `Refused: ${hostname} is a localhost name` };
   if (mayBeAddress(bare) && ipaddr.isValid(bare)) {
     if (isPrivateAddress(bare)) return { refused: `Refused: ${bare} is a private, loopback or reserved address` };
     return { address: bare, family: ipaddr.parse(bare).kind() === "ipv6" ? 6 : 4 };
   }
+  const cached = publicNames.get(bare);
+  if (cached && cached.until > now) return cached.target;
   let answers: { address: string; family: number }[];
   try {
-    answers = await lookup(bare, { all: true, verbatim: true });
+    answers = await resolve(bare);
   } catch (e) {
     return { refused: `DNS lookup of ${bare} failed: ${(e as Error).message}` };
   }
   if (answers.length === 0) return { refused: `DNS lookup of ${bare} returned no address` };
   const privateAnswer = answers.find((a) => isPrivateAddress(a.address));
   if (privateAnswer) {
+    publicNames.delete(bare);
     return { refused: `Refused: ${bare} resolves to ${privateAnswer.address}, a private, loopback or reserved address` };
   }
   const first = answers[0]!;
-  return { address: first.address, family: first.family === 6 ? 6 : 4 };
+  const target = { address: first.address, family: first.family === 6 ? (6 as const) : (4 as const) };
+  if (publicNames.size >= PUBLIC_NAME_CACHE_MAX) publicNames.clear();
+  publicNames.set(bare, { until: now + PUBLIC_NAME_TTL_MS, target });
+  return target;
 }
