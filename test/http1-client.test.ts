@@ -118,6 +118,30 @@ describe("keep-alive", () => {
   });
 });
 
+describe("answers that must not be trusted with another request", () => {
+  test("a 204 that declares a body and sends it late: the next request goes on a new connection", async () => {
+    const server = rawServer((conn, _r, socket) => {
+      if (conn.requests > 1) return void ok(socket);
+      socket.write("HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\n");
+      setTimeout(() => socket.write("ok"), 20); // would be read as the start of the next answer
+    });
+    cleanups.push(server.stop);
+    expect((await post({ endpoint: server.endpoint, ...request() }, 2000)).status).toBe(204);
+    expect((await post({ endpoint: server.endpoint, ...request() }, 2000)).status).toBe(204);
+    expect(server.connections()).toBe(2);
+  });
+
+  test("a long body that stalls after the logged part still counts as answered", async () => {
+    const server = rawServer((_c, _r, socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 50000\r\n\r\n${"b".repeat(5000)}`); // and nothing more
+    });
+    cleanups.push(server.stop);
+    const res = await post({ endpoint: server.endpoint, ...request() }, 500);
+    expect(res).toMatchObject({ status: 200, keepAlive: false });
+    expect(res.body.length).toBe(4096);
+  });
+});
+
 describe("failures", () => {
   test("no answer: times out, and the connection is not used again", async () => {
     // The first request is never answered; later ones are.

@@ -65,7 +65,8 @@ const dataVersion = preparedPer((db) => db.$client.prepare("PRAGMA data_version"
 
 function verifiedKeysOf(db: Db): VerifiedKeys {
   let cache = verifiedKeys.get(db);
-  const now = Date.now();
+  // A monotonic clock: a wall clock stepped back would postpone the next check by as much.
+  const now = performance.now();
   if (cache && now - cache.checkedAt < OTHER_WRITERS_CHECK_MS) return cache;
   const version = dataVersion(db).get() as number;
   if (!cache || cache.dataVersion !== version) {

@@ -11,10 +11,13 @@ export type CheckpointerReport =
   | { kind: "failed"; error: string }
   /** One checkpoint failed (busy, I/O); the next tick tries again. */
   | { kind: "error"; error: string }
+  /** A checkpoint went through after failures (sent only then, to keep the channel quiet). */
+  | { kind: "ok" }
   | { kind: "stopped" };
 
 let db: Database.Database | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
+let failing = false;
 
 function report(message: CheckpointerReport): void {
   self.postMessage(message);
@@ -24,8 +27,11 @@ function checkpoint(): void {
   try {
     // PASSIVE never waits for readers or the writer: it copies what it can and returns.
     db!.pragma("wal_checkpoint(PASSIVE)");
+    if (failing) report({ kind: "ok" });
+    failing = false;
   } catch (e) {
     // Busy or I/O trouble: the WAL keeps everything; the next tick tries again.
+    failing = true;
     report({ kind: "error", error: String(e) });
   }
 }

@@ -19,6 +19,8 @@ const START_TIMEOUT_MS = 5000;
 const STOP_TIMEOUT_MS = 5000;
 /** SQLite's default, restored when the worker is gone. */
 const COMMIT_TIME_CHECKPOINT_PAGES = 1000;
+/** About 2 s of failed checkpoints (busy, I/O) before SQLite's own take over again. */
+const MAX_FAILURES_IN_A_ROW = 10;
 
 /**
  * The worker's entry file. In a compiled binary (scripts/build.ts lists it as a second entry
@@ -64,25 +66,47 @@ export async function startCheckpointer(db: Db, path: string, logger: Logger): P
   db.$client.pragma("wal_autocheckpoint = 0");
   logger.info("checkpointer: running", { every_ms: CHECKPOINT_EVERY_MS });
   let stopped: (() => void) | undefined;
+  let dead = false;
+  let stopping = false;
+  let failuresInARow = 0;
   const fallBack = (error: string) => {
+    if (dead) return;
+    dead = true;
+    stopped?.();
     logger.error("checkpointer: worker failed, SQLite checkpoints on commit again", { error });
     if (db.$client.open) db.$client.pragma(`wal_autocheckpoint = ${COMMIT_TIME_CHECKPOINT_PAGES}`);
+    worker.terminate();
   };
   worker.onmessage = (event: MessageEvent<CheckpointerReport>) => {
     const report = event.data;
-    if (report.kind === "error") logger.warn("checkpointer: checkpoint failed, retrying", { error: report.error });
-    else if (report.kind === "stopped") stopped?.();
+    if (report.kind === "error") {
+      logger.warn("checkpointer: checkpoint failed, retrying", { error: report.error });
+      // Checkpoints that keep failing would let the WAL grow without bound: hand them back.
+      if (++failuresInARow >= MAX_FAILURES_IN_A_ROW) fallBack(`${failuresInARow} checkpoints in a row failed: ${report.error}`);
+    } else if (report.kind === "ok") {
+      failuresInARow = 0;
+    } else if (report.kind === "stopped") {
+      stopped?.();
+    }
   };
   worker.onerror = (event) => fallBack(event.message || "worker error");
+  // A worker that ends without an error event (killed, out of memory) is just as gone.
+  worker.addEventListener("close", () => {
+    if (!stopping) fallBack("worker exited");
+  });
   // The worker alone must not keep the process alive.
   (worker as Worker & { unref(): void }).unref();
   return {
     async stop() {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
-        stopped = () => (clearTimeout(timer), resolve());
-        send({ kind: "stop" });
-      });
+      stopping = true;
+      if (!dead) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+          stopped = () => (clearTimeout(timer), resolve());
+          send({ kind: "stop" });
+        });
+      }
+      dead = true;
       worker.terminate();
       if (db.$client.open) db.$client.pragma(`wal_autocheckpoint = ${COMMIT_TIME_CHECKPOINT_PAGES}`);
     },

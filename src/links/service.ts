@@ -95,8 +95,9 @@ export function toWebhook(row: WebhookRow): Webhook {
 }
 
 export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
-  const url = checkWebhookUrl(input.url, policy);
+  // Events first: duplicates used to be a schema error, reported before any check of the URL.
   const events = checkEvents(input.events);
+  const url = checkWebhookUrl(input.url, policy);
   const metadata = checkMetadata(input.metadata) ?? "{}";
   const secret = input.secret === undefined ? generateSecret() : checkSecret(input.secret);
   const now = Date.now();
@@ -129,8 +130,8 @@ export function getWebhook(db: Db, id: string): Webhook {
 
 export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, policy: UrlPolicy): Webhook {
   const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
-  if (input.url !== undefined) changes.url = checkWebhookUrl(input.url, policy);
   if (input.events !== undefined) changes.events = checkEvents(input.events);
+  if (input.url !== undefined) changes.url = checkWebhookUrl(input.url, policy);
   if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata);
   if (input.secret !== undefined) {
     // Setting a secret by hand replaces it outright; rotation is the route that keeps the old one.

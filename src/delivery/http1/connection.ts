@@ -3,6 +3,7 @@
 // fetch, no request is handed to a separate HTTP-client thread and back, which is most of what a
 // delivery costs once the database work is batched.
 import type { Socket, SocketHandler } from "bun";
+import { MAX_LOGGED_RESPONSE_BYTES } from "../transport";
 import { ProtocolError, ResponseParser, type ParsedResponse } from "./response-parser";
 
 export interface Endpoint {
@@ -24,9 +25,6 @@ export interface ExchangeListener {
 const IDLE_MS = 4000;
 /** Idle connections kept across all endpoints. */
 const MAX_IDLE = 1024;
-export const CAPTURE_BYTES = 4096;
-/** A declared body up to this much longer than what is logged is read to the end to keep the connection. */
-const DRAIN_BYTES = 64 * 1024;
 
 export class Connection {
   socket: Socket<Connection> | undefined;
@@ -66,9 +64,10 @@ export class Connection {
   /** Sends one request of `byteLength` bytes; the listener hears exactly once. */
   send(request: string, byteLength: number, listener: ExchangeListener): void {
     this.listener = listener;
-    this.parser = new ResponseParser(CAPTURE_BYTES, DRAIN_BYTES);
+    this.parser = new ResponseParser(MAX_LOGGED_RESPONSE_BYTES);
     const written = this.socket!.write(request);
-    if (written < 0) return this.fail("Connection closed before the request was sent");
+    // Nothing went out: on a kept-alive connection the server had closed, send it again elsewhere.
+    if (written < 0) return this.fail("Connection closed before the request was sent", this.reused);
     // A partial write: the rest goes out on `drain` (the count is in bytes, not characters).
     if (written < byteLength) this.unsent = Buffer.from(request).subarray(written);
   }

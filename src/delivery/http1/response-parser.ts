@@ -25,19 +25,23 @@ const LF = 0x0a;
 const CR = 0x0d;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: .*)?$/;
 const DIGITS = /^\d{1,15}$/;
+const BAD_HEAD_BYTES = /\0|\r(?!\n)/;
 const CLOSE_TOKEN = /(?:^|,)\s*close\s*(?:,|$)/i;
 const CHUNKED_LAST = /(?:^|,)\s*chunked\s*$/i;
 /** content-length, transfer-encoding, connection, location, retry-after. */
 const WANTED_NAME_LENGTHS = new Set([14, 17, 10, 8, 11]);
 const EMPTY = Buffer.alloc(0);
-const CRLF_CRLF = Buffer.from("\r\n\r\n");
+const LF_CR_LF = Buffer.from("\n\r\n");
 const LF_LF = Buffer.from("\n\n");
 
 type Phase = "head" | "sized" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" | "until-close" | "done";
 
 export class ResponseParser {
   private phase: Phase = "head";
-  private pending: Buffer = EMPTY;
+  /** Pieces of a head not yet complete, and the last bytes seen (a terminator may straddle two pieces). */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  private carry: Buffer = EMPTY;
   private headBytes = 0;
   private interim = 0;
   private status = 0;
@@ -50,39 +54,47 @@ export class ResponseParser {
   private capturedBytes = 0;
   private line = "";
 
-  /**
-   * @param captureLimit body bytes kept for the log
-   * @param drainLimit body bytes read past the captured ones to keep the connection reusable;
-   *   a body declared longer ends the response early and the connection is closed instead
-   */
-  constructor(
-    private readonly captureLimit: number,
-    private readonly drainLimit: number,
-  ) {}
+  /** @param captureLimit body bytes kept for the log; a longer body ends the response there. */
+  constructor(private readonly captureLimit: number) {}
 
   /** Feeds received bytes; true once the response is complete (or enough of it was read). */
   push(bytes: Buffer): boolean {
     let data = bytes;
-    if (this.phase === "head") {
-      data = this.pending.length > 0 ? concat(this.pending, bytes) : bytes;
-      this.pending = EMPTY;
-      for (;;) {
-        const end = headEnd(data);
-        if (end < 0) {
-          if (this.headBytes + data.length > MAX_HEAD_BYTES) throw new ProtocolError(`Response headers exceed ${MAX_HEAD_BYTES} bytes`);
-          this.pending = data;
-          return false;
-        }
-        this.headBytes += end;
-        if (this.headBytes > MAX_HEAD_BYTES) throw new ProtocolError(`Response headers exceed ${MAX_HEAD_BYTES} bytes`);
-        const final = this.readHead(data.toString("latin1", 0, end));
-        data = data.subarray(end);
-        if (final) break;
-        if (++this.interim > MAX_INTERIM_RESPONSES) throw new ProtocolError("Too many interim (1xx) responses");
-      }
+    while (this.phase === "head") {
+      const end = this.findHeadEnd(data);
+      if (end < 0) return false;
+      const head = this.parts.length > 0 ? concat(...this.parts, data.subarray(0, end)) : data.subarray(0, end);
+      this.parts = [];
+      this.partsBytes = 0;
+      this.carry = EMPTY;
+      this.headBytes += head.length;
+      if (this.headBytes > MAX_HEAD_BYTES) throw new ProtocolError(`Response headers exceed ${MAX_HEAD_BYTES} bytes`);
+      const final = this.readHead(head.toString("latin1"));
+      data = data.subarray(end);
+      if (!final && ++this.interim > MAX_INTERIM_RESPONSES) throw new ProtocolError("Too many interim (1xx) responses");
     }
-    if (this.phase !== "done" && data.length > 0) this.body(data);
+    if (this.phase !== "done" && data.length > 0) data = this.body(data);
+    // Bytes after the end of the response were never asked for: the connection is out of step.
+    if (data.length > 0) this.keepAlive = false;
     return this.phase === "done";
+  }
+
+  /**
+   * Where the head ends in `data` (just past its blank line), or -1 after keeping `data` for
+   * later. A head that arrives in pieces is searched only where a piece joins the last three
+   * bytes before it, and joined once at the end: a receiver dripping its headers a byte at a
+   * time costs linear, not quadratic, work.
+   */
+  private findHeadEnd(data: Buffer): number {
+    const probe = this.carry.length > 0 ? concat(this.carry, data) : data;
+    const inProbe = headEnd(probe);
+    if (inProbe >= 0) return inProbe - this.carry.length;
+    this.partsBytes += data.length;
+    if (this.headBytes + this.partsBytes > MAX_HEAD_BYTES) throw new ProtocolError(`Response headers exceed ${MAX_HEAD_BYTES} bytes`);
+    // Copies: the socket may reuse the buffer it handed us.
+    this.parts.push(Buffer.from(data));
+    this.carry = Buffer.from(probe.subarray(Math.max(0, probe.length - 3)));
+    return -1;
   }
 
   /** The peer closed the connection: true when that completes the response (a close-delimited body). */
@@ -96,7 +108,7 @@ export class ResponseParser {
 
   /** Whether any byte of a response arrived (a reused connection that closes before that was stale). */
   get started(): boolean {
-    return this.headBytes > 0 || this.pending.length > 0;
+    return this.headBytes > 0 || this.partsBytes > 0;
   }
 
   result(): ParsedResponse {
@@ -106,6 +118,9 @@ export class ResponseParser {
 
   /** Parses a status line and header block; false for an interim response that another follows. */
   private readHead(head: string): boolean {
+    // NUL and a CR that does not end a line are refused (RFC 9112 §2.2): such bytes are where
+    // two parsers start to disagree about where a message ends.
+    if (BAD_HEAD_BYTES.test(head)) throw new ProtocolError("NUL or bare CR in the response head");
     let lineEnd = head.indexOf("\n");
     const statusLine = head.slice(0, head.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd);
     const match = STATUS_LINE.exec(statusLine);
@@ -143,7 +158,9 @@ export class ResponseParser {
     this.retryAfter = retryAfter;
     this.keepAlive = keepAlive;
     if (status === 204 || status === 304) {
+      // No body, whatever the headers say; one that declares one anyway is not trusted again.
       this.phase = "done";
+      if (codings !== null || (contentLength !== null && contentLength > 0)) this.keepAlive = false;
     } else if (codings !== null) {
       // Transfer-Encoding overrides Content-Length; when both came, the message is suspect and
       // the connection is not reused (RFC 9112 §6.1). A final coding other than chunked is
@@ -154,7 +171,6 @@ export class ResponseParser {
     } else if (contentLength !== null) {
       this.remaining = contentLength;
       this.phase = contentLength === 0 ? "done" : "sized";
-      if (contentLength > this.captureLimit + this.drainLimit) this.keepAlive = false;
     } else {
       this.startUntilClose();
     }
@@ -166,7 +182,8 @@ export class ResponseParser {
     this.keepAlive = false;
   }
 
-  private body(bytes: Buffer): void {
+  /** Reads body bytes; returns what is left over after the end of the response. */
+  private body(bytes: Buffer): Buffer {
     let data = bytes;
     while (data.length > 0 && this.phase !== "done") {
       switch (this.phase) {
@@ -190,7 +207,7 @@ export class ResponseParser {
           const piece = data.toString("latin1", 0, lf < 0 ? data.length : lf);
           this.line += piece;
           if (this.line.length > MAX_LINE_BYTES) throw new ProtocolError("Chunked framing line too long");
-          if (lf < 0) return;
+          if (lf < 0) return EMPTY;
           data = data.subarray(lf + 1);
           const line = trimCr(this.line);
           this.line = "";
@@ -198,16 +215,16 @@ export class ResponseParser {
           break;
         }
       }
-      // Enough was read: the log keeps only the captured bytes. Only a sized body short enough
-      // to drain is read on (to keep the connection); a chunked or close-delimited one could
-      // stream for ever, so the connection is closed instead.
-      if (this.phase !== "done" && this.capturedBytes >= this.captureLimit && (this.phase !== "sized" || !this.keepAlive)) {
+      // Enough was read: the log keeps only the captured bytes, so the answer is complete here
+      // and the rest is not waited for (a receiver that stalls mid-body has still answered);
+      // the connection, with unread bytes in it, is closed.
+      if (this.phase !== "done" && this.capturedBytes >= this.captureLimit) {
         this.phase = "done";
         this.keepAlive = false;
+        return EMPTY;
       }
     }
-    // Bytes after the end of the response were never asked for: the connection is out of step.
-    if (data.length > 0) this.keepAlive = false;
+    return data;
   }
 
   private chunkLine(line: string): void {
@@ -237,16 +254,15 @@ export class ResponseParser {
   }
 }
 
-/** Offset just past the blank line ending a header block, or -1. Bare LF line ends are accepted. */
+/**
+ * Offset just past the blank line ending a header block, or -1. Line ends may be CRLF or a
+ * bare LF, so the blank line is "\n\r\n" or "\n\n" after the last header's line end.
+ */
 function headEnd(data: Buffer): number {
-  const crlf = data.indexOf(CRLF_CRLF);
-  if (crlf >= 0) {
-    // A bare "\n\n" before it would end the head earlier (rare: only LF-speaking servers).
-    const lflf = data.subarray(0, crlf).indexOf(LF_LF);
-    return lflf >= 0 ? lflf + 2 : crlf + 4;
-  }
-  const lflf = data.indexOf(LF_LF);
-  return lflf < 0 ? -1 : lflf + 2;
+  const crlf = data.indexOf(LF_CR_LF);
+  const lflf = crlf < 0 ? data.indexOf(LF_LF) : data.subarray(0, crlf).indexOf(LF_LF);
+  if (lflf >= 0) return lflf + 2;
+  return crlf < 0 ? -1 : crlf + 3;
 }
 
 function mergeContentLength(previous: number | null, value: string): number {

@@ -27,7 +27,6 @@ const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
 
 /** A webhook URL taken apart once: the same few URLs are sent to thousands of times. */
 interface ParsedTarget {
-  https: boolean;
   /** Bare host name or address (no IPv6 brackets). */
   hostname: string;
   port: number;
@@ -50,7 +49,6 @@ function parseTarget(url: string): ParsedTarget | { invalid: string } {
     const hostname = u.hostname.replace(/^\[|\]$/g, "");
     const port = u.port ? Number(u.port) : https ? 443 : 80;
     target = {
-      https,
       hostname,
       port,
       requestLine: `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\n`,
