@@ -142,6 +142,20 @@ describe("answers that must not be trusted with another request", () => {
   });
 });
 
+describe("connects", () => {
+  test("at most 16 connects to one endpoint are under way at once, however many requests wait", async () => {
+    // A TLS endpoint that accepts and then never answers the handshake: every connect stalls.
+    let accepted = 0;
+    const stall = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void accepted++, data() {} } });
+    cleanups.push(() => stall.stop(true));
+    const endpoint = { hostname: "127.0.0.1", port: stall.port, tls: { serverName: "stall.test" } };
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => post({ endpoint, ...request() }, 300)));
+    expect(outcomes.every((o) => o.status === "rejected" && String(o.reason).includes("Timed out after 300 ms"))).toBe(true);
+    await Bun.sleep(50);
+    expect(accepted).toBe(16);
+  });
+});
+
 describe("failures", () => {
   test("no answer: times out, and the connection is not used again", async () => {
     // The first request is never answered; later ones are.

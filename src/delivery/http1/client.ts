@@ -2,7 +2,7 @@
 // hot path: Bun's fetch hands each request to a separate HTTP-client thread and back, about
 // 14 CPU-µs a request on the reference machine (as much as all our database work per delivery),
 // while a socket on the event loop costs a third of that. See test/bench/RESULTS.md.
-import { Connection, takeIdleConnection, type Endpoint, type ExchangeListener } from "./connection";
+import { acquire, type Connection, type ConnectionRequest, type Endpoint, type ExchangeListener } from "./connection";
 import type { ParsedResponse } from "./response-parser";
 
 export { closeIdleConnections } from "./connection";
@@ -29,14 +29,14 @@ function timedOut(exchange: Exchange): void {
   exchange.timeout();
 }
 
-class Exchange implements ExchangeListener {
+class Exchange implements ExchangeListener, ConnectionRequest {
   private readonly key: string;
   private readonly message: string;
   private readonly bytes: number;
   private readonly timer: ReturnType<typeof setTimeout>;
   private conn: Connection | undefined;
   private retried = false;
-  private settled = false;
+  settled = false;
 
   constructor(
     private readonly request: PostRequest,
@@ -53,23 +53,16 @@ class Exchange implements ExchangeListener {
   }
 
   start(): void {
-    const idle = takeIdleConnection(this.key);
-    if (idle) this.use(idle);
-    else this.connect();
+    acquire(this.key, this.request.endpoint, this);
   }
 
-  private connect(): void {
-    const conn = new Connection(this.key);
-    this.conn = conn;
-    conn.open(this.request.endpoint).then(
-      () => (this.settled ? conn.close() : this.use(conn)),
-      (e: Error) => this.onFailure(e.message, false),
-    );
-  }
-
-  private use(conn: Connection): void {
+  granted(conn: Connection): void {
     this.conn = conn;
     conn.send(this.message, this.bytes, this);
+  }
+
+  failed(error: string): void {
+    this.onFailure(error, false);
   }
 
   onResponse(response: ParsedResponse): void {
@@ -82,7 +75,8 @@ class Exchange implements ExchangeListener {
     // goes out once more on a new connection (what browsers and HTTP agents do).
     if (stale && !this.retried) {
       this.retried = true;
-      return this.connect();
+      this.conn = undefined;
+      return acquire(this.key, this.request.endpoint, this, true);
     }
     if (this.settle()) this.reject(new Error(error));
   }

@@ -25,6 +25,8 @@ export interface ExchangeListener {
 const IDLE_MS = 4000;
 /** Idle connections kept across all endpoints. */
 const MAX_IDLE = 1024;
+/** As undici's default connect timeout. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export class Connection {
   socket: Socket<Connection> | undefined;
@@ -43,9 +45,12 @@ export class Connection {
   /** Resolves once the connection can carry a request (TCP connected, TLS handshake verified). */
   open(endpoint: Endpoint): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.ready = resolve;
-      this.failedToOpen = (error) => reject(new Error(error));
-      Bun.connect<Connection>({ hostname: endpoint.hostname, port: endpoint.port, tls: endpoint.tls, data: this, socket: handlers }).then(
+      // A TCP connect or TLS handshake that never completes must not hold its socket for ever
+      // (the exchange that asked for it has its own, usually shorter, deadline).
+      const timer = setTimeout(() => this.fail(`Connecting timed out after ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
+      this.ready = () => (clearTimeout(timer), resolve());
+      this.failedToOpen = (error) => (clearTimeout(timer), reject(new Error(error)));
+      this.attempt = Bun.connect<Connection>({ hostname: endpoint.hostname, port: endpoint.port, tls: endpoint.tls, data: this, socket: handlers }).then(
         (socket) => {
           if (this.closed) socket.terminate();
           else if (!endpoint.tls) this.opened();
@@ -54,6 +59,9 @@ export class Connection {
       );
     });
   }
+
+  /** Settles when the TCP connect itself ends, connected or not (the kernel may keep trying past our timeout). */
+  attempt: Promise<void> = Promise.resolve();
 
   opened(): void {
     const ready = this.ready;
@@ -112,7 +120,7 @@ export class Connection {
     const reusable = response.keepAlive && !this.unsent;
     this.listener = this.parser = this.unsent = undefined;
     this.reused = true;
-    if (reusable) idle.put(this);
+    if (reusable) release(this);
     else this.close();
     listener.onResponse(response);
   }
@@ -230,8 +238,73 @@ class IdlePool {
 
 const idle = new IdlePool();
 
-export function takeIdleConnection(key: string): Connection | undefined {
-  return idle.take(key);
+/** Someone waiting for a connection to an endpoint (an exchange). */
+export interface ConnectionRequest {
+  granted(conn: Connection): void;
+  failed(error: string): void;
+  /** Gave up (timed out): skipped when its turn comes. */
+  readonly settled: boolean;
+}
+
+/**
+ * Connects under way to one endpoint, and requests waiting for a connection. A connect cannot be
+ * cancelled once started (Bun.connect has no handle before it completes), so to a blackholed
+ * endpoint every attempt used to leave a socket in SYN-SENT for the kernel's ~2 minutes of
+ * retries: hundreds of file descriptors. At most MAX_OPENING connects per endpoint are under
+ * way at once; other requests wait for one of them, or for a connection an exchange releases.
+ */
+interface EndpointState {
+  endpoint: Endpoint;
+  opening: number;
+  waiting: ConnectionRequest[];
+}
+const MAX_OPENING = 16;
+const endpoints = new Map<string, EndpointState>();
+
+/** Hands `request` a connection: an idle one, a new one, or the next one freed. `fresh` skips idle ones. */
+export function acquire(key: string, endpoint: Endpoint, request: ConnectionRequest, fresh = false): void {
+  const idleOne = fresh ? undefined : idle.take(key);
+  if (idleOne) return request.granted(idleOne);
+  let state = endpoints.get(key);
+  if (!state) endpoints.set(key, (state = { endpoint, opening: 0, waiting: [] }));
+  if (state.opening < MAX_OPENING) open(key, state, request);
+  else state.waiting.push(request);
+}
+
+function open(key: string, state: EndpointState, request: ConnectionRequest): void {
+  state.opening++;
+  const conn = new Connection(key);
+  const opened = conn.open(state.endpoint).then(
+    // The requester may have timed out meanwhile: the new connection serves someone else.
+    () => (request.settled ? release(conn) : request.granted(conn)),
+    (e: Error) => {
+      if (!request.settled) request.failed(e.message);
+    },
+  );
+  // Counted until both the kernel's connect and our open (TLS handshake included) are over:
+  // a SYN the kernel keeps retrying past our timeout still holds a descriptor.
+  void Promise.all([opened, conn.attempt]).then(() => {
+    state.opening--;
+    startWaiting(key, state);
+  });
+}
+
+function startWaiting(key: string, state: EndpointState): void {
+  while (state.opening < MAX_OPENING && state.waiting.length > 0) {
+    const next = state.waiting.shift()!;
+    if (!next.settled) open(key, state, next);
+  }
+  if (state.opening === 0 && state.waiting.length === 0) endpoints.delete(key);
+}
+
+/** A connection free for another exchange: the first request still waiting for one, else the idle pool. */
+function release(conn: Connection): void {
+  const state = endpoints.get(conn.key);
+  while (state && state.waiting.length > 0) {
+    const next = state.waiting.shift()!;
+    if (!next.settled) return next.granted(conn);
+  }
+  idle.put(conn);
 }
 
 /** Closes every idle connection (shutdown, tests). */
