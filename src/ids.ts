@@ -3,14 +3,37 @@ import { randomBytes } from "node:crypto";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+// Random bytes come from a pool: one `randomBytes` call per 4 KiB, each byte handed out once.
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
+function randomByte(): number {
+  if (poolOffset === POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
+}
+
+/** `length` cryptographically random bytes from the pool (secrets). */
+export function pooledRandomBytes(length: number): Buffer {
+  if (poolOffset + length > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + length));
+  poolOffset += length;
+  return bytes;
+}
+
+/** `length` uniform base62 characters from the pooled random bytes. */
 export function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 248 = 4 * 62: bytes at or above it would bias the first characters.
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    // 248 = 4 * 62: bytes at or above it would bias the first characters.
+    if (byte < 248) out += BASE62[byte % 62];
   }
   return out;
 }
@@ -25,39 +48,14 @@ export function iso(ms: number): string {
 }
 
 // Time-ordered ids for rows created at volume (webhooks, events, deliveries): 8 base62
-// characters of the millisecond clock, 4 of a per-process sequence within that millisecond, then 10 random ones
-// (≈ 59 bits). BASE62 is in ASCII order, so ids sort by creation, even for the thousands of
+// characters of the millisecond clock, 4 of a per-process sequence within that millisecond,
+// then 10 random ones (≈ 59 bits). BASE62 is in ASCII order, so ids sort by creation, even for the thousands of
 // rows one fan-out writes in the same millisecond. New rows (and their attempt-log entries,
 // indexed by delivery id) then land at the end of each index instead of on random pages,
-// which keeps inserts cheap at millions of rows. Random bytes come from a pool.
-const POOL_SIZE = 4096;
-let pool = randomBytes(POOL_SIZE);
-let poolOffset = 0;
+// which keeps inserts cheap at millions of rows.
 let lastMs = 0;
 let lastMsEncoded = base62(0, 8);
 let sequence = 0;
-
-function randomByte(): number {
-  if (poolOffset === POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    poolOffset = 0;
-  }
-  return pool[poolOffset++]!;
-}
-
-/**
- * `length` cryptographically random bytes from the same pool (each byte handed out once): one
- * `randomBytes` call per 4 KiB instead of one per secret.
- */
-export function pooledRandomBytes(length: number): Buffer {
-  if (poolOffset + length > POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    poolOffset = 0;
-  }
-  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + length));
-  poolOffset += length;
-  return bytes;
-}
 
 function base62(value: number, width: number): string {
   let out = "";
@@ -77,10 +75,5 @@ export function newSortableId(prefix: string, now = Date.now()): string {
     lastMsEncoded = base62(lastMs, 8);
     sequence = 0;
   }
-  let random = "";
-  while (random.length < 10) {
-    const byte = randomByte();
-    if (byte < 248) random += BASE62[byte % 62];
-  }
-  return `${prefix}_${lastMsEncoded}${base62(sequence, 4)}${random}`;
+  return `${prefix}_${lastMsEncoded}${base62(sequence, 4)}${randomBase62(10)}`;
 }
