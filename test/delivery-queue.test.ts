@@ -88,15 +88,15 @@ describe("graceful stop", () => {
   });
 
   test("requests still running after the drain are abandoned and their leases released", async () => {
-    const rx = startReceiver(async () => (await Bun.sleep(1000), new Response("late")));
+    let answered = 0;
+    const rx = startReceiver(async () => (await Bun.sleep(3000), answered++, new Response("late")));
     const app = createDeliveryTestApp({ DELIVERY_CONCURRENCY: "2" });
     cleanup.push(() => rx.stop(), () => app.close());
     const { id } = await app.createWebhook(rx.url);
     for (let i = 0; i < 3; i++) await app.publish("link.clicked", { i });
     await waitFor(() => app.loop.inFlight() === 2);
-    const started = Date.now();
     await app.loop.stop(100);
-    expect(Date.now() - started).toBeLessThan(900);
+    expect(answered).toBe(0); // stop() did not wait for them
     const rows = app.deps.db.$client.prepare("SELECT status, lease_expires_at AS lease FROM deliveries WHERE webhook_id = ?").all(id);
     expect(rows).toEqual([{ status: "pending", lease: null }, { status: "pending", lease: null }, { status: "pending", lease: null }]);
     // The abandoned requests finish later; nothing is written for them.

@@ -55,8 +55,7 @@ describe("failures that are retried", () => {
     const d = await app.waitDelivery(deliveryId, settled);
     expect(d.status).toBe("delivered");
     expectLogged(d, 2);
-    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: expect.stringMatching(/timed out/i) });
-    expect(d.attempt_log[0].duration_ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.9);
+    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: `Timed out after ${TIMEOUT_MS} ms` });
   });
 
   test("connection refused: every attempt logs the error, then failed", async () => {
@@ -118,8 +117,8 @@ describe("failures that are retried", () => {
     // worker longer (bounded), and the attempt counts as timed out even after a 200 status line.
     expect(d.status).toBe("delivered");
     expectLogged(d, 2);
-    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: expect.stringMatching(/timed out/i) });
-    expect(d.attempt_log[0].duration_ms).toBeLessThan(TIMEOUT_MS * 6);
+    // Read whole, the drip would have ended in a 200: a timeout with no status is the bound.
+    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: `Timed out after ${TIMEOUT_MS} ms` });
   });
 });
 
