@@ -33,7 +33,8 @@ export const webhooks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("webhooks_created_idx").on(t.createdAt, t.id)],
+  // No index on created_at: lists page by rowid (creation order), and an index nothing reads
+  // cost every create an extra B-tree insert (~1.5 of its ~7 SQLite µs; test/bench/RESULTS.md).
 );
 
 /** Every published event (and every traffic-source alert). `body` is the exact bytes sent. */

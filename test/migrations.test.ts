@@ -1,0 +1,60 @@
+// Upgrades: a database made by an older release is brought up to date at start-up, keeping its
+// rows. Each migration is applied from a copy of drizzle/ cut back to the release before it.
+import { afterEach, describe, expect, test } from "bun:test";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { closeDatabase, openDatabase, type Db } from "../src/db/client";
+import { MIGRATIONS_DIR, migrateDatabase } from "../src/db/migrate";
+import { createWebhook } from "../src/links/service";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** drizzle/ as it was when `tag` was the newest migration. */
+function migrationsUpTo(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hookrelay-migrations-"));
+  dirs.push(dir);
+  cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  const journal = JSON.parse(readFileSync(join(dir, "meta/_journal.json"), "utf8"));
+  const cut = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
+  expect(cut).toBeGreaterThanOrEqual(0);
+  journal.entries = journal.entries.slice(0, cut + 1);
+  writeFileSync(join(dir, "meta/_journal.json"), JSON.stringify(journal));
+  return dir;
+}
+
+function freshDatabase(): Db {
+  const dir = mkdtempSync(join(tmpdir(), "hookrelay-upgrade-"));
+  dirs.push(dir);
+  return openDatabase(join(dir, "hookrelay.db"));
+}
+
+const indexNames = (db: Db) =>
+  (db.$client.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhooks'`).all() as { name: string }[]).map((r) => r.name);
+
+describe("0001: the unused webhooks created_at index is dropped", () => {
+  test("a 0000 database keeps its webhooks, loses the index, and takes new ones", () => {
+    const db = freshDatabase();
+    try {
+      migrateDatabase(db, migrationsUpTo("0000_init"));
+      expect(indexNames(db)).toContain("webhooks_created_idx");
+      const policy = { allowPrivate: false };
+      const old = createWebhook(db, { url: "https://hooks.example.com/old", events: ["link.clicked"] }, policy);
+
+      migrateDatabase(db); // what start-up does
+      expect(indexNames(db)).not.toContain("webhooks_created_idx");
+      const ids = (db.$client.prepare(`SELECT id FROM webhooks ORDER BY rowid`).all() as { id: string }[]).map((r) => r.id);
+      expect(ids).toEqual([old.id]);
+      const added = createWebhook(db, { url: "https://hooks.example.com/new", events: ["uptime.down"] }, policy);
+      expect(added.id).not.toBe(old.id);
+
+      migrateDatabase(db); // applied once: a second start changes nothing
+      expect(db.$client.prepare(`SELECT count(*) AS n FROM webhooks`).get()).toEqual({ n: 2 });
+    } finally {
+      closeDatabase(db);
+    }
+  });
+});
