@@ -17,6 +17,8 @@ interface Pending {
 interface Batcher {
   queue: Pending[];
   scheduled: boolean;
+  /** Built once per database: better-sqlite3 makes new wrapper functions on every transaction() call. */
+  commitAll: { immediate(batch: Pending[], outcomes: { ok: boolean; value: unknown }[]): void };
 }
 
 const batchers = new WeakMap<Db, Batcher>();
@@ -35,7 +37,18 @@ export interface CommitOptions {
 export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {}): Promise<T> {
   let batcher = batchers.get(db);
   if (!batcher) {
-    batcher = { queue: [], scheduled: false };
+    // better-sqlite3 runs a transaction() called inside another as a savepoint.
+    const inSavepoint = db.$client.transaction((write: () => unknown) => write());
+    const commitAll = db.$client.transaction((batch: Pending[], outcomes: { ok: boolean; value: unknown }[]) => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, value: item.bare ? item.write() : inSavepoint(item.write) });
+        } catch (error) {
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+    });
+    batcher = { queue: [], scheduled: false, commitAll };
     batchers.set(db, batcher);
   }
   const b = batcher;
@@ -45,34 +58,21 @@ export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {
       b.scheduled = true;
       // setImmediate runs after the I/O of this event-loop turn, so every request that
       // reached its write in this turn joins the same transaction.
-      setImmediate(() => flush(db, b));
+      setImmediate(() => flush(b));
     }
   });
 }
 
-function flush(db: Db, batcher: Batcher): void {
+function flush(batcher: Batcher): void {
   const batch = batcher.queue;
   batcher.queue = [];
   batcher.scheduled = false;
-  const client = db.$client;
   const outcomes: { ok: boolean; value: unknown }[] = [];
   try {
-    // better-sqlite3 runs a transaction() called inside another as a savepoint.
-    const inSavepoint = client.transaction((write: () => unknown) => write());
     // IMMEDIATE takes the write lock before the first read: writes that read then insert
     // (idempotency checks) cannot hit SQLITE_BUSY_SNAPSHOT when another process (the CLI)
     // committed in between, an error the busy timeout does not retry.
-    client
-      .transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: item.bare ? item.write() : inSavepoint(item.write) });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
-          }
-        }
-      })
-      .immediate();
+    batcher.commitAll.immediate(batch, outcomes);
   } catch (error) {
     // The shared COMMIT failed: nothing in the batch was stored.
     for (const item of batch) item.reject(error);
