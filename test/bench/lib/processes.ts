@@ -97,20 +97,23 @@ export async function startHookrelay(env: Record<string, string> = {}): Promise<
   };
 }
 
-export async function startBareJson(): Promise<Running> {
+/** One of test/bench/servers/ in its own process on a free port, once `probePath` answers. */
+export async function startBenchServer(script: string, probePath = "/"): Promise<Running> {
   const port = freePort();
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "../servers/bare-json.ts")], {
+  const proc = Bun.spawn(["bun", join(import.meta.dir, "../servers", script)], {
     env: { ...process.env, PORT: String(port) },
     stdout: "ignore",
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(url, proc).catch(async (e) => {
+  await waitFor(`${url}${probePath}`, proc).catch(async (e) => {
     await stopProcess(proc);
     throw e;
   });
   return { url, pid: proc.pid, proc, stop: () => stopProcess(proc) };
 }
+
+export const startBareJson = () => startBenchServer("bare-json.ts");
 
 /** Resident set size now and its high-water mark, in MiB, from /proc (Linux). */
 export function rssOf(pid: number): { rssMb: number; peakMb: number } {

@@ -1,6 +1,5 @@
 // Client side of servers/receiver.ts.
-import { join } from "node:path";
-import { freePort, type Running } from "./processes";
+import { startBenchServer, type Running } from "./processes";
 
 export interface ReceiverStats {
   count: number;
@@ -16,25 +15,12 @@ export interface Receiver extends Running {
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const port = freePort();
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "../servers/receiver.ts")], {
-    env: { ...process.env, PORT: String(port) },
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = proc.stdout.getReader();
-  const { value } = await reader.read();
-  if (!new TextDecoder().decode(value).startsWith("READY")) {
-    proc.kill();
-    throw new Error("receiver did not start");
-  }
-  reader.releaseLock();
-  const url = `http://127.0.0.1:${port}`;
+  // Probed on /stats: any other path counts as a delivery.
+  const server = await startBenchServer("receiver.ts", "/stats");
+  const { url } = server;
   const stats = async () => (await (await fetch(`${url}/stats`)).json()) as ReceiverStats;
   return {
-    url,
-    pid: proc.pid,
-    proc,
+    ...server,
     stats,
     async reset() {
       await (await fetch(`${url}/reset`, { method: "POST" })).arrayBuffer();
@@ -47,10 +33,6 @@ export async function startReceiver(): Promise<Receiver> {
         if (Date.now() > deadline) throw new Error(`receiver got ${s.count} of ${count} requests within ${timeoutMs} ms`);
         await Bun.sleep(50);
       }
-    },
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
     },
   };
 }
