@@ -32,6 +32,15 @@ function expectLogged(delivery: any, attempts: number) {
   expect(app.attemptLogs(delivery.id)).toHaveLength(attempts);
 }
 
+/** The first attempt fails as `firstAttempt` says, is logged, and the retry delivers. */
+async function expectFailedOnceThenDelivered(url: string, firstAttempt: Record<string, unknown>) {
+  const { deliveryId } = await app.deliverTo(url);
+  const d = await app.waitDelivery(deliveryId, settled);
+  expect(d.status).toBe("delivered");
+  expectLogged(d, 2);
+  expect(d.attempt_log[0]).toMatchObject(firstAttempt);
+}
+
 describe("failures that are retried", () => {
   test("500 on every attempt: retried to exhaustion, failed, then retryable by hand", async () => {
     let healthy = false;
@@ -51,11 +60,7 @@ describe("failures that are retried", () => {
   test("a receiver that hangs past DELIVERY_TIMEOUT_MS: the attempt times out and the retry succeeds", async () => {
     const receiver = startReceiver((_req, i) => (i === 0 ? new Promise<Response>(() => {}) : new Response(null, { status: 204 })));
     cleanups.push(receiver.stop);
-    const { deliveryId } = await app.deliverTo(receiver.url);
-    const d = await app.waitDelivery(deliveryId, settled);
-    expect(d.status).toBe("delivered");
-    expectLogged(d, 2);
-    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: `Timed out after ${TIMEOUT_MS} ms` });
+    await expectFailedOnceThenDelivered(receiver.url, { status_code: null, error: `Timed out after ${TIMEOUT_MS} ms` });
   });
 
   test("connection refused: every attempt logs the error, then failed", async () => {
@@ -71,11 +76,7 @@ describe("failures that are retried", () => {
   test("connection reset before any answer: logged, retried, delivered", async () => {
     const server = rawServer((socket, n) => (n === 1 ? socket.terminate() : (socket.write(OK_RESPONSE), socket.end())));
     cleanups.push(server.stop);
-    const { deliveryId } = await app.deliverTo(`http://127.0.0.1:${server.port}/hook`);
-    const d = await app.waitDelivery(deliveryId, settled);
-    expect(d.status).toBe("delivered");
-    expectLogged(d, 2);
-    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: expect.any(String) });
+    await expectFailedOnceThenDelivered(`http://127.0.0.1:${server.port}/hook`, { status_code: null, error: expect.any(String) });
   });
 
   test("connection reset in the middle of the response body: logged, retried, delivered", async () => {
@@ -90,12 +91,8 @@ describe("failures that are retried", () => {
       }
     });
     cleanups.push(server.stop);
-    const { deliveryId } = await app.deliverTo(`http://127.0.0.1:${server.port}/hook`);
-    const d = await app.waitDelivery(deliveryId, settled);
-    expect(d.status).toBe("delivered");
     // A 200 status line with a body cut short is not a complete answer: failed, retried.
-    expectLogged(d, 2);
-    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: expect.stringMatching(/reset|closed/i) });
+    await expectFailedOnceThenDelivered(`http://127.0.0.1:${server.port}/hook`, { status_code: null, error: expect.stringMatching(/reset|closed/i) });
   });
 
   test("a body dripped slower than the timeout: the attempt ends at the timeout, logged", async () => {
@@ -111,14 +108,10 @@ describe("failures that are retried", () => {
       return new Response(stream, { status: 200 });
     });
     cleanups.push(receiver.stop);
-    const { deliveryId } = await app.deliverTo(receiver.url);
-    const d = await app.waitDelivery(deliveryId, settled);
     // The whole answer must arrive within the timeout, body included: a drip cannot hold a
     // worker longer (bounded), and the attempt counts as timed out even after a 200 status line.
-    expect(d.status).toBe("delivered");
-    expectLogged(d, 2);
     // Read whole, the drip would have ended in a 200: a timeout with no status is the bound.
-    expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: `Timed out after ${TIMEOUT_MS} ms` });
+    await expectFailedOnceThenDelivered(receiver.url, { status_code: null, error: `Timed out after ${TIMEOUT_MS} ms` });
   });
 });
 
