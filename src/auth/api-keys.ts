@@ -1,6 +1,6 @@
 // API keys: only their SHA-256 is stored; a presented key is hashed, looked up, and the stored
 // hash compared in constant time.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
@@ -9,8 +9,9 @@ import { newId, randomBase62 } from "../ids";
 
 export const API_KEY_PREFIX = "hr_";
 
+/** Bun's one-shot hash: a node:crypto Hash object per call cost 0.6 µs more, on every API request. */
 export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+  return Bun.SHA256.hash(value, "hex");
 }
 
 export function generateApiKey(): string {

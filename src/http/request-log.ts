@@ -14,15 +14,16 @@ export function requestIdOf(request: Request): string {
 }
 
 export function requestLog(logger: Logger) {
-  const logRequests = logger.enabled("info");
-  return new Elysia({ name: "http/request-log" })
-    .onRequest(({ request, set }) => {
-      const id = request.headers.get("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || crypto.randomUUID();
-      info.set(request, { id, startedAt: performance.now() });
-      set.headers["x-request-id"] = id;
-    })
+  const plugin = new Elysia({ name: "http/request-log" }).onRequest(({ request, set }) => {
+    const id = request.headers.get("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || crypto.randomUUID();
+    info.set(request, { id, startedAt: performance.now() });
+    set.headers["x-request-id"] = id;
+  });
+  // Only when request lines are written: any after-response hook makes Elysia schedule an
+  // async callback (setImmediate) after every response, even one that would return at once.
+  if (!logger.enabled("info")) return plugin;
+  return plugin
     .onAfterResponse({ as: "global" }, ({ request, set, path }) => {
-      if (!logRequests) return;
       const entry = info.get(request);
       logger.info("request", {
         request_id: entry?.id,
