@@ -1,6 +1,7 @@
 // The delivery log and manual re-delivery, over the database; no HTTP here.
 import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { deliveries, deliveryAttempts, events } from "../db/schema";
 import { Conflict, NotFound, invalidField } from "../http/errors";
 import { iso } from "../ids";
@@ -58,6 +59,36 @@ function selectDeliveries(db: Db) {
   return db.select(columns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId));
 }
 
+/** Where a list page starts: the first page, after a row still there, or after a deleted one. */
+type ListFrom = "start" | "afterRow" | "afterRowid";
+
+const cursorCreatedAt = preparedPer((db) =>
+  db
+    .select({ createdAt: deliveries.createdAt })
+    .from(deliveries)
+    .where(eq(sql`${deliveries}.rowid`, sql.placeholder("rowid")))
+    .prepare(),
+);
+
+function prepareList(db: Db, from: ListFrom, byStatus: boolean) {
+  const rowId = sql<number>`${deliveries}.rowid`;
+  const where: SQL[] = [eq(deliveries.webhookId, sql.placeholder("webhookId"))];
+  if (from === "afterRow") where.push(sql`(${deliveries.createdAt}, ${rowId}) < (${sql.placeholder("createdAt")}, ${sql.placeholder("rowid")})`);
+  if (from === "afterRowid") where.push(lt(rowId, sql.placeholder("rowid")));
+  if (byStatus) where.push(eq(deliveries.status, sql.placeholder("status")));
+  return db
+    .select({ ...columns, rowId })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .where(and(...where))
+    .orderBy(desc(deliveries.createdAt), desc(rowId))
+    .limit(sql.placeholder("limit"))
+    .prepare();
+}
+
+/** Each combination of start and filter is its own query, prepared once per connection (6 at most). */
+const listQueries = preparedPer(() => new Map<string, ReturnType<typeof prepareList>>());
+
 /**
  * Newest first, with the shared rowid cursor. Ordered by (created_at, rowid) so the walk follows
  * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
@@ -65,39 +96,39 @@ function selectDeliveries(db: Db) {
 export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery) {
   findWebhookRow(db, webhookId);
   const { limit, beforeRowId } = parsePage(query);
-  const rowId = sql<number>`${deliveries}.rowid`;
-  const where: SQL[] = [eq(deliveries.webhookId, webhookId)];
-  if (beforeRowId !== undefined) {
-    const after = db.select({ createdAt: deliveries.createdAt }).from(deliveries).where(eq(rowId, beforeRowId)).get();
-    where.push(after ? sql`(${deliveries.createdAt}, ${rowId}) < (${after.createdAt}, ${beforeRowId})` : lt(rowId, beforeRowId));
-  }
-  if (query.status) where.push(eq(deliveries.status, query.status));
-  const rows = db
-    .select({ ...columns, rowId })
-    .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
-    .where(and(...where))
-    .orderBy(desc(deliveries.createdAt), desc(rowId))
-    .limit(limit + 1)
-    .all() as (DeliveryRow & { rowId: number })[];
+  const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
+  const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
+  const key = `${from}:${query.status ? 1 : 0}`;
+  const queries = listQueries(db);
+  let list = queries.get(key);
+  if (!list) queries.set(key, (list = prepareList(db, from, Boolean(query.status))));
+  const rows = list.all({ webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 }) as (DeliveryRow & {
+    rowId: number;
+  })[];
   const { rows: pageRows, pagination } = toPage(rows, limit);
   return { data: pageRows.map(toDelivery), pagination };
 }
 
+// One delivery and its attempt log: the console's and API's most frequent read of the log.
+const deliveryById = preparedPer((db) => selectDeliveries(db).where(eq(deliveries.id, sql.placeholder("id"))).prepare());
+const attemptsOf = preparedPer((db) =>
+  db
+    .select()
+    .from(deliveryAttempts)
+    .where(eq(deliveryAttempts.deliveryId, sql.placeholder("id")))
+    .orderBy(asc(deliveryAttempts.attemptedAt), asc(deliveryAttempts.id))
+    .prepare(),
+);
+
 function findDelivery(db: Db, id: string): Delivery {
-  const row = selectDeliveries(db).where(eq(deliveries.id, id)).get() as DeliveryRow | undefined;
+  const row = deliveryById(db).get({ id }) as DeliveryRow | undefined;
   if (!row) throw new NotFound(`No delivery with id ${id}`);
   return toDelivery(row);
 }
 
 export function getDelivery(db: Db, id: string): DeliveryWithAttempts {
   const delivery = findDelivery(db, id);
-  const attempts = db
-    .select()
-    .from(deliveryAttempts)
-    .where(eq(deliveryAttempts.deliveryId, id))
-    .orderBy(asc(deliveryAttempts.attemptedAt), asc(deliveryAttempts.id))
-    .all();
+  const attempts = attemptsOf(db).all({ id });
   return {
     ...delivery,
     attempt_log: attempts.map((a) => ({
