@@ -3,6 +3,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { dataVersionOf } from "../db/data-version";
 import { preparedPer } from "../db/prepared";
 import { apiKeys } from "../db/schema";
 import { newId, randomBase62 } from "../ids";
@@ -62,14 +63,13 @@ interface VerifiedKeys {
 const OTHER_WRITERS_CHECK_MS = 1000;
 const MAX_CACHED_KEYS = 1000;
 const verifiedKeys = new WeakMap<Db, VerifiedKeys>();
-const dataVersion = preparedPer((db) => db.$client.prepare("PRAGMA data_version").pluck());
 
 function verifiedKeysOf(db: Db): VerifiedKeys {
   let cache = verifiedKeys.get(db);
   // A monotonic clock: a wall clock stepped back would postpone the next check by as much.
   const now = performance.now();
   if (cache && now - cache.checkedAt < OTHER_WRITERS_CHECK_MS) return cache;
-  const version = dataVersion(db).get() as number;
+  const version = dataVersionOf(db);
   if (!cache || cache.dataVersion !== version) {
     cache = { dataVersion: version, idByHash: new Map(), checkedAt: now };
     verifiedKeys.set(db, cache);

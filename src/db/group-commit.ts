@@ -5,6 +5,7 @@
 // back and rejected alone, the others still commit. Callers are answered only after the
 // shared COMMIT succeeded, so "the API answers after the commit" still holds.
 import type { Db } from "./client";
+import { forgetDerivedState } from "./rollback";
 
 interface Pending {
   write: () => unknown;
@@ -58,12 +59,12 @@ export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {
       b.scheduled = true;
       // setImmediate runs after the I/O of this event-loop turn, so every request that
       // reached its write in this turn joins the same transaction.
-      setImmediate(() => flush(b));
+      setImmediate(() => flush(db, b));
     }
   });
 }
 
-function flush(batcher: Batcher): void {
+function flush(db: Db, batcher: Batcher): void {
   const batch = batcher.queue;
   batcher.queue = [];
   batcher.scheduled = false;
@@ -74,7 +75,9 @@ function flush(batcher: Batcher): void {
     // committed in between, an error the busy timeout does not retry.
     batcher.commitAll.immediate(batch, outcomes);
   } catch (error) {
-    // The shared COMMIT failed: nothing in the batch was stored.
+    // The shared COMMIT failed: nothing in the batch was stored, and caches built inside it
+    // may hold what was not.
+    forgetDerivedState(db);
     for (const item of batch) item.reject(error);
     return;
   }

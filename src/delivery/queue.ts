@@ -3,6 +3,7 @@
 // database, no query building per call); everything else goes through Drizzle.
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
+import { webhooksChanged } from "../events/subscriptions";
 
 export interface ClaimedDelivery {
   /** SQLite rowid: outcomes update the row through it, one B-tree lookup instead of two. */
@@ -120,7 +121,7 @@ function transactions(db: Db, s: Statements) {
   return {
     recordAndClaim: db.$client.transaction(
       (results: AttemptResult[], reason: string, claim: { now: number; limit: number; leaseMs: number } | null): ClaimedDelivery[] => {
-        writeResults(s, results, reason);
+        writeResults(db, s, results, reason);
         if (!claim || claim.limit <= 0) return [];
         return s.claim.all({ now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs }) as ClaimedDelivery[];
       },
@@ -166,8 +167,9 @@ export function recordAndClaim(
   return stmts(db).tx.recordAndClaim(results, disabledForSilenceReason, claim);
 }
 
-function writeResults(s: Statements, results: AttemptResult[], disabledForSilenceReason: string): void {
+function writeResults(db: Db, s: Statements, results: AttemptResult[], disabledForSilenceReason: string): void {
   if (results.length === 0) return;
+  let disabled = false;
   const succeeded = new Map<string, number>();
   const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
   // Each row is updated by rowid AND id: the row may have been deleted while its attempt ran
@@ -193,7 +195,7 @@ function writeResults(s: Statements, results: AttemptResult[], disabledForSilenc
         break;
       case "gone":
         changed = s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason }).changes;
-        if (changed && r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
+        if (changed && r.webhookId && s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at }).changes > 0) disabled = true;
         break;
       case "skipped":
         changed = s.failed.run({ ...common, counted: 0, error: r.error }).changes;
@@ -205,8 +207,10 @@ function writeResults(s: Statements, results: AttemptResult[], disabledForSilenc
   // Successes first: a success in the same batch resets the auto-disable clock.
   for (const [webhookId, at] of succeeded) s.webhookSucceeded.run(at, webhookId);
   for (const c of silentCandidates) {
-    s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason });
+    if (s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason }).changes > 0) disabled = true;
   }
+  // Publishing stops enqueueing for them (events/subscriptions.ts).
+  if (disabled) webhooksChanged(db);
 }
 
 /** One attempt-log row per attempted result, in order, 16 rows a statement. */

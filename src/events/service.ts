@@ -2,13 +2,13 @@
 // idempotent replays keyed by the Idempotency-Key header or the publisher's event id.
 import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
 import { deliveries, events } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
 import { invalidField } from "../http/errors";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
+import { subscribedWebhookIds } from "./subscriptions";
 
 export interface PublishResult {
   event: PublishedEvent;
@@ -21,15 +21,8 @@ export function eventBody(id: string, type: string, createdAt: number, data: unk
   return JSON.stringify({ id, type, created_at: iso(createdAt), data });
 }
 
-// Runs on every publish: compiled once per connection (db/prepared.ts), plain ids out.
-const subscribedIds = preparedPer((db) =>
-  db.$client
-    .prepare(`SELECT id FROM webhooks WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = ?)`)
-    .pluck(),
-);
-
 export function subscribedWebhookTargets(db: Db, type: string): OutboxTarget[] {
-  return (subscribedIds(db).all(type) as string[]).map((id) => ({ transport: "http" as const, webhookId: id }));
+  return subscribedWebhookIds(db, type).map((id) => ({ transport: "http" as const, webhookId: id }));
 }
 
 function existingEvent(db: Db, where: ReturnType<typeof eq>): PublishedEvent | undefined {

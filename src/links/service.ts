@@ -7,6 +7,7 @@ import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
+import { webhooksChanged } from "../events/subscriptions";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { EVENTS_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
@@ -105,6 +106,7 @@ export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolic
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
   insertWebhook(db).run({ id, url, events, metadata, secret, now });
+  webhooksChanged(db);
   // Everything the answer holds is known here: no RETURNING, no row to map back.
   const at = iso(now);
   return { id, url, events: input.events, active: true, metadata: input.metadata ?? {}, created_at: at, updated_at: at, disabled_reason: null };
@@ -155,11 +157,13 @@ export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, poli
   }
   const row = db.update(webhooks).set(changes).where(eq(webhooks.id, id)).returning().get();
   if (!row) throw new NotFound(`No webhook with id ${id}`);
+  if (input.events !== undefined || input.active !== undefined) webhooksChanged(db);
   return toWebhook(row);
 }
 
 export function deleteWebhook(db: Db, id: string): void {
   const result = db.delete(webhooks).where(eq(webhooks.id, id)).run();
+  if (result.changes > 0) webhooksChanged(db);
   if (result.changes === 0) throw new NotFound(`No webhook with id ${id}`);
 }
 

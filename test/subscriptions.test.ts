@@ -1,0 +1,89 @@
+// Publishing finds subscribers through an in-memory map (src/events/subscriptions.ts). Every way
+// the set of subscribers can change must reach it before the next publish: this connection's
+// creates, updates and deletes, the delivery loop disabling a webhook, another process's
+// writes, and a group commit that failed after the map was built inside it.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { closeDatabase, openDatabase } from "../src/db/client";
+import { commitSoon } from "../src/db/group-commit";
+import { claimDueDeliveries, recordAndClaim } from "../src/delivery/queue";
+import { publishEvent } from "../src/events/service";
+import { createWebhook, deleteWebhook, updateWebhook } from "../src/links/service";
+import { createTestApp, type TestApp } from "./helpers/app";
+
+const policy = { allowPrivate: false };
+let t: TestApp;
+beforeEach(() => (t = createTestApp()));
+afterEach(() => t.close());
+
+const create = (events: string[] = ["link.clicked"]) =>
+  createWebhook(t.deps.db, { url: "https://hooks.example.com/in", events: events as never }, policy).id;
+/** How many deliveries a publish of `type` enqueued, and for which webhooks. */
+function publish(type = "link.clicked") {
+  const { event } = publishEvent(t.deps.db, { type: type as never, data: {} }, undefined);
+  const rows = t.deps.db.$client.prepare("SELECT webhook_id FROM deliveries WHERE event_id = ? ORDER BY rowid").pluck().all(event.id);
+  expect(rows).toHaveLength(event.deliveries);
+  return rows as string[];
+}
+
+describe("subscribers seen by publish", () => {
+  test("follow this connection's creates, event changes, disabling, enabling and deletes", () => {
+    expect(publish()).toEqual([]);
+    const a = create();
+    expect(publish()).toEqual([a]);
+    const b = create(["link.clicked", "uptime.down"]);
+    expect(publish()).toEqual([a, b]);
+    expect(publish("uptime.down")).toEqual([b]);
+    updateWebhook(t.deps.db, a, { events: ["uptime.down"] as never }, policy);
+    expect(publish()).toEqual([b]);
+    expect(publish("uptime.down")).toEqual([a, b]);
+    updateWebhook(t.deps.db, b, { active: false }, policy);
+    expect(publish("uptime.down")).toEqual([a]);
+    updateWebhook(t.deps.db, b, { active: true }, policy);
+    expect(publish("uptime.down")).toEqual([a, b]);
+    deleteWebhook(t.deps.db, a);
+    expect(publish("uptime.down")).toEqual([b]);
+  });
+
+  test("follow the delivery loop disabling a webhook whose endpoint answered 410 Gone", () => {
+    const id = create();
+    publish();
+    const [claimed] = claimDueDeliveries(t.deps.db, Date.now(), 10, 60_000);
+    recordAndClaim(t.deps.db, [{
+      kind: "gone", reason: "The endpoint answered 410 Gone", deliveryId: claimed!.id, deliveryRowid: claimed!.rowid, webhookId: id,
+      attemptedAt: Date.now(), durationMs: 1, statusCode: 410, responseBody: null, error: null,
+    }], "silent", null);
+    expect(publish()).toEqual([]);
+  });
+
+  test("follow another process's writes to the same database", () => {
+    const a = create();
+    expect(publish()).toEqual([a]);
+    const other = openDatabase(t.deps.config.databasePath);
+    const b = createWebhook(other, { url: "https://hooks.example.com/other", events: ["link.clicked"] as never }, policy).id;
+    expect(publish()).toEqual([a, b]);
+    deleteWebhook(other, a);
+    expect(publish()).toEqual([b]);
+    closeDatabase(other);
+  });
+
+  test("forget a webhook whose group commit failed, after a publish in the same commit counted it", async () => {
+    create(); // the map exists before the batch
+    publish();
+    const db = t.deps.db;
+    const created = commitSoon(db, () => create(), { singleStatement: true });
+    const published = commitSoon(db, () => publishEvent(db, { type: "link.clicked" as never, data: {} }, undefined));
+    // A row whose foreign key is only checked at COMMIT: the whole batch is rolled back there.
+    const breaksCommit = commitSoon(db, () => {
+      db.$client.pragma("defer_foreign_keys = ON");
+      db.$client
+        .prepare(`INSERT INTO deliveries (id, event_id, transport, webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+                  VALUES ('dlv_orphan', 'evt_missing', 'http', NULL, 'pending', 0, 0, 0, 0)`)
+        .run();
+    });
+    const outcomes = await Promise.allSettled([created, published, breaksCommit]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(db.$client.prepare("SELECT count(*) FROM webhooks").pluck().get()).toBe(1);
+    // The webhook of the failed batch is gone: the next publish neither counts it nor fails on it.
+    expect(publish()).toHaveLength(1);
+  });
+});
