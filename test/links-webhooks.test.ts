@@ -399,33 +399,29 @@ describe("unexpected failures", () => {
 });
 
 describe("request log", () => {
-  const list = (app: ReturnType<typeof buildApp>, requestId: string) =>
-    app.handle(new Request("http://localhost/api/v1/links/webhooks", { headers: { authorization: `Bearer ${ADMIN_KEY}`, "x-request-id": requestId } }));
-
-  test("writes one line per request at info, with the request id it echoes", async () => {
+  /** One list request through an app logging at `level`: the lines written and the answer. */
+  async function listLogged(level: "info" | "warn", requestId: string) {
     const lines: string[] = [];
     const t = createTestApp();
-    const app = buildApp({ ...t.deps, logger: createLogger("info", (l) => lines.push(l)) });
-    const res = await list(app, "req-info-1");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("x-request-id")).toBe("req-info-1");
+    const app = buildApp({ ...t.deps, logger: createLogger(level, (l) => lines.push(l)) });
+    const res = await app.handle(
+      new Request("http://localhost/api/v1/links/webhooks", { headers: { authorization: `Bearer ${ADMIN_KEY}`, "x-request-id": requestId } }),
+    );
     await Bun.sleep(10); // the line is written after the response
-    const entries = lines.map((l) => JSON.parse(l)).filter((e) => e.msg === "request");
+    t.close();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe(requestId);
+    return lines;
+  }
+
+  test("writes one line per request at info, with the request id it echoes", async () => {
+    const entries = (await listLogged("info", "req-info-1")).map((l) => JSON.parse(l)).filter((e) => e.msg === "request");
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ level: "info", request_id: "req-info-1", method: "GET", path: "/api/v1/links/webhooks", status: 200 });
     expect(entries[0].duration_ms).toBeNumber();
-    t.close();
   });
 
   test("writes none above info, and still echoes the request id", async () => {
-    const lines: string[] = [];
-    const t = createTestApp();
-    const app = buildApp({ ...t.deps, logger: createLogger("warn", (l) => lines.push(l)) });
-    const res = await list(app, "req-warn-1");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("x-request-id")).toBe("req-warn-1");
-    await Bun.sleep(10);
-    expect(lines).toEqual([]);
-    t.close();
+    expect(await listLogged("warn", "req-warn-1")).toEqual([]);
   });
 });
