@@ -1,7 +1,8 @@
 // Publishing: event + one delivery per subscribed active webhook, in one transaction, with
 // idempotent replays keyed by the Idempotency-Key header or the publisher's event id.
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { deliveries, events } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
@@ -25,10 +26,19 @@ export function subscribedWebhookTargets(db: Db, type: string): OutboxTarget[] {
   return subscribedWebhookIds(db, type).map((id) => ({ transport: "http" as const, webhookId: id }));
 }
 
-function existingEvent(db: Db, where: ReturnType<typeof eq>): PublishedEvent | undefined {
-  const row = db.select({ id: events.id, type: events.type, createdAt: events.createdAt }).from(events).where(where).get();
+// The replay checks run on every publish that carries an Idempotency-Key or its own id:
+// prepared once per connection (db/prepared.ts).
+const eventColumns = { id: events.id, type: events.type, createdAt: events.createdAt };
+const eventByKey = preparedPer((db) => db.select(eventColumns).from(events).where(eq(events.idempotencyKey, sql.placeholder("key"))).prepare());
+const eventById = preparedPer((db) => db.select(eventColumns).from(events).where(eq(events.id, sql.placeholder("key"))).prepare());
+const deliveryCount = preparedPer((db) =>
+  db.select({ n: count() }).from(deliveries).where(eq(deliveries.eventId, sql.placeholder("eventId"))).prepare(),
+);
+
+function existingEvent(db: Db, lookup: typeof eventByKey, key: string): PublishedEvent | undefined {
+  const row = lookup(db).get({ key });
   if (!row) return undefined;
-  const targets = db.select({ n: count() }).from(deliveries).where(eq(deliveries.eventId, row.id)).get()?.n ?? 0;
+  const targets = deliveryCount(db).get({ eventId: row.id })?.n ?? 0;
   return { id: row.id, type: row.type, created_at: iso(row.createdAt), deliveries: targets };
 }
 
@@ -43,8 +53,8 @@ export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: st
   return db.transaction(
     () => {
       const replay =
-        (idempotencyKey !== undefined ? existingEvent(db, eq(events.idempotencyKey, idempotencyKey)) : undefined) ??
-        (input.id !== undefined ? existingEvent(db, eq(events.id, input.id)) : undefined);
+        (idempotencyKey !== undefined ? existingEvent(db, eventByKey, idempotencyKey) : undefined) ??
+        (input.id !== undefined ? existingEvent(db, eventById, input.id) : undefined);
       if (replay) return { event: replay, replayed: true };
 
       const id = input.id ?? newSortableId("evt");
