@@ -68,3 +68,23 @@ test("nothing is answered before the shared transaction has committed", async ()
   expect(seenInsideTransaction).toBe(true);
   expect(client.inTransaction).toBe(false);
 });
+
+test("a write whose error rolls back the whole transaction (disk full) fails the whole batch", async () => {
+  const before = count();
+  const pages = client.pragma("page_count", { simple: true }) as number;
+  client.pragma(`max_page_count = ${pages + 1}`); // room for small rows, not for a big one
+  try {
+    const outcomes = await Promise.allSettled([
+      commitSoon(db, () => insertKey("full-1"), { singleStatement: true }),
+      commitSoon(db, () => client.prepare("insert into api_keys (id, name, key_hash, created_at) values ('full-big', ?, 'h', 0)").run("x".repeat(1 << 20))),
+      // Would run outside any transaction, and stay stored while its caller hears of a failure.
+      commitSoon(db, () => insertKey("full-3"), { singleStatement: true }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain("full");
+    expect(count()).toBe(before);
+  } finally {
+    client.pragma("max_page_count = 4294967294");
+  }
+  expect(await commitSoon(db, () => (insertKey("after-full"), "ok"))).toBe("ok");
+});

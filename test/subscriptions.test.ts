@@ -86,4 +86,45 @@ describe("subscribers seen by publish", () => {
     // The webhook of the failed batch is gone: the next publish neither counts it nor fails on it.
     expect(publish()).toHaveLength(1);
   });
+
+  test("forget what a rolled-back transaction wrote, whichever transaction it was", () => {
+    const db = t.deps.db;
+    const kept = create();
+    expect(publish()).toEqual([kept]);
+    // A create and a publish that saw it, rolled back together.
+    expect(() =>
+      db.transaction(() => {
+        create();
+        expect(publishEvent(db, { type: "link.clicked" as never, data: {} }, undefined).event.deliveries).toBe(2);
+        throw new Error("changed my mind");
+      }),
+    ).toThrow("changed my mind");
+    expect(publish()).toEqual([kept]);
+    // A disable and a publish that left the webhook out, rolled back together.
+    expect(() =>
+      db.transaction(() => {
+        updateWebhook(db, kept, { active: false }, policy);
+        expect(publishEvent(db, { type: "link.clicked" as never, data: {} }, undefined).event.deliveries).toBe(0);
+        throw new Error("changed my mind");
+      }),
+    ).toThrow("changed my mind");
+    expect(publish()).toEqual([kept]);
+  });
+
+  test("read subscriptions written outside the API without failing or doubling", () => {
+    const a = create();
+    const sqlite = t.deps.db.$client;
+    const write = (id: string, events: string) =>
+      sqlite.prepare(`INSERT INTO webhooks (id, url, events, active, metadata, secret, created_at, updated_at) VALUES (?, 'https://x', ?, 1, '{}', 's', 0, 0)`).run(id, events);
+    write("whk_twice", '["link.clicked","link.clicked"]');
+    write("whk_object", '{"link.clicked":true}');
+    write("whk_string", '"link.clicked"');
+    write("whk_broken", "[");
+    // Written behind the service's back: nothing told the map, so say so as another process would.
+    const other = openDatabase(t.deps.config.databasePath);
+    other.$client.prepare("UPDATE webhooks SET updated_at = 1 WHERE id = ?").run(a);
+    closeDatabase(other);
+    expect(publish()).toEqual([a, "whk_twice"]);
+  });
 });
+

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { forgetOnFailure } from "./rollback";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -21,7 +22,10 @@ export function openDatabase(path: string): Db {
   // multi-row statement touches is first copied to a temp file (one pwrite per page), which
   // made the outbox and the delivery loop several times slower.
   sqlite.pragma("temp_store = MEMORY");
-  const db = drizzle(reusingStatements(sqlite) as unknown as Database.Database, { schema });
+  // Before anything builds a transaction: a failed one makes caches of database state forget.
+  let db: Db | undefined;
+  sqlite.transaction = forgetOnFailure(sqlite, () => db);
+  db = drizzle(reusingStatements(sqlite) as unknown as Database.Database, { schema }) as Db;
   // Everything outside Drizzle (our prepared statements, transactions, pragmas) uses the
   // connection itself.
   db.$client = sqlite;
@@ -35,9 +39,11 @@ const MAX_REUSED_STATEMENTS = 256;
  * The connection as Drizzle sees it: `prepare` hands back the statement already compiled for the
  * same SQL text. Drizzle compiles every query it runs, and a query's text depends only on its
  * shape (values are bound separately), so without this a list or a lookup by id recompiled the
- * same SQL on every request: ~60 of the ~90 µs a one-row webhook list took. Only Drizzle uses
- * these statements, always to completion within one call, so sharing one is safe; it resets
- * the one mode it sets per call (`raw`, rows as arrays) before handing a statement out again.
+ * same SQL on every request (~20 µs a query). Only Drizzle uses these statements, always to
+ * completion within one call, so sharing one is safe. Drizzle sets one mode per call, `raw`
+ * (rows as arrays), and never unsets it, so a reused statement is reset first. Queries Drizzle
+ * holds (`.prepare()`, db/prepared.ts) keep their statement without coming back here: safe
+ * because every held query that reads rows by field sets `raw` itself on each call.
  */
 export function reusingStatements(sqlite: Database.Database) {
   const compiled = new Map<string, Database.Statement>();

@@ -5,7 +5,6 @@
 // back and rejected alone, the others still commit. Callers are answered only after the
 // shared COMMIT succeeded, so "the API answers after the commit" still holds.
 import type { Db } from "./client";
-import { forgetDerivedState } from "./rollback";
 
 interface Pending {
   write: () => unknown;
@@ -45,6 +44,10 @@ export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {
         try {
           outcomes.push({ ok: true, value: item.bare ? item.write() : inSavepoint(item.write) });
         } catch (error) {
+          // Some errors (disk full, I/O) make SQLite roll back the whole transaction, not just
+          // the statement: the writes before this one are gone too, and the ones after would
+          // run outside any transaction. Fail the whole batch instead.
+          if (!db.$client.inTransaction) throw error;
           outcomes.push({ ok: false, value: error });
         }
       }
@@ -59,12 +62,12 @@ export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {
       b.scheduled = true;
       // setImmediate runs after the I/O of this event-loop turn, so every request that
       // reached its write in this turn joins the same transaction.
-      setImmediate(() => flush(db, b));
+      setImmediate(() => flush(b));
     }
   });
 }
 
-function flush(db: Db, batcher: Batcher): void {
+function flush(batcher: Batcher): void {
   const batch = batcher.queue;
   batcher.queue = [];
   batcher.scheduled = false;
@@ -75,9 +78,8 @@ function flush(db: Db, batcher: Batcher): void {
     // committed in between, an error the busy timeout does not retry.
     batcher.commitAll.immediate(batch, outcomes);
   } catch (error) {
-    // The shared COMMIT failed: nothing in the batch was stored, and caches built inside it
-    // may hold what was not.
-    forgetDerivedState(db);
+    // The shared COMMIT failed: nothing in the batch was stored (caches built inside it were
+    // told so by the transaction itself, db/rollback.ts).
     for (const item of batch) item.reject(error);
     return;
   }

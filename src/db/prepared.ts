@@ -16,3 +16,19 @@ export function preparedPer<T>(build: (db: Db) => T): (db: Db) => T {
     return statement;
   };
 }
+
+/**
+ * `preparedPer` for a query whose SQL depends on which filters a request uses (a cursor, a
+ * status…): one prepared query per connection and per distinct `keyOf(shape)`.
+ */
+export function preparedPerShape<S, T>(keyOf: (shape: S) => string, build: (db: Db, shape: S) => T): (db: Db, shape: S) => T {
+  const byDb = new WeakMap<Db, Map<string, T>>();
+  return (db, shape) => {
+    let byKey = byDb.get(db);
+    if (!byKey) byDb.set(db, (byKey = new Map()));
+    const key = keyOf(shape);
+    let query = byKey.get(key);
+    if (query === undefined) byKey.set(key, (query = build(db, shape)));
+    return query;
+  };
+}

@@ -1,7 +1,7 @@
 // The delivery log and manual re-delivery, over the database; no HTTP here.
 import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
+import { preparedPer, preparedPerShape } from "../db/prepared";
 import { deliveries, deliveryAttempts, events } from "../db/schema";
 import { Conflict, NotFound, invalidField } from "../http/errors";
 import { iso } from "../ids";
@@ -70,7 +70,12 @@ const cursorCreatedAt = preparedPer((db) =>
     .prepare(),
 );
 
-function prepareList(db: Db, from: ListFrom, byStatus: boolean) {
+interface ListShape {
+  from: ListFrom;
+  byStatus: boolean;
+}
+
+function prepareList(db: Db, { from, byStatus }: ListShape) {
   const rowId = sql<number>`${deliveries}.rowid`;
   const where: SQL[] = [eq(deliveries.webhookId, sql.placeholder("webhookId"))];
   if (from === "afterRow") where.push(sql`(${deliveries.createdAt}, ${rowId}) < (${sql.placeholder("createdAt")}, ${sql.placeholder("rowid")})`);
@@ -87,7 +92,7 @@ function prepareList(db: Db, from: ListFrom, byStatus: boolean) {
 }
 
 /** Each combination of start and filter is its own query, prepared once per connection (6 at most). */
-const listQueries = preparedPer(() => new Map<string, ReturnType<typeof prepareList>>());
+const listQuery = preparedPerShape((s: ListShape) => `${s.from}:${+s.byStatus}`, prepareList);
 
 /**
  * Newest first, with the shared rowid cursor. Ordered by (created_at, rowid) so the walk follows
@@ -98,11 +103,7 @@ export function listWebhookDeliveries(db: Db, webhookId: string, query: Delivery
   const { limit, beforeRowId } = parsePage(query);
   const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
   const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
-  const key = `${from}:${query.status ? 1 : 0}`;
-  const queries = listQueries(db);
-  let list = queries.get(key);
-  if (!list) queries.set(key, (list = prepareList(db, from, Boolean(query.status))));
-  const rows = list.all({ webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 }) as (DeliveryRow & {
+  const rows = listQuery(db, { from, byStatus: Boolean(query.status) }).all({ webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 }) as (DeliveryRow & {
     rowId: number;
   })[];
   const { rows: pageRows, pagination } = toPage(rows, limit);

@@ -3,12 +3,12 @@
 // of webhooks (2.35 ms a publish with 10,000 of them, 1 subscribed). A table of subscriptions
 // indexed by type would cost every create a second B-tree insert (+4 of its ~35 µs).
 //
-// The map is rebuilt (one scan) on the next publish after anything that can change it:
-// - a write through this connection to a webhook's `events` or `active`, or a deletion:
-//   the writer calls `webhooksChanged` (links/service.ts, delivery/queue.ts);
-// - a commit by another connection (the CLI, another process): `data_version` moves;
-// - a group commit that failed: the map may have been built inside it from rows that were then
-//   rolled back (db/rollback.ts).
+// Kept true by:
+// - a create through this connection: `webhookCreated` adds it in place (it is the newest);
+// - any other write through this connection to a webhook's `events` or `active`, or a delete:
+//   the writer calls `webhooksChanged` and the next publish rebuilds (one scan);
+// - a commit by another connection (the CLI, another process): `data_version` moves, rebuild;
+// - a transaction that failed (db/rollback.ts): the map may hold what it wrote and then lost.
 // It is read inside the publishing transaction, which holds the write lock, so no other process
 // can change the webhooks between the check and the inserts.
 import type { Db } from "../db/client";
@@ -42,12 +42,39 @@ export function webhooksChanged(db: Db): void {
   stateOf(db).generation++;
 }
 
+/**
+ * Call after inserting an active webhook. A built, current map gets it in place: with many
+ * webhooks, a rebuild after every create would make each publish that follows one a full scan.
+ */
+export function webhookCreated(db: Db, id: string, events: readonly string[]): void {
+  const state = stateOf(db);
+  const built = state.built;
+  // No current map: the next publish builds one, with this webhook in it.
+  if (!built || built.generation !== state.generation) return;
+  for (const type of new Set(events)) {
+    const ids = built.idsByType.get(type);
+    if (ids) ids.push(id);
+    else built.idsByType.set(type, [id]);
+  }
+}
+
 forgetOnRollback(webhooksChanged);
+
+/** The distinct types of a stored `events` column; nothing for a value the API would never store. */
+function typesOf(events: string): Set<string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(events);
+  } catch {
+    return new Set();
+  }
+  return new Set(Array.isArray(parsed) ? parsed.filter((type): type is string => typeof type === "string") : []);
+}
 
 function build(db: Db): Map<string, string[]> {
   const idsByType = new Map<string, string[]>();
   for (const [id, events] of activeWebhooks(db).all() as [string, string][]) {
-    for (const type of JSON.parse(events) as string[]) {
+    for (const type of typesOf(events)) {
       const ids = idsByType.get(type);
       if (ids) ids.push(id);
       else idsByType.set(type, [id]);

@@ -2,12 +2,12 @@
 // express (URL rules, SSRF literals, metadata size) happens here, before anything is written.
 import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
+import { preparedPer, preparedPerShape } from "../db/prepared";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { invalidField, NotFound } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
-import { webhooksChanged } from "../events/subscriptions";
+import { webhookCreated, webhooksChanged } from "../events/subscriptions";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { EVENTS_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
@@ -106,7 +106,7 @@ export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolic
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
   insertWebhook(db).run({ id, url, events, metadata, secret, now });
-  webhooksChanged(db);
+  webhookCreated(db, id, input.events);
   // Everything the answer holds is known here: no RETURNING, no row to map back.
   const at = iso(now);
   return { id, url, events: input.events, active: true, metadata: input.metadata ?? {}, created_at: at, updated_at: at, disabled_reason: null };
@@ -202,16 +202,12 @@ function prepareList(db: Db, shape: ListShape) {
     .prepare();
 }
 
-const listQueries = preparedPer(() => new Map<string, ReturnType<typeof prepareList>>());
+const listQuery = preparedPerShape((s: ListShape) => `${+s.before}${+s.active}${+s.event}`, prepareList);
 
 /** Newest first (by rowid, which follows insertion even within one millisecond). */
 export function listWebhooks(db: Db, options: ListOptions) {
   const { limit, beforeRowId } = parsePage(options);
-  const shape = { before: beforeRowId !== undefined, active: options.active !== undefined, event: Boolean(options.event) };
-  const key = `${+shape.before}${+shape.active}${+shape.event}`;
-  const queries = listQueries(db);
-  let query = queries.get(key);
-  if (!query) queries.set(key, (query = prepareList(db, shape)));
+  const query = listQuery(db, { before: beforeRowId !== undefined, active: options.active !== undefined, event: Boolean(options.event) });
   // Placeholders are bound as given: the boolean column is stored as 1 / 0.
   const active = options.active === undefined ? undefined : options.active ? 1 : 0;
   const rows = query.all({ before: beforeRowId, active, event: options.event, limit: limit + 1 });
