@@ -103,9 +103,8 @@ export function listWebhookDeliveries(db: Db, webhookId: string, query: Delivery
   const { limit, beforeRowId } = parsePage(query);
   const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
   const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
-  const rows = listQuery(db, { from, byStatus: Boolean(query.status) }).all({ webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 }) as (DeliveryRow & {
-    rowId: number;
-  })[];
+  const values = { webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 };
+  const rows = listQuery(db, { from, byStatus: Boolean(query.status) }).all(values) as (DeliveryRow & { rowId: number })[];
   const { rows: pageRows, pagination } = toPage(rows, limit);
   return { data: pageRows.map(toDelivery), pagination };
 }

@@ -163,8 +163,8 @@ export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, poli
 
 export function deleteWebhook(db: Db, id: string): void {
   const result = db.delete(webhooks).where(eq(webhooks.id, id)).run();
-  if (result.changes > 0) webhooksChanged(db);
   if (result.changes === 0) throw new NotFound(`No webhook with id ${id}`);
+  webhooksChanged(db);
 }
 
 export function getWebhookSecret(db: Db, id: string): { secret: string; previous_secret_expires_at: string | null } {
