@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { closeDatabase, openDatabase } from "../src/db/client";
 import { commitSoon } from "../src/db/group-commit";
+import { forgetDerivedState } from "../src/db/rollback";
 import { claimDueDeliveries, recordAndClaim } from "../src/delivery/queue";
 import { publishEvent } from "../src/events/service";
 import { createWebhook, deleteWebhook, updateWebhook } from "../src/links/service";
@@ -125,6 +126,21 @@ describe("subscribers seen by publish", () => {
     other.$client.prepare("UPDATE webhooks SET updated_at = 1 WHERE id = ?").run(a);
     closeDatabase(other);
     expect(publish()).toEqual([a, "whk_twice"]);
+  });
+
+  test("a refused publish does not cost a rebuild: only failures after the map was built or added to do", async () => {
+    const db = t.deps.db;
+    const a = create();
+    expect(publish()).toEqual([a]);
+    // Written behind the services' backs, so only a rebuild would see it.
+    db.$client
+      .prepare(`INSERT INTO webhooks (id, url, events, active, metadata, secret, created_at, updated_at) VALUES ('whk_hidden', 'https://x', '["link.clicked"]', 1, '{}', 's', 0, 0)`)
+      .run();
+    const refused = commitSoon(db, () => publishEvent(db, { type: "link.clicked" as never, data: [] }, undefined));
+    expect(await refused.then(() => "stored", (e: { status?: number }) => e.status)).toBe(400);
+    expect(publish()).toEqual([a]);
+    forgetDerivedState(db);
+    expect(publish()).toEqual([a, "whk_hidden"]);
   });
 });
 

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { forgetOnFailure } from "./rollback";
+import { reportingTransactions } from "./rollback";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -24,7 +24,7 @@ export function openDatabase(path: string): Db {
   sqlite.pragma("temp_store = MEMORY");
   // Before anything builds a transaction: a failed one makes caches of database state forget.
   let db: Db | undefined;
-  sqlite.transaction = forgetOnFailure(sqlite, () => db);
+  sqlite.transaction = reportingTransactions(sqlite, () => db);
   db = drizzle(reusingStatements(sqlite) as unknown as Database.Database, { schema }) as Db;
   // Everything outside Drizzle (our prepared statements, transactions, pragmas) uses the
   // connection itself.

@@ -8,13 +8,15 @@
 // - any other write through this connection to a webhook's `events` or `active`, or a delete:
 //   the writer calls `webhooksChanged` and the next publish rebuilds (one scan);
 // - a commit by another connection (the CLI, another process): `data_version` moves, rebuild;
-// - a transaction that failed (db/rollback.ts): the map may hold what it wrote and then lost.
+// - a transaction that failed (db/rollback.ts) after the map was built or added to inside it:
+//   the map may hold what it wrote and then lost. (Failures that did not touch the map, such
+//   as a refused publish, do not cost a rebuild.)
 // It is read inside the publishing transaction, which holds the write lock, so no other process
 // can change the webhooks between the check and the inserts.
 import type { Db } from "../db/client";
 import { dataVersionOf } from "../db/data-version";
 import { preparedPer } from "../db/prepared";
-import { forgetOnRollback } from "../db/rollback";
+import { deriveFromTransactions } from "../db/rollback";
 
 interface Subscriptions {
   generation: number;
@@ -26,6 +28,8 @@ interface State {
   /** Bumped by every local change to webhook subscriptions. */
   generation: number;
   built?: Subscriptions;
+  /** The map was built or added to inside a transaction that has not committed yet. */
+  uncommitted: boolean;
 }
 
 const states = new WeakMap<Db, State>();
@@ -33,7 +37,7 @@ const activeWebhooks = preparedPer((db) => db.$client.prepare("SELECT id, events
 
 function stateOf(db: Db): State {
   let state = states.get(db);
-  if (!state) states.set(db, (state = { generation: 0 }));
+  if (!state) states.set(db, (state = { generation: 0, uncommitted: false }));
   return state;
 }
 
@@ -51,6 +55,7 @@ export function webhookCreated(db: Db, id: string, events: readonly string[]): v
   const built = state.built;
   // No current map: the next publish builds one, with this webhook in it.
   if (!built || built.generation !== state.generation) return;
+  if (db.$client.inTransaction) state.uncommitted = true;
   for (const type of new Set(events)) {
     const ids = built.idsByType.get(type);
     if (ids) ids.push(id);
@@ -58,7 +63,18 @@ export function webhookCreated(db: Db, id: string, events: readonly string[]): v
   }
 }
 
-forgetOnRollback(webhooksChanged);
+deriveFromTransactions({
+  failed(db) {
+    const state = stateOf(db);
+    if (!state.uncommitted) return;
+    state.uncommitted = false;
+    state.generation++;
+  },
+  committed(db) {
+    stateOf(db).uncommitted = false;
+  },
+  forget: webhooksChanged,
+});
 
 /** The distinct types of a stored `events` column; nothing for a value the API would never store. */
 function typesOf(events: string): Set<string> {
@@ -91,6 +107,7 @@ export function subscribedWebhookIds(db: Db, type: string): readonly string[] {
   if (!built || built.generation !== state.generation || built.dataVersion !== dataVersion) {
     built = { generation: state.generation, dataVersion, idsByType: build(db) };
     state.built = built;
+    if (db.$client.inTransaction) state.uncommitted = true;
   }
   return built.idsByType.get(type) ?? [];
 }
