@@ -12,7 +12,9 @@
 //   the map may hold what it wrote and then lost. (Failures that did not touch the map, such
 //   as a refused publish, do not cost a rebuild.)
 // It is read inside the publishing transaction, which holds the write lock, so no other process
-// can change the webhooks between the check and the inserts.
+// can change the webhooks between the check and the inserts. A write to `webhooks` through this
+// connection that skips these calls (raw SQL) is not seen: write through links/service.ts, or
+// call `webhooksChanged` (tests that prune rows call db/rollback.ts's `forgetDerivedState`).
 import type { Db } from "../db/client";
 import { dataVersionOf } from "../db/data-version";
 import { preparedPer } from "../db/prepared";
