@@ -8,23 +8,24 @@ const POOL_SIZE = 4096;
 let pool = randomBytes(POOL_SIZE);
 let poolOffset = 0;
 
-function randomByte(): number {
-  if (poolOffset === POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    poolOffset = 0;
-  }
-  return pool[poolOffset++]!;
-}
-
-/** `length` cryptographically random bytes from the pool (secrets). */
-export function pooledRandomBytes(length: number): Buffer {
+/** Where the next `length` unused bytes of the pool start (a fresh pool when too few are left). */
+function take(length: number): number {
   if (poolOffset + length > POOL_SIZE) {
     pool = randomBytes(POOL_SIZE);
     poolOffset = 0;
   }
-  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + length));
   poolOffset += length;
-  return bytes;
+  return poolOffset - length;
+}
+
+function randomByte(): number {
+  return pool[take(1)]!;
+}
+
+/** `length` cryptographically random bytes from the pool (secrets). */
+export function pooledRandomBytes(length: number): Buffer {
+  const at = take(length);
+  return Buffer.from(pool.subarray(at, at + length));
 }
 
 /** `length` uniform base62 characters from the pooled random bytes. */

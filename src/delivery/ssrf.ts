@@ -21,11 +21,12 @@ export function isPrivateAddress(address: string): boolean {
 const GLOBAL_UNICAST_V6: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse("2000::"), 3];
 
 /**
- * False for what can only be a name: no colon (IPv6) and a character no IPv4 notation uses
- * (decimal, octal or 0x-hex parts). Skips ipaddr.js's parse attempts, a few µs per name.
+ * Whether `host` (no brackets) is an IP address in any notation ipaddr.js reads. What can only
+ * be a name (no colon for IPv6, and a character no decimal, octal or 0x-hex IPv4 part uses)
+ * skips ipaddr.js's parse attempts, a few µs per name.
  */
-function mayBeAddress(host: string): boolean {
-  return host.includes(":") || !/[^0-9a-fA-FxX.]/.test(host);
+function isAddressLiteral(host: string): boolean {
+  return (host.includes(":") || !/[^0-9a-fA-FxX.]/.test(host)) && ipaddr.isValid(host);
 }
 
 function isLocalhostName(host: string): boolean {
@@ -41,7 +42,7 @@ function isLocalhostName(host: string): boolean {
 export function refuseLiteralHost(hostname: string): string | undefined {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (isLocalhostName(bare)) return "The URL must not point to localhost";
-  if (mayBeAddress(bare) && ipaddr.isValid(bare) && isPrivateAddress(bare)) {
+  if (isAddressLiteral(bare) && isPrivateAddress(bare)) {
     return "The URL must not point to a private, loopback or reserved address";
   }
   return undefined;
@@ -75,7 +76,7 @@ const publicNames = new Map<string, { until: number; target: { address: string; 
 export async function resolvePublicTarget(hostname: string, resolve: Lookup = systemLookup, now = Date.now()): Promise<ResolvedTarget> {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (isLocalhostName(bare)) return { refused: `Refused: ${hostname} is a localhost name` };
-  if (mayBeAddress(bare) && ipaddr.isValid(bare)) {
+  if (isAddressLiteral(bare)) {
     if (isPrivateAddress(bare)) return { refused: `Refused: ${bare} is a private, loopback or reserved address` };
     return { address: bare, family: ipaddr.parse(bare).kind() === "ipv6" ? 6 : 4 };
   }

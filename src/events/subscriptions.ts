@@ -58,11 +58,13 @@ export function webhookCreated(db: Db, id: string, events: readonly string[]): v
   // No current map: the next publish builds one, with this webhook in it.
   if (!built || built.generation !== state.generation) return;
   if (db.$client.inTransaction) state.uncommitted = true;
-  for (const type of new Set(events)) {
-    const ids = built.idsByType.get(type);
-    if (ids) ids.push(id);
-    else built.idsByType.set(type, [id]);
-  }
+  for (const type of new Set(events)) subscribe(built.idsByType, type, id);
+}
+
+function subscribe(idsByType: Map<string, string[]>, type: string, id: string): void {
+  const ids = idsByType.get(type);
+  if (ids) ids.push(id);
+  else idsByType.set(type, [id]);
 }
 
 deriveFromTransactions({
@@ -92,11 +94,7 @@ function typesOf(events: string): Set<string> {
 function build(db: Db): Map<string, string[]> {
   const idsByType = new Map<string, string[]>();
   for (const [id, events] of activeWebhooks(db).all() as [string, string][]) {
-    for (const type of typesOf(events)) {
-      const ids = idsByType.get(type);
-      if (ids) ids.push(id);
-      else idsByType.set(type, [id]);
-    }
+    for (const type of typesOf(events)) subscribe(idsByType, type, id);
   }
   return idsByType;
 }
