@@ -1,7 +1,7 @@
 // The deliveries table as a queue: claim under a lease, expiry, release, graceful stop,
 // retention. Real SQLite file, real loop, real receivers.
 import { afterEach, describe, expect, test } from "bun:test";
-import { claimDueDeliveries, releaseLeases } from "../src/delivery/queue";
+import { claimDueDeliveries, recordAndClaim, releaseLeases } from "../src/delivery/queue";
 import { purgeExpired } from "../src/delivery/retention";
 import { enqueueEvent } from "../src/events/outbox";
 import { newId } from "../src/ids";
@@ -69,6 +69,29 @@ describe("claim", () => {
     expect(releaseLeases(app.deps.db, ids, now + 10)).toBe(2);
     expect(statusOf(app, ids[0]!)).toMatchObject({ status: "pending", next: now + 10, lease: null });
     expect(claimDueDeliveries(app.deps.db, now + 10, 10, 60_000)).toHaveLength(2);
+  });
+});
+
+describe("rows put back without an attempt (deferred)", () => {
+  test("pending again, due when asked, attempts unchanged, nothing in the attempt log; only while still leased", async () => {
+    const { app, webhookId } = await appWithWebhook();
+    const now = 4_000_000;
+    const [id] = enqueue(app, webhookId, 1, now);
+    const [claimed] = claimDueDeliveries(app.deps.db, now, 10, 60_000);
+    const deferred = {
+      kind: "deferred" as const, deliveryId: id!, deliveryRowid: claimed!.rowid, webhookId, attemptedAt: now + 1,
+      durationMs: 0, statusCode: null, responseBody: null, error: null, nextAttemptAt: now + 90_000,
+    };
+    recordAndClaim(app.deps.db, [deferred], "silent", null);
+    expect(statusOf(app, id!)).toEqual({ status: "pending", attempts: 0, next: now + 90_000, lease: null });
+    const logged = app.deps.db.$client.prepare("SELECT count(*) FROM delivery_attempts WHERE delivery_id = ?").pluck().get(id!);
+    expect(logged).toBe(0);
+    expect(claimDueDeliveries(app.deps.db, now + 89_999, 10, 60_000)).toHaveLength(0);
+    expect(claimDueDeliveries(app.deps.db, now + 90_000, 10, 60_000).map((c) => c.id)).toEqual([id!]);
+    // A row no longer leased (delivered meanwhile by another claim) is left as it is.
+    app.deps.db.$client.prepare("UPDATE deliveries SET status = 'delivered' WHERE id = ?").run(id!);
+    recordAndClaim(app.deps.db, [{ ...deferred, nextAttemptAt: now + 500_000 }], "silent", null);
+    expect(statusOf(app, id!).status).toBe("delivered");
   });
 });
 

@@ -10,6 +10,7 @@ import { loadEventBodies, loadWebhookTargets, recordAndClaim, releaseLeases, typ
 import { purgeExpired } from "./retention";
 import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
+import { TargetLimits } from "./target-limits";
 import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
@@ -64,8 +65,11 @@ export function leaseMsFor(config: Config): number {
   return 3 * config.deliveryTimeoutMs;
 }
 
-/** A claimed row ready to send: a webhook request, or a Discord alert. */
-type Job = { delivery: ClaimedDelivery; request: WebhookRequest; alert?: undefined } | { delivery: ClaimedDelivery; request?: undefined; alert: DiscordJob };
+/** A claimed row ready to send: a webhook request, or a Discord alert; `target` keys its share of the slots. */
+type Job = { delivery: ClaimedDelivery; target: string } & (
+  | { request: WebhookRequest; alert?: undefined }
+  | { request?: undefined; alert: DiscordJob }
+);
 type DiscordJob = { alertWebhookId: string; eventBody: string };
 /** Signing keys of one webhook, kept while its secrets stay the same (HMAC state is cached per key). */
 type KeyEntry = { secret: string; previousSecret: string | null; previousUntil: number | null; current: Buffer[]; withPrevious: Buffer[] };
@@ -84,6 +88,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
+  const limits = new TargetLimits(concurrency, config.deliveryTimeoutMs);
 
   let sinceGc = 0;
   let lastGcAt = Date.now();
@@ -115,7 +120,9 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
 
   function turn(): void {
     turnScheduled = false;
-    const outstanding = inFlight.size + waiting.length;
+    // Jobs of targets held to a smaller share have their own bounds (target-limits.ts): counted
+    // here, a hanging endpoint's queue would keep the loop from claiming other webhooks' rows.
+    const outstanding = inFlight.size + waiting.length - limits.restrictedOutstanding();
     const room = maxOutstanding - outstanding;
     const claim = state === "running" && !drained && (outstanding === 0 || room >= minClaim);
     const flush = results.length >= FLUSH_AT || (results.length > 0 && (claim || inFlight.size === 0 || state !== "running"));
@@ -177,15 +184,21 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const webhookIds = [...new Set(claimed.flatMap((c) => (c.webhookId ? [c.webhookId] : [])))];
     const webhooks = webhookIds.length > 0 ? loadWebhookTargets(db, webhookIds) : new Map<string, WebhookTargetRow>();
     const now = Date.now();
+    let deferred = 0;
     for (const delivery of claimed) {
       // A lease that ran out while this process still held the row (a stalled event loop, a
       // long queue of slow receivers) lets the claim return it again: keep the one job.
       if (held.has(delivery.id)) continue;
-      held.add(delivery.id);
+      const target = delivery.webhookId ?? `alert:${delivery.alertWebhookId}`;
+      if (!limits.admits(target)) {
+        defer(delivery, now, limits.deferMs(target));
+        deferred++;
+        continue;
+      }
       const body = bodies.get(delivery.eventId) ?? "";
       if (delivery.transport === "discord") {
         const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
-        waiting.push({ delivery, alert: job });
+        queue({ delivery, target, alert: job });
         continue;
       }
       const webhook = webhooks.get(delivery.webhookId!);
@@ -194,16 +207,56 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
         continue;
       }
       const request = { url: webhook.url, eventId: delivery.eventId, body, keys: activeKeys(webhook, now) };
-      waiting.push({ delivery, request });
+      queue({ delivery, target, request });
     }
+    // Rows put back leave room: claim again now rather than when an attempt ends.
+    if (deferred > 0) scheduleTurn();
+  }
+
+  function queue(job: Job): void {
+    held.add(job.delivery.id);
+    limits.queued(job.target);
+    waiting.push(job);
+  }
+
+  /** The next waiting job whose target is below its share of the slots, or -1. */
+  function nextStartable(): number {
+    if (limits.restricted === 0) return 0;
+    return waiting.findIndex((job) => limits.canStart(job.target));
   }
 
   function startWaiting(): void {
     while (inFlight.size < concurrency && waiting.length > 0 && state !== "stopped") {
-      const job = waiting.shift()!;
+      const at = nextStartable();
+      if (at < 0) return;
+      const job = at === 0 ? waiting.shift()! : waiting.splice(at, 1)[0]!;
+      limits.started(job.target);
       inFlight.add(job.delivery.id);
       void attempt(job);
     }
+  }
+
+  /** A target's share shrank: its newest queued jobs beyond the share go back to the database. */
+  function putBackExcess(target: string, now: number): void {
+    let excess = limits.excessQueued(target);
+    for (let i = waiting.length - 1; i >= 0 && excess > 0; i--) {
+      const job = waiting[i]!;
+      if (job.target !== target) continue;
+      waiting.splice(i, 1);
+      held.delete(job.delivery.id);
+      limits.dropped(target);
+      defer(job.delivery, now, limits.deferMs(target));
+      excess--;
+    }
+  }
+
+  /** Puts a claimed row back as pending, due in `delayMs`, without an attempt (its target's share is full). */
+  function defer(delivery: ClaimedDelivery, now: number, delayMs: number): void {
+    results.push({
+      kind: "deferred", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
+      durationMs: 0, statusCode: null, responseBody: null, error: null, nextAttemptAt: now + delayMs,
+    });
+    metrics.deferred++;
   }
 
   function skip(delivery: ClaimedDelivery, now: number, reason: string): void {
@@ -253,6 +306,11 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     // After stop() gave up on it, its lease was released and the database may be closed.
     if (!inFlight.delete(delivery.id) || state === "stopped") return;
     held.delete(delivery.id);
+    const limit = limits.finished(job.target, outcome);
+    if (limit !== undefined) {
+      logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency });
+      putBackExcess(job.target, Date.now());
+    }
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
@@ -298,7 +356,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       clearInterval(retentionTimer);
       clearTimeout(firstRetention);
       // Claimed rows that never started go back at once; in-flight ones get the drain.
-      const notStarted = waiting.map((j) => j.delivery.id);
+      const notStarted = waiting.map((j) => (limits.dropped(j.target), j.delivery.id));
       waiting = [];
       if (inFlight.size > 0) {
         await new Promise<void>((resolve) => {

@@ -10,6 +10,8 @@ export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 export class DeliveryMetrics {
   readonly outcomes: Record<OutcomeKind, number> = { delivered: 0, retry: 0, exhausted: 0, gone: 0, skipped: 0 };
   private readonly bucketCounts = new Array<number>(LATENCY_BUCKETS.length).fill(0);
+  /** Claimed rows put back without an attempt because their target's share of slots was full. */
+  deferred = 0;
   private sumSeconds = 0;
   private count = 0;
 
@@ -34,6 +36,9 @@ export class DeliveryMetrics {
       `hookrelay_delivery_attempt_duration_seconds_bucket{le="+Inf"} ${this.count}`,
       `hookrelay_delivery_attempt_duration_seconds_sum ${this.sumSeconds}`,
       `hookrelay_delivery_attempt_duration_seconds_count ${this.count}`,
+      "# HELP hookrelay_delivery_deferred_total Claimed deliveries put back for later without an attempt: their endpoint was hanging and its share of the delivery slots was full.",
+      "# TYPE hookrelay_delivery_deferred_total counter",
+      `hookrelay_delivery_deferred_total ${this.deferred}`,
     ];
     return lines.join("\n") + "\n";
   }

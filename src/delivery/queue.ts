@@ -66,6 +66,8 @@ export type AttemptResult = {
   | { kind: "gone"; reason: string }
   /** Not attempted: the webhook was disabled after the event was queued. */
   | { kind: "skipped" }
+  /** Not attempted: put back as pending, due at `nextAttemptAt` (its target's share of slots was full). */
+  | { kind: "deferred"; nextAttemptAt: number }
 );
 
 const INSERT_ATTEMPTS = `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, response_body, error) VALUES`;
@@ -106,6 +108,10 @@ function statements(sqlite: Database) {
     disableSilentWebhook: prepare(
       `UPDATE webhooks SET active = 0, disabled_reason = :reason, updated_at = :at
         WHERE id = :id AND active = 1 AND coalesce(last_success_at, created_at) < :since`,
+    ),
+    deferred: prepare(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = :next, lease_expires_at = NULL, updated_at = :at
+        WHERE rowid = :rowid AND id = :id AND status = 'leased'`,
     ),
     release: prepare(
       `UPDATE deliveries SET status = 'pending', next_attempt_at = :at, lease_expires_at = NULL, updated_at = :at
@@ -200,6 +206,10 @@ function writeResults(db: Db, s: Statements, results: AttemptResult[], disabledF
       case "skipped":
         changed = s.failed.run({ ...common, counted: 0, error: r.error }).changes;
         break;
+      case "deferred":
+        // No attempt was made: nothing to log.
+        s.deferred.run({ rowid: r.deliveryRowid, id: r.deliveryId, next: r.nextAttemptAt, at: r.attemptedAt });
+        continue;
     }
     if (changed) live.push(r);
   }

@@ -1,6 +1,7 @@
 // Turns one attempt's outcome into the next state of its delivery row (DESIGN.md §5).
 import { applyRetryAfter, retryDelayMs } from "./backoff";
 import type { ClaimedDelivery, AttemptResult } from "./queue";
+import type { OutcomeKind } from "./metrics";
 import { isSuccess, type AttemptOutcome } from "./transport";
 
 export interface SchedulePolicy {
@@ -15,7 +16,7 @@ export function resultFor(
   outcome: AttemptOutcome,
   attemptedAt: number,
   policy: SchedulePolicy,
-): AttemptResult {
+): AttemptResult & { kind: OutcomeKind } {
   const base = {
     deliveryId: delivery.id,
     deliveryRowid: delivery.rowid,

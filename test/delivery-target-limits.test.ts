@@ -1,0 +1,91 @@
+// A target's share of the delivery slots (src/delivery/target-limits.ts): halved by each attempt
+// that hangs without an answer, one slot back per answered attempt, rows beyond a shrunken
+// share's queue put back for a delay that grows while the target keeps hanging.
+import { describe, expect, test } from "bun:test";
+import { MAX_DEFER_MS, TargetLimits } from "../src/delivery/target-limits";
+
+const TIMEOUT = 1000;
+const hung = { statusCode: null, responseBody: null, error: "Timed out after 1000 ms", durationMs: TIMEOUT };
+const refused = { statusCode: null, responseBody: null, error: "ECONNREFUSED", durationMs: 2 };
+const answered = (statusCode: number) => ({ statusCode, responseBody: "", error: null, durationMs: 5 });
+
+/** Queues and starts `n` jobs for `key`. */
+function start(limits: TargetLimits, key: string, n: number): void {
+  for (let i = 0; i < n; i++) {
+    limits.queued(key);
+    limits.started(key);
+  }
+}
+
+describe("TargetLimits", () => {
+  test("a healthy target keeps the whole share and leaves no state behind", () => {
+    const limits = new TargetLimits(8, TIMEOUT);
+    start(limits, "a", 8);
+    expect(limits.canStart("a")).toBe(false);
+    for (let i = 0; i < 8; i++) expect(limits.finished("a", answered(i % 2 ? 200 : 500))).toBeUndefined();
+    expect(limits.restricted).toBe(0);
+    expect(limits.admits("a")).toBe(true);
+    expect(limits.canStart("a")).toBe(true);
+  });
+
+  test("hanging halves the share down to one slot; fast failures change nothing", () => {
+    const limits = new TargetLimits(8, TIMEOUT);
+    start(limits, "a", 8);
+    expect(limits.finished("a", refused)).toBeUndefined();
+    expect([4, 2, 1].map(() => limits.finished("a", hung))).toEqual([4, 2, 1]);
+    expect(limits.finished("a", hung)).toBeUndefined(); // already at one
+    expect(limits.restricted).toBe(1);
+    // Three still in flight: over its share of one, so nothing more starts.
+    expect(limits.canStart("a")).toBe(false);
+    // Another target is not affected.
+    expect(limits.canStart("b")).toBe(true);
+    expect(limits.admits("b")).toBe(true);
+  });
+
+  test("rows beyond a restricted target's queue are put back; answers bring slots back one at a time", () => {
+    const limits = new TargetLimits(4, TIMEOUT);
+    start(limits, "a", 2);
+    limits.finished("a", hung);
+    limits.finished("a", hung); // share 1, nothing in flight
+    expect(limits.admits("a")).toBe(true);
+    limits.queued("a");
+    expect(limits.admits("a")).toBe(false); // one queued fills a share of one
+    limits.started("a");
+    expect(limits.finished("a", answered(200))).toBeUndefined(); // 2 of 4: not reported
+    expect(limits.admits("a")).toBe(true);
+    start(limits, "a", 2);
+    expect(limits.canStart("a")).toBe(false);
+    expect(limits.finished("a", answered(204))).toBeUndefined(); // 3 of 4
+    expect(limits.finished("a", answered(404))).toBe(4); // back to the whole share
+    expect(limits.restricted).toBe(0);
+  });
+
+  test("the delay doubles with each hang in a row, is capped, jittered ±20 %, and resets on an answer", () => {
+    const limits = new TargetLimits(4, TIMEOUT);
+    const mid = () => 0.5;
+    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+    start(limits, "a", 4);
+    limits.finished("a", hung);
+    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+    limits.finished("a", hung);
+    expect(limits.deferMs("a", mid)).toBe(2 * TIMEOUT);
+    limits.finished("a", hung);
+    expect(limits.deferMs("a", mid)).toBe(4 * TIMEOUT);
+    expect(limits.deferMs("a", () => 0)).toBe(0.8 * 4 * TIMEOUT);
+    expect(limits.deferMs("a", () => 1)).toBe(1.2 * 4 * TIMEOUT);
+    for (let i = 0; i < 40; i++) (start(limits, "a", 1), limits.finished("a", hung));
+    expect(limits.deferMs("a", mid)).toBe(MAX_DEFER_MS);
+    limits.finished("a", answered(500));
+    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+  });
+
+  test("a queued job dropped at shutdown frees its place", () => {
+    const limits = new TargetLimits(2, TIMEOUT);
+    start(limits, "a", 2);
+    limits.finished("a", hung);
+    limits.queued("a");
+    expect(limits.admits("a")).toBe(false);
+    limits.dropped("a");
+    expect(limits.admits("a")).toBe(true);
+  });
+});
