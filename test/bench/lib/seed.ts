@@ -15,9 +15,13 @@ export interface SeedOptions {
   pending: number;
   /** Ids start after this, so a database can be topped up. */
   offset?: number;
+  /** A second webhook whose `pending` deliveries are all due before the first one's. */
+  older?: { webhookUrl: string; pending: number };
 }
 
-export function seedBacklog(databasePath: string, { webhookUrl, pending, offset = 0 }: SeedOptions): { seconds: number } {
+export const BENCH_OLDER_WEBHOOK_ID = "whk_benchOlderBacklog01";
+
+export function seedBacklog(databasePath: string, { webhookUrl, pending, offset = 0, older }: SeedOptions): { seconds: number } {
   const started = performance.now();
   const db = openDatabase(databasePath);
   try {
@@ -50,6 +54,22 @@ export function seedBacklog(databasePath: string, { webhookUrl, pending, offset 
            SELECT 'dlv_bench_' || i, 'evt_bench_' || i, 'http', :webhook, 'pending', 0, :now, :now, :now FROM n`,
         )
         .run({ offset, count: pending, now, webhook: BENCH_WEBHOOK_ID });
+      if (older) {
+        sqlite
+          .prepare(
+            `INSERT OR IGNORE INTO webhooks (id, url, events, active, metadata, secret, last_success_at, created_at, updated_at)
+             VALUES (?, ?, '["link.clicked"]', 1, '{}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ?, ?, ?)`,
+          )
+          .run(BENCH_OLDER_WEBHOOK_ID, older.webhookUrl, now, now, now);
+        // One delivery of each of the first events, due a minute before the rest.
+        sqlite
+          .prepare(
+            `${range}
+             INSERT INTO deliveries (id, event_id, transport, webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+             SELECT 'dlv_older_' || i, 'evt_bench_' || i, 'http', :webhook, 'pending', 0, :due, :now, :now FROM n`,
+          )
+          .run({ offset, count: Math.min(older.pending, pending), now, due: now - 60_000, webhook: BENCH_OLDER_WEBHOOK_ID });
+      }
     })();
     sqlite.pragma("wal_checkpoint(TRUNCATE)");
   } finally {

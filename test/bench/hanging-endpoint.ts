@@ -1,0 +1,93 @@
+// Bench 7: delivery beside a hanging endpoint. A webhook whose endpoint accepts connections and
+// never answers has an older backlog than a healthy webhook's; how long do the healthy
+// deliveries take? Baseline in the same run: the same healthy backlog drained alone. Before
+// per-endpoint shares (src/delivery/target-limits.ts) the hanging backlog held every slot for
+// a whole timeout per round: OLDER ÷ concurrency × timeout before the first healthy delivery.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
+import { startHookrelay } from "./lib/processes";
+import { startReceiver, type Receiver } from "./lib/receiver";
+import { seedBacklog } from "./lib/seed";
+
+export const name = "hanging-endpoint";
+const CONCURRENCY = 64;
+const TIMEOUT_MS = 2000;
+/** The healthy deliveries must be done by then, or the round counts what arrived. */
+const ROUND_LIMIT_MS = 60_000;
+
+/** Accepts connections, reads requests, never answers. */
+function startHangingServer(): { url: string; stop(): void } {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  return { url: `http://127.0.0.1:${server.port}/hook`, stop: () => server.stop(true) };
+}
+
+/** Healthy deliveries per second, from the server's start to the last healthy arrival. */
+async function drain(receiver: Receiver, healthy: number, older: { webhookUrl: string; pending: number } | undefined): Promise<{ perSec: number; complete: boolean }> {
+  await receiver.reset();
+  const dir = mkdtempSync(join(tmpdir(), "hookrelay-bench-hanging-"));
+  const databasePath = join(dir, "backlog.db");
+  seedBacklog(databasePath, { webhookUrl: `${receiver.url}/hook`, pending: healthy, older });
+  const started = performance.now();
+  const server = await startHookrelay({
+    DATABASE_PATH: databasePath,
+    DELIVERY_ALLOW_PRIVATE: "1",
+    DELIVERY_CONCURRENCY: String(CONCURRENCY),
+    DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+  });
+  try {
+    const stats = await receiver.waitForCount(healthy, ROUND_LIMIT_MS).catch(() => receiver.stats());
+    return { perSec: stats.count / ((performance.now() - started) / 1000), complete: stats.count >= healthy };
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchResult> {
+  const healthy = Number(process.env.BENCH_HANGING_HEALTHY ?? 50_000);
+  const older = Number(process.env.BENCH_HANGING_OLDER ?? 2_000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const receiver = await startReceiver();
+  const hanging = startHangingServer();
+  const alone: number[] = [];
+  const beside: number[] = [];
+  let complete = true;
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const [runs, backlog] of [[alone, undefined], [beside, { webhookUrl: hanging.url, pending: older }]] as const) {
+        const round = await drain(receiver, healthy, backlog);
+        runs.push(round.perSec);
+        complete &&= round.complete;
+      }
+    }
+  } finally {
+    hanging.stop();
+    await receiver.stop();
+  }
+  const base = median(alone);
+  const subject = median(beside);
+  printTable(
+    `Bench 7 — ${fmt(healthy)} healthy deliveries beside ${fmt(older)} older ones to an endpoint that never answers (timeout ${TIMEOUT_MS} ms, concurrency ${CONCURRENCY}, ${rounds} rounds; ratio ${fmt(subject / base, 2)})`,
+    ["backlog", "healthy deliveries/s from start, per round", "median /s"],
+    [
+      ["healthy alone (baseline)", alone.map((r) => fmt(r)).join(" / "), fmt(base)],
+      ["healthy beside the hanging backlog", beside.map((r) => fmt(r)).join(" / "), fmt(subject)],
+    ],
+  );
+  return {
+    bench: name,
+    target: `no fixed target: healthy deliveries/s beside the hanging backlog, and all within ${ROUND_LIMIT_MS / 1000} s`,
+    pass: complete,
+    ratio: subject / base,
+    healthy,
+    older,
+    timeoutMs: TIMEOUT_MS,
+    concurrency: CONCURRENCY,
+    baseline: { medianPerSec: base, runs: alone },
+    hookrelay: { medianPerSec: subject, runs: beside },
+  };
+}
+
+if (import.meta.main) writeResult(await run());
