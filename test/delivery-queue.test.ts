@@ -73,21 +73,29 @@ describe("claim", () => {
 });
 
 describe("rows put back without an attempt (deferred)", () => {
-  test("pending again, due when asked, attempts unchanged, nothing in the attempt log; only while still leased", async () => {
+  test("pending again, due when asked, attempts unchanged, nothing in the attempt log, says why; only while still leased", async () => {
     const { app, webhookId } = await appWithWebhook();
     const now = 4_000_000;
     const [id] = enqueue(app, webhookId, 1, now);
     const [claimed] = claimDueDeliveries(app.deps.db, now, 10, 60_000);
     const deferred = {
       kind: "deferred" as const, deliveryId: id!, deliveryRowid: claimed!.rowid, webhookId, attemptedAt: now + 1,
-      durationMs: 0, statusCode: null, responseBody: null, error: null, nextAttemptAt: now + 90_000,
+      durationMs: 0, statusCode: null, responseBody: null, error: "Not attempted yet", nextAttemptAt: now + 90_000,
     };
+    const lastError = () => app.deps.db.$client.prepare("SELECT last_error FROM deliveries WHERE id = ?").pluck().get(id!);
     recordAndClaim(app.deps.db, [deferred], "silent", null);
     expect(statusOf(app, id!)).toEqual({ status: "pending", attempts: 0, next: now + 90_000, lease: null });
+    expect(lastError()).toBe("Not attempted yet");
     const logged = app.deps.db.$client.prepare("SELECT count(*) FROM delivery_attempts WHERE delivery_id = ?").pluck().get(id!);
     expect(logged).toBe(0);
     expect(claimDueDeliveries(app.deps.db, now + 89_999, 10, 60_000)).toHaveLength(0);
     expect(claimDueDeliveries(app.deps.db, now + 90_000, 10, 60_000).map((c) => c.id)).toEqual([id!]);
+    // A retry put back keeps the error of the attempt it retries.
+    app.deps.db.$client.prepare("UPDATE deliveries SET attempts = 1, last_error = 'HTTP 500' WHERE id = ?").run(id!);
+    recordAndClaim(app.deps.db, [{ ...deferred, nextAttemptAt: now + 200_000 }], "silent", null);
+    expect(statusOf(app, id!)).toMatchObject({ status: "pending", attempts: 1, next: now + 200_000 });
+    expect(lastError()).toBe("HTTP 500");
+    claimDueDeliveries(app.deps.db, now + 200_000, 10, 60_000);
     // A row no longer leased (delivered meanwhile by another claim) is left as it is.
     app.deps.db.$client.prepare("UPDATE deliveries SET status = 'delivered' WHERE id = ?").run(id!);
     recordAndClaim(app.deps.db, [{ ...deferred, nextAttemptAt: now + 500_000 }], "silent", null);

@@ -1,8 +1,8 @@
 // A target's share of the delivery slots (src/delivery/target-limits.ts): halved by each attempt
-// that hangs without an answer, one slot back per answered attempt, rows beyond a shrunken
-// share's queue put back for a delay that grows while the target keeps hanging.
-import { describe, expect, test } from "bun:test";
-import { MAX_DEFER_MS, TargetLimits } from "../src/delivery/target-limits";
+// that hangs without an answer, doubled by each answered one, rows beyond a shrunken share's
+// queue put back for a delay that grows while the target keeps hanging.
+import { describe, expect, setSystemTime, test } from "bun:test";
+import { FORGET_IDLE_MS, MAX_DEFER_MS, TargetLimits } from "../src/delivery/target-limits";
 
 const TIMEOUT = 1000;
 const hung = { statusCode: null, responseBody: null, error: "Timed out after 1000 ms", durationMs: TIMEOUT };
@@ -24,6 +24,7 @@ describe("TargetLimits", () => {
     expect(limits.canStart("a")).toBe(false);
     for (let i = 0; i < 8; i++) expect(limits.finished("a", answered(i % 2 ? 200 : 500))).toBeUndefined();
     expect(limits.restricted).toBe(0);
+    expect(limits.tracked).toBe(0);
     expect(limits.admits("a")).toBe(true);
     expect(limits.canStart("a")).toBe(true);
   });
@@ -42,22 +43,65 @@ describe("TargetLimits", () => {
     expect(limits.admits("b")).toBe(true);
   });
 
-  test("rows beyond a restricted target's queue are put back; answers bring slots back one at a time", () => {
-    const limits = new TargetLimits(4, TIMEOUT);
-    start(limits, "a", 2);
-    limits.finished("a", hung);
-    limits.finished("a", hung); // share 1, nothing in flight
+  test("rows beyond a restricted target's queue are put back; answers double its share back to the whole", () => {
+    const limits = new TargetLimits(8, TIMEOUT);
+    start(limits, "a", 3);
+    [hung, hung, hung].forEach((o) => limits.finished("a", o)); // 4, 2, 1; nothing in flight
     expect(limits.admits("a")).toBe(true);
     limits.queued("a");
     expect(limits.admits("a")).toBe(false); // one queued fills a share of one
     limits.started("a");
-    expect(limits.finished("a", answered(200))).toBeUndefined(); // 2 of 4: not reported
-    expect(limits.admits("a")).toBe(true);
+    expect(limits.finished("a", answered(200))).toBeUndefined(); // 2 of 8: not reported
     start(limits, "a", 2);
     expect(limits.canStart("a")).toBe(false);
-    expect(limits.finished("a", answered(204))).toBeUndefined(); // 3 of 4
-    expect(limits.finished("a", answered(404))).toBe(4); // back to the whole share
+    expect(limits.finished("a", answered(500))).toBeUndefined(); // 4 of 8
+    expect(limits.finished("a", answered(404))).toBe(8); // back to the whole share
     expect(limits.restricted).toBe(0);
+    expect(limits.tracked).toBe(0);
+  });
+
+  test("restricted targets together hold at most half the slots and half the queue", () => {
+    const limits = new TargetLimits(4, TIMEOUT);
+    for (const key of ["a", "b", "c"]) {
+      start(limits, key, 1);
+      expect(limits.finished(key, hung)).toBe(2); // each restricted to two slots
+    }
+    expect(limits.restricted).toBe(3);
+    start(limits, "a", 1);
+    start(limits, "b", 1);
+    expect(limits.canStart("c")).toBe(false); // two restricted slots in use: the group's half
+    expect(limits.canStart("d")).toBe(true); // a target at its whole share is not held back
+    limits.queued("c");
+    limits.queued("a");
+    expect(limits.admits("b")).toBe(false); // two restricted jobs queued: the group's half
+    expect(limits.admits("d")).toBe(true);
+    expect(limits.restrictedWaiting()).toBe(2);
+    // A target that becomes restricted with a queue gives back what the group has no room for.
+    for (let i = 0; i < 3; i++) limits.queued("e");
+    start(limits, "e", 1);
+    expect(limits.finished("e", hung)).toBe(2);
+    expect(limits.excessQueued("e")).toBe(3);
+    for (let i = 0; i < 3; i++) limits.dropped("e");
+    expect(limits.restrictedWaiting()).toBe(2);
+  });
+
+  test("a restricted target idle for FORGET_IDLE_MS is forgotten (a deleted webhook); an active one is kept", () => {
+    try {
+      const limits = new TargetLimits(4, TIMEOUT);
+      setSystemTime(new Date(1_000_000));
+      start(limits, "gone", 1);
+      limits.finished("gone", hung);
+      start(limits, "busy", 2);
+      limits.finished("busy", hung);
+      expect(limits.restricted).toBe(2);
+      setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS));
+      limits.forgetIdle(Date.now());
+      expect(limits.restricted).toBe(1); // "busy" still has an attempt in flight
+      expect(limits.tracked).toBe(1);
+      expect(limits.admits("gone")).toBe(true);
+    } finally {
+      setSystemTime();
+    }
   });
 
   test("the delay doubles with each hang in a row, is capped, jittered ±20 %, and resets on an answer", () => {

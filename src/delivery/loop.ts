@@ -53,6 +53,8 @@ const FLUSH_AT = 512;
  */
 const GC_EVERY_ATTEMPTS = 4096;
 const GC_EVERY_MS = 1000;
+/** `last_error` of a row put back before its first attempt (shown by the deliveries API). */
+const DEFERRED_REASON = "Not attempted yet: the endpoint let recent attempts time out, so it gets fewer delivery slots until it answers again";
 /** Webhooks whose signing keys stay cached; a cleared cache only costs one key decode each. */
 const KEY_CACHE_MAX = 10_000;
 
@@ -120,9 +122,9 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
 
   function turn(): void {
     turnScheduled = false;
-    // Jobs of targets held to a smaller share have their own bounds (target-limits.ts): counted
-    // here, a hanging endpoint's queue would keep the loop from claiming other webhooks' rows.
-    const outstanding = inFlight.size + waiting.length - limits.restrictedOutstanding();
+    // Queued jobs of targets held to a smaller share have their own bound (target-limits.ts):
+    // counted here, a hanging endpoint's queue would hold back claiming other webhooks' rows.
+    const outstanding = inFlight.size + waiting.length - limits.restrictedWaiting();
     const room = maxOutstanding - outstanding;
     const claim = state === "running" && !drained && (outstanding === 0 || room >= minClaim);
     const flush = results.length >= FLUSH_AT || (results.length > 0 && (claim || inFlight.size === 0 || state !== "running"));
@@ -189,21 +191,20 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       // A lease that ran out while this process still held the row (a stalled event loop, a
       // long queue of slow receivers) lets the claim return it again: keep the one job.
       if (held.has(delivery.id)) continue;
+      const webhook = delivery.transport === "http" ? webhooks.get(delivery.webhookId!) : undefined;
+      if (delivery.transport === "http" && (!webhook || !webhook.active)) {
+        skip(delivery, now, webhook ? "Webhook is disabled" : "Webhook no longer exists");
+        continue;
+      }
       const target = delivery.webhookId ?? `alert:${delivery.alertWebhookId}`;
-      if (!limits.admits(target)) {
+      if (!limits.admits(target) && !(delivery.attempts > 0 && putBackFirstAttempt(target, now))) {
         defer(delivery, now, limits.deferMs(target));
         deferred++;
         continue;
       }
       const body = bodies.get(delivery.eventId) ?? "";
-      if (delivery.transport === "discord") {
-        const job = { alertWebhookId: delivery.alertWebhookId!, eventBody: body };
-        queue({ delivery, target, alert: job });
-        continue;
-      }
-      const webhook = webhooks.get(delivery.webhookId!);
-      if (!webhook || !webhook.active) {
-        skip(delivery, now, webhook ? "Webhook is disabled" : "Webhook no longer exists");
+      if (!webhook) {
+        queue({ delivery, target, alert: { alertWebhookId: delivery.alertWebhookId!, eventBody: body } });
         continue;
       }
       const request = { url: webhook.url, eventId: delivery.eventId, body, keys: activeKeys(webhook, now) };
@@ -236,6 +237,24 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     }
   }
 
+  /**
+   * A retry due for a target whose queue is full takes the place of a queued first attempt
+   * (which goes back): the rows already tried keep moving through the retry schedule towards
+   * `failed`, and auto-disable, while a hanging endpoint has only one slot for a large backlog.
+   */
+  function putBackFirstAttempt(target: string, now: number): boolean {
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      const job = waiting[i]!;
+      if (job.target !== target || job.delivery.attempts > 0) continue;
+      waiting.splice(i, 1);
+      held.delete(job.delivery.id);
+      limits.dropped(target);
+      defer(job.delivery, now, limits.deferMs(target));
+      return true;
+    }
+    return false;
+  }
+
   /** A target's share shrank: its newest queued jobs beyond the share go back to the database. */
   function putBackExcess(target: string, now: number): void {
     let excess = limits.excessQueued(target);
@@ -254,7 +273,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   function defer(delivery: ClaimedDelivery, now: number, delayMs: number): void {
     results.push({
       kind: "deferred", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
-      durationMs: 0, statusCode: null, responseBody: null, error: null, nextAttemptAt: now + delayMs,
+      durationMs: 0, statusCode: null, responseBody: null, error: DEFERRED_REASON, nextAttemptAt: now + delayMs,
     });
     metrics.deferred++;
   }
@@ -343,7 +362,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     start() {
       if (state !== "new") return;
       state = "running";
-      pollTimer = setInterval(wake, config.deliveryPollMs);
+      pollTimer = setInterval(() => (limits.forgetIdle(Date.now()), wake()), config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
       firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
       scheduleTurn();

@@ -109,8 +109,10 @@ function statements(sqlite: Database) {
       `UPDATE webhooks SET active = 0, disabled_reason = :reason, updated_at = :at
         WHERE id = :id AND active = 1 AND coalesce(last_success_at, created_at) < :since`,
     ),
+    // A row never attempted says why it waits; a retry keeps its last attempt's error.
     deferred: prepare(
-      `UPDATE deliveries SET status = 'pending', next_attempt_at = :next, lease_expires_at = NULL, updated_at = :at
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = :next, lease_expires_at = NULL, updated_at = :at,
+              last_error = CASE WHEN attempts = 0 THEN :reason ELSE last_error END
         WHERE rowid = :rowid AND id = :id AND status = 'leased'`,
     ),
     release: prepare(
@@ -208,7 +210,7 @@ function writeResults(db: Db, s: Statements, results: AttemptResult[], disabledF
         break;
       case "deferred":
         // No attempt was made: nothing to log.
-        s.deferred.run({ rowid: r.deliveryRowid, id: r.deliveryId, next: r.nextAttemptAt, at: r.attemptedAt });
+        s.deferred.run({ rowid: r.deliveryRowid, id: r.deliveryId, next: r.nextAttemptAt, at: r.attemptedAt, reason: r.error });
         continue;
     }
     if (changed) live.push(r);

@@ -3,12 +3,13 @@
 // first in line it would hold every slot while other webhooks' deliveries waited behind it
 // (64 slots, 15 s timeouts: about four attempts a second for everyone). So:
 // - a target's share halves on every attempt that ends without an answer after at least half
-//   the timeout, down to one slot, and grows by one slot per answered attempt (any status: an
-//   answer frees its slot quickly), back to the whole DELIVERY_CONCURRENCY;
+//   the timeout, down to one slot, and doubles on every answered attempt (any status: an answer
+//   frees its slot quickly), back to the whole DELIVERY_CONCURRENCY within a few answers;
 // - targets below their whole share ("restricted") together hold at most half the slots and
 //   half as many queued jobs, so many hanging endpoints cannot fill the slots either;
 // - claimed rows a restricted target has no room for are put back for later without an
 //   attempt (the loop's "deferred" result), for a delay that doubles while it keeps hanging.
+// With DELIVERY_CONCURRENCY 1 there is nothing to share: every target keeps the one slot.
 // In memory only: after a restart a hanging endpoint is found again within one timeout.
 import type { AttemptOutcome } from "./transport";
 
@@ -20,10 +21,18 @@ interface TargetState {
   queued: number;
   /** Slow failures since its last answered attempt. */
   strikes: number;
+  /** Last time a job of this target was queued, started or finished. */
+  activeAt: number;
 }
 
 /** Rows put back are due again at most this much later (the retry schedule's second step). */
 export const MAX_DEFER_MS = 300_000;
+/**
+ * A restricted target with nothing under way for this long is forgotten (a deleted or disabled
+ * webhook). Longer than any put-back delay, so a hanging endpoint whose rows all wait in the
+ * database is still known when they come back.
+ */
+export const FORGET_IDLE_MS = 2 * MAX_DEFER_MS;
 
 export class TargetLimits {
   private readonly targets = new Map<string, TargetState>();
@@ -41,9 +50,9 @@ export class TargetLimits {
     this.restrictedShare = Math.max(1, Math.floor(max / 2));
   }
 
-  /** Jobs of restricted targets, queued or running: not counted against the loop's claim room. */
-  restrictedOutstanding(): number {
-    return this.restrictedInFlight + this.restrictedQueued;
+  /** Queued jobs of restricted targets: not counted against the loop's claim room. */
+  restrictedWaiting(): number {
+    return this.restrictedQueued;
   }
 
   /** Whether a claimed row for `key` may wait in the loop's queue (else it is put back). */
@@ -62,12 +71,14 @@ export class TargetLimits {
 
   queued(key: string): void {
     const t = this.state(key);
+    t.activeAt = Date.now();
     t.queued++;
     if (t.limit < this.max) this.restrictedQueued++;
   }
 
   started(key: string): void {
     const t = this.state(key);
+    t.activeAt = Date.now();
     t.queued--;
     t.inFlight++;
     if (t.limit < this.max) (this.restrictedQueued--, this.restrictedInFlight++);
@@ -84,12 +95,13 @@ export class TargetLimits {
   /** Adjusts the target's share from one attempt; returns the new limit when it shrank or came back to full. */
   finished(key: string, outcome: AttemptOutcome): number | undefined {
     const t = this.state(key);
+    t.activeAt = Date.now();
     t.inFlight--;
     const before = t.limit;
     if (before < this.max) this.restrictedInFlight--;
     if (outcome.statusCode !== null) {
       t.strikes = 0;
-      t.limit = Math.min(this.max, t.limit + 1);
+      t.limit = Math.min(this.max, t.limit * 2);
     } else if (outcome.durationMs >= this.timeoutMs / 2) {
       t.strikes++;
       t.limit = Math.max(1, t.limit >> 1);
@@ -124,9 +136,25 @@ export class TargetLimits {
     return Math.round(base * (0.8 + 0.4 * random()));
   }
 
+  /** Targets with state kept (restricted, or with jobs under way). */
+  get tracked(): number {
+    return this.targets.size;
+  }
+
+  /** Forgets restricted targets idle for FORGET_IDLE_MS (called from the loop's poll). */
+  forgetIdle(now: number): void {
+    if (this.restricted === 0) return;
+    for (const [key, t] of this.targets) {
+      if (t.limit < this.max && t.inFlight === 0 && t.queued === 0 && now - t.activeAt >= FORGET_IDLE_MS) {
+        this.targets.delete(key);
+        this.restricted--;
+      }
+    }
+  }
+
   private state(key: string): TargetState {
     let t = this.targets.get(key);
-    if (!t) this.targets.set(key, (t = { limit: this.max, inFlight: 0, queued: 0, strikes: 0 }));
+    if (!t) this.targets.set(key, (t = { limit: this.max, inFlight: 0, queued: 0, strikes: 0, activeAt: Date.now() }));
     return t;
   }
 
