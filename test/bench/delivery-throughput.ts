@@ -2,13 +2,10 @@
 // real server starts on it, and the receiver times the first to the last arrival. Baseline:
 // a raw fetch loop (servers/fetch-loop.ts) in its own process with the same concurrency
 // (DELIVERY_CONCURRENCY) posting the same bytes to the same receiver. Target ratio ≥ 0.80.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
-import { startHookrelay } from "./lib/processes";
 import { startReceiver, type Receiver, type ReceiverStats } from "./lib/receiver";
-import { seedBacklog } from "./lib/seed";
+import { withBacklogServer } from "./lib/seed";
 
 export const name = "delivery-throughput";
 const TARGET = 0.8;
@@ -32,20 +29,8 @@ async function rawFetch(receiver: Receiver, total: number): Promise<number> {
 
 async function hookrelay(receiver: Receiver, total: number): Promise<number> {
   await receiver.reset();
-  const dir = mkdtempSync(join(tmpdir(), "hookrelay-bench-e2e-"));
-  const databasePath = join(dir, "backlog.db");
-  seedBacklog(databasePath, { webhookUrl: `${receiver.url}/hook`, pending: total });
-  const server = await startHookrelay({
-    DATABASE_PATH: databasePath,
-    DELIVERY_ALLOW_PRIVATE: "1",
-    DELIVERY_CONCURRENCY: String(CONCURRENCY),
-  });
-  try {
-    return rate(await receiver.waitForCount(total, 120_000));
-  } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const seed = { webhookUrl: `${receiver.url}/hook`, pending: total };
+  return withBacklogServer(seed, { DELIVERY_CONCURRENCY: String(CONCURRENCY) }, async () => rate(await receiver.waitForCount(total, 120_000)));
 }
 
 export async function run(): Promise<BenchResult> {

@@ -3,13 +3,9 @@
 // deliveries take? Baseline in the same run: the same healthy backlog drained alone. Before
 // per-endpoint shares (src/delivery/target-limits.ts) the hanging backlog held every slot for
 // a whole timeout per round: OLDER ÷ concurrency × timeout before the first healthy delivery.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
-import { startHookrelay } from "./lib/processes";
 import { startReceiver, type Receiver } from "./lib/receiver";
-import { seedBacklog } from "./lib/seed";
+import { withBacklogServer } from "./lib/seed";
 
 export const name = "hanging-endpoint";
 const CONCURRENCY = 64;
@@ -26,23 +22,12 @@ function startHangingServer(): { url: string; stop(): void } {
 /** Healthy deliveries per second, from the server's start to the last healthy arrival. */
 async function drain(receiver: Receiver, healthy: number, older: { webhookUrl: string; pending: number } | undefined): Promise<{ perSec: number; complete: boolean }> {
   await receiver.reset();
-  const dir = mkdtempSync(join(tmpdir(), "hookrelay-bench-hanging-"));
-  const databasePath = join(dir, "backlog.db");
-  seedBacklog(databasePath, { webhookUrl: `${receiver.url}/hook`, pending: healthy, older });
-  const started = performance.now();
-  const server = await startHookrelay({
-    DATABASE_PATH: databasePath,
-    DELIVERY_ALLOW_PRIVATE: "1",
-    DELIVERY_CONCURRENCY: String(CONCURRENCY),
-    DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
-  });
-  try {
+  const seed = { webhookUrl: `${receiver.url}/hook`, pending: healthy, older };
+  const env = { DELIVERY_CONCURRENCY: String(CONCURRENCY), DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS) };
+  return withBacklogServer(seed, env, async (startedAt) => {
     const stats = await receiver.waitForCount(healthy, ROUND_LIMIT_MS).catch(() => receiver.stats());
-    return { perSec: stats.count / ((performance.now() - started) / 1000), complete: stats.count >= healthy };
-  } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return { perSec: stats.count / ((performance.now() - startedAt) / 1000), complete: stats.count >= healthy };
+  });
 }
 
 export async function run(): Promise<BenchResult> {

@@ -1,10 +1,13 @@
 // Builds a database with a delivery backlog directly in SQLite, far faster than publishing
 // through the API: one INSERT … SELECT over a recursive CTE per table, in one transaction.
 // Rows look like what publishing makes (one event, one pending delivery per event).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { closeDatabase, openDatabase } from "../../../src/db/client";
 import { migrateDatabase } from "../../../src/db/migrate";
 import { bootstrapApiKey } from "../../../src/auth/api-keys";
-import { ADMIN_KEY } from "./processes";
+import { ADMIN_KEY, startHookrelay } from "./processes";
 
 export const BENCH_WEBHOOK_ID = "whk_benchReceiver0001";
 
@@ -76,4 +79,23 @@ export function seedBacklog(databasePath: string, { webhookUrl, pending, offset 
     closeDatabase(db);
   }
   return { seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Seeds a backlog in a temp database, starts the server on it (delivering to private addresses,
+ * plus `env`), hands `use` the time the server was asked to start, then stops it and removes
+ * the files.
+ */
+export async function withBacklogServer<T>(seed: SeedOptions, env: Record<string, string>, use: (startedAt: number) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "hookrelay-bench-backlog-"));
+  const databasePath = join(dir, "backlog.db");
+  seedBacklog(databasePath, seed);
+  const startedAt = performance.now();
+  const server = await startHookrelay({ DATABASE_PATH: databasePath, DELIVERY_ALLOW_PRIVATE: "1", ...env });
+  try {
+    return await use(startedAt);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
