@@ -12,19 +12,24 @@ const CONCURRENCY = 4;
 const OK_RESPONSE = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
 
 let app: FaultApp;
-const cleanups: (() => void)[] = [];
+const cleanups: (() => void | Promise<void>)[] = [];
 
-beforeAll(() => {
-  app = createFaultApp({
-    DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+function appWithTimeout(timeoutMs: number): FaultApp {
+  const created = createFaultApp({
+    DELIVERY_TIMEOUT_MS: String(timeoutMs),
     DELIVERY_CONCURRENCY: String(CONCURRENCY),
     // Failed attempts come back only much later: every attempt seen here was chosen by the loop.
     DELIVERY_RETRY_SCHEDULE: "3600,3600",
   });
+  cleanups.push(() => created.shutdown());
+  return created;
+}
+
+beforeAll(() => {
+  app = appWithTimeout(TIMEOUT_MS);
 });
 afterAll(async () => {
-  for (const stop of cleanups) stop();
-  await app.shutdown();
+  for (const stop of cleanups.reverse()) await stop();
 });
 
 /** A TCP server that reads requests and answers only while `answering()` says so. */
@@ -36,18 +41,18 @@ function hangingServer(answering: () => boolean = () => false): string {
   return `http://127.0.0.1:${server.port}/hook`;
 }
 
-async function publishAtOnce(type: string, count: number): Promise<void> {
+async function publishAtOnce(type: string, count: number, on = app): Promise<void> {
   // One group commit: the loop sees them all in one claim.
-  const published = await Promise.all(Array.from({ length: count }, (_, i) => app.publish(type, { n: i })));
+  const published = await Promise.all(Array.from({ length: count }, (_, i) => on.publish(type, { n: i })));
   for (const res of published) expect(res.status).toBe(202);
 }
 
-const sql = () => app.deps.db.$client;
+const sql = (on = app) => on.deps.db.$client;
 const attemptsOf = (webhookId: string) =>
   sql().prepare("SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ?").pluck().get(webhookId) as number;
 type Row = { id: string; status: string; attempts: number; nextAttemptAt: number; updatedAt: number; lastError: string | null };
-const rowsOf = (webhookId: string) =>
-  sql()
+const rowsOf = (webhookId: string, on = app) =>
+  sql(on)
     .prepare(
       `SELECT id, status, attempts, next_attempt_at AS nextAttemptAt, updated_at AS updatedAt, last_error AS lastError
          FROM deliveries WHERE webhook_id = ? ORDER BY rowid`,
@@ -113,29 +118,60 @@ describe("a hanging endpoint with a backlog", () => {
 });
 
 describe("retries of a hanging endpoint", () => {
+  // A longer timeout here: each step below must happen while one attempt hangs.
+  let slow: FaultApp;
+  let id: string;
+  beforeAll(() => {
+    slow = appWithTimeout(2000);
+  });
+  const rows = () => rowsOf(id, slow);
+  const row = (rowId: string) => rows().find((r) => r.id === rowId)!;
+  const dueNow = (rowId: string) => sql(slow).prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE id = ?").run(rowId);
+
   test("a due retry takes the place of a queued first attempt, so tried rows keep moving towards failed", async () => {
-    const id = (await app.createWebhook(hangingServer(), ["uptime.down"])).id;
+    id = (await slow.createWebhook(hangingServer(), ["uptime.down"])).id;
     // Every slot's first attempt times out: down to one slot, these four wait an hour to retry.
-    await publishAtOnce("uptime.down", CONCURRENCY);
+    await publishAtOnce("uptime.down", CONCURRENCY, slow);
     const tried = await waitFor(() => {
-      const rows = rowsOf(id);
-      return rows.every((r) => r.status === "pending" && r.attempts === 1) ? rows : undefined;
+      const all = rows();
+      return all.every((r) => r.status === "pending" && r.attempts === 1) ? all : undefined;
     }, 10_000, "the first round timed out");
     // Three new rows: the first takes the one slot (and hangs), the others are put back.
-    await publishAtOnce("uptime.down", 3);
-    const putBack = () => rowsOf(id).filter((r) => r.attempts === 0 && r.status === "pending");
+    await publishAtOnce("uptime.down", 3, slow);
+    const putBack = () => rows().filter((r) => r.attempts === 0 && r.status === "pending");
     const [waitingFresh] = await waitFor(() => (putBack().length === 2 ? putBack() : undefined), 5_000, "two rows put back");
-    const due = sql().prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE id = ?");
-    const statusOf = (rowId: string) => rowsOf(id).find((r) => r.id === rowId)!;
     // One of them is due again: claimed, it is next in line behind the hanging attempt.
-    due.run(waitingFresh!.id);
-    app.loop.wake();
-    await waitFor(() => statusOf(waitingFresh!.id).status === "leased", 5_000, "the first attempt queued");
+    dueNow(waitingFresh!.id);
+    slow.loop.wake();
+    await waitFor(() => row(waitingFresh!.id).status === "leased", 5_000, "the first attempt queued");
     // Then a retry is due: it takes that place, and the first attempt goes back.
-    due.run(tried[0]!.id);
-    app.loop.wake();
-    await waitFor(() => statusOf(tried[0]!.id).attempts === 2, 10_000, "the retry attempted");
-    expect(statusOf(waitingFresh!.id)).toMatchObject({ status: "pending", attempts: 0 });
+    dueNow(tried[0]!.id);
+    slow.loop.wake();
+    await waitFor(() => row(tried[0]!.id).attempts === 2, 10_000, "the retry attempted");
+    expect(row(waitingFresh!.id)).toMatchObject({ status: "pending", attempts: 0 });
+  });
+
+  test("rows of a webhook disabled meanwhile are skipped (failed, visibly), not put back again", async () => {
+    // Its one slot busy and its one queue place taken, so every other row it gets is over its share.
+    const before = new Set(rows().map((r) => r.id));
+    await publishAtOnce("uptime.down", 3, slow);
+    const added = () => rows().filter((r) => !before.has(r.id));
+    const fresh = await waitFor(() => {
+      const all = added();
+      return all.filter((r) => r.status === "pending").length === 2 ? all : undefined;
+    }, 5_000, "two new rows put back");
+    const [queued, last] = fresh.filter((r) => r.status === "pending");
+    dueNow(queued!.id);
+    slow.loop.wake();
+    await waitFor(() => row(queued!.id).status === "leased", 5_000, "one row queued");
+    // Disabled now: what is due next is skipped, whatever the endpoint's share.
+    expect((await slow.request("PATCH", `/api/v1/links/webhooks/${id}`, { active: false })).status).toBe(200);
+    const untried = rows().filter((r) => r.attempts === 0 && r.status === "pending");
+    expect(untried.map((r) => r.id)).toContain(last!.id);
+    for (const r of untried) dueNow(r.id);
+    slow.loop.wake();
+    await waitFor(() => untried.every((r) => row(r.id).status === "failed"), 5_000, "the untried rows skipped");
+    for (const r of untried) expect(row(r.id)).toMatchObject({ attempts: 0, lastError: "Webhook is disabled" });
   });
 });
 

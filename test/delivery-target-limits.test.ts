@@ -94,11 +94,20 @@ describe("TargetLimits", () => {
       start(limits, "busy", 2);
       limits.finished("busy", hung);
       expect(limits.restricted).toBe(2);
+      start(limits, "parked", 2);
+      limits.finished("parked", hung);
+      limits.finished("parked", hung); // one slot
+      // Its rows keep coming back and going back (a hanging endpoint with its backlog in the database).
+      setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS - 1));
+      limits.putBack("parked");
       setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS));
       limits.forgetIdle(Date.now());
-      expect(limits.restricted).toBe(1); // "busy" still has an attempt in flight
-      expect(limits.tracked).toBe(1);
+      expect(limits.restricted).toBe(2); // "busy" has an attempt in flight, "parked" was just used
+      expect(limits.tracked).toBe(2);
       expect(limits.admits("gone")).toBe(true);
+      expect(limits.admits("parked")).toBe(true); // restricted, but nothing queued yet
+      limits.queued("parked");
+      expect(limits.admits("parked")).toBe(false);
     } finally {
       setSystemTime();
     }

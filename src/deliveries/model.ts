@@ -21,7 +21,9 @@ export const Delivery = t.Object({
   attempts: t.Integer({ description: "Attempts made so far." }),
   next_attempt_at: NullableIso("When the next attempt is due; null unless `pending`."),
   last_status_code: t.Union([t.Integer(), t.Null()]),
-  last_error: t.Union([t.String(), t.Null()]),
+  last_error: t.Union([t.String(), t.Null()], {
+    description: "The last attempt's error; on a `pending` delivery not attempted yet, why it waits (its endpoint let recent attempts time out).",
+  }),
   created_at: Iso("When the delivery was enqueued."),
   updated_at: Iso("Last state change."),
   delivered_at: NullableIso("When a 2xx answer arrived."),

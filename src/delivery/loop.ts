@@ -198,16 +198,16 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       }
       const target = delivery.webhookId ?? `alert:${delivery.alertWebhookId}`;
       if (!limits.admits(target) && !(delivery.attempts > 0 && putBackFirstAttempt(target, now))) {
-        defer(delivery, now, limits.deferMs(target));
+        defer(delivery, target, now);
         deferred++;
         continue;
       }
       const body = bodies.get(delivery.eventId) ?? "";
-      if (!webhook) {
+      if (delivery.transport === "discord") {
         queue({ delivery, target, alert: { alertWebhookId: delivery.alertWebhookId!, eventBody: body } });
         continue;
       }
-      const request = { url: webhook.url, eventId: delivery.eventId, body, keys: activeKeys(webhook, now) };
+      const request = { url: webhook!.url, eventId: delivery.eventId, body, keys: activeKeys(webhook!, now) };
       queue({ delivery, target, request });
     }
     // Rows put back leave room: claim again now rather than when an attempt ends.
@@ -246,34 +246,42 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     for (let i = waiting.length - 1; i >= 0; i--) {
       const job = waiting[i]!;
       if (job.target !== target || job.delivery.attempts > 0) continue;
-      waiting.splice(i, 1);
-      held.delete(job.delivery.id);
-      limits.dropped(target);
-      defer(job.delivery, now, limits.deferMs(target));
+      putBackQueued(i, now);
       return true;
     }
     return false;
   }
 
-  /** A target's share shrank: its newest queued jobs beyond the share go back to the database. */
+  /**
+   * A target's share shrank: its queued jobs beyond the share go back to the database, newest
+   * first attempts first (retries keep their place, as in putBackFirstAttempt).
+   */
   function putBackExcess(target: string, now: number): void {
     let excess = limits.excessQueued(target);
-    for (let i = waiting.length - 1; i >= 0 && excess > 0; i--) {
-      const job = waiting[i]!;
-      if (job.target !== target) continue;
-      waiting.splice(i, 1);
-      held.delete(job.delivery.id);
-      limits.dropped(target);
-      defer(job.delivery, now, limits.deferMs(target));
-      excess--;
+    for (const retries of [false, true]) {
+      for (let i = waiting.length - 1; i >= 0 && excess > 0; i--) {
+        const job = waiting[i]!;
+        if (job.target !== target || job.delivery.attempts > 0 !== retries) continue;
+        putBackQueued(i, now);
+        excess--;
+      }
     }
   }
 
-  /** Puts a claimed row back as pending, due in `delayMs`, without an attempt (its target's share is full). */
-  function defer(delivery: ClaimedDelivery, now: number, delayMs: number): void {
+  /** Takes the queued job at `index` out of the queue and puts its row back. */
+  function putBackQueued(index: number, now: number): void {
+    const [job] = waiting.splice(index, 1);
+    held.delete(job!.delivery.id);
+    limits.dropped(job!.target);
+    defer(job!.delivery, job!.target, now);
+  }
+
+  /** Puts a claimed row back as pending, without an attempt (its target's share is full). */
+  function defer(delivery: ClaimedDelivery, target: string, now: number): void {
+    limits.putBack(target);
     results.push({
       kind: "deferred", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
-      durationMs: 0, statusCode: null, responseBody: null, error: DEFERRED_REASON, nextAttemptAt: now + delayMs,
+      durationMs: 0, statusCode: null, responseBody: null, error: DEFERRED_REASON, nextAttemptAt: now + limits.deferMs(target),
     });
     metrics.deferred++;
   }

@@ -84,6 +84,12 @@ export class TargetLimits {
     if (t.limit < this.max) (this.restrictedQueued--, this.restrictedInFlight++);
   }
 
+  /** A claimed row of `key` went back to the database: the target is still in use. */
+  putBack(key: string): void {
+    const t = this.targets.get(key);
+    if (t) t.activeAt = Date.now();
+  }
+
   /** A queued job that will not start (put back, or shutdown). */
   dropped(key: string): void {
     const t = this.state(key);
