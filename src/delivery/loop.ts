@@ -1,7 +1,9 @@
 // The delivery loop (DESIGN.md §5): claims due rows under a lease, keeps up to
-// DELIVERY_CONCURRENCY requests in flight, and writes outcomes back in one transaction per
-// turn of the event loop. Wakes at once on publish, otherwise polls every DELIVERY_POLL_MS.
-// Work lives only in the database, so a crash loses nothing: expired leases become due again.
+// DELIVERY_CONCURRENCY requests in flight (an endpoint that hangs gets a shrinking share of
+// them, and its other rows go back for later: target-limits.ts), and writes outcomes back in
+// one transaction per turn of the event loop. Wakes at once on publish, otherwise polls every
+// DELIVERY_POLL_MS. Work lives only in the database, so a crash loses nothing: expired leases
+// become due again.
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import type { Logger } from "../log";
