@@ -22,7 +22,7 @@ describe("TargetLimits", () => {
     const limits = new TargetLimits(8, TIMEOUT);
     start(limits, "a", 8);
     expect(limits.canStart("a")).toBe(false);
-    for (let i = 0; i < 8; i++) expect(limits.finished("a", answered(i % 2 ? 200 : 500))).toBeUndefined();
+    for (let i = 0; i < 8; i++) expect(limits.finished("a", answered(i % 2 ? 200 : 500), 0)).toBeUndefined();
     expect(limits.restricted).toBe(0);
     expect(limits.tracked).toBe(0);
     expect(limits.admits("a")).toBe(true);
@@ -32,9 +32,9 @@ describe("TargetLimits", () => {
   test("hanging halves the share down to one slot; fast failures change nothing", () => {
     const limits = new TargetLimits(8, TIMEOUT);
     start(limits, "a", 8);
-    expect(limits.finished("a", refused)).toBeUndefined();
-    expect([4, 2, 1].map(() => limits.finished("a", hung))).toEqual([4, 2, 1]);
-    expect(limits.finished("a", hung)).toBeUndefined(); // already at one
+    expect(limits.finished("a", refused, 0)).toBeUndefined();
+    expect([4, 2, 1].map(() => limits.finished("a", hung, 0))).toEqual([4, 2, 1]);
+    expect(limits.finished("a", hung, 0)).toBeUndefined(); // already at one
     expect(limits.restricted).toBe(1);
     // Three still in flight: over its share of one, so nothing more starts.
     expect(limits.canStart("a")).toBe(false);
@@ -46,16 +46,16 @@ describe("TargetLimits", () => {
   test("rows beyond a restricted target's queue are put back; answers double its share back to the whole", () => {
     const limits = new TargetLimits(8, TIMEOUT);
     start(limits, "a", 3);
-    [hung, hung, hung].forEach((o) => limits.finished("a", o)); // 4, 2, 1; nothing in flight
+    [hung, hung, hung].forEach((o) => limits.finished("a", o, 0)); // 4, 2, 1; nothing in flight
     expect(limits.admits("a")).toBe(true);
     limits.queued("a");
     expect(limits.admits("a")).toBe(false); // one queued fills a share of one
     limits.started("a");
-    expect(limits.finished("a", answered(200))).toBeUndefined(); // 2 of 8: not reported
+    expect(limits.finished("a", answered(200), 0)).toBeUndefined(); // 2 of 8: not reported
     start(limits, "a", 2);
     expect(limits.canStart("a")).toBe(false);
-    expect(limits.finished("a", answered(500))).toBeUndefined(); // 4 of 8
-    expect(limits.finished("a", answered(404))).toBe(8); // back to the whole share
+    expect(limits.finished("a", answered(500), 0)).toBeUndefined(); // 4 of 8
+    expect(limits.finished("a", answered(404), 0)).toBe(8); // back to the whole share
     expect(limits.restricted).toBe(0);
     expect(limits.tracked).toBe(0);
   });
@@ -64,7 +64,7 @@ describe("TargetLimits", () => {
     const limits = new TargetLimits(4, TIMEOUT);
     for (const key of ["a", "b", "c"]) {
       start(limits, key, 1);
-      expect(limits.finished(key, hung)).toBe(2); // each restricted to two slots
+      expect(limits.finished(key, hung, 0)).toBe(2); // each restricted to two slots
     }
     expect(limits.restricted).toBe(3);
     start(limits, "a", 1);
@@ -79,7 +79,7 @@ describe("TargetLimits", () => {
     // A target that becomes restricted with a queue gives back what the group has no room for.
     for (let i = 0; i < 3; i++) limits.queued("e");
     start(limits, "e", 1);
-    expect(limits.finished("e", hung)).toBe(2);
+    expect(limits.finished("e", hung, 0)).toBe(2);
     expect(limits.excessQueued("e")).toBe(3);
     for (let i = 0; i < 3; i++) limits.dropped("e");
     expect(limits.restrictedWaiting()).toBe(2);
@@ -90,13 +90,13 @@ describe("TargetLimits", () => {
       const limits = new TargetLimits(4, TIMEOUT);
       setSystemTime(new Date(1_000_000));
       start(limits, "gone", 1);
-      limits.finished("gone", hung);
+      limits.finished("gone", hung, 0);
       start(limits, "busy", 2);
-      limits.finished("busy", hung);
+      limits.finished("busy", hung, 0);
       expect(limits.restricted).toBe(2);
       start(limits, "parked", 2);
-      limits.finished("parked", hung);
-      limits.finished("parked", hung); // one slot
+      limits.finished("parked", hung, 0);
+      limits.finished("parked", hung, 0); // one slot
       // Its rows keep coming back and going back (a hanging endpoint with its backlog in the database).
       setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS - 1));
       limits.putBack("parked");
@@ -113,29 +113,46 @@ describe("TargetLimits", () => {
     }
   });
 
-  test("the delay doubles with each hang in a row, is capped, jittered ±20 %, and resets on an answer", () => {
+  test("the delay doubles with each round of hangs in a row (attempts that hung together count once), is capped, jittered ±20 %, and resets on an answer", () => {
     const limits = new TargetLimits(4, TIMEOUT);
     const mid = () => 0.5;
-    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
-    start(limits, "a", 4);
-    limits.finished("a", hung);
-    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
-    limits.finished("a", hung);
-    expect(limits.deferMs("a", mid)).toBe(2 * TIMEOUT);
-    limits.finished("a", hung);
-    expect(limits.deferMs("a", mid)).toBe(4 * TIMEOUT);
-    expect(limits.deferMs("a", () => 0)).toBe(0.8 * 4 * TIMEOUT);
-    expect(limits.deferMs("a", () => 1)).toBe(1.2 * 4 * TIMEOUT);
-    for (let i = 0; i < 40; i++) (start(limits, "a", 1), limits.finished("a", hung));
-    expect(limits.deferMs("a", mid)).toBe(MAX_DEFER_MS);
-    limits.finished("a", answered(500));
-    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+    try {
+      let now = 1_000_000;
+      setSystemTime(new Date(now));
+      expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+      // Four attempts started together all time out: one round.
+      start(limits, "a", 4);
+      const firstRound = now;
+      setSystemTime(new Date((now += TIMEOUT)));
+      for (let i = 0; i < 4; i++) limits.finished("a", hung, firstRound);
+      expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+      // Each later probe that starts after the last failure and hangs is another round.
+      const probe = () => {
+        start(limits, "a", 1);
+        const started = (now += 1);
+        setSystemTime(new Date((now += TIMEOUT)));
+        limits.finished("a", hung, started);
+      };
+      probe();
+      expect(limits.deferMs("a", mid)).toBe(2 * TIMEOUT);
+      probe();
+      expect(limits.deferMs("a", mid)).toBe(4 * TIMEOUT);
+      expect(limits.deferMs("a", () => 0)).toBe(0.8 * 4 * TIMEOUT);
+      expect(limits.deferMs("a", () => 1)).toBe(1.2 * 4 * TIMEOUT);
+      for (let i = 0; i < 40; i++) probe();
+      expect(limits.deferMs("a", mid)).toBe(MAX_DEFER_MS);
+      start(limits, "a", 1);
+      limits.finished("a", answered(500), now);
+      expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+    } finally {
+      setSystemTime();
+    }
   });
 
   test("a queued job dropped at shutdown frees its place", () => {
     const limits = new TargetLimits(2, TIMEOUT);
     start(limits, "a", 2);
-    limits.finished("a", hung);
+    limits.finished("a", hung, 0);
     limits.queued("a");
     expect(limits.admits("a")).toBe(false);
     limits.dropped("a");

@@ -335,7 +335,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     // After stop() gave up on it, its lease was released and the database may be closed.
     if (!inFlight.delete(delivery.id) || state === "stopped") return;
     held.delete(delivery.id);
-    const limit = limits.finished(job.target, outcome);
+    const limit = limits.finished(job.target, outcome, attemptedAt);
     if (limit !== undefined) {
       logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency });
       putBackExcess(job.target, Date.now());

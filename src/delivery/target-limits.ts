@@ -19,8 +19,13 @@ interface TargetState {
   inFlight: number;
   /** Claimed jobs waiting for a slot. */
   queued: number;
-  /** Slow failures since its last answered attempt. */
+  /**
+   * Rounds of slow failures since its last answered attempt: attempts that hung together count
+   * once (64 requests timing out at the same moment are one round, not 64).
+   */
   strikes: number;
+  /** When the last slow failure was seen: a failed attempt started before it is of the same round. */
+  failedAt: number;
   /** Last time a job of this target was queued, started or finished. */
   activeAt: number;
 }
@@ -98,10 +103,14 @@ export class TargetLimits {
     this.forgetIfIdle(key, t);
   }
 
-  /** Adjusts the target's share from one attempt; returns the new limit when it shrank or came back to full. */
-  finished(key: string, outcome: AttemptOutcome): number | undefined {
+  /**
+   * Adjusts the target's share from one attempt that started at `startedAt`; returns the new
+   * limit when it shrank or came back to full.
+   */
+  finished(key: string, outcome: AttemptOutcome, startedAt: number): number | undefined {
     const t = this.state(key);
-    t.activeAt = Date.now();
+    const now = Date.now();
+    t.activeAt = now;
     t.inFlight--;
     const before = t.limit;
     if (before < this.max) this.restrictedInFlight--;
@@ -109,7 +118,8 @@ export class TargetLimits {
       t.strikes = 0;
       t.limit = Math.min(this.max, t.limit * 2);
     } else if (outcome.durationMs >= this.timeoutMs / 2) {
-      t.strikes++;
+      if (startedAt >= t.failedAt) t.strikes++;
+      t.failedAt = now;
       t.limit = Math.max(1, t.limit >> 1);
     }
     // Moving in or out of the restricted group carries the target's jobs with it.
@@ -132,8 +142,9 @@ export class TargetLimits {
   }
 
   /**
-   * How long a row put back waits: one timeout, doubling with each slow failure in a row, at
-   * most MAX_DEFER_MS, with ±20 % jitter so rows put back together do not all return together.
+   * How long a row put back waits: one timeout, doubling with each round of slow failures in a
+   * row, at most MAX_DEFER_MS, with ±20 % jitter so rows put back together do not all return
+   * together.
    * A hanging endpoint's whole backlog is then rewritten about once per MAX_DEFER_MS.
    */
   deferMs(key: string, random: () => number = Math.random): number {
@@ -160,7 +171,7 @@ export class TargetLimits {
 
   private state(key: string): TargetState {
     let t = this.targets.get(key);
-    if (!t) this.targets.set(key, (t = { limit: this.max, inFlight: 0, queued: 0, strikes: 0, activeAt: Date.now() }));
+    if (!t) this.targets.set(key, (t = { limit: this.max, inFlight: 0, queued: 0, strikes: 0, failedAt: 0, activeAt: Date.now() }));
     return t;
   }
 
