@@ -14,10 +14,10 @@ const OK_RESPONSE = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r
 let app: FaultApp;
 const cleanups: (() => void | Promise<void>)[] = [];
 
-function appWithTimeout(timeoutMs: number): FaultApp {
+function appWithTimeout(timeoutMs: number, concurrency = CONCURRENCY): FaultApp {
   const created = createFaultApp({
     DELIVERY_TIMEOUT_MS: String(timeoutMs),
-    DELIVERY_CONCURRENCY: String(CONCURRENCY),
+    DELIVERY_CONCURRENCY: String(concurrency),
     // Failed attempts come back only much later: every attempt seen here was chosen by the loop.
     DELIVERY_RETRY_SCHEDULE: "3600,3600",
   });
@@ -34,11 +34,15 @@ afterAll(async () => {
 
 /** A TCP server that reads requests and answers only while `answering()` says so. */
 function hangingServer(answering: () => boolean = () => false): string {
+  return hangingServerWithCount(answering).url;
+}
+
+function hangingServerWithCount(answering: () => boolean = () => false): { url: string; connections(): number } {
   const server = rawServer((socket) => {
     if (answering()) (socket.write(OK_RESPONSE), socket.end());
   });
   cleanups.push(server.stop);
-  return `http://127.0.0.1:${server.port}/hook`;
+  return { url: `http://127.0.0.1:${server.port}/hook`, connections: () => server.connections };
 }
 
 async function publishAtOnce(type: string, count: number, on = app): Promise<void> {
@@ -114,6 +118,28 @@ describe("a hanging endpoint with a backlog", () => {
     expect(timedOut).toBeGreaterThanOrEqual(CONCURRENCY);
     expect(timedOut).toBeLessThanOrEqual(CONCURRENCY + 4);
     for (const r of rows) expect(r.lastError).toBeNull();
+  });
+});
+
+describe("a new endpoint that hangs, with more slots than it starts with", () => {
+  // 16 slots; a new target starts with 4 and doubles them per answer. A request that waits a
+  // second (here: half the 3 s timeout would be longer) with no answer at all marks it hanging.
+  test("it holds only its first few slots, and other webhooks' deliveries go out before its first timeout", async () => {
+    const wide = appWithTimeout(3000, 16);
+    const dead = hangingServerWithCount();
+    const deadId = (await wide.createWebhook(dead.url, ["link.clicked"])).id;
+    await publishAtOnce("link.clicked", 48, wide);
+    const healthy = startReceiver();
+    cleanups.push(healthy.stop);
+    await wide.createWebhook(healthy.url, ["link.created"]);
+    await publishAtOnce("link.created", 8, wide);
+
+    await waitFor(() => healthy.received.length >= 8, 10_000, "the healthy webhook's 8 deliveries");
+    // Before its timeout: none of its attempts has ended yet, and it never had more than its
+    // first four requests out (all 16 slots, before: healthy rows waited the whole 3 s).
+    expect(rowsOf(deadId, wide).filter((r) => r.attempts > 0)).toHaveLength(0);
+    expect(dead.connections()).toBeLessThanOrEqual(4);
+    expect(wide.loop.metrics.deferred).toBeGreaterThan(0);
   });
 });
 

@@ -1,8 +1,9 @@
-// A target's share of the delivery slots (src/delivery/target-limits.ts): halved by each attempt
-// that hangs without an answer, doubled by each answered one, rows beyond a shrunken share's
-// queue put back for a delay that grows while the target keeps hanging.
+// A target's share of the delivery slots (src/delivery/target-limits.ts): a few slots to start,
+// doubled by each answered attempt; halved by each attempt that hangs without an answer (or
+// whose request waits too long with no answer at all); rows beyond a restricted target's queue
+// put back for a delay that grows while the target keeps hanging.
 import { describe, expect, setSystemTime, test } from "bun:test";
-import { FORGET_IDLE_MS, MAX_DEFER_MS, TargetLimits } from "../src/delivery/target-limits";
+import { FORGET_IDLE_MS, INITIAL_SLOTS, MAX_DEFER_MS, suspectAfterMs, TargetLimits } from "../src/delivery/target-limits";
 
 const TIMEOUT = 1000;
 const hung = { statusCode: null, responseBody: null, error: "Timed out after 1000 ms", durationMs: TIMEOUT };
@@ -17,21 +18,34 @@ function start(limits: TargetLimits, key: string, n: number): void {
   }
 }
 
+/** A target that has answered enough to hold every slot, with `inFlight` attempts running. */
+function warm(limits: TargetLimits, key: string, inFlight: number, max: number): void {
+  start(limits, key, inFlight + 1);
+  for (let slots = INITIAL_SLOTS; slots < max; slots *= 2) {
+    limits.finished(key, answered(200), 0);
+    start(limits, key, 1);
+  }
+  limits.finished(key, answered(200), 0);
+}
+
 describe("TargetLimits", () => {
-  test("a healthy target keeps the whole share and leaves no state behind", () => {
-    const limits = new TargetLimits(8, TIMEOUT);
-    start(limits, "a", 8);
-    expect(limits.canStart("a")).toBe(false);
-    for (let i = 0; i < 8; i++) expect(limits.finished("a", answered(i % 2 ? 200 : 500), 0)).toBeUndefined();
+  test("a new target starts with a few slots and doubles them per answer; no state is kept once idle", () => {
+    const limits = new TargetLimits(64, TIMEOUT);
+    start(limits, "a", INITIAL_SLOTS);
+    expect(limits.canStart("a")).toBe(false); // 4 of 64 until something answers
+    expect(limits.limited).toBe(1);
+    const reported = [4, 8, 16, 32].map(() => (start(limits, "a", 1), limits.finished("a", answered(204), 0)));
+    expect(reported).toEqual([undefined, undefined, undefined, undefined]); // ramping up is not news
+    expect(limits.canStart("a")).toBe(true);
+    for (let i = 0; i < INITIAL_SLOTS; i++) limits.finished("a", answered(500), 0);
+    expect(limits.limited).toBe(0); // 64: the fast path again
     expect(limits.restricted).toBe(0);
     expect(limits.tracked).toBe(0);
-    expect(limits.admits("a")).toBe(true);
-    expect(limits.canStart("a")).toBe(true);
   });
 
-  test("hanging halves the share down to one slot; fast failures change nothing", () => {
+  test("hanging halves the share down to one slot and restricts the target; fast failures change nothing", () => {
     const limits = new TargetLimits(8, TIMEOUT);
-    start(limits, "a", 8);
+    warm(limits, "a", 8, 8);
     expect(limits.finished("a", refused, 0)).toBeUndefined();
     expect([4, 2, 1].map(() => limits.finished("a", hung, 0))).toEqual([4, 2, 1]);
     expect(limits.finished("a", hung, 0)).toBeUndefined(); // already at one
@@ -45,7 +59,7 @@ describe("TargetLimits", () => {
 
   test("rows beyond a restricted target's queue are put back; answers double its share back to the whole", () => {
     const limits = new TargetLimits(8, TIMEOUT);
-    start(limits, "a", 3);
+    warm(limits, "a", 3, 8);
     [hung, hung, hung].forEach((o) => limits.finished("a", o, 0)); // 4, 2, 1; nothing in flight
     expect(limits.admits("a")).toBe(true);
     limits.queued("a");
@@ -55,7 +69,7 @@ describe("TargetLimits", () => {
     start(limits, "a", 2);
     expect(limits.canStart("a")).toBe(false);
     expect(limits.finished("a", answered(500), 0)).toBeUndefined(); // 4 of 8
-    expect(limits.finished("a", answered(404), 0)).toBe(8); // back to the whole share
+    expect(limits.finished("a", answered(404), 0)).toBe(8); // back to the whole share: reported
     expect(limits.restricted).toBe(0);
     expect(limits.tracked).toBe(0);
   });
@@ -70,7 +84,7 @@ describe("TargetLimits", () => {
     start(limits, "a", 1);
     start(limits, "b", 1);
     expect(limits.canStart("c")).toBe(false); // two restricted slots in use: the group's half
-    expect(limits.canStart("d")).toBe(true); // a target at its whole share is not held back
+    expect(limits.canStart("d")).toBe(true); // a target that is not restricted is not held back
     limits.queued("c");
     limits.queued("a");
     expect(limits.admits("b")).toBe(false); // two restricted jobs queued: the group's half
@@ -85,7 +99,29 @@ describe("TargetLimits", () => {
     expect(limits.restrictedWaiting()).toBe(2);
   });
 
-  test("a restricted target idle for FORGET_IDLE_MS is forgotten (a deleted webhook); an active one is kept", () => {
+  test("a request with no answer at all from its target since it started: restricted before any timeout", () => {
+    const limits = new TargetLimits(64, 15_000);
+    expect(suspectAfterMs(15_000)).toBe(1000);
+    expect(suspectAfterMs(400)).toBe(200);
+    start(limits, "new", INITIAL_SLOTS);
+    expect(limits.suspect("new", 10)).toBe(2); // half of what it holds
+    expect(limits.restricted).toBe(1);
+    expect(limits.suspect("new", 10)).toBeUndefined(); // once
+    // A busy target that answered after the request started is not suspected.
+    warm(limits, "busy", 40, 64);
+    const startedAt = Date.now() - 1;
+    expect(limits.suspect("busy", startedAt)).toBeUndefined();
+    // …but one silent since is: half of what it holds.
+    expect(limits.suspect("busy", Date.now() + 1)).toBe(20);
+    // Nothing to share with one slot.
+    const single = new TargetLimits(1, 15_000);
+    start(single, "x", 1);
+    expect(single.suspect("x", 10)).toBeUndefined();
+    expect(single.finished("x", hung, 0)).toBeUndefined();
+    expect(single.restricted).toBe(0);
+  });
+
+  test("a restricted target idle for FORGET_IDLE_MS is forgotten (a deleted webhook); one in use is kept", () => {
     try {
       const limits = new TargetLimits(4, TIMEOUT);
       setSystemTime(new Date(1_000_000));
@@ -93,10 +129,10 @@ describe("TargetLimits", () => {
       limits.finished("gone", hung, 0);
       start(limits, "busy", 2);
       limits.finished("busy", hung, 0);
-      expect(limits.restricted).toBe(2);
       start(limits, "parked", 2);
       limits.finished("parked", hung, 0);
       limits.finished("parked", hung, 0); // one slot
+      expect(limits.restricted).toBe(3);
       // Its rows keep coming back and going back (a hanging endpoint with its backlog in the database).
       setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS - 1));
       limits.putBack("parked");

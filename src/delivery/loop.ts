@@ -12,7 +12,7 @@ import { loadEventBodies, loadWebhookTargets, recordAndClaim, releaseLeases, typ
 import { purgeExpired } from "./retention";
 import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
-import { TargetLimits } from "./target-limits";
+import { suspectAfterMs, TargetLimits } from "./target-limits";
 import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
@@ -69,8 +69,11 @@ export function leaseMsFor(config: Config): number {
   return 3 * config.deliveryTimeoutMs;
 }
 
-/** A claimed row ready to send: a webhook request, or a Discord alert; `target` keys its share of the slots. */
-type Job = { delivery: ClaimedDelivery; target: string } & (
+/**
+ * A claimed row ready to send: a webhook request, or a Discord alert; `target` keys its share of
+ * the slots, `startedAt` is set when its attempt starts.
+ */
+type Job = { delivery: ClaimedDelivery; target: string; startedAt?: number } & (
   | { request: WebhookRequest; alert?: undefined }
   | { request?: undefined; alert: DiscordJob }
 );
@@ -93,11 +96,13 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const limits = new TargetLimits(concurrency, config.deliveryTimeoutMs);
+  const suspectAfter = suspectAfterMs(config.deliveryTimeoutMs);
 
   let sinceGc = 0;
   let lastGcAt = Date.now();
   let state: "new" | "running" | "stopping" | "stopped" = "new";
-  const inFlight = new Set<string>();
+  /** Jobs whose attempt is running, by delivery id. */
+  const inFlight = new Map<string, Job>();
   let waiting: Job[] = [];
   /** Ids of every claimed row this process still holds (waiting or in flight). */
   const held = new Set<string>();
@@ -224,7 +229,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
 
   /** The next waiting job whose target is below its share of the slots, or -1. */
   function nextStartable(): number {
-    if (limits.restricted === 0) return 0;
+    if (limits.limited === 0 || limits.canStart(waiting[0]!.target)) return 0;
     return waiting.findIndex((job) => limits.canStart(job.target));
   }
 
@@ -234,8 +239,23 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       if (at < 0) return;
       const job = at === 0 ? waiting.shift()! : waiting.splice(at, 1)[0]!;
       limits.started(job.target);
-      inFlight.add(job.delivery.id);
+      job.startedAt = Date.now();
+      inFlight.set(job.delivery.id, job);
       void attempt(job);
+    }
+  }
+
+  /**
+   * Called on every poll: a target whose request has waited SUSPECT_AFTER with no answer from it
+   * since is treated as hanging now, not at the timeout; its queue beyond the new share goes back.
+   */
+  function suspectHangs(now: number): void {
+    for (const job of inFlight.values()) {
+      if (now - job.startedAt! < suspectAfter) continue;
+      const limit = limits.suspect(job.target, job.startedAt!);
+      if (limit === undefined) continue;
+      logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency, reason: "no answer yet" });
+      putBackExcess(job.target, now);
     }
   }
 
@@ -372,7 +392,12 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     start() {
       if (state !== "new") return;
       state = "running";
-      pollTimer = setInterval(() => (limits.forgetIdle(Date.now()), wake()), config.deliveryPollMs);
+      pollTimer = setInterval(() => {
+        const now = Date.now();
+        limits.forgetIdle(now);
+        if (inFlight.size > 0) suspectHangs(now);
+        wake();
+      }, config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
       firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
       scheduleTurn();
@@ -394,7 +419,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
         });
       }
       clearTimeout(flushTimer);
-      const abandoned = [...inFlight, ...notStarted];
+      const abandoned = [...inFlight.keys(), ...notStarted];
       inFlight.clear();
       held.clear();
       state = "stopped";

@@ -2,15 +2,19 @@
 // An endpoint that hangs keeps each request for the whole DELIVERY_TIMEOUT_MS; with its backlog
 // first in line it would hold every slot while other webhooks' deliveries waited behind it
 // (64 slots, 15 s timeouts: about four attempts a second for everyone). So:
-// - a target's share halves on every attempt that ends without an answer after at least half
-//   the timeout, down to one slot, and doubles on every answered attempt (any status: an answer
-//   frees its slot quickly), back to the whole DELIVERY_CONCURRENCY within a few answers;
-// - targets below their whole share ("restricted") together hold at most half the slots and
-//   half as many queued jobs, so many hanging endpoints cannot fill the slots either;
+// - a target starts with a few slots and doubles them with every answered attempt (any status:
+//   an answer frees its slot quickly), up to the whole DELIVERY_CONCURRENCY: a healthy endpoint
+//   has all of them after a handful of answers, a hanging one never gets them;
+// - a target becomes "restricted" when an attempt ends without an answer after at least half
+//   the timeout, or when a request of its has waited SUSPECT_AFTER without any answer from it
+//   (the loop checks on every poll): its share is halved, and halved again by each such attempt,
+//   down to one slot; answers double it back, and at the whole share it is no longer restricted;
+// - restricted targets together hold at most half the slots and half as many queued jobs, so
+//   many hanging endpoints cannot fill the slots either;
 // - claimed rows a restricted target has no room for are put back for later without an
 //   attempt (the loop's "deferred" result), for a delay that doubles while it keeps hanging.
 // With DELIVERY_CONCURRENCY 1 there is nothing to share: every target keeps the one slot.
-// In memory only: after a restart a hanging endpoint is found again within one timeout.
+// In memory only: after a restart a hanging endpoint is found again within SUSPECT_AFTER.
 import type { AttemptOutcome } from "./transport";
 
 interface TargetState {
@@ -19,6 +23,8 @@ interface TargetState {
   inFlight: number;
   /** Claimed jobs waiting for a slot. */
   queued: number;
+  /** Held to a share after hanging (a new target ramping up is not). */
+  restricted: boolean;
   /**
    * Rounds of slow failures since its last answered attempt: attempts that hung together count
    * once (64 requests timing out at the same moment are one round, not 64).
@@ -26,10 +32,14 @@ interface TargetState {
   strikes: number;
   /** When the last slow failure was seen: a failed attempt started before it is of the same round. */
   failedAt: number;
-  /** Last time a job of this target was queued, started or finished. */
+  /** When its last answered attempt ended (0: none yet). */
+  answeredAt: number;
+  /** Last time a job of this target was queued, started, finished or put back. */
   activeAt: number;
 }
 
+/** Slots a target starts with (TCP's initial window, in spirit). */
+export const INITIAL_SLOTS = 4;
 /** Rows put back are due again at most this much later (the retry schedule's second step). */
 export const MAX_DEFER_MS = 300_000;
 /**
@@ -39,13 +49,21 @@ export const MAX_DEFER_MS = 300_000;
  */
 export const FORGET_IDLE_MS = 2 * MAX_DEFER_MS;
 
+/** How long a request may wait with no answer at all from its target before the target is restricted. */
+export function suspectAfterMs(timeoutMs: number): number {
+  return Math.min(timeoutMs / 2, 1000);
+}
+
 export class TargetLimits {
   private readonly targets = new Map<string, TargetState>();
   /** Slots, and queued jobs, that restricted targets may hold together. */
   private readonly restrictedShare: number;
+  private readonly initial: number;
   private restrictedInFlight = 0;
   private restrictedQueued = 0;
-  /** Targets below their whole share: while none is, dispatch takes the fast path. */
+  /** Targets below the whole share (ramping up or restricted): while none is, dispatch takes the fast path. */
+  limited = 0;
+  /** Restricted targets. */
   restricted = 0;
 
   constructor(
@@ -53,6 +71,7 @@ export class TargetLimits {
     private readonly timeoutMs: number,
   ) {
     this.restrictedShare = Math.max(1, Math.floor(max / 2));
+    this.initial = Math.min(max, INITIAL_SLOTS);
   }
 
   /** Queued jobs of restricted targets: not counted against the loop's claim room. */
@@ -63,22 +82,22 @@ export class TargetLimits {
   /** Whether a claimed row for `key` may wait in the loop's queue (else it is put back). */
   admits(key: string): boolean {
     const t = this.targets.get(key);
-    return !t || t.limit >= this.max || (t.queued < t.limit && this.restrictedQueued < this.restrictedShare);
+    return !t || !t.restricted || (t.queued < t.limit && this.restrictedQueued < this.restrictedShare);
   }
 
   /** A queued job may start only while its target, and restricted targets together, are below their share. */
   canStart(key: string): boolean {
     const t = this.targets.get(key);
     if (!t) return true;
-    if (t.limit >= this.max) return t.inFlight < t.limit;
-    return t.inFlight < t.limit && this.restrictedInFlight < this.restrictedShare;
+    if (t.inFlight >= t.limit) return false;
+    return !t.restricted || this.restrictedInFlight < this.restrictedShare;
   }
 
   queued(key: string): void {
     const t = this.state(key);
     t.activeAt = Date.now();
     t.queued++;
-    if (t.limit < this.max) this.restrictedQueued++;
+    if (t.restricted) this.restrictedQueued++;
   }
 
   started(key: string): void {
@@ -86,7 +105,7 @@ export class TargetLimits {
     t.activeAt = Date.now();
     t.queued--;
     t.inFlight++;
-    if (t.limit < this.max) (this.restrictedQueued--, this.restrictedInFlight++);
+    if (t.restricted) (this.restrictedQueued--, this.restrictedInFlight++);
   }
 
   /** A claimed row of `key` went back to the database: the target is still in use. */
@@ -99,44 +118,54 @@ export class TargetLimits {
   dropped(key: string): void {
     const t = this.state(key);
     t.queued--;
-    if (t.limit < this.max) this.restrictedQueued--;
+    if (t.restricted) this.restrictedQueued--;
     this.forgetIfIdle(key, t);
   }
 
   /**
    * Adjusts the target's share from one attempt that started at `startedAt`; returns the new
-   * limit when it shrank or came back to full.
+   * limit when it shrank, or when a restricted target came back to the whole share.
    */
   finished(key: string, outcome: AttemptOutcome, startedAt: number): number | undefined {
     const t = this.state(key);
     const now = Date.now();
     t.activeAt = now;
     t.inFlight--;
+    if (t.restricted) this.restrictedInFlight--;
     const before = t.limit;
-    if (before < this.max) this.restrictedInFlight--;
+    const wasRestricted = t.restricted;
     if (outcome.statusCode !== null) {
       t.strikes = 0;
-      t.limit = Math.min(this.max, t.limit * 2);
+      t.answeredAt = now;
+      this.setLimit(t, Math.min(this.max, t.limit * 2));
+      if (t.restricted && t.limit >= this.max) this.setRestricted(t, false);
     } else if (outcome.durationMs >= this.timeoutMs / 2) {
       if (startedAt >= t.failedAt) t.strikes++;
       t.failedAt = now;
-      t.limit = Math.max(1, t.limit >> 1);
-    }
-    // Moving in or out of the restricted group carries the target's jobs with it.
-    const sign = before >= this.max && t.limit < this.max ? 1 : before < this.max && t.limit >= this.max ? -1 : 0;
-    if (sign !== 0) {
-      this.restricted += sign;
-      this.restrictedInFlight += sign * t.inFlight;
-      this.restrictedQueued += sign * t.queued;
+      this.setLimit(t, Math.max(1, t.limit >> 1));
+      if (!t.restricted && this.max > 1) this.setRestricted(t, true);
     }
     this.forgetIfIdle(key, t);
-    return t.limit < before || (t.limit === this.max && before < this.max) ? t.limit : undefined;
+    return t.limit < before || (wasRestricted && !t.restricted) ? t.limit : undefined;
+  }
+
+  /**
+   * A request of `key`'s started at `startedAt` has had no answer for SUSPECT_AFTER, and no other
+   * request of it has been answered since: it is treated as hanging now rather than at the
+   * timeout (its share halved, restricted). Returns the new limit, or undefined if nothing changed.
+   */
+  suspect(key: string, startedAt: number): number | undefined {
+    const t = this.targets.get(key);
+    if (!t || t.restricted || this.max === 1 || t.answeredAt >= startedAt) return undefined;
+    this.setLimit(t, Math.max(1, Math.min(t.limit, t.inFlight) >> 1));
+    this.setRestricted(t, true);
+    return t.limit;
   }
 
   /** Queued jobs of `key` beyond what its share (and the restricted group's) allows now. */
   excessQueued(key: string): number {
     const t = this.targets.get(key);
-    if (!t || t.limit >= this.max) return 0;
+    if (!t || !t.restricted) return 0;
     const othersQueued = this.restrictedQueued - t.queued;
     return Math.max(0, t.queued - Math.min(t.limit, this.restrictedShare - othersQueued));
   }
@@ -144,8 +173,7 @@ export class TargetLimits {
   /**
    * How long a row put back waits: one timeout, doubling with each round of slow failures in a
    * row, at most MAX_DEFER_MS, with ±20 % jitter so rows put back together do not all return
-   * together.
-   * A hanging endpoint's whole backlog is then rewritten about once per MAX_DEFER_MS.
+   * together. A hanging endpoint's whole backlog is then rewritten about once per MAX_DEFER_MS.
    */
   deferMs(key: string, random: () => number = Math.random): number {
     const strikes = this.targets.get(key)?.strikes ?? 0;
@@ -153,7 +181,7 @@ export class TargetLimits {
     return Math.round(base * (0.8 + 0.4 * random()));
   }
 
-  /** Targets with state kept (restricted, or with jobs under way). */
+  /** Targets with state kept (ramping up, restricted, or with jobs under way). */
   get tracked(): number {
     return this.targets.size;
   }
@@ -162,24 +190,47 @@ export class TargetLimits {
   forgetIdle(now: number): void {
     if (this.restricted === 0) return;
     for (const [key, t] of this.targets) {
-      if (t.limit < this.max && t.inFlight === 0 && t.queued === 0 && now - t.activeAt >= FORGET_IDLE_MS) {
-        this.targets.delete(key);
-        this.restricted--;
-      }
+      if (t.restricted && t.inFlight === 0 && t.queued === 0 && now - t.activeAt >= FORGET_IDLE_MS) this.forget(key, t);
     }
   }
 
   private state(key: string): TargetState {
     let t = this.targets.get(key);
-    if (!t) this.targets.set(key, (t = { limit: this.max, inFlight: 0, queued: 0, strikes: 0, failedAt: 0, activeAt: Date.now() }));
+    if (!t) {
+      t = { limit: this.initial, inFlight: 0, queued: 0, restricted: false, strikes: 0, failedAt: 0, answeredAt: 0, activeAt: Date.now() };
+      this.targets.set(key, t);
+      if (t.limit < this.max) this.limited++;
+    }
     return t;
   }
 
+  private setLimit(t: TargetState, limit: number): void {
+    if (t.limit < this.max && limit >= this.max) this.limited--;
+    else if (t.limit >= this.max && limit < this.max) this.limited++;
+    t.limit = limit;
+  }
+
+  /** Moving in or out of the restricted group carries the target's jobs with it. */
+  private setRestricted(t: TargetState, restricted: boolean): void {
+    const sign = restricted ? 1 : -1;
+    t.restricted = restricted;
+    this.restricted += sign;
+    this.restrictedInFlight += sign * t.inFlight;
+    this.restrictedQueued += sign * t.queued;
+  }
+
   /**
-   * A target at its whole share with nothing under way is the default state: not kept. A
-   * restricted one is kept (a few numbers per hanging webhook) so its rows keep being put back.
+   * A target that is not restricted and has nothing under way is not kept: it starts again
+   * with a few slots next time. A restricted one is kept (a few numbers per hanging webhook)
+   * so its rows keep being put back; forgetIdle drops it once its rows stop coming.
    */
   private forgetIfIdle(key: string, t: TargetState): void {
-    if (t.limit >= this.max && t.inFlight === 0 && t.queued === 0) this.targets.delete(key);
+    if (!t.restricted && t.inFlight === 0 && t.queued === 0) this.forget(key, t);
+  }
+
+  private forget(key: string, t: TargetState): void {
+    this.targets.delete(key);
+    if (t.restricted) this.setRestricted(t, false);
+    if (t.limit < this.max) this.limited--;
   }
 }
