@@ -122,8 +122,8 @@ describe("a hanging endpoint with a backlog", () => {
 });
 
 describe("a new endpoint that hangs, with more slots than it starts with", () => {
-  // 16 slots; a new target starts with 4 and doubles them per answer. A request that waits a
-  // second (here: half the 3 s timeout would be longer) with no answer at all marks it hanging.
+  // 16 slots; a new target starts with 4 and doubles them per answer. A request to a target that
+  // has never answered, waiting half the 3 s timeout with no answer, marks the target hanging.
   test("it holds only its first few slots, and other webhooks' deliveries go out before its first timeout", async () => {
     const wide = appWithTimeout(3000, 16);
     const dead = hangingServerWithCount();
@@ -137,9 +137,28 @@ describe("a new endpoint that hangs, with more slots than it starts with", () =>
     await waitFor(() => healthy.received.length >= 8, 10_000, "the healthy webhook's 8 deliveries");
     // Before its timeout: none of its attempts has ended yet, and it never had more than its
     // first four requests out (all 16 slots, before: healthy rows waited the whole 3 s).
+    expect(wide.loop.metrics.outcomes.retry).toBe(0);
     expect(rowsOf(deadId, wide).filter((r) => r.attempts > 0)).toHaveLength(0);
     expect(dead.connections()).toBeLessThanOrEqual(4);
     expect(wide.loop.metrics.deferred).toBeGreaterThan(0);
+  });
+});
+
+describe("a slow endpoint that does answer", () => {
+  test("is not taken for a hanging one: nothing put back, every row delivered at the first attempt", async () => {
+    const wide = appWithTimeout(3000, 16);
+    // 1.2 s an answer: longer than the second a known endpoint gets, shorter than what one met
+    // for the first time gets (half the timeout here).
+    const slow = startReceiver(async () => (await Bun.sleep(1200), new Response(null, { status: 204 })));
+    cleanups.push(slow.stop);
+    const id = (await wide.createWebhook(slow.url, ["link.clicked"])).id;
+    await publishAtOnce("link.clicked", 24, wide);
+    const rows = await waitFor(() => {
+      const all = rowsOf(id, wide);
+      return all.every((r) => r.status === "delivered") ? all : undefined;
+    }, 15_000, "every row delivered");
+    for (const r of rows) expect(r.attempts).toBe(1);
+    expect(wide.loop.metrics.deferred).toBe(0);
   });
 });
 

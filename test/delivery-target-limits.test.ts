@@ -1,14 +1,23 @@
 // A target's share of the delivery slots (src/delivery/target-limits.ts): a few slots to start,
 // doubled by each answered attempt; halved by each attempt that hangs without an answer (or
 // whose request waits too long with no answer at all); rows beyond a restricted target's queue
-// put back for a delay that grows while the target keeps hanging.
-import { describe, expect, setSystemTime, test } from "bun:test";
-import { FORGET_IDLE_MS, INITIAL_SLOTS, MAX_DEFER_MS, suspectAfterMs, TargetLimits } from "../src/delivery/target-limits";
+// put back for a delay that grows while the target keeps hanging. A fake clock throughout.
+import { describe, expect, test } from "bun:test";
+import {
+  FIRST_ANSWER_PATIENCE_MS, IDLE_FORGET_MS, INITIAL_SLOTS, MAX_DEFER_MS, RESTRICTED_FORGET_MS, suspectAfterMs, TargetLimits,
+} from "../src/delivery/target-limits";
 
 const TIMEOUT = 1000;
 const hung = { statusCode: null, responseBody: null, error: "Timed out after 1000 ms", durationMs: TIMEOUT };
 const refused = { statusCode: null, responseBody: null, error: "ECONNREFUSED", durationMs: 2 };
 const answered = (statusCode: number) => ({ statusCode, responseBody: "", error: null, durationMs: 5 });
+
+/** A TargetLimits on a clock the test moves. */
+function withClock(max: number, timeoutMs = TIMEOUT) {
+  let now = 1_000_000;
+  const limits = new TargetLimits(max, timeoutMs, () => now);
+  return { limits, advance: (ms: number) => (now += ms), now: () => now };
+}
 
 /** Queues and starts `n` jobs for `key`. */
 function start(limits: TargetLimits, key: string, n: number): void {
@@ -22,33 +31,40 @@ function start(limits: TargetLimits, key: string, n: number): void {
 function warm(limits: TargetLimits, key: string, inFlight: number, max: number): void {
   start(limits, key, inFlight + 1);
   for (let slots = INITIAL_SLOTS; slots < max; slots *= 2) {
-    limits.finished(key, answered(200), 0);
+    limits.finished(key, answered(200), limits.now());
     start(limits, key, 1);
   }
-  limits.finished(key, answered(200), 0);
+  limits.finished(key, answered(200), limits.now());
 }
 
 describe("TargetLimits", () => {
-  test("a new target starts with a few slots and doubles them per answer; no state is kept once idle", () => {
-    const limits = new TargetLimits(64, TIMEOUT);
+  test("a new target starts with a few slots and doubles them per answer; its state is dropped after a minute idle", () => {
+    const { limits, advance } = withClock(64);
     start(limits, "a", INITIAL_SLOTS);
     expect(limits.canStart("a")).toBe(false); // 4 of 64 until something answers
     expect(limits.limited).toBe(1);
-    const reported = [4, 8, 16, 32].map(() => (start(limits, "a", 1), limits.finished("a", answered(204), 0)));
+    const reported = [4, 8, 16, 32].map(() => (start(limits, "a", 1), limits.finished("a", answered(204), limits.now())));
     expect(reported).toEqual([undefined, undefined, undefined, undefined]); // ramping up is not news
     expect(limits.canStart("a")).toBe(true);
-    for (let i = 0; i < INITIAL_SLOTS; i++) limits.finished("a", answered(500), 0);
+    for (let i = 0; i < INITIAL_SLOTS; i++) limits.finished("a", answered(500), limits.now());
     expect(limits.limited).toBe(0); // 64: the fast path again
     expect(limits.restricted).toBe(0);
+    // Kept across a short gap (its share and answer time survive between bursts)…
+    advance(IDLE_FORGET_MS - 10_000);
+    limits.forgetIdle();
+    expect(limits.tracked).toBe(1);
+    // …and dropped after a minute with nothing under way (idle targets are looked for every few seconds).
+    advance(10_000);
+    limits.forgetIdle();
     expect(limits.tracked).toBe(0);
   });
 
   test("hanging halves the share down to one slot and restricts the target; fast failures change nothing", () => {
-    const limits = new TargetLimits(8, TIMEOUT);
+    const { limits } = withClock(8);
     warm(limits, "a", 8, 8);
-    expect(limits.finished("a", refused, 0)).toBeUndefined();
-    expect([4, 2, 1].map(() => limits.finished("a", hung, 0))).toEqual([4, 2, 1]);
-    expect(limits.finished("a", hung, 0)).toBeUndefined(); // already at one
+    expect(limits.finished("a", refused, limits.now())).toBeUndefined();
+    expect([4, 2, 1].map(() => limits.finished("a", hung, limits.now()))).toEqual([4, 2, 1]);
+    expect(limits.finished("a", hung, limits.now())).toBeUndefined(); // already at one
     expect(limits.restricted).toBe(1);
     // Three still in flight: over its share of one, so nothing more starts.
     expect(limits.canStart("a")).toBe(false);
@@ -58,27 +74,27 @@ describe("TargetLimits", () => {
   });
 
   test("rows beyond a restricted target's queue are put back; answers double its share back to the whole", () => {
-    const limits = new TargetLimits(8, TIMEOUT);
+    const { limits } = withClock(8);
     warm(limits, "a", 3, 8);
-    [hung, hung, hung].forEach((o) => limits.finished("a", o, 0)); // 4, 2, 1; nothing in flight
+    [hung, hung, hung].forEach((o) => limits.finished("a", o, limits.now())); // 4, 2, 1; nothing in flight
     expect(limits.admits("a")).toBe(true);
     limits.queued("a");
     expect(limits.admits("a")).toBe(false); // one queued fills a share of one
     limits.started("a");
-    expect(limits.finished("a", answered(200), 0)).toBeUndefined(); // 2 of 8: not reported
+    expect(limits.finished("a", answered(200), limits.now())).toBeUndefined(); // 2 of 8: not reported
     start(limits, "a", 2);
     expect(limits.canStart("a")).toBe(false);
-    expect(limits.finished("a", answered(500), 0)).toBeUndefined(); // 4 of 8
-    expect(limits.finished("a", answered(404), 0)).toBe(8); // back to the whole share: reported
+    expect(limits.finished("a", answered(500), limits.now())).toBeUndefined(); // 4 of 8
+    expect(limits.finished("a", answered(404), limits.now())).toBe(8); // back to the whole share: reported
     expect(limits.restricted).toBe(0);
-    expect(limits.tracked).toBe(0);
+    expect(limits.limited).toBe(0);
   });
 
   test("restricted targets together hold at most half the slots and half the queue", () => {
-    const limits = new TargetLimits(4, TIMEOUT);
+    const { limits } = withClock(4);
     for (const key of ["a", "b", "c"]) {
       start(limits, key, 1);
-      expect(limits.finished(key, hung, 0)).toBe(2); // each restricted to two slots
+      expect(limits.finished(key, hung, limits.now())).toBe(2); // each restricted to two slots
     }
     expect(limits.restricted).toBe(3);
     start(limits, "a", 1);
@@ -93,102 +109,132 @@ describe("TargetLimits", () => {
     // A target that becomes restricted with a queue gives back what the group has no room for.
     for (let i = 0; i < 3; i++) limits.queued("e");
     start(limits, "e", 1);
-    expect(limits.finished("e", hung, 0)).toBe(2);
+    expect(limits.finished("e", hung, limits.now())).toBe(2);
     expect(limits.excessQueued("e")).toBe(3);
     for (let i = 0; i < 3; i++) limits.dropped("e");
     expect(limits.restrictedWaiting()).toBe(2);
   });
 
-  test("a request with no answer at all from its target since it started: restricted before any timeout", () => {
-    const limits = new TargetLimits(64, 15_000);
+  test("a request with no answer from its target since it started: restricted before any timeout", () => {
+    const { limits, advance } = withClock(64, 15_000);
     expect(suspectAfterMs(15_000)).toBe(1000);
     expect(suspectAfterMs(400)).toBe(200);
+    // Never answered yet: it may just be slow, so it gets FIRST_ANSWER_PATIENCE_MS.
+    const startedAt = limits.now();
     start(limits, "new", INITIAL_SLOTS);
-    expect(limits.suspect("new", 10)).toBe(2); // half of what it holds
+    advance(FIRST_ANSWER_PATIENCE_MS - 1);
+    expect(limits.suspect("new", startedAt)).toBeUndefined(); // not yet
+    advance(1);
+    expect(limits.suspect("new", startedAt)).toBe(2); // half of what it holds
     expect(limits.restricted).toBe(1);
-    expect(limits.suspect("new", 10)).toBeUndefined(); // once
-    // A busy target that answered after the request started is not suspected.
+    expect(limits.suspect("new", startedAt)).toBeUndefined(); // once
+    // A busy target that answered after the request started is not suspected…
     warm(limits, "busy", 40, 64);
-    const startedAt = Date.now() - 1;
-    expect(limits.suspect("busy", startedAt)).toBeUndefined();
-    // …but one silent since is: half of what it holds.
-    expect(limits.suspect("busy", Date.now() + 1)).toBe(20);
+    const early = limits.now() - 1;
+    advance(5_000);
+    expect(limits.suspect("busy", early)).toBeUndefined();
+    // …but one silent since it started is: half of what it holds.
+    const silent = limits.now();
+    advance(1000);
+    expect(limits.suspect("busy", silent)).toBe(20);
     // Nothing to share with one slot.
-    const single = new TargetLimits(1, 15_000);
+    const single = new TargetLimits(1, 15_000, limits.now.bind(limits));
     start(single, "x", 1);
-    expect(single.suspect("x", 10)).toBeUndefined();
+    advance(5_000);
+    expect(single.suspect("x", 0)).toBeUndefined();
     expect(single.finished("x", hung, 0)).toBeUndefined();
     expect(single.restricted).toBe(0);
   });
 
-  test("a restricted target idle for FORGET_IDLE_MS is forgotten (a deleted webhook); one in use is kept", () => {
-    try {
-      const limits = new TargetLimits(4, TIMEOUT);
-      setSystemTime(new Date(1_000_000));
-      start(limits, "gone", 1);
-      limits.finished("gone", hung, 0);
-      start(limits, "busy", 2);
-      limits.finished("busy", hung, 0);
-      start(limits, "parked", 2);
-      limits.finished("parked", hung, 0);
-      limits.finished("parked", hung, 0); // one slot
-      expect(limits.restricted).toBe(3);
-      // Its rows keep coming back and going back (a hanging endpoint with its backlog in the database).
-      setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS - 1));
-      limits.putBack("parked");
-      setSystemTime(new Date(1_000_000 + FORGET_IDLE_MS));
-      limits.forgetIdle(Date.now());
-      expect(limits.restricted).toBe(2); // "busy" has an attempt in flight, "parked" was just used
-      expect(limits.tracked).toBe(2);
-      expect(limits.admits("gone")).toBe(true);
-      expect(limits.admits("parked")).toBe(true); // restricted, but nothing queued yet
-      limits.queued("parked");
-      expect(limits.admits("parked")).toBe(false);
-    } finally {
-      setSystemTime();
+  test("a slow but answering endpoint is given three times its usual answer time before it is suspected", () => {
+    const { limits, advance } = withClock(16, 15_000);
+    // It answers in 1.5 s.
+    for (let round = 0; round < 3; round++) {
+      const startedAt = limits.now();
+      start(limits, "slow", 4);
+      advance(1500);
+      for (let i = 0; i < 4; i++) limits.finished("slow", answered(200), startedAt);
     }
+    expect(limits.restricted).toBe(0);
+    const startedAt = limits.now();
+    start(limits, "slow", 16);
+    advance(4000);
+    expect(limits.suspect("slow", startedAt)).toBeUndefined(); // 4 s: slow, not hanging
+    advance(500);
+    expect(limits.suspect("slow", startedAt)).toBe(8); // 4.5 s with no answer at all: hanging
+    // Never longer than half the timeout.
+    const { limits: sluggish, advance: later } = withClock(16, 15_000);
+    const first = sluggish.now();
+    start(sluggish, "s", 1);
+    later(9_000);
+    sluggish.finished("s", answered(200), first); // one 9 s answer
+    const next = sluggish.now();
+    start(sluggish, "s", 2);
+    later(7_500);
+    expect(sluggish.suspect("s", next)).toBe(1);
+  });
+
+  test("a restricted target idle for RESTRICTED_FORGET_MS is forgotten (a deleted webhook); one in use is kept", () => {
+    const { limits, advance } = withClock(4);
+    start(limits, "gone", 1);
+    limits.finished("gone", hung, limits.now());
+    start(limits, "busy", 2);
+    limits.finished("busy", hung, limits.now());
+    start(limits, "parked", 2);
+    limits.finished("parked", hung, limits.now());
+    limits.finished("parked", hung, limits.now()); // one slot
+    expect(limits.restricted).toBe(3);
+    advance(IDLE_FORGET_MS);
+    limits.forgetIdle();
+    expect(limits.restricted).toBe(3); // restricted ones outlive the idle minute
+    // Its rows keep coming back and going back (a hanging endpoint with its backlog in the database).
+    advance(RESTRICTED_FORGET_MS - IDLE_FORGET_MS - 1);
+    limits.putBack("parked");
+    advance(1);
+    limits.forgetIdle();
+    expect(limits.restricted).toBe(2); // "busy" has an attempt in flight, "parked" was just used
+    expect(limits.tracked).toBe(2);
+    expect(limits.admits("gone")).toBe(true);
+    expect(limits.admits("parked")).toBe(true); // restricted, but nothing queued yet
+    limits.queued("parked");
+    expect(limits.admits("parked")).toBe(false);
   });
 
   test("the delay doubles with each round of hangs in a row (attempts that hung together count once), is capped, jittered ±20 %, and resets on an answer", () => {
-    const limits = new TargetLimits(4, TIMEOUT);
+    const { limits, advance } = withClock(4);
     const mid = () => 0.5;
-    try {
-      let now = 1_000_000;
-      setSystemTime(new Date(now));
-      expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
-      // Four attempts started together all time out: one round.
-      start(limits, "a", 4);
-      const firstRound = now;
-      setSystemTime(new Date((now += TIMEOUT)));
-      for (let i = 0; i < 4; i++) limits.finished("a", hung, firstRound);
-      expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
-      // Each later probe that starts after the last failure and hangs is another round.
-      const probe = () => {
-        start(limits, "a", 1);
-        const started = (now += 1);
-        setSystemTime(new Date((now += TIMEOUT)));
-        limits.finished("a", hung, started);
-      };
-      probe();
-      expect(limits.deferMs("a", mid)).toBe(2 * TIMEOUT);
-      probe();
-      expect(limits.deferMs("a", mid)).toBe(4 * TIMEOUT);
-      expect(limits.deferMs("a", () => 0)).toBe(0.8 * 4 * TIMEOUT);
-      expect(limits.deferMs("a", () => 1)).toBe(1.2 * 4 * TIMEOUT);
-      for (let i = 0; i < 40; i++) probe();
-      expect(limits.deferMs("a", mid)).toBe(MAX_DEFER_MS);
+    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+    // Four attempts started together all time out: one round.
+    const firstRound = limits.now();
+    start(limits, "a", 4);
+    advance(TIMEOUT);
+    for (let i = 0; i < 4; i++) limits.finished("a", hung, firstRound);
+    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
+    // Each later probe that starts after the last failure and hangs is another round.
+    const probe = () => {
+      advance(1);
+      const started = limits.now();
       start(limits, "a", 1);
-      limits.finished("a", answered(500), now);
-      expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
-    } finally {
-      setSystemTime();
-    }
+      advance(TIMEOUT);
+      limits.finished("a", hung, started);
+    };
+    probe();
+    expect(limits.deferMs("a", mid)).toBe(2 * TIMEOUT);
+    probe();
+    expect(limits.deferMs("a", mid)).toBe(4 * TIMEOUT);
+    expect(limits.deferMs("a", () => 0)).toBe(0.8 * 4 * TIMEOUT);
+    expect(limits.deferMs("a", () => 1)).toBe(1.2 * 4 * TIMEOUT);
+    for (let i = 0; i < 40; i++) probe();
+    expect(limits.deferMs("a", mid)).toBe(MAX_DEFER_MS);
+    start(limits, "a", 1);
+    limits.finished("a", answered(500), limits.now());
+    expect(limits.deferMs("a", mid)).toBe(TIMEOUT);
   });
 
   test("a queued job dropped at shutdown frees its place", () => {
-    const limits = new TargetLimits(2, TIMEOUT);
+    const { limits } = withClock(2);
     start(limits, "a", 2);
-    limits.finished("a", hung, 0);
+    limits.finished("a", hung, limits.now());
     limits.queued("a");
     expect(limits.admits("a")).toBe(false);
     limits.dropped("a");

@@ -71,7 +71,7 @@ export function leaseMsFor(config: Config): number {
 
 /**
  * A claimed row ready to send: a webhook request, or a Discord alert; `target` keys its share of
- * the slots, `startedAt` is set when its attempt starts.
+ * the slots, `startedAt` is when its attempt started (on the limits' monotonic clock).
  */
 type Job = { delivery: ClaimedDelivery; target: string; startedAt?: number } & (
   | { request: WebhookRequest; alert?: undefined }
@@ -239,23 +239,24 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       if (at < 0) return;
       const job = at === 0 ? waiting.shift()! : waiting.splice(at, 1)[0]!;
       limits.started(job.target);
-      job.startedAt = Date.now();
+      job.startedAt = limits.now();
       inFlight.set(job.delivery.id, job);
       void attempt(job);
     }
   }
 
   /**
-   * Called on every poll: a target whose request has waited SUSPECT_AFTER with no answer from it
+   * Called on every poll: a target whose request has waited too long with no answer from it
    * since is treated as hanging now, not at the timeout; its queue beyond the new share goes back.
    */
-  function suspectHangs(now: number): void {
+  function suspectHangs(): void {
+    const now = limits.now();
     for (const job of inFlight.values()) {
       if (now - job.startedAt! < suspectAfter) continue;
       const limit = limits.suspect(job.target, job.startedAt!);
       if (limit === undefined) continue;
       logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency, reason: "no answer yet" });
-      putBackExcess(job.target, now);
+      putBackExcess(job.target, Date.now());
     }
   }
 
@@ -355,7 +356,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     // After stop() gave up on it, its lease was released and the database may be closed.
     if (!inFlight.delete(delivery.id) || state === "stopped") return;
     held.delete(delivery.id);
-    const limit = limits.finished(job.target, outcome, attemptedAt);
+    const limit = limits.finished(job.target, outcome, job.startedAt!);
     if (limit !== undefined) {
       logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency });
       putBackExcess(job.target, Date.now());
@@ -393,9 +394,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       if (state !== "new") return;
       state = "running";
       pollTimer = setInterval(() => {
-        const now = Date.now();
-        limits.forgetIdle(now);
-        if (inFlight.size > 0) suspectHangs(now);
+        limits.forgetIdle();
+        if (inFlight.size > 0) suspectHangs();
         wake();
       }, config.deliveryPollMs);
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);

@@ -6,15 +6,20 @@
 //   an answer frees its slot quickly), up to the whole DELIVERY_CONCURRENCY: a healthy endpoint
 //   has all of them after a handful of answers, a hanging one never gets them;
 // - a target becomes "restricted" when an attempt ends without an answer after at least half
-//   the timeout, or when a request of its has waited SUSPECT_AFTER without any answer from it
-//   (the loop checks on every poll): its share is halved, and halved again by each such attempt,
-//   down to one slot; answers double it back, and at the whole share it is no longer restricted;
+//   the timeout, or when a request of its has waited with no answer from it since it was sent
+//   for a second, or three times its usual answer time if that is longer (5 s while it has
+//   never answered: a slow endpoint met for the first time is not taken for a hanging one; at
+//   most half the timeout; the loop checks on every poll): its share is halved, and halved
+//   again by each such attempt, down to one slot; answers double it back, and at the whole
+//   share it is no longer restricted;
 // - restricted targets together hold at most half the slots and half as many queued jobs, so
 //   many hanging endpoints cannot fill the slots either;
 // - claimed rows a restricted target has no room for are put back for later without an
 //   attempt (the loop's "deferred" result), for a delay that doubles while it keeps hanging.
-// With DELIVERY_CONCURRENCY 1 there is nothing to share: every target keeps the one slot.
-// In memory only: after a restart a hanging endpoint is found again within SUSPECT_AFTER.
+// A target's state is kept while it is in use and for a while after (IDLE_FORGET_MS), so its
+// share and answer time survive gaps between bursts. With DELIVERY_CONCURRENCY 1 there is
+// nothing to share: every target keeps the one slot. In memory only: after a restart a hanging
+// endpoint is found again within SUSPECT_AFTER. Times come from a monotonic clock.
 import type { AttemptOutcome } from "./transport";
 
 interface TargetState {
@@ -32,8 +37,10 @@ interface TargetState {
   strikes: number;
   /** When the last slow failure was seen: a failed attempt started before it is of the same round. */
   failedAt: number;
-  /** When its last answered attempt ended (0: none yet). */
+  /** When its last answered attempt ended (-Infinity: none yet). */
   answeredAt: number;
+  /** Its usual answer time (moving average), 0 until it has answered. */
+  answerMs: number;
   /** Last time a job of this target was queued, started, finished or put back. */
   activeAt: number;
 }
@@ -42,14 +49,20 @@ interface TargetState {
 export const INITIAL_SLOTS = 4;
 /** Rows put back are due again at most this much later (the retry schedule's second step). */
 export const MAX_DEFER_MS = 300_000;
+/** A target with nothing under way for this long is forgotten: it starts again with a few slots. */
+export const IDLE_FORGET_MS = 60_000;
 /**
- * A restricted target with nothing under way for this long is forgotten (a deleted or disabled
- * webhook). Longer than any put-back delay, so a hanging endpoint whose rows all wait in the
- * database is still known when they come back.
+ * A restricted one is kept longer: longer than any put-back delay, so a hanging endpoint whose
+ * rows all wait in the database is still known when they come back. After that it is taken for
+ * a deleted or disabled webhook.
  */
-export const FORGET_IDLE_MS = 2 * MAX_DEFER_MS;
+export const RESTRICTED_FORGET_MS = 2 * MAX_DEFER_MS;
+/** Forgetting scans every target: at most this often. */
+const FORGET_EVERY_MS = 5_000;
+/** How long a request to a target that has never answered may wait before the target counts as hanging. */
+export const FIRST_ANSWER_PATIENCE_MS = 5_000;
 
-/** How long a request may wait with no answer at all from its target before the target is restricted. */
+/** The least a request may wait with no answer at all from its target before the target is restricted. */
 export function suspectAfterMs(timeoutMs: number): number {
   return Math.min(timeoutMs / 2, 1000);
 }
@@ -59,8 +72,10 @@ export class TargetLimits {
   /** Slots, and queued jobs, that restricted targets may hold together. */
   private readonly restrictedShare: number;
   private readonly initial: number;
+  private readonly suspectAfter: number;
   private restrictedInFlight = 0;
   private restrictedQueued = 0;
+  private forgotAt: number;
   /** Targets below the whole share (ramping up or restricted): while none is, dispatch takes the fast path. */
   limited = 0;
   /** Restricted targets. */
@@ -69,9 +84,17 @@ export class TargetLimits {
   constructor(
     private readonly max: number,
     private readonly timeoutMs: number,
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.restrictedShare = Math.max(1, Math.floor(max / 2));
     this.initial = Math.min(max, INITIAL_SLOTS);
+    this.suspectAfter = suspectAfterMs(timeoutMs);
+    this.forgotAt = clock();
+  }
+
+  /** The clock the loop should time attempts with (for `finished` and `suspect`). */
+  now(): number {
+    return this.clock();
   }
 
   /** Queued jobs of restricted targets: not counted against the loop's claim room. */
@@ -95,14 +118,14 @@ export class TargetLimits {
 
   queued(key: string): void {
     const t = this.state(key);
-    t.activeAt = Date.now();
+    t.activeAt = this.clock();
     t.queued++;
     if (t.restricted) this.restrictedQueued++;
   }
 
   started(key: string): void {
     const t = this.state(key);
-    t.activeAt = Date.now();
+    t.activeAt = this.clock();
     t.queued--;
     t.inFlight++;
     if (t.restricted) (this.restrictedQueued--, this.restrictedInFlight++);
@@ -111,7 +134,7 @@ export class TargetLimits {
   /** A claimed row of `key` went back to the database: the target is still in use. */
   putBack(key: string): void {
     const t = this.targets.get(key);
-    if (t) t.activeAt = Date.now();
+    if (t) t.activeAt = this.clock();
   }
 
   /** A queued job that will not start (put back, or shutdown). */
@@ -119,16 +142,15 @@ export class TargetLimits {
     const t = this.state(key);
     t.queued--;
     if (t.restricted) this.restrictedQueued--;
-    this.forgetIfIdle(key, t);
   }
 
   /**
-   * Adjusts the target's share from one attempt that started at `startedAt`; returns the new
-   * limit when it shrank, or when a restricted target came back to the whole share.
+   * Adjusts the target's share from one attempt that started at `startedAt` (this clock);
+   * returns the new limit when it shrank, or when a restricted target came back to the whole share.
    */
   finished(key: string, outcome: AttemptOutcome, startedAt: number): number | undefined {
     const t = this.state(key);
-    const now = Date.now();
+    const now = this.clock();
     t.activeAt = now;
     t.inFlight--;
     if (t.restricted) this.restrictedInFlight--;
@@ -137,6 +159,8 @@ export class TargetLimits {
     if (outcome.statusCode !== null) {
       t.strikes = 0;
       t.answeredAt = now;
+      const took = now - startedAt;
+      t.answerMs = t.answerMs === 0 ? took : 0.8 * t.answerMs + 0.2 * took;
       this.setLimit(t, Math.min(this.max, t.limit * 2));
       if (t.restricted && t.limit >= this.max) this.setRestricted(t, false);
     } else if (outcome.durationMs >= this.timeoutMs / 2) {
@@ -145,18 +169,23 @@ export class TargetLimits {
       this.setLimit(t, Math.max(1, t.limit >> 1));
       if (!t.restricted && this.max > 1) this.setRestricted(t, true);
     }
-    this.forgetIfIdle(key, t);
     return t.limit < before || (wasRestricted && !t.restricted) ? t.limit : undefined;
   }
 
   /**
-   * A request of `key`'s started at `startedAt` has had no answer for SUSPECT_AFTER, and no other
-   * request of it has been answered since: it is treated as hanging now rather than at the
-   * timeout (its share halved, restricted). Returns the new limit, or undefined if nothing changed.
+   * A request of `key`'s started at `startedAt` (this clock) and still running: if it has waited
+   * long enough (a second, or three times the target's usual answer time when longer, or
+   * FIRST_ANSWER_PATIENCE_MS while the target has never answered; at most half the timeout) and
+   * nothing of that target has been answered since it started, the target is treated as hanging
+   * now rather than at the timeout: restricted, its share halved. Returns the new limit, or
+   * undefined if nothing changed.
    */
   suspect(key: string, startedAt: number): number | undefined {
     const t = this.targets.get(key);
-    if (!t || t.restricted || this.max === 1 || t.answeredAt >= startedAt) return undefined;
+    if (!t || t.restricted || this.max === 1 || t.answeredAt > startedAt) return undefined;
+    const usual = t.answeredAt === -Infinity ? FIRST_ANSWER_PATIENCE_MS : Math.max(this.suspectAfter, 3 * t.answerMs);
+    const patience = Math.min(usual, this.timeoutMs / 2);
+    if (this.clock() - startedAt < patience) return undefined;
     this.setLimit(t, Math.max(1, Math.min(t.limit, t.inFlight) >> 1));
     this.setRestricted(t, true);
     return t.limit;
@@ -181,23 +210,32 @@ export class TargetLimits {
     return Math.round(base * (0.8 + 0.4 * random()));
   }
 
-  /** Targets with state kept (ramping up, restricted, or with jobs under way). */
+  /** Targets with state kept. */
   get tracked(): number {
     return this.targets.size;
   }
 
-  /** Forgets restricted targets idle for FORGET_IDLE_MS (called from the loop's poll). */
-  forgetIdle(now: number): void {
-    if (this.restricted === 0) return;
+  /**
+   * Forgets targets with nothing under way for IDLE_FORGET_MS (restricted ones:
+   * RESTRICTED_FORGET_MS). Called from the loop's poll; scans at most every FORGET_EVERY_MS.
+   */
+  forgetIdle(): void {
+    const now = this.clock();
+    if (now - this.forgotAt < FORGET_EVERY_MS) return;
+    this.forgotAt = now;
     for (const [key, t] of this.targets) {
-      if (t.restricted && t.inFlight === 0 && t.queued === 0 && now - t.activeAt >= FORGET_IDLE_MS) this.forget(key, t);
+      if (t.inFlight > 0 || t.queued > 0) continue;
+      if (now - t.activeAt >= (t.restricted ? RESTRICTED_FORGET_MS : IDLE_FORGET_MS)) this.forget(key, t);
     }
   }
 
   private state(key: string): TargetState {
     let t = this.targets.get(key);
     if (!t) {
-      t = { limit: this.initial, inFlight: 0, queued: 0, restricted: false, strikes: 0, failedAt: 0, answeredAt: 0, activeAt: Date.now() };
+      t = {
+        limit: this.initial, inFlight: 0, queued: 0, restricted: false, strikes: 0, failedAt: -Infinity,
+        answeredAt: -Infinity, answerMs: 0, activeAt: this.clock(),
+      };
       this.targets.set(key, t);
       if (t.limit < this.max) this.limited++;
     }
@@ -217,15 +255,6 @@ export class TargetLimits {
     this.restricted += sign;
     this.restrictedInFlight += sign * t.inFlight;
     this.restrictedQueued += sign * t.queued;
-  }
-
-  /**
-   * A target that is not restricted and has nothing under way is not kept: it starts again
-   * with a few slots next time. A restricted one is kept (a few numbers per hanging webhook)
-   * so its rows keep being put back; forgetIdle drops it once its rows stop coming.
-   */
-  private forgetIfIdle(key: string, t: TargetState): void {
-    if (!t.restricted && t.inFlight === 0 && t.queued === 0) this.forget(key, t);
   }
 
   private forget(key: string, t: TargetState): void {
