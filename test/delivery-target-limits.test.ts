@@ -174,6 +174,56 @@ describe("TargetLimits", () => {
     expect(sluggish.suspect("s", next)).toBe(1);
   });
 
+  test("a target restricted on suspicion alone that then answers was slow, not hanging: its share comes back at once", () => {
+    const { limits, advance } = withClock(64, 15_000);
+    warm(limits, "a", 32, 64);
+    const startedAt = limits.now();
+    start(limits, "a", 8);
+    advance(1000);
+    expect(limits.suspect("a", startedAt)).toBe(20); // half of the 40 it holds
+    expect(limits.restricted).toBe(1);
+    advance(500);
+    expect(limits.finished("a", answered(200), startedAt)).toBe(64); // reported: back to the whole share
+    expect(limits.restricted).toBe(0);
+    expect(limits.canStart("a")).toBe(true);
+    // Proven hanging (a slow failure) after a suspicion: no such shortcut.
+    const later = limits.now();
+    advance(1000);
+    expect(limits.suspect("a", later)).toBe(19);
+    advance(14_000);
+    limits.finished("a", { ...hung, durationMs: 15_000 }, later);
+    limits.finished("a", answered(200), later);
+    expect(limits.restricted).toBe(1);
+  });
+
+  test("an answer that took half the timeout or more does not grow the share", () => {
+    const { limits, advance } = withClock(64, 10_000);
+    const startedAt = limits.now();
+    start(limits, "a", 2);
+    advance(5_000);
+    limits.finished("a", answered(504), startedAt);
+    start(limits, "a", 3);
+    expect(limits.canStart("a")).toBe(false); // still the first 4
+    advance(10);
+    limits.finished("a", answered(200), limits.now() - 10); // a quick one doubles it
+    expect(limits.canStart("a")).toBe(true);
+  });
+
+  test("idle targets are looked for in slices, so a long map never stalls the loop", () => {
+    const { limits, advance } = withClock(64);
+    for (let i = 0; i < 2_500; i++) {
+      start(limits, `t${i}`, 1);
+      limits.finished(`t${i}`, answered(200), limits.now());
+    }
+    advance(IDLE_FORGET_MS);
+    limits.forgetIdle();
+    expect(limits.tracked).toBe(1_500);
+    limits.forgetIdle();
+    limits.forgetIdle();
+    expect(limits.tracked).toBe(0);
+    expect(limits.limited).toBe(0);
+  });
+
   test("a restricted target idle for RESTRICTED_FORGET_MS is forgotten (a deleted webhook); one in use is kept", () => {
     const { limits, advance } = withClock(4);
     start(limits, "gone", 1);

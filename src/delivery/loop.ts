@@ -55,6 +55,8 @@ const FLUSH_AT = 512;
  */
 const GC_EVERY_ATTEMPTS = 4096;
 const GC_EVERY_MS = 1000;
+/** How often in-flight requests are checked for targets that hang (target-limits.ts). */
+const SWEEP_EVERY_MS = 250;
 /** `last_error` of a row put back before its first attempt (shown by the deliveries API). */
 const DEFERRED_REASON = "Not attempted yet: the endpoint let recent attempts time out, so it gets fewer delivery slots until it answers again";
 /** Webhooks whose signing keys stay cached; a cleared cache only costs one key decode each. */
@@ -112,6 +114,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   let turnScheduled = false;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
+  let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
   let firstRetention: ReturnType<typeof setTimeout> | undefined;
   let onIdle: (() => void) | undefined;
@@ -246,7 +249,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   }
 
   /**
-   * Called on every poll: a target whose request has waited too long with no answer from it
+   * Called a few times a second: a target whose request has waited too long with no answer from it
    * since is treated as hanging now, not at the timeout; its queue beyond the new share goes back.
    */
   function suspectHangs(): void {
@@ -393,11 +396,12 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     start() {
       if (state !== "new") return;
       state = "running";
-      pollTimer = setInterval(() => {
+      pollTimer = setInterval(wake, config.deliveryPollMs);
+      // Hang checks and forgetting idle targets, a few times a second whatever the poll interval.
+      sweepTimer = setInterval(() => {
         limits.forgetIdle();
         if (inFlight.size > 0) suspectHangs();
-        wake();
-      }, config.deliveryPollMs);
+      }, Math.min(config.deliveryPollMs, SWEEP_EVERY_MS));
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
       firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
       scheduleTurn();
@@ -407,6 +411,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       if (state === "stopped" || state === "stopping") return;
       state = "stopping";
       clearInterval(pollTimer);
+      clearInterval(sweepTimer);
       clearInterval(retentionTimer);
       clearTimeout(firstRetention);
       // Claimed rows that never started go back at once; in-flight ones get the drain.

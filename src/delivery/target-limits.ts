@@ -2,16 +2,18 @@
 // An endpoint that hangs keeps each request for the whole DELIVERY_TIMEOUT_MS; with its backlog
 // first in line it would hold every slot while other webhooks' deliveries waited behind it
 // (64 slots, 15 s timeouts: about four attempts a second for everyone). So:
-// - a target starts with a few slots and doubles them with every answered attempt (any status:
-//   an answer frees its slot quickly), up to the whole DELIVERY_CONCURRENCY: a healthy endpoint
-//   has all of them after a handful of answers, a hanging one never gets them;
+// - a target starts with a few slots and doubles them with every attempt answered within half
+//   the timeout (any status: an answer frees its slot quickly), up to the whole
+//   DELIVERY_CONCURRENCY: a healthy endpoint has all of them after a handful of answers, a
+//   hanging one never gets them, a slow one keeps what it has;
 // - a target becomes "restricted" when an attempt ends without an answer after at least half
 //   the timeout, or when a request of its has waited with no answer from it since it was sent
 //   for a second, or three times its usual answer time if that is longer (5 s while it has
 //   never answered: a slow endpoint met for the first time is not taken for a hanging one; at
-//   most half the timeout; the loop checks on every poll): its share is halved, and halved
-//   again by each such attempt, down to one slot; answers double it back, and at the whole
-//   share it is no longer restricted;
+//   most half the timeout; the loop checks a few times a second): its share is halved, and
+//   halved again by each attempt that then fails slowly, down to one slot; answers double it
+//   back, and at the whole share it is no longer restricted. A target restricted only on
+//   suspicion that then answers gets its share back at once: it was slow, not hanging;
 // - restricted targets together hold at most half the slots and half as many queued jobs, so
 //   many hanging endpoints cannot fill the slots either;
 // - claimed rows a restricted target has no room for are put back for later without an
@@ -39,8 +41,10 @@ interface TargetState {
   failedAt: number;
   /** When its last answered attempt ended (-Infinity: none yet). */
   answeredAt: number;
-  /** Its usual answer time (moving average), 0 until it has answered. */
+  /** Its usual answer time (moving average); meaningful once it has answered. */
   answerMs: number;
+  /** The share it had when it was restricted on suspicion alone (0: not suspected, or since proven hanging). */
+  suspectedFrom: number;
   /** Last time a job of this target was queued, started, finished or put back. */
   activeAt: number;
 }
@@ -57,8 +61,8 @@ export const IDLE_FORGET_MS = 60_000;
  * a deleted or disabled webhook.
  */
 export const RESTRICTED_FORGET_MS = 2 * MAX_DEFER_MS;
-/** Forgetting scans every target: at most this often. */
-const FORGET_EVERY_MS = 5_000;
+/** Targets looked at per forgetIdle call (it runs a few times a second): a long map is walked in slices. */
+const FORGET_SLICE = 1_000;
 /** How long a request to a target that has never answered may wait before the target counts as hanging. */
 export const FIRST_ANSWER_PATIENCE_MS = 5_000;
 
@@ -75,7 +79,8 @@ export class TargetLimits {
   private readonly suspectAfter: number;
   private restrictedInFlight = 0;
   private restrictedQueued = 0;
-  private forgotAt: number;
+  /** Where the last forgetIdle slice stopped. */
+  private forgetCursor: Iterator<[string, TargetState]> | undefined;
   /** Targets below the whole share (ramping up or restricted): while none is, dispatch takes the fast path. */
   limited = 0;
   /** Restricted targets. */
@@ -89,7 +94,6 @@ export class TargetLimits {
     this.restrictedShare = Math.max(1, Math.floor(max / 2));
     this.initial = Math.min(max, INITIAL_SLOTS);
     this.suspectAfter = suspectAfterMs(timeoutMs);
-    this.forgotAt = clock();
   }
 
   /** The clock the loop should time attempts with (for `finished` and `suspect`). */
@@ -156,16 +160,24 @@ export class TargetLimits {
     if (t.restricted) this.restrictedInFlight--;
     const before = t.limit;
     const wasRestricted = t.restricted;
+    const took = now - startedAt;
     if (outcome.statusCode !== null) {
-      t.strikes = 0;
+      t.answerMs = t.answeredAt === -Infinity ? took : 0.8 * t.answerMs + 0.2 * took;
       t.answeredAt = now;
-      const took = now - startedAt;
-      t.answerMs = t.answerMs === 0 ? took : 0.8 * t.answerMs + 0.2 * took;
-      this.setLimit(t, Math.min(this.max, t.limit * 2));
-      if (t.restricted && t.limit >= this.max) this.setRestricted(t, false);
+      t.strikes = 0;
+      if (t.suspectedFrom > 0) {
+        // Restricted on suspicion, and it answered: slow, not hanging.
+        this.setLimit(t, Math.max(t.suspectedFrom, Math.min(this.max, t.limit * 2)));
+        t.suspectedFrom = 0;
+        this.setRestricted(t, false);
+      } else if (took < this.timeoutMs / 2) {
+        this.setLimit(t, Math.min(this.max, t.limit * 2));
+        if (t.restricted && t.limit >= this.max) this.setRestricted(t, false);
+      }
     } else if (outcome.durationMs >= this.timeoutMs / 2) {
       if (startedAt >= t.failedAt) t.strikes++;
       t.failedAt = now;
+      t.suspectedFrom = 0;
       this.setLimit(t, Math.max(1, t.limit >> 1));
       if (!t.restricted && this.max > 1) this.setRestricted(t, true);
     }
@@ -186,6 +198,7 @@ export class TargetLimits {
     const usual = t.answeredAt === -Infinity ? FIRST_ANSWER_PATIENCE_MS : Math.max(this.suspectAfter, 3 * t.answerMs);
     const patience = Math.min(usual, this.timeoutMs / 2);
     if (this.clock() - startedAt < patience) return undefined;
+    t.suspectedFrom = t.limit;
     this.setLimit(t, Math.max(1, Math.min(t.limit, t.inFlight) >> 1));
     this.setRestricted(t, true);
     return t.limit;
@@ -217,13 +230,18 @@ export class TargetLimits {
 
   /**
    * Forgets targets with nothing under way for IDLE_FORGET_MS (restricted ones:
-   * RESTRICTED_FORGET_MS). Called from the loop's poll; scans at most every FORGET_EVERY_MS.
+   * RESTRICTED_FORGET_MS). Looks at FORGET_SLICE targets per call, carrying on where the last
+   * call stopped, so a map of 100,000 targets never stalls the event loop.
    */
   forgetIdle(): void {
     const now = this.clock();
-    if (now - this.forgotAt < FORGET_EVERY_MS) return;
-    this.forgotAt = now;
-    for (const [key, t] of this.targets) {
+    for (let seen = 0; seen < FORGET_SLICE; seen++) {
+      const next = (this.forgetCursor ??= this.targets.entries()).next();
+      if (next.done) {
+        this.forgetCursor = undefined;
+        return;
+      }
+      const [key, t] = next.value;
       if (t.inFlight > 0 || t.queued > 0) continue;
       if (now - t.activeAt >= (t.restricted ? RESTRICTED_FORGET_MS : IDLE_FORGET_MS)) this.forget(key, t);
     }
@@ -234,7 +252,7 @@ export class TargetLimits {
     if (!t) {
       t = {
         limit: this.initial, inFlight: 0, queued: 0, restricted: false, strikes: 0, failedAt: -Infinity,
-        answeredAt: -Infinity, answerMs: 0, activeAt: this.clock(),
+        answeredAt: -Infinity, answerMs: 0, suspectedFrom: 0, activeAt: this.clock(),
       };
       this.targets.set(key, t);
       if (t.limit < this.max) this.limited++;
