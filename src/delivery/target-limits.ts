@@ -21,7 +21,7 @@
 // A target's state is kept while it is in use and for a while after (IDLE_FORGET_MS), so its
 // share and answer time survive gaps between bursts. With DELIVERY_CONCURRENCY 1 there is
 // nothing to share: every target keeps the one slot. In memory only: after a restart a hanging
-// endpoint is found again within SUSPECT_AFTER. Times come from a monotonic clock.
+// endpoint is found again within 5 s (or half the timeout). Times come from a monotonic clock.
 import type { AttemptOutcome } from "./transport";
 
 interface TargetState {
