@@ -12,7 +12,7 @@ import { loadEventBodies, loadWebhookTargets, recordAndClaim, releaseLeases, typ
 import { purgeExpired } from "./retention";
 import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
-import { suspectAfterMs, TargetLimits } from "./target-limits";
+import { TargetLimits } from "./target-limits";
 import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
@@ -99,7 +99,6 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const limits = new TargetLimits(concurrency, config.deliveryTimeoutMs);
-  const suspectAfter = suspectAfterMs(config.deliveryTimeoutMs);
 
   let sinceGc = 0;
   let lastGcAt = Date.now();
@@ -215,7 +214,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
         continue;
       }
       const target = delivery.webhookId ?? `alert:${delivery.alertWebhookId}`;
-      if (!limits.admits(target) && !(delivery.attempts > 0 && putBackFirstAttempt(target, now))) {
+      // A retry due for a target whose queue is full takes the place of a queued first attempt.
+      if (!limits.admits(target) && !(delivery.attempts > 0 && putBackQueued(target, 1, now, true) === 1)) {
         defer(delivery, target, now);
         deferred++;
         continue;
@@ -260,56 +260,40 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
 
   /**
    * Called a few times a second: a target whose request has waited too long with no answer from it
-   * since is treated as hanging now, not at the timeout; its queue beyond the new share goes back.
+   * since is treated as hanging now, not at the timeout (target-limits.ts decides).
    */
   function suspectHangs(): void {
-    const now = limits.now();
     for (const job of running) {
-      if (!job || now - job.startedAt < suspectAfter) continue;
-      const limit = limits.suspect(job.target, job.startedAt);
-      if (limit === undefined) continue;
-      logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency, reason: "no answer yet" });
-      putBackExcess(job.target, Date.now());
+      const limit = job && limits.suspect(job.target, job.startedAt);
+      if (limit !== undefined) shareChanged(job!.target, limit, "no answer yet");
     }
   }
 
-  /**
-   * A retry due for a target whose queue is full takes the place of a queued first attempt
-   * (which goes back): the rows already tried keep moving through the retry schedule towards
-   * `failed`, and auto-disable, while a hanging endpoint has only one slot for a large backlog.
-   */
-  function putBackFirstAttempt(target: string, now: number): boolean {
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      const job = waiting[i]!;
-      if (job.target !== target || job.delivery.attempts > 0) continue;
-      putBackQueued(i, now);
-      return true;
-    }
-    return false;
+  /** A target's share changed: if it shrank, its queued jobs beyond the share go back to the database. */
+  function shareChanged(target: string, slots: number, reason: string): void {
+    logger.info("delivery slots for target changed", { target, slots, of: concurrency, reason });
+    putBackQueued(target, limits.excessQueued(target), Date.now());
   }
 
   /**
-   * A target's share shrank: its queued jobs beyond the share go back to the database, newest
-   * first attempts first (retries keep their place, as in putBackFirstAttempt).
+   * Takes up to `count` of `target`'s queued jobs out of the queue, newest first, and puts their
+   * rows back; first attempts go before retries (which keep moving through the retry schedule
+   * towards `failed` and auto-disable), and with `firstAttemptsOnly` only they go. Returns how many.
    */
-  function putBackExcess(target: string, now: number): void {
-    let excess = limits.excessQueued(target);
-    for (const retries of [false, true]) {
-      for (let i = waiting.length - 1; i >= 0 && excess > 0; i--) {
+  function putBackQueued(target: string, count: number, now: number, firstAttemptsOnly = false): number {
+    let put = 0;
+    for (const retries of firstAttemptsOnly ? [false] : [false, true]) {
+      for (let i = waiting.length - 1; i >= 0 && put < count; i--) {
         const job = waiting[i]!;
         if (job.target !== target || job.delivery.attempts > 0 !== retries) continue;
-        putBackQueued(i, now);
-        excess--;
+        waiting.splice(i, 1);
+        held.delete(job.delivery.id);
+        limits.dropped(target);
+        defer(job.delivery, target, now);
+        put++;
       }
     }
-  }
-
-  /** Takes the queued job at `index` out of the queue and puts its row back. */
-  function putBackQueued(index: number, now: number): void {
-    const [job] = waiting.splice(index, 1);
-    held.delete(job!.delivery.id);
-    limits.dropped(job!.target);
-    defer(job!.delivery, job!.target, now);
+    return put;
   }
 
   /** Puts a claimed row back as pending, without an attempt (its target's share is full). */
@@ -372,10 +356,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     freeSlots.push(job.slot);
     held.delete(delivery.id);
     const limit = limits.finished(job.target, outcome, job.startedAt);
-    if (limit !== undefined) {
-      logger.info("delivery slots for target changed", { target: job.target, slots: limit, of: concurrency });
-      putBackExcess(job.target, Date.now());
-    }
+    if (limit !== undefined) shareChanged(job.target, limit, outcome.statusCode === null ? "no answer in time" : "answering again");
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     results.push(result);
     metrics.record(result.kind, outcome.durationMs);
