@@ -176,6 +176,16 @@ describe("retries of a hanging endpoint", () => {
   /** Rows put back return after about one timeout; these steps decide themselves when each is due. */
   const park = (rowIds: string[]) => rowIds.forEach((rowId) => setDue(rowId, Number.MAX_SAFE_INTEGER));
   const untried = () => rows().filter((r) => r.attempts === 0 && r.status === "pending");
+  /** Publishes `count` events and returns the one new row that was put back. */
+  async function publishOnePutBack(count: number): Promise<Row> {
+    const before = new Set(rows().map((r) => r.id));
+    await publishAtOnce("uptime.down", count, slow);
+    const [putBack] = await waitFor(() => {
+      const fresh = untried().filter((r) => !before.has(r.id));
+      return fresh.length === 1 ? fresh : undefined;
+    }, 5_000, "one new row put back");
+    return putBack!;
+  }
 
   test("a due retry takes the place of a queued first attempt, so tried rows keep moving towards failed", async () => {
     id = (await slow.createWebhook(hangingServer(), ["uptime.down"])).id;
@@ -208,28 +218,18 @@ describe("retries of a hanging endpoint", () => {
     await waitFor(() => rows().every((r) => r.status !== "leased"), 10_000, "its attempts over");
     // Two rows: one takes the slot (and hangs), the other is put back; due again, it takes the
     // one queue place.
-    const before = new Set(rows().map((r) => r.id));
-    await publishAtOnce("uptime.down", 2, slow);
-    const [queued] = await waitFor(() => {
-      const fresh = untried().filter((r) => !before.has(r.id));
-      return fresh.length === 1 ? fresh : undefined;
-    }, 5_000, "one new row put back");
-    dueNow(queued!.id);
+    const queued = await publishOnePutBack(2);
+    dueNow(queued.id);
     slow.loop.wake();
-    await waitFor(() => row(queued!.id).status === "leased", 5_000, "one row queued");
+    await waitFor(() => row(queued.id).status === "leased", 5_000, "one row queued");
     // Over its share now: a third row is put back.
-    const third = new Set(rows().map((r) => r.id));
-    await publishAtOnce("uptime.down", 1, slow);
-    const [over] = await waitFor(() => {
-      const fresh = untried().filter((r) => !third.has(r.id));
-      return fresh.length === 1 ? fresh : undefined;
-    }, 5_000, "the third row put back");
+    const over = await publishOnePutBack(1);
     // Disabled: when it is due again it is skipped, whatever the endpoint's share.
     expect((await slow.request("PATCH", `/api/v1/links/webhooks/${id}`, { active: false })).status).toBe(200);
-    dueNow(over!.id);
+    dueNow(over.id);
     slow.loop.wake();
-    await waitFor(() => row(over!.id).status === "failed", 5_000, "the row skipped");
-    expect(row(over!.id)).toMatchObject({ attempts: 0, lastError: "Webhook is disabled" });
+    await waitFor(() => row(over.id).status === "failed", 5_000, "the row skipped");
+    expect(row(over.id)).toMatchObject({ attempts: 0, lastError: "Webhook is disabled" });
   });
 });
 
