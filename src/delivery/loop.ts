@@ -103,15 +103,14 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   let sinceGc = 0;
   let lastGcAt = Date.now();
   let state: "new" | "running" | "stopping" | "stopped" = "new";
-  /** Ids of the deliveries whose attempt is running. */
-  const inFlight = new Set<string>();
   /**
-   * The running jobs themselves, for the hang checks, at most one per slot. An array of slots
-   * rather than a Map of jobs: deleting from a Map that churns thousands of entries a second
+   * The jobs whose attempt is running, at most one per slot (`inFlight` of them). An array of
+   * slots rather than a Map or Set keyed by delivery: one that churns thousands of entries a second
    * kept finished jobs (bodies, keys) reachable for a while: +10 MB peak draining 1 M rows.
    */
   const running: (Job | undefined)[] = [];
   const freeSlots: number[] = [];
+  let inFlight = 0;
   let waiting: Job[] = [];
   /** Ids of every claimed row this process still holds (waiting or in flight). */
   const held = new Set<string>();
@@ -141,10 +140,10 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     turnScheduled = false;
     // Queued jobs of targets held to a smaller share have their own bound (target-limits.ts):
     // counted here, a hanging endpoint's queue would hold back claiming other webhooks' rows.
-    const outstanding = inFlight.size + waiting.length - limits.restrictedWaiting();
+    const outstanding = inFlight + waiting.length - limits.restrictedWaiting();
     const room = maxOutstanding - outstanding;
     const claim = state === "running" && !drained && (outstanding === 0 || room >= minClaim);
-    const flush = results.length >= FLUSH_AT || (results.length > 0 && (claim || inFlight.size === 0 || state !== "running"));
+    const flush = results.length >= FLUSH_AT || (results.length > 0 && (claim || inFlight === 0 || state !== "running"));
     if (!claim && !flush) {
       if (results.length > 0 && !flushTimer) flushTimer = setTimeout(forceFlush, FLUSH_AFTER_MS);
       return;
@@ -245,7 +244,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   }
 
   function startWaiting(): void {
-    while (inFlight.size < concurrency && waiting.length > 0 && state !== "stopped") {
+    while (inFlight < concurrency && waiting.length > 0 && state !== "stopped") {
       const at = nextStartable();
       if (at < 0) return;
       const job = at === 0 ? waiting.shift()! : waiting.splice(at, 1)[0]!;
@@ -253,7 +252,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       job.startedAt = limits.now();
       job.slot = freeSlots.pop() ?? running.length;
       running[job.slot] = job;
-      inFlight.add(job.delivery.id);
+      inFlight++;
       void attempt(job);
     }
   }
@@ -351,8 +350,9 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       outcome = { statusCode: null, responseBody: null, error: `Transport failed: ${String(e)}`, durationMs: Date.now() - attemptedAt };
     }
     // After stop() gave up on it, its lease was released and the database may be closed.
-    if (!inFlight.delete(delivery.id) || state === "stopped") return;
+    if (running[job.slot] !== job || state === "stopped") return;
     running[job.slot] = undefined;
+    inFlight--;
     freeSlots.push(job.slot);
     held.delete(delivery.id);
     const limit = limits.finished(job.target, outcome, job.startedAt);
@@ -371,7 +371,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
     });
     startWaiting();
-    if (inFlight.size === 0) onIdle?.();
+    if (inFlight === 0) onIdle?.();
     scheduleTurn();
   }
 
@@ -393,7 +393,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       // Hang checks and forgetting idle targets, a few times a second whatever the poll interval.
       sweepTimer = setInterval(() => {
         limits.forgetIdle();
-        if (inFlight.size > 0) suspectHangs();
+        if (inFlight > 0) suspectHangs();
       }, Math.min(config.deliveryPollMs, SWEEP_EVERY_MS));
       retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
       firstRetention = setTimeout(runRetention, RETENTION_FIRST_AFTER_MS);
@@ -410,16 +410,15 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       // Claimed rows that never started go back at once; in-flight ones get the drain.
       const notStarted = waiting.map((j) => (limits.dropped(j.target), j.delivery.id));
       waiting = [];
-      if (inFlight.size > 0) {
+      if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, drainMs);
           onIdle = () => (clearTimeout(timer), resolve());
         });
       }
       clearTimeout(flushTimer);
-      const abandoned = [...inFlight, ...notStarted];
-      inFlight.clear();
-      running.length = freeSlots.length = 0;
+      const abandoned = [...running.flatMap((job) => (job ? [job.delivery.id] : [])), ...notStarted];
+      running.length = freeSlots.length = inFlight = 0;
       held.clear();
       state = "stopped";
       try {
@@ -433,6 +432,6 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       closeIdleConnections();
     },
     isRunning: () => state === "running",
-    inFlight: () => inFlight.size,
+    inFlight: () => inFlight,
   };
 }
