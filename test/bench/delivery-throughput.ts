@@ -3,7 +3,7 @@
 // a raw fetch loop (servers/fetch-loop.ts) in its own process with the same concurrency
 // (DELIVERY_CONCURRENCY) posting the same bytes to the same receiver. Target ratio ≥ 0.80.
 import { join } from "node:path";
-import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
+import { fmt, median, printTable, roundsResult, roundsRow, writeResult, type BenchResult } from "./lib/report";
 import { startReceiver, type Receiver, type ReceiverStats } from "./lib/receiver";
 import { withBacklogServer } from "./lib/seed";
 
@@ -48,15 +48,13 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await receiver.stop();
   }
-  const base = median(baseRuns);
-  const subject = median(subjectRuns);
-  const ratio = subject / base;
+  const ratio = median(subjectRuns) / median(baseRuns);
   printTable(
     `Bench 3 — end-to-end delivery, ${fmt(total)} deliveries, concurrency ${CONCURRENCY}, ${rounds} rounds (ratio ${fmt(ratio, 2)}, target ≥ ${TARGET})`,
     ["sender", "deliveries/s per round", "median /s"],
     [
-      ["raw fetch loop (baseline)", baseRuns.map((r) => fmt(r)).join(" / "), fmt(base)],
-      ["hookrelay delivery loop", subjectRuns.map((r) => fmt(r)).join(" / "), fmt(subject)],
+      roundsRow("raw fetch loop (baseline)", baseRuns),
+      roundsRow("hookrelay delivery loop", subjectRuns),
     ],
   );
   return {
@@ -66,8 +64,8 @@ export async function run(): Promise<BenchResult> {
     ratio,
     deliveries: total,
     concurrency: CONCURRENCY,
-    baseline: { medianPerSec: base, runs: baseRuns },
-    hookrelay: { medianPerSec: subject, runs: subjectRuns },
+    baseline: roundsResult(baseRuns),
+    hookrelay: roundsResult(subjectRuns),
   };
 }
 

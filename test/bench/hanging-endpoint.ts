@@ -3,7 +3,7 @@
 // deliveries take? Baseline in the same run: the same healthy backlog drained alone. Before
 // per-endpoint shares (src/delivery/target-limits.ts) the hanging backlog held every slot for
 // a whole timeout per round: OLDER ÷ concurrency × timeout before the first healthy delivery.
-import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
+import { fmt, median, printTable, roundsResult, roundsRow, writeResult, type BenchResult } from "./lib/report";
 import { startReceiver, type Receiver } from "./lib/receiver";
 import { withBacklogServer } from "./lib/seed";
 
@@ -51,27 +51,26 @@ export async function run(): Promise<BenchResult> {
     hanging.stop();
     await receiver.stop();
   }
-  const base = median(alone);
-  const subject = median(beside);
+  const ratio = median(beside) / median(alone);
   printTable(
-    `Bench 7 — ${fmt(healthy)} healthy deliveries beside ${fmt(older)} older ones to an endpoint that never answers (timeout ${TIMEOUT_MS} ms, concurrency ${CONCURRENCY}, ${rounds} rounds; ratio ${fmt(subject / base, 2)})`,
+    `Bench 7 — ${fmt(healthy)} healthy deliveries beside ${fmt(older)} older ones to an endpoint that never answers (timeout ${TIMEOUT_MS} ms, concurrency ${CONCURRENCY}, ${rounds} rounds; ratio ${fmt(ratio, 2)})`,
     ["backlog", "healthy deliveries/s from start, per round", "median /s"],
     [
-      ["healthy alone (baseline)", alone.map((r) => fmt(r)).join(" / "), fmt(base)],
-      ["healthy beside the hanging backlog", beside.map((r) => fmt(r)).join(" / "), fmt(subject)],
+      roundsRow("healthy alone (baseline)", alone),
+      roundsRow("healthy beside the hanging backlog", beside),
     ],
   );
   return {
     bench: name,
     target: `no fixed target: healthy deliveries/s beside the hanging backlog, and all within ${ROUND_LIMIT_MS / 1000} s`,
     pass: complete,
-    ratio: subject / base,
+    ratio,
     healthy,
     older,
     timeoutMs: TIMEOUT_MS,
     concurrency: CONCURRENCY,
-    baseline: { medianPerSec: base, runs: alone },
-    hookrelay: { medianPerSec: subject, runs: beside },
+    baseline: roundsResult(alone),
+    hookrelay: roundsResult(beside),
   };
 }
 

@@ -33,6 +33,16 @@ export function printTable(title: string, header: string[], rows: (string | numb
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
+/** A per-second rate measured once per round: its table row (label, each round, median). */
+export function roundsRow(label: string, runs: number[]): string[] {
+  return [label, runs.map((r) => fmt(r)).join(" / "), fmt(median(runs))];
+}
+
+/** The same rate in a bench's JSON result. */
+export function roundsResult(runs: number[]): { medianPerSec: number; runs: number[] } {
+  return { medianPerSec: median(runs), runs };
+}
+
 export interface BenchResult {
   bench: string;
   target: string;
