@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { waitFor } from "./helpers/delivery";
+import { rawServer } from "./helpers/faults";
 import { startServerProcess, type ServerProcess } from "./helpers/server-process";
 
 const EVENTS = 40;
@@ -32,18 +33,12 @@ test("SIGKILL while a hanging endpoint's rows wait put back: after a restart eve
   // Reads requests; answers 200 (and closes) only once `answering` is set.
   let answering = false;
   const seen = new Set<string>();
-  const endpoint = Bun.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      data(socket, bytes) {
-        if (!answering) return;
-        const id = /\r\nwebhook-id: ([^\r]+)\r\n/i.exec(bytes.toString("latin1"))?.[1];
-        if (id) seen.add(id);
-        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-        socket.end();
-      },
-    },
+  const endpoint = rawServer((socket, _count, bytes) => {
+    if (!answering) return;
+    const id = /\r\nwebhook-id: ([^\r]+)\r\n/i.exec(bytes.toString("latin1"))?.[1];
+    if (id) seen.add(id);
+    socket.write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    socket.end();
   });
   try {
     const first = await startServerProcess(env);
@@ -66,6 +61,6 @@ test("SIGKILL while a hanging endpoint's rows wait put back: after a restart eve
     await waitFor(() => ids.every((id) => seen.has(id)), 25_000, "every event at the endpoint after the restart");
     expect(await second.stop()).toBe(0);
   } finally {
-    endpoint.stop(true);
+    endpoint.stop();
   }
 }, 40_000);

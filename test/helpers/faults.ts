@@ -55,7 +55,7 @@ export interface RawServer {
 }
 
 /** A TCP server that runs `onRequest` with each connection's first bytes: it may write and cut. */
-export function rawServer(onRequest: (socket: import("bun").Socket<unknown>, count: number) => void): RawServer {
+export function rawServer(onRequest: (socket: import("bun").Socket<unknown>, count: number, firstBytes: Buffer) => void): RawServer {
   const state = { connections: 0 };
   const answered = new WeakSet<object>();
   const server = Bun.listen({
@@ -65,11 +65,11 @@ export function rawServer(onRequest: (socket: import("bun").Socket<unknown>, cou
       open() {
         state.connections++;
       },
-      data(socket) {
+      data(socket, bytes) {
         // Called per chunk; act once per connection, on its first bytes.
         if (answered.has(socket)) return;
         answered.add(socket);
-        onRequest(socket, state.connections);
+        onRequest(socket, state.connections, bytes);
       },
     },
   });
