@@ -17,6 +17,8 @@ import { authRoutes } from "./auth/routes";
 import { trafficSourceRoutes } from "./traffic-sources/routes";
 import { userAdminRoutes } from "./users/routes";
 import { consoleRoutes } from "./console/routes";
+import { tenantRoutes } from "./tenants/routes";
+import { apiKeyRoutes } from "./api-keys/routes";
 import { VERSION } from "./version";
 import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
 
@@ -61,6 +63,8 @@ export function buildApp(deps: AppDeps) {
     .use(linkWebhookActionRoutes(deps))
     .use(deliveryRoutes(deps))
     .use(eventRoutes(deps))
+    .use(tenantRoutes(deps))
+    .use(apiKeyRoutes(deps))
     .use(userAdminRoutes(deps))
     .use(authRoutes(deps))
     .use(trafficSourceRoutes(deps))

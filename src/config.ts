@@ -19,6 +19,8 @@ export interface Config {
   discordApiBase: string;
   discordBotToken: string | undefined;
   logLevel: LogLevel;
+  /** Where users reach this server (portal links); undefined: the address a request came to. */
+  publicUrl: string | undefined;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -70,8 +72,8 @@ function flag(env: Env, name: "DELIVERY_ALLOW_PRIVATE"): boolean {
   throw new ConfigError(`${name} must be 0 or 1, got "${env[name]}"`);
 }
 
-function httpBase(env: Env, name: "DISCORD_API_BASE"): string {
-  const raw = (env[name] ?? DEFAULTS[name]).trim().replace(/\/+$/, "");
+function httpBase(env: Env, name: "DISCORD_API_BASE" | "PUBLIC_URL"): string {
+  const raw = (env[name] ?? (DEFAULTS as Record<string, string>)[name] ?? "").trim().replace(/\/+$/, "");
   let url: URL;
   try {
     url = new URL(raw);
@@ -116,5 +118,6 @@ export function loadConfig(env: Env = process.env): Config {
     discordApiBase: httpBase(env, "DISCORD_API_BASE"),
     discordBotToken: optionalSecret(env, "DISCORD_BOT_TOKEN", 1),
     logLevel: logLevel as LogLevel,
+    publicUrl: env.PUBLIC_URL?.trim() ? httpBase(env, "PUBLIC_URL") : undefined,
   };
 }

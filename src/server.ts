@@ -26,7 +26,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (generated) {
     // Printed once, to stdout; only its hash is stored.
     process.stdout.write(
-      `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated}\n\n`,
+      `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated.key}\n\n` +
+        `It is "${generated.name}" in \`hookrelay keys list\`; once you have keys of your own, revoke it with\n` +
+        `\`hookrelay keys revoke ${generated.id}\` (or DELETE /api/v1/api-keys/${generated.id}).\n\n`,
     );
   }
   const checkpointer = await startCheckpointer(db, config.databasePath, logger);

@@ -116,7 +116,7 @@ describe("keys create", () => {
     expect(printed).toHaveLength(1);
     const key = printed[0]!;
     expect(key).toMatch(/^hr_[0-9A-Za-z]{40}$/);
-    expect(r.stderr).toContain('("deploy bot")');
+    expect(r.stderr).toContain('("deploy bot", platform key)');
 
     const config = loadConfig({ DATABASE_PATH: path });
     const db = openDatabase(path);

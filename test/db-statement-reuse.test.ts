@@ -52,11 +52,11 @@ describe("statement reuse", () => {
       db.insert(webhooks).values({ id, url: `https://example.com/${id}`, events: "[\"link.clicked\"]", metadata: "{}", secret: "whsec_x", createdAt: now, updatedAt: now }).run();
     insert("whk_a");
     insert("whk_b");
-    const first = listWebhooks(db, { limit: "1" });
+    const first = listWebhooks(db, "default", { limit: "1" });
     expect(first.data.map((w) => w.id)).toEqual(["whk_b"]);
-    const second = listWebhooks(db, { limit: "1", cursor: first.pagination.next_cursor! });
+    const second = listWebhooks(db, "default", { limit: "1", cursor: first.pagination.next_cursor! });
     expect(second.data.map((w) => w.id)).toEqual(["whk_a"]);
-    expect(listWebhooks(db, { limit: "1" }).data.map((w) => w.id)).toEqual(["whk_b"]);
+    expect(listWebhooks(db, "default", { limit: "1" }).data.map((w) => w.id)).toEqual(["whk_b"]);
     // Builder queries read rows as arrays; hand-written SQL through Drizzle reads objects.
     expect(db.select({ id: webhooks.id }).from(webhooks).orderBy(webhooks.id).all()).toEqual([{ id: "whk_a" }, { id: "whk_b" }]);
     expect(db.all(sql`select "id" from "webhooks" order by "webhooks"."id"`)).toEqual([{ id: "whk_a" }, { id: "whk_b" }]);

@@ -42,13 +42,18 @@ describe("0001: the unused webhooks created_at index is dropped", () => {
       migrateDatabase(db, migrationsUpTo("0000_init"));
       expect(indexNames(db)).toContain("webhooks_created_idx");
       const policy = { allowPrivate: false };
-      const old = createWebhook(db, { url: "https://hooks.example.com/old", events: ["link.clicked"] }, policy);
+      // Written as the 0000 schema stood (today's service writes columns it did not have yet).
+      const now = Date.now();
+      const old = { id: "whk_old0000000" };
+      db.$client
+        .prepare(`INSERT INTO webhooks (id, url, events, active, metadata, secret, created_at, updated_at) VALUES (?, ?, ?, 1, '{}', 'whsec_x', ?, ?)`)
+        .run(old.id, "https://hooks.example.com/old", '["link.clicked"]', now, now);
 
       migrateDatabase(db); // what start-up does
       expect(indexNames(db)).not.toContain("webhooks_created_idx");
       const ids = (db.$client.prepare(`SELECT id FROM webhooks ORDER BY rowid`).all() as { id: string }[]).map((r) => r.id);
       expect(ids).toEqual([old.id]);
-      const added = createWebhook(db, { url: "https://hooks.example.com/new", events: ["uptime.down"] }, policy);
+      const added = createWebhook(db, "default", { url: "https://hooks.example.com/new", events: ["uptime.down"] }, policy);
       expect(added.id).not.toBe(old.id);
 
       migrateDatabase(db); // applied once: a second start changes nothing

@@ -78,7 +78,7 @@ test("literal private targets stored while private targets were allowed are refu
   const ids = PRIVATE_TARGETS.map(([, raw]) => {
     const url = new URL(raw);
     if (url.hostname === "127.0.0.1" || url.hostname === "[::1]") url.port = port;
-    return createWebhook(app.deps.db, { url: url.href, events: ["link.clicked"] }, { allowPrivate: true }).id;
+    return createWebhook(app.deps.db, "default", { url: url.href, events: ["link.clicked"] }, { allowPrivate: true }).id;
   });
   const results = await publishAndSettle(ids);
   for (const { d } of results) {

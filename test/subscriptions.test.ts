@@ -17,10 +17,10 @@ beforeEach(() => (t = createTestApp()));
 afterEach(() => t.close());
 
 const create = (events: string[] = ["link.clicked"]) =>
-  createWebhook(t.deps.db, { url: "https://hooks.example.com/in", events: events as never }, policy).id;
+  createWebhook(t.deps.db, "default", { url: "https://hooks.example.com/in", events: events as never }, policy).id;
 /** How many deliveries a publish of `type` enqueued, and for which webhooks. */
 function publish(type = "link.clicked") {
-  const { event } = publishEvent(t.deps.db, { type: type as never, data: {} }, undefined);
+  const { event } = publishEvent(t.deps.db, "default", { type: type as never, data: {} }, undefined);
   const rows = t.deps.db.$client.prepare("SELECT webhook_id FROM deliveries WHERE event_id = ? ORDER BY rowid").pluck().all(event.id);
   expect(rows).toHaveLength(event.deliveries);
   return rows as string[];
@@ -60,7 +60,7 @@ describe("subscribers seen by publish", () => {
     const a = create();
     expect(publish()).toEqual([a]);
     const other = openDatabase(t.deps.config.databasePath);
-    const b = createWebhook(other, { url: "https://hooks.example.com/other", events: ["link.clicked"] as never }, policy).id;
+    const b = createWebhook(other, "default", { url: "https://hooks.example.com/other", events: ["link.clicked"] as never }, policy).id;
     expect(publish()).toEqual([a, b]);
     deleteWebhook(other, a);
     expect(publish()).toEqual([b]);
@@ -72,7 +72,7 @@ describe("subscribers seen by publish", () => {
     publish();
     const db = t.deps.db;
     const created = commitSoon(db, () => create(), { singleStatement: true });
-    const published = commitSoon(db, () => publishEvent(db, { type: "link.clicked" as never, data: {} }, undefined));
+    const published = commitSoon(db, () => publishEvent(db, "default", { type: "link.clicked" as never, data: {} }, undefined));
     // A row whose foreign key is only checked at COMMIT: the whole batch is rolled back there.
     const breaksCommit = commitSoon(db, () => {
       db.$client.pragma("defer_foreign_keys = ON");
@@ -96,7 +96,7 @@ describe("subscribers seen by publish", () => {
     expect(() =>
       db.transaction(() => {
         create();
-        expect(publishEvent(db, { type: "link.clicked" as never, data: {} }, undefined).event.deliveries).toBe(2);
+        expect(publishEvent(db, "default", { type: "link.clicked" as never, data: {} }, undefined).event.deliveries).toBe(2);
         throw new Error("changed my mind");
       }),
     ).toThrow("changed my mind");
@@ -105,7 +105,7 @@ describe("subscribers seen by publish", () => {
     expect(() =>
       db.transaction(() => {
         updateWebhook(db, kept, { active: false }, policy);
-        expect(publishEvent(db, { type: "link.clicked" as never, data: {} }, undefined).event.deliveries).toBe(0);
+        expect(publishEvent(db, "default", { type: "link.clicked" as never, data: {} }, undefined).event.deliveries).toBe(0);
         throw new Error("changed my mind");
       }),
     ).toThrow("changed my mind");
@@ -136,7 +136,7 @@ describe("subscribers seen by publish", () => {
     db.$client
       .prepare(`INSERT INTO webhooks (id, url, events, active, metadata, secret, created_at, updated_at) VALUES ('whk_hidden', 'https://x', '["link.clicked"]', 1, '{}', 's', 0, 0)`)
       .run();
-    const refused = commitSoon(db, () => publishEvent(db, { type: "link.clicked" as never, data: [] }, undefined));
+    const refused = commitSoon(db, () => publishEvent(db, "default", { type: "link.clicked" as never, data: [] }, undefined));
     expect(await refused.then(() => "stored", (e: { status?: number }) => e.status)).toBe(400);
     expect(publish()).toEqual([a]);
     forgetDerivedState(db);

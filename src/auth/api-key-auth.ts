@@ -1,14 +1,16 @@
 // API key authentication for every /api/v1/* route: `Authorization: Bearer <key>` or
 // `x-api-key: <key>`. The gate runs when the request arrives, before the body is read or
 // validated, so an unauthenticated caller always gets the 401 and never learns about routes
-// or validation rules. The `apiKey: true` route option then hands the key id to handlers.
+// or validation rules. The `apiKey: true` route option then hands the caller to handlers;
+// `platformOnly: true` refuses tenant keys (docs/tenancy.md).
 import { Elysia } from "elysia";
 import type { Db } from "../db/client";
-import { Unauthorized } from "../http/errors";
-import { verifyApiKey } from "./api-keys";
+import { commitSoon } from "../db/group-commit";
+import { Forbidden, Unauthorized } from "../http/errors";
+import { touchApiKey, verifyApiKey, type Caller } from "./api-keys";
 
 const API_PREFIX = "/api/v1/";
-const authenticated = new WeakMap<Request, string>();
+const authenticated = new WeakMap<Request, Caller>();
 
 export function bearerOf(header: string | null | undefined): string | undefined {
   if (!header) return undefined;
@@ -30,25 +32,59 @@ function isApiPath(url: string): boolean {
   return pathOf(url).startsWith(API_PREFIX);
 }
 
+/**
+ * Refreshes `last_used_at` in the next group commit, off the request's path: a key is stale
+ * at most once a minute, and a failed refresh (the database busy) only leaves it older.
+ * Keys whose refresh is already queued are not queued again by the requests of the same turn.
+ */
+function lastUsedRefresher(db: Db) {
+  const queued = new Set<string>();
+  return (keyId: string) => {
+    if (queued.has(keyId)) return;
+    queued.add(keyId);
+    commitSoon(db, () => touchApiKey(db, keyId), { singleStatement: true })
+      .catch(() => {})
+      .finally(() => queued.delete(keyId));
+  };
+}
+
 /** Registered once by the app: rejects unauthenticated /api/v1/* requests on arrival. */
 export function apiKeyGate(db: Db) {
+  const refreshLastUsed = lastUsedRefresher(db);
   return new Elysia({ name: "auth/api-key-gate" }).onRequest(({ request }) => {
     if (!isApiPath(request.url)) return;
     const key = presentedKey(request.headers);
-    const apiKeyId = key ? verifyApiKey(db, key) : undefined;
-    if (!apiKeyId) throw new Unauthorized();
-    authenticated.set(request, apiKeyId);
+    const verified = key ? verifyApiKey(db, key) : undefined;
+    if (!verified) throw new Unauthorized();
+    if (verified.stale) refreshLastUsed(verified.keyId);
+    authenticated.set(request, verified);
   });
 }
 
-/** Route option `apiKey: true`: resolves `apiKeyId` (and documents the route as authenticated). */
+function callerOf(request: Request): Caller {
+  const caller = authenticated.get(request);
+  // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
+  if (!caller) throw new Unauthorized();
+  return caller;
+}
+
+export const PLATFORM_ONLY_MESSAGE = "This route needs a platform API key (one created without a tenant)";
+
+/**
+ * Route options `apiKey: true`: resolves the `caller` (and documents the route as
+ * authenticated); `platformOnly: true`: the same, refusing tenant keys with 403.
+ */
 export const apiKeyAuth = new Elysia({ name: "auth/api-key" }).macro({
   apiKey: {
     resolve({ request }) {
-      const apiKeyId = authenticated.get(request);
-      // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
-      if (!apiKeyId) throw new Unauthorized();
-      return { apiKeyId };
+      return { caller: callerOf(request) };
+    },
+  },
+  platformOnly: {
+    resolve({ request }) {
+      const caller = callerOf(request);
+      if (caller.tenantId !== null) throw new Forbidden(PLATFORM_ONLY_MESSAGE);
+      return { caller };
     },
   },
 });

@@ -2,7 +2,6 @@
 // lets them write beside it), print their result and exit.
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { createApiKey } from "../auth/api-keys";
 import { createUser } from "../auth/users";
 import type { Config } from "../config";
 import { closeDatabase, openDatabase } from "../db/client";
@@ -17,19 +16,6 @@ export function migrateCommand(config: Config): void {
   try {
     const applied = db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
     process.stderr.write(`Database ${config.databasePath} is up to date (${applied.n} migrations applied).\n`);
-  } finally {
-    closeDatabase(db);
-  }
-}
-
-export function createKeyCommand(config: Config, name: string): void {
-  if (name.trim() === "" || name.length > 100) throw new UsageError("--name must be 1 to 100 characters long");
-  const db = openMigratedDatabase(config);
-  try {
-    const created = createApiKey(db, name.trim());
-    // The key alone on stdout, so `KEY=$(hookrelay keys create)` works; the notice goes to stderr.
-    process.stdout.write(`${created.key}\n`);
-    process.stderr.write(`Created API key ${created.id} ("${created.name}"). It is shown only now: store it.\n`);
   } finally {
     closeDatabase(db);
   }

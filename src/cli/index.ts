@@ -7,7 +7,6 @@ import { VERSION } from "../version";
 import {
   backupCommand,
   CommandFailed,
-  createKeyCommand,
   createUserCommand,
   healthCommand,
   migrateCommand,
@@ -15,6 +14,7 @@ import {
 import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from "./args";
 import { CONFIG_FLAGS, loadCliConfig } from "./config-flags";
 import { serveCommand } from "./serve";
+import { createKeyCommand, listKeysCommand, revokeKeyCommand } from "./key-commands";
 
 type Env = Record<string, string | undefined>;
 
@@ -44,9 +44,34 @@ const COMMANDS: Command[] = [
   {
     words: ["keys", "create"],
     args: [],
-    summary: "Create an API key and print it once",
-    options: { name: { kind: "string", value: "NAME", help: 'a label for the key (default "cli")' } },
-    run: (p, _a, env) => createKeyCommand(loadCliConfig(p.options, env), stringOption(p, "name") ?? "cli"),
+    summary: "Create an API key and print it once (a platform key, or one tenant's with --tenant)",
+    options: {
+      name: { kind: "string", value: "NAME", help: 'a label for the key (default "cli")' },
+      tenant: { kind: "string", value: "TENANT", help: "make a tenant key: it acts on this tenant only" },
+      "can-publish": { kind: "boolean", help: "let a tenant key publish events (platform keys always may)" },
+      "expires-in": { kind: "string", value: "DURATION", help: "the key stops working after this long: 30d, 12h, 90m" },
+    },
+    run: (p, _a, env) =>
+      createKeyCommand(loadCliConfig(p.options, env), {
+        name: stringOption(p, "name") ?? "cli",
+        tenant: stringOption(p, "tenant"),
+        canPublish: p.options.has("can-publish"),
+        expiresIn: stringOption(p, "expires-in"),
+      }),
+  },
+  {
+    words: ["keys", "list"],
+    args: [],
+    summary: "List API keys (never their secrets), newest first",
+    options: { tenant: { kind: "string", value: "TENANT", help: "only this tenant's keys" } },
+    run: (p, _a, env) => listKeysCommand(loadCliConfig(p.options, env), stringOption(p, "tenant")),
+  },
+  {
+    words: ["keys", "revoke"],
+    args: ["ID"],
+    summary: "Revoke an API key; it is refused from the next request on",
+    options: {},
+    run: (p, args, env) => revokeKeyCommand(loadCliConfig(p.options, env), args[0]!),
   },
   {
     words: ["users", "create"],

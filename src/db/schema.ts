@@ -3,14 +3,41 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const apiKeys = sqliteTable("api_keys", {
+/**
+ * One customer of the operator's product (docs/tenancy.md). The id is the operator's own
+ * customer id. `default` always exists: an install that never names a tenant lives in it.
+ */
+export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  /** SHA-256 of the key, hex. The key itself is never stored. */
-  keyHash: text("key_hash").notNull().unique(),
+  name: text("name"),
+  /** JSON object. */
+  metadata: text("metadata").notNull().default("{}"),
   createdAt: integer("created_at").notNull(),
-  revokedAt: integer("revoked_at"),
+  updatedAt: integer("updated_at").notNull(),
 });
+
+export const DEFAULT_TENANT = "default";
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** SHA-256 of the key, hex. The key itself is never stored. */
+    keyHash: text("key_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    /** Null: a platform key, acting on every tenant. Otherwise the one tenant it acts on. */
+    tenantId: text("tenant_id"),
+    canPublish: integer("can_publish", { mode: "boolean" }).notNull().default(true),
+    expiresAt: integer("expires_at"),
+    /** Written at most once a minute per key, so a busy key costs no write per request. */
+    lastUsedAt: integer("last_used_at"),
+    /** `portal`: the short-lived token of a portal link (tenant-scoped, never publishes). */
+    kind: text("kind", { enum: ["api_key", "portal"] }).notNull().default("api_key"),
+  },
+  (t) => [index("api_keys_tenant_idx").on(t.tenantId)],
+);
 
 // Surface A: link-event webhooks.
 export const webhooks = sqliteTable(
@@ -32,23 +59,35 @@ export const webhooks = sqliteTable(
     lastSuccessAt: integer("last_success_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
   },
-  // No index on created_at: lists page by rowid (creation order), and an index nothing reads
-  // cost every create an extra B-tree insert (~1.5 of its ~7 SQLite µs; test/bench/RESULTS.md).
+  // Lists page by rowid (creation order) within a tenant: (tenant_id, rowid) is this index, and
+  // newest first is a backwards walk of it. No index on created_at: nothing reads one.
+  (t) => [index("webhooks_tenant_idx").on(t.tenantId)],
 );
 
 /** Every published event (and every traffic-source alert). `body` is the exact bytes sent. */
 export const events = sqliteTable(
   "events",
   {
+    /** The row's key, unique across tenants. */
     id: text("id").primaryKey(),
     type: text("type").notNull(),
     body: text("body").notNull(),
     idempotencyKey: text("idempotency_key"),
     createdAt: integer("created_at").notNull(),
+    tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    /**
+     * The id publishers and receivers see (`webhook-id`): the publisher's own `id`, or `id`
+     * when none was given. Unique per tenant, so two customers may both publish `order-1`.
+     */
+    publicId: text("public_id"),
+    /** SHA-256 of what was published (type, id, data): a replayed key with another body is refused. */
+    requestHash: text("request_hash"),
   },
   (t) => [
-    uniqueIndex("events_idempotency_key_idx").on(t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+    uniqueIndex("events_tenant_idempotency_key_idx").on(t.tenantId, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+    uniqueIndex("events_tenant_public_id_idx").on(t.tenantId, t.publicId),
     index("events_created_idx").on(t.createdAt),
   ],
 );
@@ -77,6 +116,8 @@ export const deliveries = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     deliveredAt: integer("delivered_at"),
+    /** The event's tenant, copied so a delivery's owner is known without a join. */
+    tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
   },
   (t) => [
     // The claim query walks this index: due rows of one status in time order.

@@ -6,6 +6,7 @@ import { ok, page } from "../http/envelope";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { Delivery, DeliveryIdParams, DeliveryListQuery, DeliveryWithAttempts } from "./model";
 import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
+import { ownerFilter } from "../tenants/scope";
 
 export function deliveryRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -13,8 +14,8 @@ export function deliveryRoutes(deps: AppDeps) {
     .use(apiKeyAuth)
     .get(
       "/links/webhooks/:id/deliveries",
-      ({ params, query }) => {
-        const { data, pagination } = listWebhookDeliveries(db, params.id, query);
+      ({ params, query, caller }) => {
+        const { data, pagination } = listWebhookDeliveries(db, params.id, query, ownerFilter(caller));
         return page(data, pagination);
       },
       {
@@ -28,7 +29,7 @@ export function deliveryRoutes(deps: AppDeps) {
         },
       },
     )
-    .get("/deliveries/:id", ({ params }) => ok(getDelivery(db, params.id)), {
+    .get("/deliveries/:id", ({ params, caller }) => ok(getDelivery(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: DeliveryIdParams,
       response: { 200: Success(DeliveryWithAttempts), ...errors(401, 404) },
@@ -36,8 +37,8 @@ export function deliveryRoutes(deps: AppDeps) {
     })
     .post(
       "/deliveries/:id/retry",
-      ({ params, set }) => {
-        const delivery = retryDelivery(db, params.id);
+      ({ params, set, caller }) => {
+        const delivery = retryDelivery(db, params.id, ownerFilter(caller));
         deps.wakeDelivery();
         set.status = 202;
         return ok(delivery);

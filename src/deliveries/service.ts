@@ -11,7 +11,9 @@ import type { Delivery, DeliveryListQuery, DeliveryWithAttempts } from "./model"
 
 const columns = {
   id: deliveries.id,
-  eventId: deliveries.eventId,
+  // The id publishers and receivers know the event by (events.public_id).
+  eventId: sql<string>`coalesce(${events.publicId}, ${events.id})`,
+  tenantId: deliveries.tenantId,
   eventType: events.type,
   webhookId: deliveries.webhookId,
   status: deliveries.status,
@@ -26,6 +28,7 @@ const columns = {
 interface DeliveryRow {
   id: string;
   eventId: string;
+  tenantId: string;
   eventType: string;
   webhookId: string | null;
   status: Delivery["status"];
@@ -98,8 +101,8 @@ const listQuery = preparedPerShape((s: ListShape) => `${s.from}:${+s.byStatus}`,
  * Newest first, with the shared rowid cursor. Ordered by (created_at, rowid) so the walk follows
  * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
  */
-export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery) {
-  findWebhookRow(db, webhookId);
+export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery, owner?: string) {
+  findWebhookRow(db, webhookId, owner);
   const { limit, beforeRowId } = parsePage(query);
   const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
   const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
@@ -120,14 +123,15 @@ const attemptsOf = preparedPer((db) =>
     .prepare(),
 );
 
-function findDelivery(db: Db, id: string): Delivery {
+/** Another tenant's delivery is answered exactly like one that does not exist. */
+function findDelivery(db: Db, id: string, owner: string | undefined): Delivery {
   const row = deliveryById(db).get({ id }) as DeliveryRow | undefined;
-  if (!row) throw new NotFound(`No delivery with id ${id}`);
+  if (!row || (owner !== undefined && row.tenantId !== owner)) throw new NotFound(`No delivery with id ${id}`);
   return toDelivery(row);
 }
 
-export function getDelivery(db: Db, id: string): DeliveryWithAttempts {
-  const delivery = findDelivery(db, id);
+export function getDelivery(db: Db, id: string, owner?: string): DeliveryWithAttempts {
+  const delivery = findDelivery(db, id, owner);
   const attempts = attemptsOf(db).all({ id });
   return {
     ...delivery,
@@ -145,15 +149,15 @@ export function getDelivery(db: Db, id: string): DeliveryWithAttempts {
  * Makes a delivery due now, whatever its state except in flight. A failed delivery gets one more
  * attempt (its retry budget is spent); a pending one just stops waiting.
  */
-export function retryDelivery(db: Db, id: string, now = Date.now()): Delivery {
+export function retryDelivery(db: Db, id: string, owner?: string, now = Date.now()): Delivery {
   return db.transaction(
     () => {
       const current = db
-        .select({ status: deliveries.status, leaseExpiresAt: deliveries.leaseExpiresAt, webhookId: deliveries.webhookId })
+        .select({ status: deliveries.status, leaseExpiresAt: deliveries.leaseExpiresAt, webhookId: deliveries.webhookId, tenantId: deliveries.tenantId })
         .from(deliveries)
         .where(eq(deliveries.id, id))
         .get();
-      if (!current) throw new NotFound(`No delivery with id ${id}`);
+      if (!current || (owner !== undefined && current.tenantId !== owner)) throw new NotFound(`No delivery with id ${id}`);
       // A lease that has run out (the process that held it died) is not an attempt in progress.
       if (current.status === "leased" && (current.leaseExpiresAt ?? 0) > now) {
         throw new Conflict("The delivery is being attempted right now");
@@ -165,17 +169,17 @@ export function retryDelivery(db: Db, id: string, now = Date.now()): Delivery {
         .set({ status: "pending", nextAttemptAt: now, leaseExpiresAt: null, updatedAt: now })
         .where(eq(deliveries.id, id))
         .run();
-      return findDelivery(db, id);
+      return findDelivery(db, id, owner);
     },
     { behavior: "immediate" },
   );
 }
 
 /** Makes every failed delivery of the webhook enqueued since `since` due now. */
-export function recoverFailedDeliveries(db: Db, webhookId: string, sinceIso: string, now = Date.now()): number {
+export function recoverFailedDeliveries(db: Db, webhookId: string, sinceIso: string, owner?: string, now = Date.now()): number {
   const since = Date.parse(sinceIso);
   if (Number.isNaN(since) || since > now) throw invalidField("since", "must be an ISO-8601 date-time, not in the future");
-  const webhook = findWebhookRow(db, webhookId);
+  const webhook = findWebhookRow(db, webhookId, owner);
   if (!webhook.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before recovering");
   return db
     .update(deliveries)

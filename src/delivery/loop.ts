@@ -219,12 +219,13 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
         deferred++;
         continue;
       }
-      const body = bodies.get(delivery.eventId) ?? "";
+      const event = bodies.get(delivery.eventId);
+      const body = event?.body ?? "";
       if (delivery.transport === "discord") {
         queue({ delivery, target, startedAt: 0, slot: -1, alert: { alertWebhookId: delivery.alertWebhookId!, eventBody: body } });
         continue;
       }
-      const request = { url: webhook!.url, eventId: delivery.eventId, body, keys: activeKeys(webhook!, now) };
+      const request = { url: webhook!.url, eventId: event?.publicId ?? delivery.eventId, body, keys: activeKeys(webhook!, now) };
       queue({ delivery, target, startedAt: 0, slot: -1, request });
     }
     // Rows put back leave room: claim again now rather than when an attempt ends.

@@ -37,6 +37,8 @@ RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, al
 
 export interface EventBodyRow {
   id: string;
+  /** The id receivers know the event by (`webhook-id`). */
+  publicId: string;
   body: string;
 }
 
@@ -82,7 +84,7 @@ function statements(sqlite: Database) {
   const prepare = (sql: string) => sqlite.prepare(sql);
   return {
     claim: prepare(CLAIM_SQL),
-    eventBodies: prepare(`SELECT id, body FROM events WHERE id IN (SELECT value FROM json_each(?))`),
+    eventBodies: prepare(`SELECT id, coalesce(public_id, id) AS publicId, body FROM events WHERE id IN (SELECT value FROM json_each(?))`),
     webhookTargets: prepare(
       `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
          FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,
@@ -152,9 +154,9 @@ export function claimDueDeliveries(db: Db, now: number, limit: number, leaseMs: 
   return stmts(db).claim.all({ now, limit, leaseUntil: now + leaseMs }) as ClaimedDelivery[];
 }
 
-export function loadEventBodies(db: Db, eventIds: string[]): Map<string, string> {
+export function loadEventBodies(db: Db, eventIds: string[]): Map<string, EventBodyRow> {
   const rows = stmts(db).eventBodies.all(JSON.stringify(eventIds)) as EventBodyRow[];
-  return new Map(rows.map((r) => [r.id, r.body]));
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export function loadWebhookTargets(db: Db, webhookIds: string[]): Map<string, WebhookTargetRow> {

@@ -1,6 +1,7 @@
 // Shapes of the events API (publish, catalogue), declared once for validation, types and OpenAPI.
 import { t } from "elysia";
 import { EVENT_TYPES } from "./catalogue";
+import { TenantId } from "../tenants/model";
 
 export const PublishableEventType = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
   error: `must be one of ${EVENT_TYPES.join(", ")}`,
@@ -28,6 +29,7 @@ export const PublishEventBody = t.Object(
       examples: [{ link_id: "lnk_42", short_url: "https://sho.rt/abc", clicked_at: "2024-05-20T10:00:00.000Z" }],
     }),
     id: t.Optional(ClientEventId),
+    tenant_id: t.Optional(TenantId),
   },
   { error: "must be a JSON object with type and data" },
 );

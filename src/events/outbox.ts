@@ -5,12 +5,20 @@
 // Prepared statements (compiled once per database) keep fan-out to many targets cheap.
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
+import { DEFAULT_TENANT } from "../db/schema";
 import { newSortableId } from "../ids";
 
 export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
 
 export interface NewEvent {
+  /** The row's key. */
   id: string;
+  /** The id publishers and receivers see (`webhook-id`); `id` when absent. */
+  publicId?: string;
+  /** `default` when absent (traffic-source alerts, for one). */
+  tenantId?: string;
+  /** What a replay of the same idempotency key is compared with (events/service.ts). */
+  requestHash?: string | null;
   type: string;
   /** The exact bytes every target receives (for http: `{"id","type","created_at","data"}`). */
   body: string;
@@ -30,19 +38,22 @@ const cache = new WeakMap<Database, OutboxStatements>();
 function statements(sqlite: Database): OutboxStatements {
   let s = cache.get(sqlite);
   if (!s) {
-    const event = sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)`);
+    const event = sqlite.prepare(
+      `INSERT INTO events (id, public_id, tenant_id, type, body, idempotency_key, request_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     const delivery = sqlite.prepare(
-      `INSERT INTO deliveries (id, event_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      `INSERT INTO deliveries (id, event_id, tenant_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     );
     const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
-      event.run(e.id, e.type, e.body, e.idempotencyKey ?? null, e.createdAt);
+      const tenantId = e.tenantId ?? DEFAULT_TENANT;
+      event.run(e.id, e.publicId ?? e.id, tenantId, e.type, e.body, e.idempotencyKey ?? null, e.requestHash ?? null, e.createdAt);
       const ids: string[] = [];
       for (const target of targets) {
         const id = newSortableId("dlv", e.createdAt);
         const webhookId = target.transport === "http" ? target.webhookId : null;
         const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
-        delivery.run(id, e.id, target.transport, webhookId, alertWebhookId, e.createdAt, e.createdAt, e.createdAt);
+        delivery.run(id, e.id, tenantId, target.transport, webhookId, alertWebhookId, e.createdAt, e.createdAt, e.createdAt);
         ids.push(id);
       }
       return ids;

@@ -7,6 +7,7 @@ import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
 import { EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { listEventTypes, publishEvent } from "./service";
+import { actingTenant, requirePublish } from "../tenants/scope";
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -14,9 +15,12 @@ export function eventRoutes(deps: AppDeps) {
     .use(apiKeyAuth)
     .post(
       "/events",
-      async ({ body, headers, set }) => {
+      async ({ body, headers, set, caller }) => {
+        requirePublish(caller);
         // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
-        const { event, replayed } = await commitSoon(db, () => publishEvent(db, body, headers["idempotency-key"]));
+        const { event, replayed } = await commitSoon(db, () =>
+          publishEvent(db, actingTenant(db, caller, body.tenant_id), body, headers["idempotency-key"]),
+        );
         // After the commit: the loop may claim the new rows now instead of at its next poll.
         if (!replayed) deps.wakeDelivery();
         set.status = 202;
@@ -26,14 +30,15 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        response: { 202: Success(PublishedEvent), ...errors(400, 401, 413, 415) },
+        response: { 202: Success(PublishedEvent), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           summary: "Publish an event",
           parameters: [IdempotencyKeyParameter],
           description:
             "Stores the event and enqueues one delivery per active webhook subscribed to its `type`, in one transaction, and answers 202 once committed. " +
             "Receivers get `{\"id\",\"type\",\"created_at\",\"data\"}` signed with Standard Webhooks headers. " +
-            "An `Idempotency-Key` header or a body `id` that was already used returns the original event (same 202 body, header `Idempotent-Replayed: true`) and enqueues nothing.",
+            "An `Idempotency-Key` header or a body `id` that was already used in the tenant returns the original event (same 202 body, header `Idempotent-Replayed: true`) and enqueues nothing; " +
+            "used with a different body, it is refused with 422. A platform key publishes into `tenant_id` (`default` when absent); a tenant key into its own tenant, and only if it was created with `can_publish`.",
         },
       },
     )

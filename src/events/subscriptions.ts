@@ -1,4 +1,4 @@
-// Which active webhooks subscribe to each event type, held in memory per connection. Publishing
+// Which active webhooks of each tenant subscribe to each event type, held in memory per connection. Publishing
 // used to find them by scanning every webhook and parsing its `events` JSON: linear in the number
 // of webhooks (2.35 ms a publish with 10,000 of them, 1 subscribed). A table of subscriptions
 // indexed by type would cost every create a second B-tree insert (+4 of its ~35 µs).
@@ -23,7 +23,13 @@ import { deriveFromTransactions } from "../db/rollback";
 interface Subscriptions {
   generation: number;
   dataVersion: number;
+  /** Keyed by subscriptionKey(tenant, type). */
   idsByType: Map<string, string[]>;
+}
+
+/** Tenant ids cannot hold a line break (tenants/model.ts), so the key is unambiguous. */
+function subscriptionKey(tenantId: string, type: string): string {
+  return `${tenantId}\n${type}`;
 }
 
 interface State {
@@ -35,7 +41,7 @@ interface State {
 }
 
 const states = new WeakMap<Db, State>();
-const activeWebhooks = preparedPer((db) => db.$client.prepare("SELECT id, events FROM webhooks WHERE active = 1 ORDER BY rowid").raw());
+const activeWebhooks = preparedPer((db) => db.$client.prepare("SELECT id, tenant_id, events FROM webhooks WHERE active = 1 ORDER BY rowid").raw());
 
 function stateOf(db: Db): State {
   let state = states.get(db);
@@ -52,19 +58,19 @@ export function webhooksChanged(db: Db): void {
  * Call after inserting an active webhook. A built, current map gets it in place: with many
  * webhooks, a rebuild after every create would make each publish that follows one a full scan.
  */
-export function webhookCreated(db: Db, id: string, events: readonly string[]): void {
+export function webhookCreated(db: Db, id: string, tenantId: string, events: readonly string[]): void {
   const state = stateOf(db);
   const built = state.built;
   // No current map: the next publish builds one, with this webhook in it.
   if (!built || built.generation !== state.generation) return;
   if (db.$client.inTransaction) state.uncommitted = true;
-  for (const type of new Set(events)) subscribe(built.idsByType, type, id);
+  for (const type of new Set(events)) subscribe(built.idsByType, subscriptionKey(tenantId, type), id);
 }
 
-function subscribe(idsByType: Map<string, string[]>, type: string, id: string): void {
-  const ids = idsByType.get(type);
+function subscribe(idsByType: Map<string, string[]>, key: string, id: string): void {
+  const ids = idsByType.get(key);
   if (ids) ids.push(id);
-  else idsByType.set(type, [id]);
+  else idsByType.set(key, [id]);
 }
 
 deriveFromTransactions({
@@ -93,14 +99,14 @@ function typesOf(events: string): Set<string> {
 
 function build(db: Db): Map<string, string[]> {
   const idsByType = new Map<string, string[]>();
-  for (const [id, events] of activeWebhooks(db).all() as [string, string][]) {
-    for (const type of typesOf(events)) subscribe(idsByType, type, id);
+  for (const [id, tenantId, events] of activeWebhooks(db).all() as [string, string, string][]) {
+    for (const type of typesOf(events)) subscribe(idsByType, subscriptionKey(tenantId, type), id);
   }
   return idsByType;
 }
 
-/** Ids of the active webhooks subscribed to `type`, oldest first. */
-export function subscribedWebhookIds(db: Db, type: string): readonly string[] {
+/** Ids of the tenant's active webhooks subscribed to `type`, oldest first. */
+export function subscribedWebhookIds(db: Db, tenantId: string, type: string): readonly string[] {
   const state = stateOf(db);
   const dataVersion = dataVersionOf(db);
   let built = state.built;
@@ -109,5 +115,5 @@ export function subscribedWebhookIds(db: Db, type: string): readonly string[] {
     state.built = built;
     if (db.$client.inTransaction) state.uncommitted = true;
   }
-  return built.idsByType.get(type) ?? [];
+  return built.idsByType.get(subscriptionKey(tenantId, type)) ?? [];
 }

@@ -87,3 +87,9 @@ export class TooManyRequests extends HttpError {
     super(429, message, undefined, { "retry-after": String(retryAfterSeconds) });
   }
 }
+
+export class UnprocessableEntity extends HttpError {
+  constructor(message: string) {
+    super(422, message);
+  }
+}

@@ -10,12 +10,13 @@ import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
 import { rotateWebhookSecret, sendTestEvent } from "./actions";
 import { SecretRotation, WebhookIdParams } from "./model";
+import { ownerFilter } from "../tenants/scope";
 
 export function linkWebhookActionRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
-    .post("/:id/secret/rotate", ({ params }) => ok(rotateWebhookSecret(db, params.id)), {
+    .post("/:id/secret/rotate", ({ params, caller }) => ok(rotateWebhookSecret(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       response: { 200: Success(SecretRotation), ...errors(401, 404) },
@@ -27,8 +28,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     })
     .post(
       "/:id/test",
-      ({ params, set }) => {
-        const event = sendTestEvent(db, params.id);
+      ({ params, set, caller }) => {
+        const event = sendTestEvent(db, params.id, ownerFilter(caller));
         deps.wakeDelivery();
         set.status = 202;
         return ok(event);
@@ -45,8 +46,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     )
     .post(
       "/:id/recover",
-      ({ params, body, set }) => {
-        const recovered = recoverFailedDeliveries(db, params.id, body.since);
+      ({ params, body, set, caller }) => {
+        const recovered = recoverFailedDeliveries(db, params.id, body.since, ownerFilter(caller));
         if (recovered > 0) deps.wakeDelivery();
         set.status = 202;
         return ok({ recovered });

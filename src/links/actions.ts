@@ -12,10 +12,10 @@ import { findWebhookRow, generateSecret } from "./service";
 /** How long the old secret keeps signing beside the new one after a rotation. */
 export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
-export function rotateWebhookSecret(db: Db, id: string, now = Date.now()) {
+export function rotateWebhookSecret(db: Db, id: string, owner?: string, now = Date.now()) {
   return db.transaction(
     () => {
-      const row = findWebhookRow(db, id);
+      const row = findWebhookRow(db, id, owner);
       const secret = generateSecret();
       const previousSecretExpiresAt = now + SECRET_OVERLAP_MS;
       // Only one previous secret is kept: rotating twice within 24 h retires the oldest at once.
@@ -30,15 +30,16 @@ export function rotateWebhookSecret(db: Db, id: string, now = Date.now()) {
   );
 }
 
-export function sendTestEvent(db: Db, webhookId: string, now = Date.now()) {
+export function sendTestEvent(db: Db, webhookId: string, owner?: string, now = Date.now()) {
   return db.transaction(
     () => {
-      const row = findWebhookRow(db, webhookId);
+      const row = findWebhookRow(db, webhookId, owner);
       if (!row.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before testing it");
       const id = newSortableId("evt", now);
       const data = { webhook_id: webhookId, message: "This is a test event sent by hookrelay." };
       const body = eventBody(id, TEST_EVENT_TYPE, now, data);
-      const [deliveryId] = enqueueEvent(db, { id, type: TEST_EVENT_TYPE, body, createdAt: now }, [{ transport: "http", webhookId }]);
+      const event = { id, type: TEST_EVENT_TYPE, body, createdAt: now, tenantId: row.tenantId };
+      const [deliveryId] = enqueueEvent(db, event, [{ transport: "http", webhookId }]);
       return { id, type: TEST_EVENT_TYPE, created_at: iso(now), deliveries: 1, delivery_id: deliveryId! };
     },
     { behavior: "immediate" },

@@ -2,6 +2,7 @@
 import { t } from "elysia";
 import { EVENT_TYPES } from "../events/catalogue";
 import { PageQuery } from "../http/pagination";
+import { TenantId } from "../tenants/model";
 
 // A union of literals rather than t.UnionEnum: Elysia gives UnionEnum a default (its first
 // value), which would silently fill an absent optional query filter.
@@ -41,7 +42,7 @@ const Metadata = t.Record(MetadataKey, t.Unknown(), {
 });
 
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata) },
+  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata), tenant_id: t.Optional(TenantId) },
   { error: "must be a JSON object" },
 );
 export type CreateWebhookBody = typeof CreateWebhookBody.static;
@@ -76,6 +77,7 @@ export const Webhook = t.Object({
   ...documentedFields,
   updated_at: t.String(),
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
+  tenant_id: t.String({ description: "The tenant the webhook belongs to.", examples: ["default"] }),
 });
 export type Webhook = typeof Webhook.static;
 
@@ -92,6 +94,7 @@ export const WebhookSecret = t.Object({
 
 export const ListQuery = t.Object({
   ...PageQuery,
+  tenant_id: t.Optional(TenantId),
   event: t.Optional(EventTypeName),
   active: t.Optional(t.Boolean({ error: "must be true or false" })),
 });

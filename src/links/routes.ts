@@ -8,6 +8,7 @@ import { ok, page } from "../http/envelope";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
 import * as service from "./service";
+import { actingTenant, ownerFilter } from "../tenants/scope";
 
 export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
@@ -15,10 +16,15 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     .use(apiKeyAuth)
     .post(
       "",
-      async ({ body, set }) => {
+      async ({ body, set, caller }) => {
         // Concurrent creates share one commit (db/group-commit.ts); answered after it. Checks
-        // throw before the one INSERT, so the write needs no savepoint of its own.
-        const created = await commitSoon(db, () => service.createWebhook(db, body, policy), { singleStatement: true });
+        // (the tenant's existence among them) throw before the one INSERT, so the write needs
+        // no savepoint of its own.
+        const created = await commitSoon(
+          db,
+          () => service.createWebhook(db, actingTenant(db, caller, body.tenant_id), body, policy),
+          { singleStatement: true },
+        );
         const { id, url, events, active, metadata, created_at } = created;
         set.status = 201;
         return ok({ id, url, events, active, metadata, created_at });
@@ -34,22 +40,25 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
         },
       },
     )
-    .get("", ({ query }) => {
-      const { data, pagination } = service.listWebhooks(db, query);
+    .get("", ({ query, caller }) => {
+      const { data, pagination } = service.listWebhooks(db, actingTenant(db, caller, query.tenant_id), query);
       return page(data, pagination);
     }, {
       apiKey: true,
       query: ListQuery,
       response: { 200: SuccessPage(Webhook), ...errors(400, 401) },
-      detail: { summary: "List webhooks", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
+      detail: {
+        summary: "List webhooks",
+        description: "One tenant's webhooks (a platform key's `tenant_id`, `default` when absent), newest first. Pass `next_cursor` back as `cursor` for the next page.",
+      },
     })
-    .get("/:id", ({ params }) => ok(service.getWebhook(db, params.id)), {
+    .get("/:id", ({ params, caller }) => ok(service.getWebhook(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       response: { 200: Success(Webhook), ...errors(401, 404) },
       detail: { summary: "Get webhook" },
     })
-    .patch("/:id", ({ params, body }) => ok(service.updateWebhook(db, params.id, body, policy)), {
+    .patch("/:id", ({ params, body, caller }) => ok(service.updateWebhook(db, params.id, body, policy, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       body: UpdateWebhookBody,
@@ -59,8 +68,8 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
         description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
       },
     })
-    .delete("/:id", ({ params }) => {
-      service.deleteWebhook(db, params.id);
+    .delete("/:id", ({ params, caller }) => {
+      service.deleteWebhook(db, params.id, ownerFilter(caller));
       return ok({ id: params.id, deleted: true });
     }, {
       apiKey: true,
@@ -68,7 +77,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       response: { 200: Success(t.Object({ id: t.String(), deleted: t.Literal(true) })), ...errors(401, 404) },
       detail: { summary: "Delete webhook", description: "Deletes the webhook with its pending deliveries and their log." },
     })
-    .get("/:id/secret", ({ params }) => ok(service.getWebhookSecret(db, params.id)), {
+    .get("/:id/secret", ({ params, caller }) => ok(service.getWebhookSecret(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       response: { 200: Success(WebhookSecret), ...errors(401, 404) },

@@ -92,10 +92,11 @@ export function toWebhook(row: WebhookRow): Webhook {
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
     disabled_reason: row.disabledReason,
+    tenant_id: row.tenantId,
   };
 }
 
-export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
+export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
   // Events first: duplicates used to be a schema error, reported before any check of the URL.
   const events = checkEvents(input.events);
   const url = checkWebhookUrl(input.url, policy);
@@ -105,18 +106,21 @@ export function createWebhook(db: Db, input: CreateWebhookBody, policy: UrlPolic
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
-  insertWebhook(db).run({ id, url, events, metadata, secret, now });
-  webhookCreated(db, id, input.events);
+  insertWebhook(db).run({ id, url, events, metadata, secret, now, tenantId });
+  webhookCreated(db, id, tenantId, input.events);
   // Everything the answer holds is known here: no RETURNING, no row to map back.
   const at = iso(now);
-  return { id, url, events: input.events, active: true, metadata: input.metadata ?? {}, created_at: at, updated_at: at, disabled_reason: null };
+  return {
+    id, url, events: input.events, active: true, metadata: input.metadata ?? {},
+    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId,
+  };
 }
 
 // The create route's only statement, compiled once per connection (see db/prepared.ts).
 const insertWebhook = preparedPer((db) =>
   db.$client.prepare(
-    `INSERT INTO webhooks (id, url, events, active, metadata, secret, last_success_at, created_at, updated_at)
-     VALUES (:id, :url, :events, 1, :metadata, :secret, :now, :now, :now)`,
+    `INSERT INTO webhooks (id, url, events, active, metadata, secret, last_success_at, created_at, updated_at, tenant_id)
+     VALUES (:id, :url, :events, 1, :metadata, :secret, :now, :now, :now, :tenantId)`,
   ),
 );
 
@@ -124,17 +128,21 @@ const insertWebhook = preparedPer((db) =>
 // query builder (~25 µs a query; see db/prepared.ts).
 const webhookById = preparedPer((db) => db.select().from(webhooks).where(eq(webhooks.id, sql.placeholder("id"))).prepare());
 
-export function findWebhookRow(db: Db, id: string): WebhookRow {
+/**
+ * The webhook with this id, if it belongs to `owner` (any tenant when undefined): another
+ * tenant's webhook is answered exactly like one that does not exist.
+ */
+export function findWebhookRow(db: Db, id: string, owner?: string): WebhookRow {
   const row = webhookById(db).get({ id });
-  if (!row) throw new NotFound(`No webhook with id ${id}`);
+  if (!row || (owner !== undefined && row.tenantId !== owner)) throw new NotFound(`No webhook with id ${id}`);
   return row;
 }
 
-export function getWebhook(db: Db, id: string): Webhook {
-  return toWebhook(findWebhookRow(db, id));
+export function getWebhook(db: Db, id: string, owner?: string): Webhook {
+  return toWebhook(findWebhookRow(db, id, owner));
 }
 
-export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, policy: UrlPolicy): Webhook {
+export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, policy: UrlPolicy, owner?: string): Webhook {
   const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
   if (input.events !== undefined) changes.events = checkEvents(input.events);
   if (input.url !== undefined) changes.url = checkWebhookUrl(input.url, policy);
@@ -155,20 +163,25 @@ export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, poli
       changes.disabledReason = "Disabled by an API request";
     }
   }
-  const row = db.update(webhooks).set(changes).where(eq(webhooks.id, id)).returning().get();
+  const row = db.update(webhooks).set(changes).where(and(eq(webhooks.id, id), ownedBy(owner))).returning().get();
   if (!row) throw new NotFound(`No webhook with id ${id}`);
   if (input.events !== undefined || input.active !== undefined) webhooksChanged(db);
   return toWebhook(row);
 }
 
-export function deleteWebhook(db: Db, id: string): void {
-  const result = db.delete(webhooks).where(eq(webhooks.id, id)).run();
+export function deleteWebhook(db: Db, id: string, owner?: string): void {
+  const result = db.delete(webhooks).where(and(eq(webhooks.id, id), ownedBy(owner))).run();
   if (result.changes === 0) throw new NotFound(`No webhook with id ${id}`);
   webhooksChanged(db);
 }
 
-export function getWebhookSecret(db: Db, id: string): { secret: string; previous_secret_expires_at: string | null } {
-  const row = findWebhookRow(db, id);
+/** Only webhooks of `owner` (every tenant's when undefined). */
+function ownedBy(owner: string | undefined): SQL | undefined {
+  return owner === undefined ? undefined : eq(webhooks.tenantId, owner);
+}
+
+export function getWebhookSecret(db: Db, id: string, owner?: string): { secret: string; previous_secret_expires_at: string | null } {
+  const row = findWebhookRow(db, id, owner);
   const previousLive = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > Date.now();
   return { secret: row.secret, previous_secret_expires_at: previousLive ? iso(row.previousSecretExpiresAt!) : null };
 }
@@ -189,7 +202,7 @@ interface ListShape {
 
 function prepareList(db: Db, shape: ListShape) {
   const rowId = sql<number>`${webhooks}.rowid`;
-  const where: SQL[] = [];
+  const where: SQL[] = [eq(webhooks.tenantId, sql.placeholder("tenantId"))];
   if (shape.before) where.push(lt(rowId, sql.placeholder("before")));
   if (shape.active) where.push(eq(webhooks.active, sql.placeholder("active")));
   // The substring test is a cheap first pass: `events` is written by JSON.stringify of catalogue
@@ -211,13 +224,13 @@ function prepareList(db: Db, shape: ListShape) {
 
 const listQuery = preparedPerShape((s: ListShape) => `${+s.before}${+s.active}${+s.event}`, prepareList);
 
-/** Newest first (by rowid, which follows insertion even within one millisecond). */
-export function listWebhooks(db: Db, options: ListOptions) {
+/** The tenant's webhooks, newest first (by rowid, which follows insertion even within one millisecond). */
+export function listWebhooks(db: Db, tenantId: string, options: ListOptions) {
   const { limit, beforeRowId } = parsePage(options);
   const query = listQuery(db, { before: beforeRowId !== undefined, active: options.active !== undefined, event: Boolean(options.event) });
   // Placeholders are bound as given: the boolean column is stored as 1 / 0.
   const active = options.active === undefined ? undefined : options.active ? 1 : 0;
-  const rows = query.all({ before: beforeRowId, active, event: options.event, limit: limit + 1 });
+  const rows = query.all({ tenantId, before: beforeRowId, active, event: options.event, limit: limit + 1 });
   const { rows: pageRows, pagination } = toPage(rows, limit);
   return { data: pageRows.map((r) => toWebhook(r.row)), pagination };
 }

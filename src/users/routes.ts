@@ -17,9 +17,9 @@ export function userAdminRoutes({ db }: AppDeps) {
       return ok(user);
     },
     {
-      apiKey: true,
+      platformOnly: true,
       body: CreateUserBody,
-      response: { 201: Success(UserSchema), ...errors(400, 401, 409, 413, 415) },
+      response: { 201: Success(UserSchema), ...errors(400, 401, 403, 409, 413, 415) },
       detail: {
         summary: "Create user",
         description:

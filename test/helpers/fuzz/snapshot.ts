@@ -4,6 +4,9 @@ import type Sqlite from "better-sqlite3";
 
 type Database = Sqlite.Database;
 
+/** Columns any authenticated request may refresh, accepted or not: not data it changed. */
+const BOOKKEEPING = new Set(["api_keys.last_used_at"]);
+
 interface Table {
   name: string;
   select: Sqlite.Statement<[]>;
@@ -18,7 +21,12 @@ export class Snapshotter {
       .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
       .pluck()
       .all() as string[];
-    this.tables = names.map((name) => ({ name, select: sqlite.prepare<[]>(`select * from "${name}" order by rowid`).raw(true) }));
+    this.tables = names.map((name) => {
+      const columns = (sqlite.prepare(`select name from pragma_table_info(?)`).pluck().all(name) as string[])
+        .filter((column) => !BOOKKEEPING.has(`${name}.${column}`))
+        .map((column) => `"${column}"`);
+      return { name, select: sqlite.prepare<[]>(`select ${columns.join(", ")} from "${name}" order by rowid`).raw(true) };
+    });
   }
 
   /** Every row of every table, as one string. */

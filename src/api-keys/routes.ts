@@ -1,0 +1,78 @@
+// The API keys door (docs/tenancy.md): create (the key shown once), list without secrets,
+// revoke. Platform keys only; `GET /api/v1/api-keys/current` tells any key who it is.
+import { Elysia } from "elysia";
+import { apiKeyAuth } from "../auth/api-key-auth";
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys";
+import type { AppDeps } from "../deps";
+import { ok, page } from "../http/envelope";
+import { invalidField } from "../http/errors";
+import { errors, Success, SuccessPage } from "../http/schemas";
+import { getTenant, tenantExists } from "../tenants/service";
+import { NO_SUCH_TENANT } from "../tenants/scope";
+import { ApiKey, ApiKeyIdParams, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKeyResponse, CurrentCaller } from "./model";
+
+function expiryOf(raw: string | undefined, now: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const at = Date.parse(raw);
+  if (Number.isNaN(at) || at <= now) throw invalidField("expires_at", "must be an ISO-8601 date-time in the future");
+  return at;
+}
+
+export function apiKeyRoutes({ db }: AppDeps) {
+  return new Elysia({ prefix: "/api/v1/api-keys", detail: { tags: ["API keys"] } })
+    .use(apiKeyAuth)
+    .post(
+      "",
+      ({ body, set }) => {
+        const expiresAt = expiryOf(body.expires_at, Date.now());
+        if (body.tenant_id !== undefined && !tenantExists(db, body.tenant_id)) throw invalidField("tenant_id", NO_SUCH_TENANT);
+        const created = createApiKey(db, { name: body.name.trim(), tenantId: body.tenant_id ?? null, canPublish: body.can_publish, expiresAt });
+        set.status = 201;
+        return ok({ ...getApiKey(db, created.id), key: created.key });
+      },
+      {
+        platformOnly: true,
+        body: CreateApiKeyBody,
+        response: { 201: Success(CreatedApiKeyResponse), ...errors(400, 401, 403, 413, 415) },
+        detail: {
+          summary: "Create an API key",
+          description:
+            "Without `tenant_id`, a platform key (acts on every tenant); with it, a tenant key that sees and changes only that tenant's webhooks and deliveries, and publishes only with `can_publish`. The key is in this answer only: store it.",
+        },
+      },
+    )
+    .get("", ({ query }) => {
+      const { data, pagination } = listApiKeys(db, { ...query, tenantId: query.tenant_id });
+      return page(data, pagination);
+    }, {
+      platformOnly: true,
+      query: ApiKeyListQuery,
+      response: { 200: SuccessPage(ApiKey), ...errors(400, 401, 403) },
+      detail: { summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
+    })
+    .get("/current", ({ caller }) => {
+      const key = getApiKey(db, caller.keyId);
+      const tenant = caller.tenantId === null ? null : getTenant(db, caller.tenantId);
+      return ok({
+        key_id: key.id,
+        kind: key.kind,
+        tenant_id: key.tenant_id,
+        tenant_name: tenant?.name ?? null,
+        can_publish: key.can_publish,
+        expires_at: key.expires_at,
+      });
+    }, {
+      apiKey: true,
+      response: { 200: Success(CurrentCaller), ...errors(401) },
+      detail: { summary: "Who am I", description: "The key making this request: platform or tenant, which tenant, whether it may publish, when it expires." },
+    })
+    .delete("/:id", ({ params }) => {
+      const key = revokeApiKey(db, params.id);
+      return ok(key);
+    }, {
+      platformOnly: true,
+      params: ApiKeyIdParams,
+      response: { 200: Success(ApiKey), ...errors(401, 403, 404) },
+      detail: { summary: "Revoke an API key", description: "Refused from the very next request on, by every process on the database. Revoking twice keeps the first time." },
+    });
+}

@@ -1,0 +1,77 @@
+// The tenants door (docs/tenancy.md): platform keys only. Tenants are created by PUT with the
+// operator's own customer id, so no mapping table is needed on their side.
+import { Elysia } from "elysia";
+import { apiKeyAuth } from "../auth/api-key-auth";
+import type { AppDeps } from "../deps";
+import { ok, page } from "../http/envelope";
+import { errors, Success, SuccessPage } from "../http/schemas";
+import { DeletedTenant, PortalBody, PortalLink, PutTenantBody, Tenant, TenantIdParams, TenantListQuery } from "./model";
+import { createPortalLink } from "./portal";
+import { deleteTenant, getTenant, listTenants, putTenant } from "./service";
+
+export function tenantRoutes({ db, config }: AppDeps) {
+  return new Elysia({ prefix: "/api/v1/tenants", detail: { tags: ["Tenants"] } })
+    .use(apiKeyAuth)
+    .put(
+      "/:id",
+      ({ params, body, set }) => {
+        const { tenant, created } = putTenant(db, params.id, body);
+        set.status = created ? 201 : 200;
+        return ok(tenant);
+      },
+      {
+        platformOnly: true,
+        params: TenantIdParams,
+        body: PutTenantBody,
+        response: { 200: Success(Tenant), 201: Success(Tenant), ...errors(400, 401, 403, 413, 415) },
+        detail: {
+          summary: "Create or update a tenant",
+          description:
+            "A tenant is one customer of your product; its id is your own id for that customer. 201 when created, 200 when updated (only the fields given change).",
+        },
+      },
+    )
+    .get("", ({ query }) => {
+      const { data, pagination } = listTenants(db, query);
+      return page(data, pagination);
+    }, {
+      platformOnly: true,
+      query: TenantListQuery,
+      response: { 200: SuccessPage(Tenant), ...errors(400, 401, 403) },
+      detail: { summary: "List tenants", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
+    })
+    .get("/:id", ({ params }) => ok(getTenant(db, params.id)), {
+      platformOnly: true,
+      params: TenantIdParams,
+      response: { 200: Success(Tenant), ...errors(400, 401, 403, 404) },
+      detail: { summary: "Get a tenant" },
+    })
+    .delete("/:id", ({ params }) => ok({ id: params.id, deleted: true as const, removed: deleteTenant(db, params.id) }), {
+      platformOnly: true,
+      params: TenantIdParams,
+      response: { 200: Success(DeletedTenant), ...errors(400, 401, 403, 404, 409) },
+      detail: {
+        summary: "Delete a tenant",
+        description: "Removes the tenant with its webhooks, events, deliveries (and their attempt logs) and API keys, and says how many of each. The `default` tenant cannot be deleted (409).",
+      },
+    })
+    .post(
+      "/:id/portal",
+      ({ params, body, request, set }) => {
+        set.status = 201;
+        return ok(createPortalLink(db, params.id, body.expires_in, config.publicUrl ?? new URL(request.url).origin));
+      },
+      {
+        platformOnly: true,
+        params: TenantIdParams,
+        body: PortalBody,
+        response: { 201: Success(PortalLink), ...errors(400, 401, 403, 404, 413, 415) },
+        detail: {
+          summary: "Create a portal link",
+          description:
+            "A link to the console signed in as this tenant, for your customer: they manage their webhooks, secrets and deliveries, and cannot publish or see other tenants. " +
+            "The token it holds expires after `expires_in` seconds (default 1 hour, at most 7 days) and sits in the URL fragment, which browsers never send to servers; the console moves it out of the address bar on load.",
+        },
+      },
+    );
+}
