@@ -75,7 +75,7 @@ describe("publishing is per tenant", () => {
   });
 
   test("reusing an idempotency key or event id with a different body is 422, and nothing is stored", async () => {
-    const events = () => t.deps.db.$client.prepare("select count(*) from events").pluck().get();
+    const events = () => t.deps.db.$client.prepare("select count(*) from events").pluck().get() as number;
     await t.request("POST", "/api/v1/events", { type: "link.clicked", data: { v: 1 } }, { headers: { "idempotency-key": "k-422" } });
     const stored = events();
     const conflict = {
