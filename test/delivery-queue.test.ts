@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { claimDueDeliveries, recordAndClaim, releaseLeases } from "../src/delivery/queue";
 import { purgeExpired } from "../src/delivery/retention";
+import { createApiKey } from "../src/auth/api-keys";
 import { enqueueEvent } from "../src/events/outbox";
 import { newId } from "../src/ids";
 import { createTestApp, type TestApp } from "./helpers/app";
@@ -149,8 +150,13 @@ describe("retention", () => {
     const attempt = db.prepare("INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms) VALUES (?, ?, 1)");
     for (const [id, at] of [[oldDelivered, now - 40 * day], [oldFailed, now - 40 * day], [oldFailed, now - day], [recent, now - day]] as const) attempt.run(id, at);
 
+    // Portal links: one expired two days ago goes, one expired an hour ago and a live one stay.
+    for (const [name, expiresAt] of [["gone", now - 2 * day], ["recent", now - 3_600_000], ["live", now + day]] as const) {
+      createApiKey(app.deps.db, { name, tenantId: "default", kind: "portal", canPublish: false, expiresAt });
+    }
     const counts = await purgeExpired(app.deps.db, 30, now);
-    expect(counts).toEqual({ deliveries: 1, attempts: 1, events: 1 });
+    expect(counts).toEqual({ deliveries: 1, attempts: 1, events: 1, portalKeys: 1 });
+    expect(db.prepare("SELECT name FROM api_keys WHERE kind = 'portal' ORDER BY name").pluck().all()).toEqual(["live", "recent"]);
     expect(db.prepare("SELECT id FROM deliveries ORDER BY created_at").all().map((r: any) => r.id)).toEqual([oldFailed, recent]);
     expect(db.prepare("SELECT delivery_id AS d FROM delivery_attempts ORDER BY id").all().map((r: any) => r.d)).toEqual([oldFailed, recent]);
     expect((db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n).toBe(2);

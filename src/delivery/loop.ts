@@ -379,7 +379,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   async function runRetention(): Promise<void> {
     try {
       const purged = await purgeExpired(db, config.retentionDays, Date.now(), () => state === "running");
-      if (purged.deliveries + purged.attempts + purged.events > 0) logger.info("retention purge", { ...purged });
+      if (purged.deliveries + purged.attempts + purged.events + purged.portalKeys > 0) logger.info("retention purge", { ...purged });
     } catch (e) {
       logger.error("retention purge failed", { error: String(e) });
     }

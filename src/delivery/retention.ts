@@ -11,7 +11,11 @@ export interface PurgeCounts {
   deliveries: number;
   attempts: number;
   events: number;
+  /** Portal links (docs/tenancy.md) that expired more than a day ago: nobody can use them again. */
+  portalKeys: number;
 }
+
+const EXPIRED_PORTAL_KEPT_MS = 86_400_000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -35,10 +39,13 @@ export async function purgeExpired(
        SELECT e.id FROM events e WHERE e.created_at < ?
           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) LIMIT ${BATCH})`,
   );
-  const counts: PurgeCounts = { deliveries: 0, attempts: 0, events: 0 };
-  const drain = async (statement: typeof attempts, key: keyof PurgeCounts) => {
+  const portalKeys = sqlite.prepare(
+    `DELETE FROM api_keys WHERE id IN (SELECT id FROM api_keys WHERE kind = 'portal' AND expires_at < ? LIMIT ${BATCH})`,
+  );
+  const counts: PurgeCounts = { deliveries: 0, attempts: 0, events: 0, portalKeys: 0 };
+  const drain = async (statement: typeof attempts, key: keyof PurgeCounts, before = cutoff) => {
     while (keepGoing()) {
-      const changes = statement.run(cutoff).changes;
+      const changes = statement.run(before).changes;
       counts[key] += changes;
       if (changes < BATCH) return;
       await nextTurn();
@@ -47,5 +54,6 @@ export async function purgeExpired(
   await drain(deliveries, "deliveries");
   await drain(attempts, "attempts");
   await drain(events, "events");
+  await drain(portalKeys, "portalKeys", now - EXPIRED_PORTAL_KEPT_MS);
   return counts;
 }
