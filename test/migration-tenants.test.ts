@@ -64,6 +64,8 @@ describe("a release-0.1.0 database after the upgrade", () => {
     }
     // Until now an event's id was the id everyone saw.
     expect(db.$client.prepare("select count(*) from events where public_id is null or public_id != id").pluck().get()).toBe(0);
+    // Its alert names its traffic source, found through its Discord delivery.
+    expect(db.$client.prepare("select source_id from events where type like 'alert.%'").pluck().all()).toEqual([release.sourceId]);
     // The old keys are platform keys that may publish.
     expect(db.$client.prepare("select distinct tenant_id is null, can_publish, kind from api_keys").raw().all()).toEqual([[1, 1, "api_key"]]);
   });

@@ -84,11 +84,18 @@ export const events = sqliteTable(
     publicId: text("public_id"),
     /** SHA-256 of what was published (type, id, data): a replayed key with another body is refused. */
     requestHash: text("request_hash"),
+    /** The traffic source an alert was raised on (surface B); null for published events. */
+    sourceId: text("source_id"),
   },
   (t) => [
     uniqueIndex("events_tenant_idempotency_key_idx").on(t.tenantId, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
     uniqueIndex("events_tenant_public_id_idx").on(t.tenantId, t.publicId),
+    // Retention walks events by age across tenants.
     index("events_created_idx").on(t.createdAt),
+    // The event log (GET /api/v1/events): a tenant's events newest first, and of one type.
+    index("events_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("events_tenant_type_created_idx").on(t.tenantId, t.type, t.createdAt),
+    index("events_source_created_idx").on(t.sourceId, t.createdAt).where(sql`${t.sourceId} is not null`),
   ],
 );
 
@@ -125,6 +132,8 @@ export const deliveries = sqliteTable(
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt),
     index("deliveries_alert_webhook_idx").on(t.alertWebhookId, t.createdAt),
     index("deliveries_event_idx").on(t.eventId),
+    // Delivery search across a tenant's webhooks (GET /api/v1/deliveries), newest first.
+    index("deliveries_tenant_created_idx").on(t.tenantId, t.createdAt),
   ],
 );
 

@@ -1,6 +1,8 @@
 // Shapes of the delivery log: one delivery per (event, target), with its attempts.
 import { t } from "elysia";
 import { PageQuery } from "../http/pagination";
+import { TimeRangeQuery } from "../http/time-range";
+import { TenantId } from "../tenants/model";
 
 export const DELIVERY_STATUSES = ["pending", "leased", "delivered", "failed"] as const;
 // Spelled out (not mapped) so TypeScript keeps the literal union.
@@ -68,4 +70,27 @@ export const RecoverBody = t.Object(
 
 export const Recovered = t.Object({
   recovered: t.Integer({ description: "How many failed deliveries were made due again." }),
+});
+
+const SearchFilters = {
+  tenant_id: t.Optional(TenantId),
+  status: t.Optional(StatusUnion({ error: `must be one of ${DELIVERY_STATUSES.join(", ")}` })),
+  webhook_id: t.Optional(t.String({ maxLength: 64, description: "Only this webhook's deliveries." })),
+  event_type: t.Optional(t.String({ maxLength: 200, description: "Only deliveries of events of this type." })),
+  event_id: t.Optional(t.String({ maxLength: 64, description: "Only the deliveries of this event." })),
+  ...TimeRangeQuery,
+};
+
+export const DeliverySearchQuery = t.Object({ ...PageQuery, ...SearchFilters });
+
+export const BulkRetryBody = t.Object(
+  { ...SearchFilters, cursor: PageQuery.cursor },
+  { error: "must be a JSON object", description: "The search's filters; `status` defaults to `failed`." },
+);
+
+export const BulkRetried = t.Object({
+  retried: t.Integer({ description: "Deliveries made due now." }),
+  skipped: t.Integer({ description: "Matches left alone: being attempted right now, or their webhook is disabled." }),
+  next_cursor: t.Union([t.String(), t.Null()], { description: "Send it back as `cursor` to go on with the next matches." }),
+  has_more: t.Boolean(),
 });

@@ -4,9 +4,10 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
 import { errors, Success, SuccessPage } from "../http/schemas";
-import { Delivery, DeliveryIdParams, DeliveryListQuery, DeliveryWithAttempts } from "./model";
+import { BulkRetried, BulkRetryBody, Delivery, DeliveryIdParams, DeliveryListQuery, DeliverySearchQuery, DeliveryWithAttempts } from "./model";
+import { retryMatchingDeliveries, SEARCH_WINDOW, searchDeliveries, RETRY_BATCH } from "./search";
 import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
-import { ownerFilter } from "../tenants/scope";
+import { actingTenant, ownerFilter } from "../tenants/scope";
 
 export function deliveryRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -26,6 +27,44 @@ export function deliveryRoutes(deps: AppDeps) {
         detail: {
           summary: "List a webhook's deliveries",
           description: "The delivery log, newest first, optionally filtered by `status`. Pass `next_cursor` back as `cursor` for the next page.",
+        },
+      },
+    )
+    .get(
+      "/deliveries",
+      ({ query, caller }) => {
+        const { data, pagination } = searchDeliveries(db, actingTenant(db, caller, query.tenant_id), query, ownerFilter(caller));
+        return page(data, pagination);
+      },
+      {
+        apiKey: true,
+        query: DeliverySearchQuery,
+        response: { 200: SuccessPage(Delivery), ...errors(400, 401, 404) },
+        detail: {
+          summary: "Search deliveries",
+          description:
+            "Every delivery of one tenant (a platform key's `tenant_id`, `default` when absent), newest first, filtered by `status`, `webhook_id`, `event_type`, `event_id`, `since` and `until`. " +
+            `A request looks at ${SEARCH_WINDOW} deliveries at most: a page may hold fewer than \`limit\` matches while \`has_more\` is true; pass \`next_cursor\` back as \`cursor\` to go on.`,
+        },
+      },
+    )
+    .post(
+      "/deliveries/retry",
+      ({ body, caller, set }) => {
+        const result = retryMatchingDeliveries(db, actingTenant(db, caller, body.tenant_id), body, ownerFilter(caller));
+        if (result.retried > 0) deps.wakeDelivery();
+        set.status = 202;
+        return ok(result);
+      },
+      {
+        apiKey: true,
+        body: BulkRetryBody,
+        response: { 202: Success(BulkRetried), ...errors(400, 401, 404, 413, 415) },
+        detail: {
+          summary: "Retry matching deliveries",
+          description:
+            `Makes every delivery matching the filters of a search (\`status\` defaults to \`failed\`) due now, as retrying each would: at most ${RETRY_BATCH} a request. ` +
+            "While `has_more` is true, send the same filters with `cursor: next_cursor` to go on. Deliveries being attempted and those of disabled webhooks are skipped.",
         },
       },
     )

@@ -9,7 +9,7 @@ import { parsePage, toPage } from "../http/pagination";
 import { findWebhookRow } from "../links/service";
 import type { Delivery, DeliveryListQuery, DeliveryWithAttempts } from "./model";
 
-const columns = {
+export const deliveryColumns = {
   id: deliveries.id,
   // The id publishers and receivers know the event by (events.public_id).
   eventId: sql<string>`coalesce(${events.publicId}, ${events.id})`,
@@ -25,7 +25,7 @@ const columns = {
   updatedAt: deliveries.updatedAt,
   deliveredAt: deliveries.deliveredAt,
 };
-interface DeliveryRow {
+export interface DeliveryRow {
   id: string;
   eventId: string;
   tenantId: string;
@@ -41,7 +41,7 @@ interface DeliveryRow {
   deliveredAt: number | null;
 }
 
-function toDelivery(row: DeliveryRow): Delivery {
+export function toDelivery(row: DeliveryRow): Delivery {
   return {
     id: row.id,
     event_id: row.eventId,
@@ -59,7 +59,7 @@ function toDelivery(row: DeliveryRow): Delivery {
 }
 
 function selectDeliveries(db: Db) {
-  return db.select(columns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId));
+  return db.select(deliveryColumns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId));
 }
 
 /** Where a list page starts: the first page, after a row still there, or after a deleted one. */
@@ -85,7 +85,7 @@ function prepareList(db: Db, { from, byStatus }: ListShape) {
   if (from === "afterRowid") where.push(lt(rowId, sql.placeholder("rowid")));
   if (byStatus) where.push(eq(deliveries.status, sql.placeholder("status")));
   return db
-    .select({ ...columns, rowId })
+    .select({ ...deliveryColumns, rowId })
     .from(deliveries)
     .innerJoin(events, eq(events.id, deliveries.eventId))
     .where(and(...where))

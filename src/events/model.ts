@@ -2,6 +2,8 @@
 import { t } from "elysia";
 import { EVENT_TYPES } from "./catalogue";
 import { TenantId } from "../tenants/model";
+import { PageQuery } from "../http/pagination";
+import { TimeRangeQuery } from "../http/time-range";
 
 export const PublishableEventType = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
   error: `must be one of ${EVENT_TYPES.join(", ")}`,
@@ -61,3 +63,20 @@ export const EventTypeInfo = t.Object({
   name: t.String({ examples: ["link.clicked"] }),
   description: t.String({ examples: ["A short link was followed."] }),
 });
+
+export const EventSummary = t.Object({
+  id: t.String({ description: "The event id (`webhook-id`): the publisher's own, or the generated one.", examples: ["evt_4fQ9kZ2mX7bN1pR8sT3vW5"] }),
+  type: t.String({ examples: ["link.clicked"] }),
+  created_at: t.String({ examples: ["2024-05-20T10:00:00.000Z"] }),
+  tenant_id: t.String({ examples: ["default"] }),
+});
+
+export const EventListQuery = t.Object({
+  ...PageQuery,
+  tenant_id: t.Optional(TenantId),
+  type: t.Optional(t.String({ maxLength: 200, description: "Only events of this type." })),
+  ...TimeRangeQuery,
+});
+
+export const EventIdParams = t.Object({ id: t.String({ maxLength: 64 }) });
+export const EventReadQuery = t.Object({ tenant_id: t.Optional(TenantId) });

@@ -19,6 +19,8 @@ export interface NewEvent {
   tenantId?: string;
   /** What a replay of the same idempotency key is compared with (events/service.ts). */
   requestHash?: string | null;
+  /** The traffic source of an alert. */
+  sourceId?: string;
   type: string;
   /** The exact bytes every target receives (for http: `{"id","type","created_at","data"}`). */
   body: string;
@@ -39,7 +41,7 @@ function statements(sqlite: Database): OutboxStatements {
   let s = cache.get(sqlite);
   if (!s) {
     const event = sqlite.prepare(
-      `INSERT INTO events (id, public_id, tenant_id, type, body, idempotency_key, request_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (id, public_id, tenant_id, type, body, idempotency_key, request_hash, source_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const delivery = sqlite.prepare(
       `INSERT INTO deliveries (id, event_id, tenant_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -47,7 +49,7 @@ function statements(sqlite: Database): OutboxStatements {
     );
     const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
       const tenantId = e.tenantId ?? DEFAULT_TENANT;
-      event.run(e.id, e.publicId ?? e.id, tenantId, e.type, e.body, e.idempotencyKey ?? null, e.requestHash ?? null, e.createdAt);
+      event.run(e.id, e.publicId ?? e.id, tenantId, e.type, e.body, e.idempotencyKey ?? null, e.requestHash ?? null, e.sourceId ?? null, e.createdAt);
       const ids: string[] = [];
       for (const target of targets) {
         const id = newSortableId("dlv", e.createdAt);

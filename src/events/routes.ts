@@ -4,8 +4,11 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
-import { errors, Success } from "../http/schemas";
-import { EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
+import { errors, Success, SuccessPage } from "../http/schemas";
+import { page } from "../http/envelope";
+import { EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
+import { EVENT_DELIVERIES_SHOWN, eventDetailJson, getEvent, listEvents } from "./log";
+import { Delivery } from "../deliveries/model";
 import { listEventTypes, publishEvent } from "./service";
 import { actingTenant, requirePublish } from "../tenants/scope";
 
@@ -40,6 +43,46 @@ export function eventRoutes(deps: AppDeps) {
             "An `Idempotency-Key` header or a body `id` that was already used in the tenant returns the original event (same 202 body, header `Idempotent-Replayed: true`) and enqueues nothing; " +
             "used with a different body, it is refused with 422. A platform key publishes into `tenant_id` (`default` when absent); a tenant key into its own tenant, and only if it was created with `can_publish`.",
         },
+      },
+    )
+    .get(
+      "/events",
+      ({ query, caller }) => {
+        const { data, pagination } = listEvents(db, actingTenant(db, caller, query.tenant_id), query);
+        return page(data, pagination);
+      },
+      {
+        apiKey: true,
+        query: EventListQuery,
+        response: { 200: SuccessPage(EventSummary), ...errors(400, 401) },
+        detail: {
+          summary: "List events",
+          description: "One tenant's published events (a platform key's `tenant_id`, `default` when absent), newest first, filtered by `type`, `since` and `until`.",
+        },
+      },
+    )
+    .get(
+      "/events/:id",
+      ({ params, query, caller }) =>
+        new Response(eventDetailJson(getEvent(db, actingTenant(db, caller, query.tenant_id), params.id)), {
+          headers: { "content-type": "application/json; charset=utf-8" },
+        }),
+      {
+        apiKey: true,
+        params: EventIdParams,
+        query: EventReadQuery,
+        response: {
+          200: Success(
+            t.Object({
+              ...EventSummary.properties,
+              payload: t.Unknown({ description: "Exactly what every receiver got: `{\"id\",\"type\",\"created_at\",\"data\"}`, byte for byte." }),
+              deliveries: t.Array(Delivery, { description: `The event's first ${EVENT_DELIVERIES_SHOWN} deliveries, oldest first; search deliveries by \`event_id\` for the rest.` }),
+              deliveries_total: t.Integer(),
+            }),
+          ),
+          ...errors(400, 401, 404),
+        },
+        detail: { summary: "Get an event", description: "The event with its exact payload and its deliveries. A platform key names the tenant with `tenant_id` (event ids are unique per tenant)." },
       },
     )
     .get("/event-types", () => ok(listEventTypes()), {

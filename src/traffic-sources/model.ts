@@ -88,3 +88,44 @@ export const RaisedAlert = t.Object({
   deliveries: t.Integer({ description: "1 when the source has a webhook for this level, else 0 (nothing is sent)." }),
   createdAt: t.String(),
 });
+
+const Attempt = t.Object({
+  attemptedAt: t.String(),
+  durationMs: t.Integer(),
+  statusCode: t.Union([t.Integer(), t.Null()]),
+  responseBody: t.Union([t.String(), t.Null()], { description: "At most 4 KiB of Discord's answer." }),
+  error: t.Union([t.String(), t.Null()]),
+});
+
+export const AlertDelivery = t.Object({
+  id: t.String(),
+  status: t.Union([t.Literal("pending"), t.Literal("leased"), t.Literal("delivered"), t.Literal("failed")]),
+  attempts: t.Integer(),
+  nextAttemptAt: t.Union([t.String(), t.Null()]),
+  lastStatusCode: t.Union([t.Integer(), t.Null()]),
+  lastError: t.Union([t.String(), t.Null()]),
+  deliveredAt: t.Union([t.String(), t.Null()]),
+  attemptLog: t.Array(Attempt, { description: "Every attempt, oldest first." }),
+});
+
+export const AlertSummary = t.Object({
+  id: t.String({ format: "uuid" }),
+  trafficSourceId: t.String(),
+  level: t.Union([t.Literal("fatal"), t.Literal("warning"), t.Literal("info")]),
+  title: t.Union([t.String(), t.Null()], { description: "As sent to Discord (cut to its limits)." }),
+  createdAt: t.String(),
+  deliveries: t.Integer({ description: "1 when it was sent to a webhook of its level, else 0." }),
+});
+
+export const Alert = t.Object({
+  ...AlertSummary.properties,
+  discordMessage: t.Unknown({ description: "The exact message sent to Discord." }),
+  delivery: t.Union([AlertDelivery, t.Null()], { description: "Its Discord delivery with every attempt; null when the level had no webhook." }),
+});
+
+export const AlertListQuery = t.Object({
+  limit: t.Optional(t.String({ description: "How many, 1–100 (default 20)." })),
+  before: t.Optional(t.String({ description: "Only alerts raised before this ISO-8601 time (the `createdAt` of the last one seen)." })),
+});
+
+export const AlertParams = t.Object({ id: t.String({ description: "Traffic source ID." }), alertId: t.String({ description: "The alert's id." }) });

@@ -8,7 +8,12 @@ import type { AppDeps } from "../deps";
 import { errors } from "../http/schemas";
 import * as webhooks from "./alert-webhooks";
 import { raiseAlert } from "./alerts";
+import { getAlert, listAlerts } from "./alert-log";
 import {
+  Alert,
+  AlertListQuery,
+  AlertParams,
+  AlertSummary,
   AlertWebhook,
   AlertWebhookParams,
   CreateAlertWebhookBody,
@@ -71,6 +76,33 @@ function sourceRoutes({ db, wakeDelivery }: AppDeps) {
             "6000 in all), with mentions disabled. Answers 202 once queued; `deliveries` is 0 when the source has no " +
             "webhook for that level (the alert is recorded, nothing is sent).",
         },
+      },
+    )
+    .get(
+      "/:id/alerts",
+      ({ params, query, user }) => {
+        sources.findManagedSource(db, params.id, user.id);
+        return listAlerts(db, params.id, query);
+      },
+      {
+        user: true,
+        params: SourceIdParams,
+        query: AlertListQuery,
+        response: { 200: t.Array(AlertSummary), ...errors(400, 401, 403, 404) },
+        detail: { summary: "List alerts", description: "The source's alerts, newest first; pass the last one's `createdAt` as `before` for older ones." },
+      },
+    )
+    .get(
+      "/:id/alerts/:alertId",
+      ({ params, user }) => {
+        sources.findManagedSource(db, params.id, user.id);
+        return getAlert(db, params.id, params.alertId);
+      },
+      {
+        user: true,
+        params: AlertParams,
+        response: { 200: Alert, ...errors(400, 401, 403, 404) },
+        detail: { summary: "Get an alert", description: "One alert: the Discord message it sent, and its delivery with every attempt." },
       },
     );
 }
