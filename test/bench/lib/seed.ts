@@ -43,10 +43,10 @@ export function seedBacklog(databasePath: string, { webhookUrl, pending, offset 
       sqlite
         .prepare(
           `${range}
-           INSERT INTO events (id, type, body, created_at)
-           SELECT 'evt_bench_' || i, 'link.clicked',
+           INSERT INTO events (id, public_id, type, body, created_at)
+           SELECT 'evt_bench_' || i, 'evt_bench_' || i, 'link.clicked',
                   '{"id":"evt_bench_' || i || '","type":"link.clicked","created_at":"2026-01-01T00:00:00.000Z","data":{"link_id":"lnk_' || i || '","short_url":"https://sho.rt/' || i || '"}}',
-                  :now
+                  :now - :count + i
              FROM n`,
         )
         .run({ offset, count: pending, now });
@@ -54,7 +54,7 @@ export function seedBacklog(databasePath: string, { webhookUrl, pending, offset 
         .prepare(
           `${range}
            INSERT INTO deliveries (id, event_id, transport, webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
-           SELECT 'dlv_bench_' || i, 'evt_bench_' || i, 'http', :webhook, 'pending', 0, :now, :now, :now FROM n`,
+           SELECT 'dlv_bench_' || i, 'evt_bench_' || i, 'http', :webhook, 'pending', 0, :now, :now - :count + i, :now FROM n`,
         )
         .run({ offset, count: pending, now, webhook: BENCH_WEBHOOK_ID });
       if (older) {
