@@ -46,6 +46,8 @@ export const events = sqliteTable(
     body: text("body").notNull(),
     idempotencyKey: text("idempotency_key"),
     createdAt: integer("created_at").notNull(),
+    /** W3C `traceparent` of the publish request, so delivery attempt spans join its trace. */
+    traceParent: text("trace_parent"),
   },
   (t) => [
     uniqueIndex("events_idempotency_key_idx").on(t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),

@@ -15,6 +15,8 @@ export interface ClaimedDelivery {
   alertWebhookId: string | null;
   /** Attempts made before this one. */
   attempts: number;
+  /** When the event was published (a delivery row is created with its event). */
+  createdAt: number;
 }
 
 /**
@@ -33,11 +35,13 @@ UPDATE deliveries
    UNION ALL
    SELECT rowid FROM (SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
    LIMIT :limit)
-RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts`;
+RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts, created_at AS createdAt`;
 
 export interface EventBodyRow {
   id: string;
   body: string;
+  /** W3C `traceparent` of the publish, the parent of the attempt spans. */
+  traceParent: string | null;
 }
 
 export interface WebhookTargetRow {
@@ -82,7 +86,7 @@ function statements(sqlite: Database) {
   const prepare = (sql: string) => sqlite.prepare(sql);
   return {
     claim: prepare(CLAIM_SQL),
-    eventBodies: prepare(`SELECT id, body FROM events WHERE id IN (SELECT value FROM json_each(?))`),
+    eventBodies: prepare(`SELECT id, body, trace_parent AS traceParent FROM events WHERE id IN (SELECT value FROM json_each(?))`),
     webhookTargets: prepare(
       `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
          FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,
@@ -152,9 +156,9 @@ export function claimDueDeliveries(db: Db, now: number, limit: number, leaseMs: 
   return stmts(db).claim.all({ now, limit, leaseUntil: now + leaseMs }) as ClaimedDelivery[];
 }
 
-export function loadEventBodies(db: Db, eventIds: string[]): Map<string, string> {
+export function loadEventBodies(db: Db, eventIds: string[]): Map<string, EventBodyRow> {
   const rows = stmts(db).eventBodies.all(JSON.stringify(eventIds)) as EventBodyRow[];
-  return new Map(rows.map((r) => [r.id, r.body]));
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export function loadWebhookTargets(db: Db, webhookIds: string[]): Map<string, WebhookTargetRow> {

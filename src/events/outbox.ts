@@ -16,6 +16,8 @@ export interface NewEvent {
   body: string;
   idempotencyKey?: string | null;
   createdAt: number;
+  /** W3C `traceparent` of the publish (events.trace_parent). */
+  traceParent?: string | null;
 }
 
 interface OutboxStatements {
@@ -30,13 +32,13 @@ const cache = new WeakMap<Database, OutboxStatements>();
 function statements(sqlite: Database): OutboxStatements {
   let s = cache.get(sqlite);
   if (!s) {
-    const event = sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)`);
+    const event = sqlite.prepare(`INSERT INTO events (id, type, body, idempotency_key, created_at, trace_parent) VALUES (?, ?, ?, ?, ?, ?)`);
     const delivery = sqlite.prepare(
       `INSERT INTO deliveries (id, event_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     );
     const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
-      event.run(e.id, e.type, e.body, e.idempotencyKey ?? null, e.createdAt);
+      event.run(e.id, e.type, e.body, e.idempotencyKey ?? null, e.createdAt, e.traceParent ?? null);
       const ids: string[] = [];
       for (const target of targets) {
         const id = newSortableId("dlv", e.createdAt);

@@ -4,6 +4,7 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
+import { annotateRequest, requestTraceparent } from "../http/request-log";
 import { errors, Success } from "../http/schemas";
 import { EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { listEventTypes, publishEvent } from "./service";
@@ -14,11 +15,16 @@ export function eventRoutes(deps: AppDeps) {
     .use(apiKeyAuth)
     .post(
       "/events",
-      async ({ body, headers, set }) => {
+      async ({ body, headers, set, request }) => {
+        const traceParent = requestTraceparent(request);
         // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
-        const { event, replayed } = await commitSoon(db, () => publishEvent(db, body, headers["idempotency-key"]));
+        const { event, replayed } = await commitSoon(db, () => publishEvent(db, body, headers["idempotency-key"], traceParent));
+        annotateRequest(request, "event_id", event.id);
         // After the commit: the loop may claim the new rows now instead of at its next poll.
-        if (!replayed) deps.wakeDelivery();
+        if (!replayed) {
+          deps.wakeDelivery();
+          deps.metrics.eventPublished(event.type);
+        }
         set.status = 202;
         if (replayed) set.headers["idempotent-replayed"] = "true";
         return ok(event);

@@ -42,7 +42,7 @@ function existingEvent(db: Db, lookup: typeof eventByKey, key: string): Publishe
   return { id: row.id, type: row.type, created_at: iso(row.createdAt), deliveries: targets };
 }
 
-export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: string | undefined): PublishResult {
+export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: string | undefined, traceParent: string | null = null): PublishResult {
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     throw invalidField("Idempotency-Key", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
@@ -61,7 +61,7 @@ export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: st
       const createdAt = Date.now();
       const targets = subscribedWebhookTargets(db, input.type);
       const body = eventBody(id, input.type, createdAt, input.data);
-      enqueueEvent(db, { id, type: input.type, body, idempotencyKey: idempotencyKey ?? null, createdAt }, targets);
+      enqueueEvent(db, { id, type: input.type, body, idempotencyKey: idempotencyKey ?? null, createdAt, traceParent }, targets);
       return { event: { id, type: input.type, created_at: iso(createdAt), deliveries: targets.length }, replayed: false };
     },
     // Take the write lock up front: the replay check and the insert must see the same state.
