@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
+import { annotateRequest } from "../http/request-log";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { Delivery, DeliveryIdParams, DeliveryListQuery, DeliveryWithAttempts } from "./model";
 import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
@@ -36,7 +37,8 @@ export function deliveryRoutes(deps: AppDeps) {
     })
     .post(
       "/deliveries/:id/retry",
-      ({ params, set }) => {
+      ({ params, set, request }) => {
+        annotateRequest(request, "delivery_id", params.id);
         const delivery = retryDelivery(db, params.id);
         deps.wakeDelivery();
         set.status = 202;
