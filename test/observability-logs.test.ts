@@ -105,7 +105,7 @@ describe("request and attempt lines", () => {
     cleanup.push(() => rx.stop(), () => app.shutdown(), () => app.close());
     const handle = buildApp({ ...app.deps, logger }).handle;
     const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-      handle(new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", ...headers }, body: body && JSON.stringify(body) }));
+      handle(new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }));
     for (const path of ["/health", "/ready", "/metrics"]) expect((await call("GET", path)).status).toBeLessThan(600);
     await app.createWebhook(rx.url);
     const published = await call("POST", "/api/v1/events", { type: "link.clicked", data: {} }, { "x-request-id": "req-publish-1" });

@@ -147,6 +147,25 @@ describe("traces over OTLP/HTTP", () => {
     }
   }, 60_000);
 
+  test("a test event's attempt is a child of the request that sent it", async () => {
+    const receiver = startReceiver();
+    try {
+      const server = await start({ DATABASE_PATH: join(dir, "test-event.db"), OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" });
+      const created = await api(server.url, "POST", "/api/v1/links/webhooks", { url: receiver.url, events: ["link.clicked"] });
+      const traceId = "5bf92f3577b34da6a3ce929d0e0e4737";
+      const sent = await api(server.url, "POST", `/api/v1/links/webhooks/${created.body.data.id}/test`, undefined, { traceparent: `00-${traceId}-${CALLER_SPAN_ID}-01` });
+      expect(sent.status).toBe(202);
+      await waitFor(() => receiver.received.length >= 1, 10_000, "the test delivery");
+      expect(await server.stop()).toBe(0);
+      const request = collector.spans.find((s) => s.traceId === traceId && s.name === "POST /api/v1/links/webhooks/:id/test");
+      expect(request).toMatchObject({ parentSpanId: CALLER_SPAN_ID, attributes: { "hookrelay.event_id": sent.body.data.id, "hookrelay.delivery_id": sent.body.data.delivery_id } });
+      const attempt = collector.spans.find((s) => s.traceId === traceId && s.name === "delivery attempt");
+      expect(attempt).toMatchObject({ parentSpanId: request!.spanId, attributes: { "hookrelay.delivery_id": sent.body.data.delivery_id, "hookrelay.delivery.outcome": "delivered" } });
+    } finally {
+      receiver.stop();
+    }
+  }, 30_000);
+
   test("the default protocol is OTLP protobuf", async () => {
     const receiver = startReceiver();
     try {

@@ -373,7 +373,8 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
       lastGcAt = attemptedAt;
       Bun.gc(true);
     }
-    // event_id links these lines to the publish request's line (which carries it with its request_id).
+    // event_id links these lines to the publish request's line (which carries it with its
+    // request_id); tenant_id joins these fields once a delivery row carries its tenant.
     if (logAttempts) logger.info("delivery attempt", {
       delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,

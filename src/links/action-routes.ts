@@ -7,7 +7,7 @@ import { recoverFailedDeliveries } from "../deliveries/service";
 import type { AppDeps } from "../deps";
 import { PublishedEvent } from "../events/model";
 import { ok } from "../http/envelope";
-import { annotateRequest } from "../http/request-log";
+import { annotateRequest, requestTraceparent } from "../http/request-log";
 import { errors, Success } from "../http/schemas";
 import { rotateWebhookSecret, sendTestEvent } from "./actions";
 import { SecretRotation, WebhookIdParams } from "./model";
@@ -29,7 +29,7 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     .post(
       "/:id/test",
       ({ params, set, request }) => {
-        const event = sendTestEvent(db, params.id);
+        const event = sendTestEvent(db, params.id, Date.now(), requestTraceparent(request));
         deps.wakeDelivery();
         deps.metrics.eventPublished(event.type);
         annotateRequest(request, "event_id", event.id);

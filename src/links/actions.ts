@@ -30,7 +30,7 @@ export function rotateWebhookSecret(db: Db, id: string, now = Date.now()) {
   );
 }
 
-export function sendTestEvent(db: Db, webhookId: string, now = Date.now()) {
+export function sendTestEvent(db: Db, webhookId: string, now = Date.now(), traceParent: string | null = null) {
   return db.transaction(
     () => {
       const row = findWebhookRow(db, webhookId);
@@ -38,7 +38,7 @@ export function sendTestEvent(db: Db, webhookId: string, now = Date.now()) {
       const id = newSortableId("evt", now);
       const data = { webhook_id: webhookId, message: "This is a test event sent by hookrelay." };
       const body = eventBody(id, TEST_EVENT_TYPE, now, data);
-      const [deliveryId] = enqueueEvent(db, { id, type: TEST_EVENT_TYPE, body, createdAt: now }, [{ transport: "http", webhookId }]);
+      const [deliveryId] = enqueueEvent(db, { id, type: TEST_EVENT_TYPE, body, createdAt: now, traceParent }, [{ transport: "http", webhookId }]);
       return { id, type: TEST_EVENT_TYPE, created_at: iso(now), deliveries: 1, delivery_id: deliveryId! };
     },
     { behavior: "immediate" },

@@ -8,7 +8,7 @@ import type { AppDeps } from "../deps";
 import { errors } from "../http/schemas";
 import * as webhooks from "./alert-webhooks";
 import { alertEventType, raiseAlert } from "./alerts";
-import { annotateRequest } from "../http/request-log";
+import { annotateRequest, requestTraceparent } from "../http/request-log";
 import {
   AlertWebhook,
   AlertWebhookParams,
@@ -54,7 +54,7 @@ function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
       "/:id/events",
       ({ params, body, user, set, request }) => {
         const source = sources.findManagedSource(db, params.id, user.id);
-        const raised = raiseAlert(db, source, body);
+        const raised = raiseAlert(db, source, body, requestTraceparent(request));
         annotateRequest(request, "event_id", raised.id);
         metrics.eventPublished(alertEventType(body.level));
         if (raised.deliveries > 0) wakeDelivery();
