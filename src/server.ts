@@ -12,6 +12,7 @@ import type { AppDeps } from "./deps";
 import { MAX_BODY_BYTES } from "./http/body-parser";
 import { createLogger, stdoutWantsColour } from "./log";
 import { AppMetrics } from "./metrics/app-metrics";
+import { withoutUserinfo } from "./tracing/config";
 import { startTracing } from "./tracing/tracing";
 
 export interface RunningServer {
@@ -44,7 +45,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const server = app.server!;
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
-  logger.info("listening", { url, database: config.databasePath, ...(config.tracing ? { traces_to: config.tracing.url } : {}) });
+  logger.info("listening", { url, database: config.databasePath, ...(config.tracing ? { traces_to: withoutUserinfo(config.tracing.url) } : {}) });
 
   return {
     url,

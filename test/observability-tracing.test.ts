@@ -189,6 +189,45 @@ describe("traces over OTLP/HTTP", () => {
   }, 30_000);
 });
 
+describe("a collector that is down", () => {
+  test("requests are answered as usual and one warning says spans cannot be exported", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const deadPort = closed.port;
+    closed.stop(true);
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "../src/index.ts")], {
+      env: {
+        ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ADMIN_API_KEY: ADMIN_KEY, DATABASE_PATH: join(dir, "down.db"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://user:secret@127.0.0.1:${deadPort}`, OTEL_BSP_SCHEDULE_DELAY: "50", OTEL_EXPORTER_OTLP_TIMEOUT: "500",
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const kill = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    try {
+      const reader = child.stdout.getReader();
+      let out = "";
+      const read = async () => {
+        const { value } = await reader.read();
+        out += new TextDecoder().decode(value ?? new Uint8Array());
+      };
+      const url = await waitFor(async () => (await read(), /"msg":"listening","url":"([^"]+)"/.exec(out)?.[1]), 15_000, "listening");
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(url + "/api/v1/event-types", { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+        expect(res.status).toBe(200);
+      }
+      await waitFor(async () => (await read(), out.includes("tracing: exporting spans failed")), 30_000, "the export warning");
+      const warnings = out.split("\n").filter((l) => l.includes("tracing: exporting spans failed"));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn", endpoint: `http://127.0.0.1:${deadPort}/v1/traces` });
+      expect(out).not.toContain("secret");
+    } finally {
+      clearTimeout(kill);
+      child.kill("SIGTERM");
+      await child.exited;
+    }
+  }, 45_000);
+});
+
 describe("without the OTEL variables", () => {
   test("no OpenTelemetry module is loaded, and a publish's traceparent is still stored", async () => {
     const script = `

@@ -119,3 +119,10 @@ export function tracingConfig(env: Env): TracingConfig | null {
     },
   };
 }
+
+/** The endpoint as it may be logged: any user:password in it is left out. */
+export function withoutUserinfo(url: string): string {
+  const u = new URL(url);
+  u.username = u.password = "";
+  return u.href;
+}

@@ -27,7 +27,7 @@ import {
 } from "@opentelemetry/sdk-trace";
 import type { Logger } from "../log";
 import { VERSION } from "../version";
-import type { TracingConfig } from "./config";
+import { withoutUserinfo, type TracingConfig } from "./config";
 import type { AttemptInfo, AttemptSpan, RequestSpan, Tracing } from "./tracing";
 
 /** Export failures are logged at most this often: a collector that is down must not flood the log. */
@@ -72,7 +72,7 @@ export async function createTracing(config: TracingConfig, logger: Logger): Prom
     const now = Date.now();
     if (now - lastErrorLogAt < EXPORT_ERROR_LOG_EVERY_MS) return;
     lastErrorLogAt = now;
-    logger.warn("tracing: exporting spans failed", { error: error instanceof Error ? error.message : String(error), endpoint: config.url });
+    logger.warn("tracing: exporting spans failed", { error: error instanceof Error ? error.message : String(error), endpoint: withoutUserinfo(config.url) });
   });
   const provider = new TracerProvider({
     sampler: sampler(config),
