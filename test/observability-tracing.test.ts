@@ -125,7 +125,7 @@ describe("traces over OTLP/HTTP", () => {
           "hookrelay.webhook_id": webhookId,
           "hookrelay.event_id": eventId,
           "hookrelay.delivery.attempt": 1,
-          "hookrelay.delivery.outcome": "failed",
+          "hookrelay.delivery.outcome": "retry",
           "http.response.status_code": 500,
         },
       });

@@ -13,7 +13,7 @@ import { purgeExpired } from "./retention";
 import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
 import { TargetLimits } from "./target-limits";
-import { isSuccess, type AttemptOutcome } from "./transport";
+import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
 import { closeIdleConnections } from "./http1/client";
@@ -355,9 +355,11 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
     } catch (e) {
       outcome = { statusCode: null, responseBody: null, error: `Transport failed: ${String(e)}`, durationMs: Date.now() - attemptedAt };
     }
-    if (span) span.end(outcome.statusCode, isSuccess(outcome) ? "delivered" : "failed", outcome.error ?? (outcome.statusCode !== null ? `HTTP ${outcome.statusCode}` : null));
     // After stop() gave up on it, its lease was released and the database may be closed.
-    if (running[job.slot] !== job || state === "stopped") return;
+    if (running[job.slot] !== job || state === "stopped") {
+      span?.end(outcome.statusCode, "abandoned", outcome.error);
+      return;
+    }
     running[job.slot] = undefined;
     inFlight--;
     freeSlots.push(job.slot);
@@ -365,6 +367,7 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
     const limit = limits.finished(job.target, outcome, job.startedAt);
     if (limit !== undefined) shareChanged(job.target, limit, outcome.statusCode === null ? "no answer in time" : "answering again");
     const result = resultFor(delivery, outcome, attemptedAt, policy);
+    span?.end(outcome.statusCode, result.kind, result.error);
     results.push(result);
     const finishedAt = attemptedAt + outcome.durationMs;
     metrics.record(result.kind, delivery.transport, outcome.durationMs, result.kind === "delivered" ? finishedAt - delivery.createdAt : undefined);

@@ -23,6 +23,7 @@ export interface AttemptInfo {
 }
 
 export interface AttemptSpan {
+  /** `outcome` as the attempt log says it (delivered, retry, exhausted, gone), or abandoned at shutdown. */
   end(statusCode: number | null, outcome: string, error: string | null): void;
 }
 
