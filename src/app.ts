@@ -26,7 +26,7 @@ export function buildApp(deps: AppDeps) {
   // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
   // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
   return new Elysia({ normalize: "typebox" })
-    .use(requestLog(deps.logger))
+    .use(requestLog({ logger: deps.logger, metrics: deps.metrics.http, tracing: deps.tracing }))
     .use(errorHandler(deps.logger))
     .use(apiKeyGate(deps.db))
     .use(sessionGate(deps.db))

@@ -1,5 +1,6 @@
 // The environment contract of DESIGN.md §6. Every variable is parsed and checked here once;
 // a bad value stops start-up with one line that names the variable.
+import { tracingConfig, type TracingConfig } from "./tracing/config";
 
 export class ConfigError extends Error {}
 
@@ -21,10 +22,15 @@ export interface Config {
   logLevel: LogLevel;
   /** Where users reach this server (portal links); undefined: the address a request came to. */
   publicUrl: string | undefined;
+  logFormat: LogFormat;
+  /** OpenTelemetry tracing (the standard OTEL_* variables); null when off. */
+  tracing: TracingConfig | null;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const DEFAULTS = {
   PORT: "3000",
@@ -39,6 +45,7 @@ export const DEFAULTS = {
   RETENTION_DAYS: "30",
   DISCORD_API_BASE: "https://discord.com/api",
   LOG_LEVEL: "info",
+  LOG_FORMAT: "json",
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -98,6 +105,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${env.LOG_LEVEL}"`);
   }
+  const logFormat = (env.LOG_FORMAT ?? DEFAULTS.LOG_FORMAT).trim().toLowerCase();
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(", ")}, got "${env.LOG_FORMAT}"`);
+  }
   const host = (env.HOST ?? DEFAULTS.HOST).trim();
   if (host === "") throw new ConfigError(`HOST must not be empty`);
   const databasePath = (env.DATABASE_PATH ?? DEFAULTS.DATABASE_PATH).trim();
@@ -119,5 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     discordBotToken: optionalSecret(env, "DISCORD_BOT_TOKEN", 1),
     logLevel: logLevel as LogLevel,
     publicUrl: env.PUBLIC_URL?.trim() ? httpBase(env, "PUBLIC_URL") : undefined,
+    logFormat: logFormat as LogFormat,
+    tracing: tracingConfig(env),
   };
 }

@@ -3,11 +3,17 @@ import type { Config } from "./config";
 import type { Db } from "./db/client";
 import type { DeliveryMetrics } from "./delivery/metrics";
 import type { Logger } from "./log";
+import type { AppMetrics } from "./metrics/app-metrics";
+import type { Tracing } from "./tracing/tracing";
 
 export interface AppDeps {
   config: Config;
   db: Db;
   logger: Logger;
+  /** This process's counters for GET /metrics (events published, HTTP requests). */
+  metrics: AppMetrics;
+  /** Spans for requests and delivery attempts; absent when tracing is off (no OTEL endpoint). */
+  tracing?: Tracing;
   /** Tells the delivery loop that new work was committed, so it claims now instead of at the next poll. */
   wakeDelivery: () => void;
   /** The delivery loop of this process, for /ready and /metrics; absent when none runs (e.g. route tests). */

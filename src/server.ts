@@ -10,7 +10,10 @@ import { migrateDatabase } from "./db/migrate";
 import { createDeliveryLoop } from "./delivery/loop";
 import type { AppDeps } from "./deps";
 import { MAX_BODY_BYTES } from "./http/body-parser";
-import { createLogger } from "./log";
+import { createLogger, stdoutWantsColour } from "./log";
+import { AppMetrics } from "./metrics/app-metrics";
+import { withoutUserinfo } from "./tracing/config";
+import { startTracing } from "./tracing/tracing";
 
 export interface RunningServer {
   url: string;
@@ -19,7 +22,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat, config.logFormat === "pretty" && stdoutWantsColour());
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
   const generated = bootstrapApiKey(db, config.adminApiKey);
@@ -32,8 +35,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   }
   const checkpointer = await startCheckpointer(db, config.databasePath, logger);
-  const loop = createDeliveryLoop({ config, db, logger });
-  const deps: AppDeps = { config, db, logger, wakeDelivery: loop.wake, delivery: loop };
+  const tracing = await startTracing(config.tracing, logger);
+  const loop = createDeliveryLoop({ config, db, logger, tracing });
+  const deps: AppDeps = { config, db, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
   loop.start();
   const app = buildApp(deps).listen({
     port: config.port,
@@ -43,7 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const server = app.server!;
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
-  logger.info("listening", { url, database: config.databasePath });
+  logger.info("listening", { url, database: config.databasePath, ...(config.tracing ? { traces_to: withoutUserinfo(config.tracing.url) } : {}) });
 
   return {
     url,
@@ -54,6 +58,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await Promise.all([server.stop(), loop.stop()]);
       await checkpointer?.stop();
       closeDatabase(db);
+      // Last: the spans of the final requests and attempts are exported before the exit.
+      await tracing?.shutdown().catch(() => {});
     },
   };
 }

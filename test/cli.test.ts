@@ -11,6 +11,7 @@ import { createLogger } from "../src/log";
 import { VERSION } from "../src/version";
 import { tempDir } from "./helpers/app";
 import { DEV_ENTRY, runCommand } from "./helpers/process";
+import { AppMetrics } from "../src/metrics/app-metrics";
 
 const dir = tempDir("hookrelay-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,7 +123,7 @@ describe("keys create", () => {
     const db = openDatabase(path);
     try {
       expect(JSON.stringify(db.$client.prepare("SELECT * FROM api_keys").all())).not.toContain(key);
-      const app = buildApp({ config, db, logger: createLogger("silent"), wakeDelivery: () => {} });
+      const app = buildApp({ config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
       const get = (auth: string) =>
         app.handle(new Request("http://localhost/api/v1/links/webhooks", { headers: { authorization: `Bearer ${auth}` } }));
       expect((await get(key)).status).toBe(200);

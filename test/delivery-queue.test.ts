@@ -193,7 +193,7 @@ describe("operations endpoints", () => {
     const metrics = await app.request("GET", "/metrics", undefined, { auth: "none" });
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get("content-type")).toStartWith("text/plain");
-    expect(metrics.text).toContain('hookrelay_delivery_attempts_total{outcome="delivered"} 1\n');
+    expect(metrics.text).toContain('hookrelay_delivery_attempts_total{outcome="delivered",transport="http"} 1\n');
     expect(metrics.text).toContain("hookrelay_delivery_queue_depth 0\n");
     expect(metrics.text).toContain('hookrelay_delivery_attempt_duration_seconds_bucket{le="+Inf"} 1\n');
     expect(metrics.text).toContain("hookrelay_delivery_attempt_duration_seconds_count 1\n");

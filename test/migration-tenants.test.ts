@@ -11,6 +11,7 @@ import { closeDatabase, openDatabase, type Db } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
 import { createDeliveryLoop, type DeliveryLoop } from "../src/delivery/loop";
 import { createLogger } from "../src/log";
+import { AppMetrics } from "../src/metrics/app-metrics";
 import { startReceiver, waitFor, type Receiver } from "./helpers/delivery";
 import { tempDir } from "./helpers/app";
 
@@ -45,7 +46,7 @@ beforeAll(() => {
   before = countRows();
   migrateDatabase(db); // what start-up does
   loop = createDeliveryLoop({ config, db, logger: createLogger("silent") });
-  app = buildApp({ config, db, logger: createLogger("silent"), wakeDelivery: loop.wake, delivery: loop });
+  app = buildApp({ config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: loop.wake, delivery: loop });
   receiver = startReceiver();
 });
 

@@ -108,6 +108,12 @@ const CASES: Record<string, (f: Fixture) => Case> = {
     method: "POST", path: "/api/v1/events", body: { type: "link.clicked", data: { n: 1 }, tenant_id: "acme" },
     expect: { platform: 202, own: 202, other: 400 },
   }),
+  "GET /api/v1/events": () => ({ method: "GET", path: "/api/v1/events?tenant_id=acme", expect: { platform: 200, own: 200, other: 400 } }),
+  "GET /api/v1/events/:id": (f) => ({ method: "GET", path: `/api/v1/events/${f.event}?tenant_id=acme`, expect: { platform: 200, own: 200, other: 400 } }),
+  "GET /api/v1/deliveries": () => ({ method: "GET", path: "/api/v1/deliveries?tenant_id=acme", expect: { platform: 200, own: 200, other: 400 } }),
+  "POST /api/v1/deliveries/retry": () => ({
+    method: "POST", path: "/api/v1/deliveries/retry", body: { tenant_id: "acme" }, expect: { platform: 202, own: 202, other: 400 },
+  }),
   "GET /api/v1/event-types": () => ({ method: "GET", path: "/api/v1/event-types", expect: everyone(200) }),
   "PUT /api/v1/tenants/:id": () => ({ method: "PUT", path: "/api/v1/tenants/acme", body: { name: "Acme Retail" }, expect: platformOnly(200) }),
   "GET /api/v1/tenants": () => ({ method: "GET", path: "/api/v1/tenants", expect: platformOnly(200) }),

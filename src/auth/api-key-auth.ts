@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import type { Db } from "../db/client";
 import { commitSoon } from "../db/group-commit";
 import { Forbidden, Unauthorized } from "../http/errors";
+import { annotateRequest } from "../http/request-log";
 import { touchApiKey, verifyApiKey, type Caller } from "./api-keys";
 
 const API_PREFIX = "/api/v1/";
@@ -58,6 +59,7 @@ export function apiKeyGate(db: Db) {
     if (!verified) throw new Unauthorized();
     if (verified.stale) refreshLastUsed(verified.keyId);
     authenticated.set(request, verified);
+    if (verified.tenantId !== null) annotateRequest(request, "tenant_id", verified.tenantId);
   });
 }
 

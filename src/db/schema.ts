@@ -86,6 +86,8 @@ export const events = sqliteTable(
     requestHash: text("request_hash"),
     /** The traffic source an alert was raised on (surface B); null for published events. */
     sourceId: text("source_id"),
+    /** W3C `traceparent` of the publish request, so delivery attempt spans join its trace. */
+    traceParent: text("trace_parent"),
   },
   (t) => [
     uniqueIndex("events_tenant_idempotency_key_idx").on(t.tenantId, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),

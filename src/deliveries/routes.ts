@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
+import { annotateRequest } from "../http/request-log";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { BulkRetried, BulkRetryBody, Delivery, DeliveryIdParams, DeliveryListQuery, DeliverySearchQuery, DeliveryWithAttempts } from "./model";
 import { retryMatchingDeliveries, SEARCH_WINDOW, searchDeliveries, RETRY_BATCH } from "./search";
@@ -76,7 +77,8 @@ export function deliveryRoutes(deps: AppDeps) {
     })
     .post(
       "/deliveries/:id/retry",
-      ({ params, set, caller }) => {
+      ({ params, set, caller, request }) => {
+        annotateRequest(request, "delivery_id", params.id);
         const delivery = retryDelivery(db, params.id, ownerFilter(caller));
         deps.wakeDelivery();
         set.status = 202;

@@ -17,11 +17,14 @@ import type { AttemptOutcome } from "./transport";
 import { sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
 import { closeIdleConnections } from "./http1/client";
+import type { Tracing } from "../tracing/tracing";
 
 export interface DeliveryLoopDeps {
   config: Config;
   db: Db;
   logger: Logger;
+  /** Absent when tracing is off: then attempts make no spans at all. */
+  tracing?: Tracing;
 }
 
 export interface DeliveryLoop {
@@ -76,7 +79,7 @@ export function leaseMsFor(config: Config): number {
  * the slots; while its attempt runs, `startedAt` is when it started (on the limits' monotonic
  * clock) and `slot` its place in `running`.
  */
-type Job = { delivery: ClaimedDelivery; target: string; startedAt: number; slot: number } & (
+type Job = { delivery: ClaimedDelivery; target: string; startedAt: number; slot: number; traceParent: string | null } & (
   | { request: WebhookRequest; alert?: undefined }
   | { request?: undefined; alert: DiscordJob }
 );
@@ -84,7 +87,7 @@ type DiscordJob = { alertWebhookId: string; eventBody: string };
 /** Signing keys of one webhook, kept while its secrets stay the same (HMAC state is cached per key). */
 type KeyEntry = { secret: string; previousSecret: string | null; previousUntil: number | null; current: Buffer[]; withPrevious: Buffer[] };
 
-export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): DeliveryLoop {
+export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoopDeps): DeliveryLoop {
   const metrics = new DeliveryMetrics();
   const concurrency = config.deliveryConcurrency;
   const maxOutstanding = 2 * concurrency;
@@ -207,6 +210,8 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       // A lease that ran out while this process still held the row (a stalled event loop, a
       // long queue of slow receivers) lets the claim return it again: keep the one job.
       if (held.has(delivery.id)) continue;
+      const event = bodies.get(delivery.eventId);
+      delivery.publicEventId = event?.publicId;
       const webhook = delivery.transport === "http" ? webhooks.get(delivery.webhookId!) : undefined;
       if (delivery.transport === "http" && (!webhook || !webhook.active)) {
         skip(delivery, now, webhook ? "Webhook is disabled" : "Webhook no longer exists");
@@ -219,14 +224,14 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
         deferred++;
         continue;
       }
-      const event = bodies.get(delivery.eventId);
       const body = event?.body ?? "";
+      const traceParent = event?.traceParent ?? null;
       if (delivery.transport === "discord") {
-        queue({ delivery, target, startedAt: 0, slot: -1, alert: { alertWebhookId: delivery.alertWebhookId!, eventBody: body } });
+        queue({ delivery, target, startedAt: 0, slot: -1, traceParent, alert: { alertWebhookId: delivery.alertWebhookId!, eventBody: body } });
         continue;
       }
-      const request = { url: webhook!.url, eventId: event?.publicId ?? delivery.eventId, body, keys: activeKeys(webhook!, now) };
-      queue({ delivery, target, startedAt: 0, slot: -1, request });
+      const request = { url: webhook!.url, eventId: delivery.publicEventId ?? delivery.eventId, body, keys: activeKeys(webhook!, now) };
+      queue({ delivery, target, startedAt: 0, slot: -1, traceParent, request });
     }
     // Rows put back leave room: claim again now rather than when an attempt ends.
     if (deferred > 0) scheduleTurn();
@@ -312,8 +317,10 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       kind: "skipped", deliveryId: delivery.id, deliveryRowid: delivery.rowid, webhookId: delivery.webhookId, attemptedAt: now,
       durationMs: 0, statusCode: null, responseBody: null, error: reason,
     });
-    metrics.record("skipped", null);
-    logger.info("delivery skipped", { delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId, reason });
+    metrics.record("skipped", delivery.transport, null);
+    logger.info("delivery skipped", {
+      delivery_id: delivery.id, event_id: delivery.publicEventId ?? delivery.eventId, tenant_id: delivery.tenantId, webhook_id: delivery.webhookId, reason,
+    });
   }
 
   /** Keys by webhook id, replaced when secrets change; emptied past KEY_CACHE_MAX (deleted webhooks). */
@@ -344,6 +351,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
   async function attempt(job: Job): Promise<void> {
     const delivery = job.delivery;
     const attemptedAt = Date.now();
+    const span = tracing?.startAttempt(job.traceParent, attemptInfo(delivery), attemptedAt);
     let outcome: AttemptOutcome;
     try {
       outcome = await send(job);
@@ -351,7 +359,10 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
       outcome = { statusCode: null, responseBody: null, error: `Transport failed: ${String(e)}`, durationMs: Date.now() - attemptedAt };
     }
     // After stop() gave up on it, its lease was released and the database may be closed.
-    if (running[job.slot] !== job || state === "stopped") return;
+    if (running[job.slot] !== job || state === "stopped") {
+      span?.end(outcome.statusCode, "abandoned", outcome.error);
+      return;
+    }
     running[job.slot] = undefined;
     inFlight--;
     freeSlots.push(job.slot);
@@ -359,21 +370,32 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
     const limit = limits.finished(job.target, outcome, job.startedAt);
     if (limit !== undefined) shareChanged(job.target, limit, outcome.statusCode === null ? "no answer in time" : "answering again");
     const result = resultFor(delivery, outcome, attemptedAt, policy);
+    span?.end(outcome.statusCode, result.kind, result.error);
     results.push(result);
-    metrics.record(result.kind, outcome.durationMs);
+    const finishedAt = attemptedAt + outcome.durationMs;
+    metrics.record(result.kind, delivery.transport, outcome.durationMs, result.kind === "delivered" ? finishedAt - delivery.createdAt : undefined);
     if (++sinceGc >= GC_EVERY_ATTEMPTS && attemptedAt - lastGcAt >= GC_EVERY_MS) {
       sinceGc = 0;
       lastGcAt = attemptedAt;
       Bun.gc(true);
     }
+    // event_id links these lines to the publish request's line (which carries it with its
+    // request_id and tenant_id).
     if (logAttempts) logger.info("delivery attempt", {
-      delivery_id: delivery.id, event_id: delivery.eventId, webhook_id: delivery.webhookId ?? undefined,
+      delivery_id: delivery.id, event_id: delivery.publicEventId ?? delivery.eventId, tenant_id: delivery.tenantId, webhook_id: delivery.webhookId ?? undefined,
       alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
     });
     startWaiting();
     if (inFlight === 0) onIdle?.();
     scheduleTurn();
+  }
+
+  function attemptInfo(delivery: ClaimedDelivery) {
+    return {
+      deliveryId: delivery.id, eventId: delivery.publicEventId ?? delivery.eventId, transport: delivery.transport, webhookId: delivery.webhookId,
+      alertWebhookId: delivery.alertWebhookId, attempt: delivery.attempts + 1,
+    };
   }
 
   async function runRetention(): Promise<void> {

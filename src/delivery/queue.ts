@@ -15,6 +15,11 @@ export interface ClaimedDelivery {
   alertWebhookId: string | null;
   /** Attempts made before this one. */
   attempts: number;
+  /** When the event was published (a delivery row is created with its event). */
+  createdAt: number;
+  tenantId: string;
+  /** The id receivers and logs know the event by; set once the event's row is read (loop.ts prepare). */
+  publicEventId?: string;
 }
 
 /**
@@ -33,13 +38,15 @@ UPDATE deliveries
    UNION ALL
    SELECT rowid FROM (SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit)
    LIMIT :limit)
-RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts`;
+RETURNING rowid, id, event_id AS eventId, transport, webhook_id AS webhookId, alert_webhook_id AS alertWebhookId, attempts, created_at AS createdAt, tenant_id AS tenantId`;
 
 export interface EventBodyRow {
   id: string;
   /** The id receivers know the event by (`webhook-id`). */
   publicId: string;
   body: string;
+  /** W3C `traceparent` of the publish, the parent of the attempt spans. */
+  traceParent: string | null;
 }
 
 export interface WebhookTargetRow {
@@ -84,7 +91,9 @@ function statements(sqlite: Database) {
   const prepare = (sql: string) => sqlite.prepare(sql);
   return {
     claim: prepare(CLAIM_SQL),
-    eventBodies: prepare(`SELECT id, coalesce(public_id, id) AS publicId, body FROM events WHERE id IN (SELECT value FROM json_each(?))`),
+    eventBodies: prepare(
+      `SELECT id, coalesce(public_id, id) AS publicId, body, trace_parent AS traceParent FROM events WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
     webhookTargets: prepare(
       `SELECT id, url, active, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
          FROM webhooks WHERE id IN (SELECT value FROM json_each(?))`,

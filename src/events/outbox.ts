@@ -26,6 +26,8 @@ export interface NewEvent {
   body: string;
   idempotencyKey?: string | null;
   createdAt: number;
+  /** W3C `traceparent` of the publish (events.trace_parent). */
+  traceParent?: string | null;
 }
 
 interface OutboxStatements {
@@ -41,7 +43,8 @@ function statements(sqlite: Database): OutboxStatements {
   let s = cache.get(sqlite);
   if (!s) {
     const event = sqlite.prepare(
-      `INSERT INTO events (id, public_id, tenant_id, type, body, idempotency_key, request_hash, source_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (id, public_id, tenant_id, type, body, idempotency_key, request_hash, source_id, created_at, trace_parent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const delivery = sqlite.prepare(
       `INSERT INTO deliveries (id, event_id, tenant_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -49,7 +52,7 @@ function statements(sqlite: Database): OutboxStatements {
     );
     const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
       const tenantId = e.tenantId ?? DEFAULT_TENANT;
-      event.run(e.id, e.publicId ?? e.id, tenantId, e.type, e.body, e.idempotencyKey ?? null, e.requestHash ?? null, e.sourceId ?? null, e.createdAt);
+      event.run(e.id, e.publicId ?? e.id, tenantId, e.type, e.body, e.idempotencyKey ?? null, e.requestHash ?? null, e.sourceId ?? null, e.createdAt, e.traceParent ?? null);
       const ids: string[] = [];
       for (const target of targets) {
         const id = newSortableId("dlv", e.createdAt);

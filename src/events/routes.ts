@@ -4,6 +4,7 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
+import { annotateRequest, requestTraceparent } from "../http/request-log";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { page } from "../http/envelope";
 import { EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
@@ -18,14 +19,22 @@ export function eventRoutes(deps: AppDeps) {
     .use(apiKeyAuth)
     .post(
       "/events",
-      async ({ body, headers, set, caller }) => {
+      async ({ body, headers, set, caller, request }) => {
         requirePublish(caller);
+        const traceParent = requestTraceparent(request);
+        let tenantId = "";
         // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
-        const { event, replayed } = await commitSoon(db, () =>
-          publishEvent(db, actingTenant(db, caller, body.tenant_id), body, headers["idempotency-key"]),
-        );
+        const { event, replayed } = await commitSoon(db, () => {
+          tenantId = actingTenant(db, caller, body.tenant_id);
+          return publishEvent(db, tenantId, body, headers["idempotency-key"], traceParent);
+        });
+        annotateRequest(request, "event_id", event.id);
+        annotateRequest(request, "tenant_id", tenantId);
         // After the commit: the loop may claim the new rows now instead of at its next poll.
-        if (!replayed) deps.wakeDelivery();
+        if (!replayed) {
+          deps.wakeDelivery();
+          deps.metrics.eventPublished(event.type);
+        }
         set.status = 202;
         if (replayed) set.headers["idempotent-replayed"] = "true";
         return ok(event);

@@ -67,7 +67,13 @@ function existingEvent(db: Db, lookup: typeof eventByKey, tenantId: string, key:
 }
 
 /** Publishes into one tenant: only its subscribed webhooks get a delivery. */
-export function publishEvent(db: Db, tenantId: string, input: PublishEventBody, idempotencyKey: string | undefined): PublishResult {
+export function publishEvent(
+  db: Db,
+  tenantId: string,
+  input: PublishEventBody,
+  idempotencyKey: string | undefined,
+  traceParent: string | null = null,
+): PublishResult {
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     throw invalidField("Idempotency-Key", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
@@ -89,7 +95,7 @@ export function publishEvent(db: Db, tenantId: string, input: PublishEventBody, 
       const publicId = input.id ?? id;
       const targets = subscribedWebhookTargets(db, tenantId, input.type);
       const body = eventBody(publicId, input.type, createdAt, input.data);
-      const event = { id, publicId, tenantId, type: input.type, body, idempotencyKey: idempotencyKey ?? null, requestHash, createdAt };
+      const event = { id, publicId, tenantId, type: input.type, body, idempotencyKey: idempotencyKey ?? null, requestHash, createdAt, traceParent };
       enqueueEvent(db, event, targets);
       return { event: { id: publicId, type: input.type, created_at: iso(createdAt), deliveries: targets.length }, replayed: false };
     },

@@ -2,7 +2,14 @@
 // Prometheus metrics. Unauthenticated, like every orchestrator and scraper expects.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../deps";
+import { family, sample } from "../metrics/exposition";
+import { processMetrics } from "../metrics/process-metrics";
+import { VERSION } from "../version";
 import { queueGauges } from "./queue-gauges";
+
+const BUILD_INFO = family("hookrelay_build_info", "gauge", "Always 1; the labels say which build and runtime answer.", [
+  sample("hookrelay_build_info", { version: VERSION, runtime: "bun", runtime_version: Bun.version }, 1),
+]);
 
 export function healthRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -37,13 +44,17 @@ export function healthRoutes(deps: AppDeps) {
       "/metrics",
       ({ set }) => {
         set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
-        return queueGauges(db) + (deps.delivery?.metrics.render() ?? "");
+        // Gauges from the database (the same for every process on it), then this process's counters.
+        return queueGauges(db) + (deps.delivery?.metrics.render() ?? "") + deps.metrics.render() + processMetrics() + BUILD_INFO;
       },
       {
         response: t.String({ description: "Prometheus text exposition format." }),
         detail: {
           summary: "Prometheus metrics",
-          description: "Deliveries by outcome (`hookrelay_delivery_attempts_total`), queue depth and rows by status, and the attempt latency histogram.",
+          description:
+            "Prometheus text. From the database: queue depth, rows by status, due rows, age of the oldest due delivery, due rows of the busiest webhooks. " +
+            "Counters of this process: events published by type, delivery attempts by outcome and transport, attempt and publish-to-delivered latency, " +
+            "HTTP requests by route pattern and status with latency; `process_*`; `hookrelay_build_info`.",
         },
       },
     );

@@ -7,6 +7,7 @@ import { recoverFailedDeliveries } from "../deliveries/service";
 import type { AppDeps } from "../deps";
 import { PublishedEvent } from "../events/model";
 import { ok } from "../http/envelope";
+import { annotateRequest, requestTraceparent } from "../http/request-log";
 import { errors, Success } from "../http/schemas";
 import { rotateWebhookSecret, sendTestEvent } from "./actions";
 import { SecretRotation, WebhookIdParams } from "./model";
@@ -28,9 +29,12 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     })
     .post(
       "/:id/test",
-      ({ params, set, caller }) => {
-        const event = sendTestEvent(db, params.id, ownerFilter(caller));
+      ({ params, set, caller, request }) => {
+        const event = sendTestEvent(db, params.id, ownerFilter(caller), Date.now(), requestTraceparent(request));
         deps.wakeDelivery();
+        deps.metrics.eventPublished(event.type);
+        annotateRequest(request, "event_id", event.id);
+        annotateRequest(request, "delivery_id", event.delivery_id);
         set.status = 202;
         return ok(event);
       },

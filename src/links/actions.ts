@@ -30,7 +30,7 @@ export function rotateWebhookSecret(db: Db, id: string, owner?: string, now = Da
   );
 }
 
-export function sendTestEvent(db: Db, webhookId: string, owner?: string, now = Date.now()) {
+export function sendTestEvent(db: Db, webhookId: string, owner?: string, now = Date.now(), traceParent: string | null = null) {
   return db.transaction(
     () => {
       const row = findWebhookRow(db, webhookId, owner);
@@ -38,7 +38,7 @@ export function sendTestEvent(db: Db, webhookId: string, owner?: string, now = D
       const id = newSortableId("evt", now);
       const data = { webhook_id: webhookId, message: "This is a test event sent by hookrelay." };
       const body = eventBody(id, TEST_EVENT_TYPE, now, data);
-      const event = { id, type: TEST_EVENT_TYPE, body, createdAt: now, tenantId: row.tenantId };
+      const event = { id, type: TEST_EVENT_TYPE, body, createdAt: now, tenantId: row.tenantId, traceParent };
       const [deliveryId] = enqueueEvent(db, event, [{ transport: "http", webhookId }]);
       return { id, type: TEST_EVENT_TYPE, created_at: iso(now), deliveries: 1, delivery_id: deliveryId! };
     },

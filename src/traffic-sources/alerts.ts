@@ -21,7 +21,7 @@ export function alertEventType(level: RaiseAlertBody["level"]): string {
   return `alert.${level}`;
 }
 
-export function raiseAlert(db: Db, source: { id: string; name: string }, input: RaiseAlertBody): RaisedAlert {
+export function raiseAlert(db: Db, source: { id: string; name: string }, input: RaiseAlertBody, traceParent: string | null = null): RaisedAlert {
   const createdAt = Date.now();
   const id = crypto.randomUUID();
   const body = JSON.stringify(
@@ -32,7 +32,7 @@ export function raiseAlert(db: Db, source: { id: string; name: string }, input: 
   const deliveryIds = db.transaction(() => {
     const hook = findAlertWebhookForLevel(db, source.id, input.level);
     const targets: OutboxTarget[] = hook ? [{ transport: "discord", alertWebhookId: hook.id }] : [];
-    return enqueueEvent(db, { id, type: alertEventType(input.level), body, createdAt, sourceId: source.id }, targets);
+    return enqueueEvent(db, { id, type: alertEventType(input.level), body, createdAt, sourceId: source.id, traceParent }, targets);
   });
   return { id, trafficSourceId: source.id, level: input.level, deliveries: deliveryIds.length, createdAt: iso(createdAt) };
 }

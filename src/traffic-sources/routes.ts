@@ -7,8 +7,9 @@ import { userAuth } from "../auth/user-auth";
 import type { AppDeps } from "../deps";
 import { errors } from "../http/schemas";
 import * as webhooks from "./alert-webhooks";
-import { raiseAlert } from "./alerts";
 import { getAlert, listAlerts } from "./alert-log";
+import { alertEventType, raiseAlert } from "./alerts";
+import { annotateRequest, requestTraceparent } from "../http/request-log";
 import {
   Alert,
   AlertListQuery,
@@ -27,7 +28,7 @@ import {
 } from "./model";
 import * as sources from "./service";
 
-function sourceRoutes({ db, wakeDelivery }: AppDeps) {
+function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
   return new Elysia({ prefix: "/traffic-sources", detail: { tags: ["Traffic sources"] } })
     .use(userAuth(db))
     .post(
@@ -56,9 +57,11 @@ function sourceRoutes({ db, wakeDelivery }: AppDeps) {
     })
     .post(
       "/:id/events",
-      ({ params, body, user, set }) => {
+      ({ params, body, user, set, request }) => {
         const source = sources.findManagedSource(db, params.id, user.id);
-        const raised = raiseAlert(db, source, body);
+        const raised = raiseAlert(db, source, body, requestTraceparent(request));
+        annotateRequest(request, "event_id", raised.id);
+        metrics.eventPublished(alertEventType(body.level));
         if (raised.deliveries > 0) wakeDelivery();
         set.status = 202;
         return raised;

@@ -9,6 +9,7 @@ import { closeDatabase, openDatabase } from "../../src/db/client";
 import { migrateDatabase } from "../../src/db/migrate";
 import type { AppDeps } from "../../src/deps";
 import { createLogger } from "../../src/log";
+import { AppMetrics } from "../../src/metrics/app-metrics";
 
 export const ADMIN_KEY = "test-admin-key-0123456789";
 
@@ -44,7 +45,7 @@ export function createTestApp(env: Record<string, string> = {}): TestApp {
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
   bootstrapApiKey(db, ADMIN_KEY);
-  const deps: AppDeps = { config, db, logger: createLogger("silent"), wakeDelivery: () => {} };
+  const deps: AppDeps = { config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
   const app = buildApp(deps);
 
   async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}) {
