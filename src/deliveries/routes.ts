@@ -21,9 +21,9 @@ export function deliveryRoutes(deps: AppDeps) {
         apiKey: true,
         params: DeliveryIdParams,
         query: DeliveryListQuery,
-        response: { 200: SuccessPage(Delivery), ...errors(400, 401, 404) },
+        response: { 200: SuccessPage(Delivery, "A page of the webhook's deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
-          summary: "List a webhook's deliveries",
+          operationId: "listWebhookDeliveries", summary: "List a webhook's deliveries",
           description: "The delivery log, newest first, optionally filtered by `status`. Pass `next_cursor` back as `cursor` for the next page.",
         },
       },
@@ -31,8 +31,8 @@ export function deliveryRoutes(deps: AppDeps) {
     .get("/deliveries/:id", ({ params }) => ok(getDelivery(db, params.id)), {
       apiKey: true,
       params: DeliveryIdParams,
-      response: { 200: Success(DeliveryWithAttempts), ...errors(401, 404) },
-      detail: { summary: "Get a delivery", description: "One delivery with every attempt: time, duration, status, up to 4 KiB of the response body, error." },
+      response: { 200: Success(DeliveryWithAttempts, "The delivery with every attempt, oldest first."), ...errors(401, 404, { 404: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW" }) },
+      detail: { operationId: "getDelivery", summary: "Get a delivery", description: "One delivery with every attempt: time, duration, status, up to 4 KiB of the response body, error." },
     })
     .post(
       "/deliveries/:id/retry",
@@ -45,9 +45,9 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         params: DeliveryIdParams,
-        response: { 202: Success(Delivery), ...errors(401, 404, 409) },
+        response: { 202: Success(Delivery, "Due again now: the delivery as it stands after the retry was queued."), ...errors(401, 404, 409, { 404: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW", 409: "The delivery is being attempted right now" }) },
         detail: {
-          summary: "Retry a delivery",
+          operationId: "retryDelivery", summary: "Retry a delivery",
           description:
             "Delivers again now, with the same `webhook-id`. Works on failed, delivered and pending deliveries; a failed one gets one more attempt. " +
             "409 while the delivery is being attempted or its webhook is disabled.",

@@ -1,4 +1,5 @@
 // The events API door: publish (202 after commit) and the catalogue.
+import { withHeaders } from "@elysiajs/openapi/openapi";
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
@@ -7,6 +8,10 @@ import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
 import { EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { listEventTypes, publishEvent } from "./service";
+
+const IdempotentReplayedHeader = t.Literal("true", {
+  description: "Sent when the `Idempotency-Key` or body `id` was used before: the body is the original event and nothing was enqueued.",
+});
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -26,9 +31,9 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        response: { 202: Success(PublishedEvent), ...errors(400, 401, 413, 415) },
+        response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 413, 415) },
         detail: {
-          summary: "Publish an event",
+          operationId: "publishEvent", summary: "Publish an event",
           parameters: [IdempotencyKeyParameter],
           description:
             "Stores the event and enqueues one delivery per active webhook subscribed to its `type`, in one transaction, and answers 202 once committed. " +
@@ -39,7 +44,7 @@ export function eventRoutes(deps: AppDeps) {
     )
     .get("/event-types", () => ok(listEventTypes()), {
       apiKey: true,
-      response: { 200: Success(t.Array(EventTypeInfo)), ...errors(401) },
-      detail: { summary: "List event types", description: "The catalogue of event types webhooks can subscribe to and applications can publish." },
+      response: { 200: Success(t.Array(EventTypeInfo), "Every event type, built in first."), ...errors(401) },
+      detail: { operationId: "listEventTypes", summary: "List event types", description: "The catalogue of event types webhooks can subscribe to and applications can publish." },
     });
 }

@@ -2,14 +2,15 @@
 // Prometheus metrics. Unauthenticated, like every orchestrator and scraper expects.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../deps";
+import { described } from "../http/schemas";
 import { queueGauges } from "./queue-gauges";
 
 export function healthRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ detail: { tags: ["Operations"], security: [] } })
     .get("/health", () => ({ status: "ok" as const }), {
-      response: t.Object({ status: t.Literal("ok") }),
-      detail: { summary: "Liveness", description: "200 while the process is up." },
+      response: t.Object({ status: t.Literal("ok") }, { description: "The process is up." }),
+      detail: { operationId: "getHealth", summary: "Liveness", description: "200 while the process is up." },
     })
     .get(
       "/ready",
@@ -27,10 +28,10 @@ export function healthRoutes(deps: AppDeps) {
       },
       {
         response: {
-          200: ReadyBody,
-          503: ReadyBody,
+          200: described(ReadyBody, "Ready: the database answers and the delivery loop runs."),
+          503: described(ReadyBody, "Not ready: `checks` says which part is not."),
         },
-        detail: { summary: "Readiness", description: "200 when the database answers and the delivery loop is running; 503 otherwise (also while shutting down)." },
+        detail: { operationId: "getReadiness", summary: "Readiness", description: "200 when the database answers and the delivery loop is running; 503 otherwise (also while shutting down)." },
       },
     )
     .get(
@@ -40,9 +41,12 @@ export function healthRoutes(deps: AppDeps) {
         return queueGauges(db) + (deps.delivery?.metrics.render() ?? "");
       },
       {
-        response: t.String({ description: "Prometheus text exposition format." }),
+        response: t.String({
+          description: "Prometheus text exposition format.",
+          examples: ["# TYPE hookrelay_delivery_attempts_total counter\nhookrelay_delivery_attempts_total{outcome=\"delivered\"} 42\n"],
+        }),
         detail: {
-          summary: "Prometheus metrics",
+          operationId: "getMetrics", summary: "Prometheus metrics",
           description: "Deliveries by outcome (`hookrelay_delivery_attempts_total`), queue depth and rows by status, and the attempt latency histogram.",
         },
       },

@@ -10,6 +10,7 @@ import { ok } from "../http/envelope";
 import { errors, Success } from "../http/schemas";
 import { rotateWebhookSecret, sendTestEvent } from "./actions";
 import { SecretRotation, WebhookIdParams } from "./model";
+import { NOT_FOUND } from "./routes";
 
 export function linkWebhookActionRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -18,9 +19,9 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     .post("/:id/secret/rotate", ({ params }) => ok(rotateWebhookSecret(db, params.id)), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(SecretRotation), ...errors(401, 404) },
+      response: { 200: Success(SecretRotation, "Rotated: the new secret signs from now on, the old one beside it until `previous_secret_expires_at`."), ...errors(401, 404, NOT_FOUND) },
       detail: {
-        summary: "Rotate signing secret",
+        operationId: "rotateWebhookSecret", summary: "Rotate signing secret",
         description:
           "Generates a new secret; read it with `GET /api/v1/links/webhooks/{id}/secret` (the only route that returns secrets). For 24 hours (`previous_secret_expires_at`) every delivery carries a signature with the old secret too, so receivers can switch over without dropping events.",
       },
@@ -36,9 +37,13 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
       {
         apiKey: true,
         params: WebhookIdParams,
-        response: { 202: Success(t.Object({ ...PublishedEvent.properties, delivery_id: t.String() })), ...errors(401, 404, 409) },
+        response: { 202: Success(
+          t.Object({ ...PublishedEvent.properties, delivery_id: t.String({ examples: ["dlv_9Xc2LmQ4rT7vB1nK8pZ3aW"] }) }),
+          "Queued: the `webhook.test` event and its one delivery.",
+        ),
+        ...errors(401, 404, 409, { ...NOT_FOUND, 409: "The webhook is disabled; enable it (PATCH active: true) before testing it" }) },
         detail: {
-          summary: "Send a test event",
+          operationId: "testWebhook", summary: "Send a test event",
           description: "Enqueues a `webhook.test` event for this webhook only, whatever it subscribes to. Follow it with `GET /api/v1/deliveries/{delivery_id}`.",
         },
       },
@@ -55,9 +60,9 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
         apiKey: true,
         params: WebhookIdParams,
         body: RecoverBody,
-        response: { 202: Success(Recovered), ...errors(400, 401, 404, 409, 413, 415) },
+        response: { 202: Success(Recovered, "Queued again: how many failed deliveries are due now."), ...errors(400, 401, 404, 409, 413, 415, { ...NOT_FOUND, 409: "The webhook is disabled; enable it (PATCH active: true) before recovering" }) },
         detail: {
-          summary: "Recover failed deliveries",
+          operationId: "recoverWebhookDeliveries", summary: "Recover failed deliveries",
           description: "Every failed delivery of this webhook enqueued at or after `since` is attempted again now (one more attempt each). 409 while the webhook is disabled.",
         },
       },

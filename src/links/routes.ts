@@ -9,6 +9,9 @@ import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
 import * as service from "./service";
 
+/** The example message of a 404 on /api/v1/links/webhooks/{id}…, for the OpenAPI document. */
+export const NOT_FOUND = { 404: "No webhook with id whk_7kH3nPqR" };
+
 export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
@@ -26,9 +29,9 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
-        response: { 201: Success(CreatedWebhook), ...errors(400, 401, 413, 415) },
+        response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
-          summary: "Create webhook",
+          operationId: "createWebhook", summary: "Create webhook",
           description:
             "Create a webhook subscription for link events. The webhook URL receives POST requests when the subscribed events occur (e.g., link clicked, link created, uptime alert).",
         },
@@ -40,22 +43,22 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       query: ListQuery,
-      response: { 200: SuccessPage(Webhook), ...errors(400, 401) },
-      detail: { summary: "List webhooks", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
+      response: { 200: SuccessPage(Webhook, "A page of webhooks, newest first."), ...errors(400, 401) },
+      detail: { operationId: "listWebhooks", summary: "List webhooks", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
     })
     .get("/:id", ({ params }) => ok(service.getWebhook(db, params.id)), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(Webhook), ...errors(401, 404) },
-      detail: { summary: "Get webhook" },
+      response: { 200: Success(Webhook, "The webhook."), ...errors(401, 404, NOT_FOUND) },
+      detail: { operationId: "getWebhook", summary: "Get webhook" },
     })
     .patch("/:id", ({ params, body }) => ok(service.updateWebhook(db, params.id, body, policy)), {
       apiKey: true,
       params: WebhookIdParams,
       body: UpdateWebhookBody,
-      response: { 200: Success(Webhook), ...errors(400, 401, 404, 413, 415) },
+      response: { 200: Success(Webhook, "The webhook after the update."), ...errors(400, 401, 404, 413, 415, NOT_FOUND) },
       detail: {
-        summary: "Update webhook",
+        operationId: "updateWebhook", summary: "Update webhook",
         description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
       },
     })
@@ -65,15 +68,15 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(t.Object({ id: t.String(), deleted: t.Literal(true) })), ...errors(401, 404) },
-      detail: { summary: "Delete webhook", description: "Deletes the webhook with its pending deliveries and their log." },
+      response: { 200: Success(t.Object({ id: t.String({ examples: ["whk_7kH3nPqR"] }), deleted: t.Literal(true) }), "Deleted."), ...errors(401, 404, NOT_FOUND) },
+      detail: { operationId: "deleteWebhook", summary: "Delete webhook", description: "Deletes the webhook with its pending deliveries and their log." },
     })
     .get("/:id/secret", ({ params }) => ok(service.getWebhookSecret(db, params.id)), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(WebhookSecret), ...errors(401, 404) },
+      response: { 200: Success(WebhookSecret, "The signing secret (and when a rotated-out one stops signing)."), ...errors(401, 404, NOT_FOUND) },
       detail: {
-        summary: "Get signing secret",
+        operationId: "getWebhookSecret", summary: "Get signing secret",
         description: "The only route that returns the secret. Use it to verify the `webhook-signature` header.",
       },
     });
