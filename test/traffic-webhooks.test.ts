@@ -1,5 +1,5 @@
 // POST/GET/PATCH/DELETE /webhooks/:trafficSourceId — every status of
-// spec/traffic-source-webhooks-api.txt with its body, the order of checks, and the 409 race.
+// the traffic-source document (docs/api-guide.md, surface B) with its body, the order of checks, and the 409 race.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { buildApp } from "../src/app";

@@ -105,7 +105,7 @@ export function countApiKeys(db: Db): number {
 export const ENV_ADMIN_KEY_NAME = "admin (ADMIN_API_KEY)";
 
 /**
- * Start-up bootstrap (DESIGN.md §6): ADMIN_API_KEY is registered if it is not yet; with no
+ * Start-up bootstrap (README, Configuration): ADMIN_API_KEY is registered if it is not yet; with no
  * key at all a new one is generated and returned so the caller can print it once.
  * Changing ADMIN_API_KEY is how an operator rotates a leaked admin key, so the key an earlier
  * ADMIN_API_KEY registered is revoked; keys made with `keys create` are left alone.

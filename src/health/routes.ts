@@ -1,4 +1,4 @@
-// Operations endpoints (DESIGN.md §7): liveness, readiness (database + delivery loop), and
+// Operations endpoints (docs/api-guide.md#operations): liveness, readiness (database + delivery loop), and
 // Prometheus metrics. Unauthenticated, like every orchestrator and scraper expects.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../deps";

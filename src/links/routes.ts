@@ -1,4 +1,4 @@
-// Surface A's door for webhook management (DESIGN.md §2). Auth, validation and the envelope
+// Surface A's door for webhook management (docs/api-guide.md, surface A). Auth, validation and the envelope
 // live here; the logic is in service.ts.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";

@@ -1,4 +1,4 @@
-// Surface B's door (spec/traffic-source-webhooks-api.txt, DESIGN.md §3): traffic sources,
+// Surface B's door (docs/api-guide.md, surface B): traffic sources,
 // their Discord webhooks (/webhooks/:trafficSourceId) and alerts. Every route needs a session
 // token (`user: true`); the order of answers is 400 no token → 401 bad token → 400 bad body →
 // 404 unknown source → 403 not the owner → the route's own result.
