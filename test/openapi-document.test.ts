@@ -141,6 +141,7 @@ describe("the document", () => {
 
   test("every response has a description, an example and x-request-id; 429 and 503 document Retry-After", () => {
     for (const [path, method, op] of operations()) {
+      expect([method, path, op.responses["500"]?.content["application/json"].schema]).toEqual([method, path, { $ref: "#/components/schemas/Error" }]);
       for (const [status, response] of Object.entries(op.responses) as [string, any][]) {
         const where = `${method} ${path} ${status}`;
         expect([where, typeof response.description]).toEqual([where, "string"]);
@@ -166,6 +167,8 @@ describe("the document", () => {
     expect(get["404"].content["application/json"].example).toEqual({ error: "Not Found", message: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW", code: 404 });
     const create = doc.paths["/webhooks/{trafficSourceId}"].post.responses;
     expect(create["401"].content["application/json"].example.message).toBe("The authentication token is invalid or has expired. Sign in again with POST /auth/login");
+    const list = doc.paths["/traffic-sources"].get.responses["400"].content["application/json"].example;
+    expect(list.details).toEqual([{ field: "authorization", message: "is required" }]);
     expect(create["409"].content["application/json"].example.message).toBe("A webhook for this severity level already exists on this traffic source");
     const bad = doc.paths["/api/v1/links/webhooks"].post.responses["400"].content["application/json"].example;
     expect(bad).toEqual({

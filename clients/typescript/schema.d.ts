@@ -987,6 +987,23 @@ export interface operations {
                     };
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getReadiness: {
@@ -1022,6 +1039,23 @@ export interface operations {
                             delivery_loop: boolean;
                         };
                     };
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not ready: `checks` says which part is not. */
@@ -1074,6 +1108,23 @@ export interface operations {
                      *     hookrelay_delivery_attempts_total{outcome="delivered"} 42
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1168,6 +1219,23 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "Authentication required. Please provide a valid API token",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1292,6 +1360,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getWebhook: {
@@ -1371,6 +1456,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteWebhook: {
@@ -1441,6 +1543,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No webhook with id whk_7kH3nPqR",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1586,6 +1705,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getWebhookSecret: {
@@ -1651,6 +1787,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No webhook with id whk_7kH3nPqR",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1722,6 +1875,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No webhook with id whk_7kH3nPqR",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1829,6 +1999,23 @@ export interface operations {
                      *       "error": "Conflict",
                      *       "message": "The webhook is disabled; enable it (PATCH active: true) before testing it",
                      *       "code": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1981,6 +2168,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listWebhookDeliveries: {
@@ -2091,6 +2295,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getDelivery: {
@@ -2175,6 +2396,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2272,6 +2510,23 @@ export interface operations {
                      *       "error": "Conflict",
                      *       "message": "The delivery is being attempted right now",
                      *       "code": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2399,6 +2654,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listEventTypes: {
@@ -2447,6 +2719,23 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "Authentication required. Please provide a valid API token",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2584,6 +2873,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     login: {
@@ -2714,6 +3020,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getCurrentUser: {
@@ -2744,7 +3067,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            /** @description No session token (`Authorization: Bearer <token>` from `POST /auth/login`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2754,8 +3077,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Bad Request",
-                     *       "message": "The request contains invalid parameters or malformed data",
-                     *       "code": 400
+                     *       "message": "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "authorization",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2773,6 +3102,23 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "The authentication token is invalid or has expired. Sign in again with POST /auth/login",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2797,7 +3143,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            /** @description No session token (`Authorization: Bearer <token>` from `POST /auth/login`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2807,8 +3153,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Bad Request",
-                     *       "message": "The request contains invalid parameters or malformed data",
-                     *       "code": 400
+                     *       "message": "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "authorization",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2826,6 +3178,23 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "The authentication token is invalid or has expired. Sign in again with POST /auth/login",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2863,7 +3232,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrafficSource"][];
                 };
             };
-            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            /** @description No session token (`Authorization: Bearer <token>` from `POST /auth/login`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2873,8 +3242,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Bad Request",
-                     *       "message": "The request contains invalid parameters or malformed data",
-                     *       "code": 400
+                     *       "message": "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "authorization",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2892,6 +3267,23 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "The authentication token is invalid or has expired. Sign in again with POST /auth/login",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3005,6 +3397,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getTrafficSource: {
@@ -3038,7 +3447,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrafficSource"];
                 };
             };
-            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            /** @description No session token (`Authorization: Bearer <token>` from `POST /auth/login`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3048,8 +3457,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Bad Request",
-                     *       "message": "The request contains invalid parameters or malformed data",
-                     *       "code": 400
+                     *       "message": "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "authorization",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3101,6 +3516,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "The specified traffic source was not found",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3251,6 +3683,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listTrafficSourceWebhooks: {
@@ -3288,7 +3737,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrafficSourceWebhook"][];
                 };
             };
-            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            /** @description No session token (`Authorization: Bearer <token>` from `POST /auth/login`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3298,8 +3747,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Bad Request",
-                     *       "message": "The request contains invalid parameters or malformed data",
-                     *       "code": 400
+                     *       "message": "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "authorization",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3351,6 +3806,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "The specified traffic source was not found",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3520,6 +3992,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteTrafficSourceWebhook: {
@@ -3542,7 +4031,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            /** @description No session token (`Authorization: Bearer <token>` from `POST /auth/login`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3552,8 +4041,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Bad Request",
-                     *       "message": "The request contains invalid parameters or malformed data",
-                     *       "code": 400
+                     *       "message": "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "authorization",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3605,6 +4100,23 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "message": "The specified traffic source was not found",
                      *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3769,6 +4281,23 @@ export interface operations {
                      *       "error": "Unsupported Media Type",
                      *       "message": "The request body must be JSON, sent with Content-Type: application/json",
                      *       "code": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

@@ -4,7 +4,7 @@
 // bodies). It is checked by `redocly lint` in test/openapi-document.test.ts.
 import { toOpenAPISchema } from "@elysiajs/openapi/openapi";
 import type { AnyElysia } from "elysia";
-import { DOC_KEYS } from "../http/schemas";
+import { DOC_KEYS, ErrorBody } from "../http/schemas";
 import { VERSION } from "../version";
 import "./components";
 import { errorExample, exampleOf } from "./openapi-examples";
@@ -52,10 +52,11 @@ const HEADERS = {
 };
 const headerRef = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
 
-function errorDescription(status: number, op: Operation): string {
+function errorDescription(status: number, op: Operation, hasInput: boolean): string {
   const session = usesSession(op);
   switch (status) {
     case 400:
+      if (session && !hasInput) return "No session token (`Authorization: Bearer <token>` from `POST /auth/login`).";
       return session
         ? "Invalid input (`details` lists every invalid field), or no session token."
         : "Invalid input: `details` lists every invalid field.";
@@ -76,6 +77,8 @@ function errorDescription(status: number, op: Operation): string {
       return "The request is well-formed but cannot be processed.";
     case 429:
       return "Too many attempts: wait `Retry-After` seconds.";
+    case 500:
+      return "An unexpected failure, logged with the request id that the message quotes.";
     case 503:
       return "Temporarily unavailable: try again later (after `Retry-After` seconds when it is sent).";
   }
@@ -109,7 +112,7 @@ function documentResponse(status: number, response: Json, op: Operation, field: 
   const isError = raw?.[DOC_KEYS.componentName] === "Error";
   const description =
     (raw?.[DOC_KEYS.responseDescription] as string | undefined) ??
-    (isError ? errorDescription(status, op) : undefined) ??
+    (isError ? errorDescription(status, op, field !== undefined) : undefined) ??
     (raw?.description as string | undefined) ??
     (response.description as string);
   const headers: Json = { "x-request-id": headerRef("RequestId") };
@@ -151,7 +154,8 @@ function bodySchemas(app: AnyElysia): Map<string, unknown> {
 
 function documentOperation(op: Operation, body: unknown, registry: SchemaRegistry): Json {
   const out: Json = { ...op };
-  const responses = (op.responses ?? {}) as Record<string, Json>;
+  // Any route can fail unexpectedly; the error handler answers 500 in the envelope.
+  const responses = { ...(op.responses as Record<string, Json>), "500": { description: "", content: { [JSON_TYPE]: { schema: ErrorBody } } } };
   const field = sampleFieldError(op, body);
   out.responses = Object.fromEntries(
     Object.entries(responses).map(([status, response]) => [status, documentResponse(Number(status), response, op, field, registry)]),

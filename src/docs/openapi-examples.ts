@@ -1,6 +1,6 @@
 // Examples for the document's responses, built from the `examples` each schema declares in
 // its model.ts (so they cannot drift from the shapes), and the error envelope per status.
-import { INVALID_TOKEN_MESSAGE } from "../auth/user-auth";
+import { INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE } from "../auth/user-auth";
 import { MAX_BODY_BYTES } from "../http/body-parser";
 import { INVALID_PARAMETERS, REASONS } from "../http/errors";
 import { isJson, type Json, type SchemaRegistry } from "./openapi-schemas";
@@ -68,7 +68,13 @@ export interface ErrorExampleContext {
 export function errorExample(status: number, context: ErrorExampleContext): Json {
   let message = context.message ?? DEFAULT_MESSAGES[status] ?? REASONS[status] ?? "Error";
   if (status === 401 && context.session && context.message === undefined) message = INVALID_TOKEN_MESSAGE;
+  let field = context.field;
+  // A session route with nothing to validate answers 400 only for a missing token.
+  if (status === 400 && context.session && !field && context.message === undefined) {
+    message = MISSING_TOKEN_MESSAGE;
+    field = { field: "authorization", message: "is required" };
+  }
   const body: Json = { error: REASONS[status] ?? "Error", message, code: status };
-  if (status === 400 && context.field) body.details = [context.field];
+  if (status === 400 && field) body.details = [field];
   return body;
 }
