@@ -35,7 +35,8 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
         body: LoginBody,
         response: { 200: described(LoginResponse, "Signed in: the session token, when it expires, and the user."), ...errors(400, 401, 413, 415, 429, { 401: LOGIN_FAILED_MESSAGE, 429: "Too many login attempts. Try again in 900 seconds" }) },
         detail: {
-          operationId: "login", summary: "Sign in",
+          operationId: "login",
+          summary: "Sign in",
           security: [],
           description:
             "Exchanges email and password for a session token valid for 24 hours. Wrong email and wrong password " +

@@ -23,7 +23,8 @@ export function deliveryRoutes(deps: AppDeps) {
         query: DeliveryListQuery,
         response: { 200: SuccessPage(Delivery, "A page of the webhook's deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
-          operationId: "listWebhookDeliveries", summary: "List a webhook's deliveries",
+          operationId: "listWebhookDeliveries",
+          summary: "List a webhook's deliveries",
           description: "The delivery log, newest first, optionally filtered by `status`. Pass `next_cursor` back as `cursor` for the next page.",
         },
       },
@@ -47,7 +48,8 @@ export function deliveryRoutes(deps: AppDeps) {
         params: DeliveryIdParams,
         response: { 202: Success(Delivery, "Due again now: the delivery as it stands after the retry was queued."), ...errors(401, 404, 409, { 404: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW", 409: "The delivery is being attempted right now" }) },
         detail: {
-          operationId: "retryDelivery", summary: "Retry a delivery",
+          operationId: "retryDelivery",
+          summary: "Retry a delivery",
           description:
             "Delivers again now, with the same `webhook-id`. Works on failed, delivered and pending deliveries; a failed one gets one more attempt. " +
             "409 while the delivery is being attempted or its webhook is disabled.",

@@ -33,7 +33,8 @@ export function eventRoutes(deps: AppDeps) {
         body: PublishEventBody,
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 413, 415) },
         detail: {
-          operationId: "publishEvent", summary: "Publish an event",
+          operationId: "publishEvent",
+          summary: "Publish an event",
           parameters: [IdempotencyKeyParameter],
           description:
             "Stores the event and enqueues one delivery per active webhook subscribed to its `type`, in one transaction, and answers 202 once committed. " +

@@ -46,7 +46,8 @@ export function healthRoutes(deps: AppDeps) {
           examples: ["# TYPE hookrelay_delivery_attempts_total counter\nhookrelay_delivery_attempts_total{outcome=\"delivered\"} 42\n"],
         }),
         detail: {
-          operationId: "getMetrics", summary: "Prometheus metrics",
+          operationId: "getMetrics",
+          summary: "Prometheus metrics",
           description: "Deliveries by outcome (`hookrelay_delivery_attempts_total`), queue depth and rows by status, and the attempt latency histogram.",
         },
       },

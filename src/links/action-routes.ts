@@ -21,7 +21,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
       params: WebhookIdParams,
       response: { 200: Success(SecretRotation, "Rotated: the new secret signs from now on, the old one beside it until `previous_secret_expires_at`."), ...errors(401, 404, NOT_FOUND) },
       detail: {
-        operationId: "rotateWebhookSecret", summary: "Rotate signing secret",
+        operationId: "rotateWebhookSecret",
+        summary: "Rotate signing secret",
         description:
           "Generates a new secret; read it with `GET /api/v1/links/webhooks/{id}/secret` (the only route that returns secrets). For 24 hours (`previous_secret_expires_at`) every delivery carries a signature with the old secret too, so receivers can switch over without dropping events.",
       },
@@ -43,7 +44,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
         ),
         ...errors(401, 404, 409, { ...NOT_FOUND, 409: "The webhook is disabled; enable it (PATCH active: true) before testing it" }) },
         detail: {
-          operationId: "testWebhook", summary: "Send a test event",
+          operationId: "testWebhook",
+          summary: "Send a test event",
           description: "Enqueues a `webhook.test` event for this webhook only, whatever it subscribes to. Follow it with `GET /api/v1/deliveries/{delivery_id}`.",
         },
       },
@@ -62,7 +64,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
         body: RecoverBody,
         response: { 202: Success(Recovered, "Queued again: how many failed deliveries are due now."), ...errors(400, 401, 404, 409, 413, 415, { ...NOT_FOUND, 409: "The webhook is disabled; enable it (PATCH active: true) before recovering" }) },
         detail: {
-          operationId: "recoverWebhookDeliveries", summary: "Recover failed deliveries",
+          operationId: "recoverWebhookDeliveries",
+          summary: "Recover failed deliveries",
           description: "Every failed delivery of this webhook enqueued at or after `since` is attempted again now (one more attempt each). 409 while the webhook is disabled.",
         },
       },

@@ -31,7 +31,8 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
         body: CreateWebhookBody,
         response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
-          operationId: "createWebhook", summary: "Create webhook",
+          operationId: "createWebhook",
+          summary: "Create webhook",
           description:
             "Create a webhook subscription for link events. The webhook URL receives POST requests when the subscribed events occur (e.g., link clicked, link created, uptime alert).",
         },
@@ -58,7 +59,8 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       body: UpdateWebhookBody,
       response: { 200: Success(Webhook, "The webhook after the update."), ...errors(400, 401, 404, 413, 415, NOT_FOUND) },
       detail: {
-        operationId: "updateWebhook", summary: "Update webhook",
+        operationId: "updateWebhook",
+        summary: "Update webhook",
         description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
       },
     })
@@ -76,7 +78,8 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       params: WebhookIdParams,
       response: { 200: Success(WebhookSecret, "The signing secret (and when a rotated-out one stops signing)."), ...errors(401, 404, NOT_FOUND) },
       detail: {
-        operationId: "getWebhookSecret", summary: "Get signing secret",
+        operationId: "getWebhookSecret",
+        summary: "Get signing secret",
         description: "The only route that returns the secret. Use it to verify the `webhook-signature` header.",
       },
     });

@@ -71,7 +71,8 @@ function sourceRoutes({ db, wakeDelivery }: AppDeps) {
         body: RaiseAlertBody,
         response: { 202: described(RaisedAlert, "Queued: the alert is recorded and, when the level has a webhook, its Discord message enqueued."), ...errors(400, 401, 403, 404, 413, 415, SOURCE_ERRORS) },
         detail: {
-          operationId: "raiseAlert", summary: "Raise alert",
+          operationId: "raiseAlert",
+          summary: "Raise alert",
           description:
             "Queues a Discord message for the source's webhook of this level: one embed coloured by level (fatal red, " +
             "warning amber, info blue), cut to Discord's limits (title 256, description 4096, 25 fields of 256/1024, " +
@@ -99,7 +100,8 @@ function alertWebhookRoutes({ db }: AppDeps) {
         body: CreateAlertWebhookBody,
         response: { 201: described(AlertWebhook, "The created webhook object."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
         detail: {
-          operationId: "createTrafficSourceWebhook", summary: "Create Webhook",
+          operationId: "createTrafficSourceWebhook",
+          summary: "Create Webhook",
           description:
             "Registers a new webhook to receive automatic notifications from a specific traffic source. Each traffic " +
             "source can have only one webhook per severity level (409 otherwise). `value` is a Discord webhook URL " +
@@ -134,7 +136,8 @@ function alertWebhookRoutes({ db }: AppDeps) {
         body: UpdateAlertWebhookBody,
         response: { 200: described(AlertWebhook, "The updated webhook."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
         detail: {
-          operationId: "updateTrafficSourceWebhook", summary: "Update webhook",
+          operationId: "updateTrafficSourceWebhook",
+          summary: "Update webhook",
           description: "Partial update of `type`, `level` and `value`. Moving to a level that already has a webhook is 409.",
         },
       },

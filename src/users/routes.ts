@@ -21,7 +21,8 @@ export function userAdminRoutes({ db }: AppDeps) {
       body: CreateUserBody,
       response: { 201: Success(UserSchema, "The new user (never the password)."), ...errors(400, 401, 409, 413, 415, { 409: "A user with this email already exists" }) },
       detail: {
-        operationId: "createUser", summary: "Create user",
+        operationId: "createUser",
+        summary: "Create user",
         description:
           "Creates a user who can sign in with POST /auth/login and manage traffic sources. The email is stored " +
           "lower-cased and must be unique (409 otherwise). The password (8–256 characters) is stored as an argon2id hash.",
