@@ -299,7 +299,7 @@ describe("OpenAPI", () => {
     }
     const create = spec.paths["/webhooks/{trafficSourceId}"].post;
     expect(create.summary).toBe("Create Webhook");
-    expect(Object.keys(create.responses).sort()).toEqual(["201", "400", "401", "403", "404", "409", "413", "415"]);
+    expect(Object.keys(create.responses).sort()).toEqual(["201", "400", "401", "403", "404", "409", "413", "415", "500"]);
     expect(spec.paths["/auth/login"].post.security).toEqual([]);
     expect(spec.paths["/api/v1/users"].post.summary).toBe("Create user");
   });
