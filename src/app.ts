@@ -1,6 +1,5 @@
 // Builds the Elysia app from its dependencies. It never listens: index.ts does, tests call
 // app.handle() or listen on port 0 themselves.
-import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import { apiKeyGate } from "./auth/api-key-auth";
 import { sessionGate } from "./auth/user-auth";
@@ -19,8 +18,7 @@ import { userAdminRoutes } from "./users/routes";
 import { consoleRoutes } from "./console/routes";
 import { tenantRoutes } from "./tenants/routes";
 import { apiKeyRoutes } from "./api-keys/routes";
-import { VERSION } from "./version";
-import { offlineScalar, scalarBundleRoute } from "./docs/api-reference";
+import { apiReferenceRoutes } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
   // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
@@ -31,33 +29,7 @@ export function buildApp(deps: AppDeps) {
     .use(apiKeyGate(deps.db))
     .use(sessionGate(deps.db))
     .use(jsonBody)
-    .use(
-      swagger({
-        path: "/swagger",
-        ...offlineScalar,
-        documentation: {
-          info: {
-            title: "hookrelay",
-            version: VERSION,
-            description: "Self-hosted webhook delivery: link-event webhooks (surface A) and traffic-source alerts (surface B).",
-          },
-          components: {
-            securitySchemes: {
-              bearerAuth: { type: "http", scheme: "bearer", description: "Admin API key as bearer token. Format: Bearer YOUR_ADMIN_KEY" },
-              sessionToken: { type: "http", scheme: "bearer", description: "Session token from POST /auth/login (surface B)." },
-              apiKeyHeader: {
-                type: "apiKey",
-                in: "header",
-                name: "x-api-key",
-                description: "Alternative to the Authorization header for server-to-server scenarios.",
-              },
-            },
-          },
-          security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-        },
-      }),
-    )
-    .use(scalarBundleRoute())
+    .use(apiReferenceRoutes())
     .use(healthRoutes(deps))
     .use(linkWebhookRoutes(deps))
     .use(linkWebhookActionRoutes(deps))

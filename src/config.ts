@@ -1,4 +1,4 @@
-// The environment contract of DESIGN.md §6. Every variable is parsed and checked here once;
+// The environment contract (README, Configuration). Every variable is parsed and checked here once;
 // a bad value stops start-up with one line that names the variable.
 import { tracingConfig, type TracingConfig } from "./tracing/config";
 

@@ -1,4 +1,4 @@
-// Start-up order of DESIGN.md §9: config → database + migrations → API key bootstrap →
+// Start-up order (docs/architecture.md): config → database + migrations → API key bootstrap →
 // (background checkpointer) → delivery loop → listen.
 // Returns a handle whose stop() shuts down in reverse order.
 import { buildApp } from "./app";

@@ -1,4 +1,4 @@
-// The single binary of DESIGN.md §7: built once into a temp dir, copied ALONE to another dir
+// The single binary (README, One binary): built once into a temp dir, copied ALONE to another dir
 // (no node_modules, no drizzle/, no public/ beside it) and run from there as real processes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 // The console's snippet generators (public/js/snippets.js) for the documented example of
-// spec/links-webhooks-api.txt: exact text per language, and line-for-line the document's
+// the create-webhook document (docs/api-guide.md, surface A): exact text per language, and line-for-line the document's
 // samples once indentation is ignored (the document's copy lost it).
 import { describe, expect, test } from "bun:test";
 import { buildRequest, findOperation } from "../public/js/operations.js";

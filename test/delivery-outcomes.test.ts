@@ -1,5 +1,5 @@
 // End to end through the real loop and real loopback receivers: what each receiver answer
-// does to the delivery (DESIGN.md §5).
+// does to the delivery (docs/architecture.md).
 import { afterAll, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { createDeliveryLoop } from "../src/delivery/loop";

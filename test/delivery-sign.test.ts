@@ -1,4 +1,4 @@
-// Signing and scheduling rules of DESIGN.md §5, as plain functions.
+// Signing and scheduling rules of docs/api-guide.md#signatures, as plain functions.
 import { describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { applyRetryAfter, parseRetryAfter, retryDelayMs } from "../src/delivery/backoff";
@@ -6,7 +6,7 @@ import { resultFor } from "../src/delivery/schedule";
 import { sign, signatureHeader, signingKey } from "../src/delivery/sign";
 
 describe("Standard Webhooks signature", () => {
-  test("matches the test vector of DESIGN.md §5", () => {
+  test("matches the test vector of docs/api-guide.md#signatures", () => {
     const key = signingKey("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     expect(sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}')).toBe(
       "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",

@@ -1,4 +1,4 @@
-// The receiver fault matrix (DESIGN.md §5): real loopback receivers that fail in every way we
+// The receiver fault matrix (docs/architecture.md): real loopback receivers that fail in every way we
 // know, each ending in the documented outcome, with every attempt in the delivery log (API) and
 // in a "delivery attempt" log line. Schedules and timeouts are tiny (env), so each case is fast.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";

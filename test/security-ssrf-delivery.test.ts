@@ -1,4 +1,4 @@
-// SSRF at delivery time (DESIGN.md §5): whatever is stored — a name that resolves to a private
+// SSRF at delivery time (docs/architecture.md): whatever is stored — a name that resolves to a private
 // address (here the /etc/hosts aliases of loopback), or a literal private address saved while
 // DELIVERY_ALLOW_PRIVATE was on — is checked again before connecting, the attempt fails with the
 // reason logged, and the loopback receiver behind it is never reached. Redirects are never

@@ -1,4 +1,4 @@
-// SSRF at create/update time (DESIGN.md §5): every spelling of a loopback, private, link-local,
+// SSRF at create/update time (docs/architecture.md): every spelling of a loopback, private, link-local,
 // metadata, unspecified or reserved address, and localhost names, is refused with 400 on `url`
 // and nothing is stored. (Delivery-time refusal after DNS, and redirects: security-ssrf-delivery.)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

@@ -1,4 +1,4 @@
-// The API reference works with no internet (DESIGN.md §1): /swagger loads Scalar from hookrelay
+// The API reference works with no internet (docs/architecture.md): /swagger loads Scalar from hookrelay
 // itself, and a real browser that may reach nothing but 127.0.0.1 renders it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chromium } from "playwright-core";

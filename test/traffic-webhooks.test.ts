@@ -1,5 +1,5 @@
 // POST/GET/PATCH/DELETE /webhooks/:trafficSourceId — every status of
-// spec/traffic-source-webhooks-api.txt with its body, the order of checks, and the 409 race.
+// the traffic-source document (docs/api-guide.md, surface B) with its body, the order of checks, and the 409 race.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { buildApp } from "../src/app";
@@ -299,7 +299,7 @@ describe("OpenAPI", () => {
     }
     const create = spec.paths["/webhooks/{trafficSourceId}"].post;
     expect(create.summary).toBe("Create Webhook");
-    expect(Object.keys(create.responses).sort()).toEqual(["201", "400", "401", "403", "404", "409", "413", "415"]);
+    expect(Object.keys(create.responses).sort()).toEqual(["201", "400", "401", "403", "404", "409", "413", "415", "500"]);
     expect(spec.paths["/auth/login"].post.security).toEqual([]);
     expect(spec.paths["/api/v1/users"].post.summary).toBe("Create user");
   });

@@ -1,4 +1,4 @@
-// Users and sign-in (DESIGN.md §3): admin user creation, login, session tokens, rate limits.
+// Users and sign-in (docs/api-guide.md, surface B): admin user creation, login, session tokens, rate limits.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { eq } from "drizzle-orm";

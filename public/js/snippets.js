@@ -1,5 +1,5 @@
 // Code samples for one HTTP request, shaped like the samples of the API document
-// (spec/links-webhooks-api.txt) line for line, but indented and correct to paste and run.
+// (docs/api-guide.md, surface A) line for line, but indented and correct to paste and run.
 // Pure functions with no DOM access, so the browser and `bun test` import the same module.
 //
 // A request is { method, url, headers: [[name, value], ...], body } where body is any JSON

@@ -1,7 +1,7 @@
 // The API keys door (docs/tenancy.md): create (the key shown once), list without secrets,
 // revoke. Platform keys only; `GET /api/v1/api-keys/current` tells any key who it is.
 import { Elysia } from "elysia";
-import { apiKeyAuth } from "../auth/api-key-auth";
+import { apiKeyAuth, PLATFORM_ONLY_MESSAGE } from "../auth/api-key-auth";
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
@@ -33,8 +33,9 @@ export function apiKeyRoutes({ db }: AppDeps) {
       {
         platformOnly: true,
         body: CreateApiKeyBody,
-        response: { 201: Success(CreatedApiKeyResponse), ...errors(400, 401, 403, 413, 415) },
+        response: { 201: Success(CreatedApiKeyResponse, "The key, shown only in this answer, with its settings."), ...errors(400, 401, 403, 413, 415, { 403: PLATFORM_ONLY_MESSAGE }) },
         detail: {
+          operationId: "createApiKey",
           summary: "Create an API key",
           description:
             "Without `tenant_id`, a platform key (acts on every tenant); with it, a tenant key that sees and changes only that tenant's webhooks and deliveries, and publishes only with `can_publish`. The key is in this answer only: store it.",
@@ -47,8 +48,8 @@ export function apiKeyRoutes({ db }: AppDeps) {
     }, {
       platformOnly: true,
       query: ApiKeyListQuery,
-      response: { 200: SuccessPage(ApiKey), ...errors(400, 401, 403) },
-      detail: { summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
+      response: { 200: SuccessPage(ApiKey, "A page of keys, newest first, without secrets."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
+      detail: { operationId: "listApiKeys", summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
     })
     .get("/current", ({ caller }) => {
       const key = getApiKey(db, caller.keyId);
@@ -63,8 +64,8 @@ export function apiKeyRoutes({ db }: AppDeps) {
       });
     }, {
       apiKey: true,
-      response: { 200: Success(CurrentCaller), ...errors(401) },
-      detail: { summary: "Who am I", description: "The key making this request: platform or tenant, which tenant, whether it may publish, when it expires." },
+      response: { 200: Success(CurrentCaller, "The key that made this request."), ...errors(401) },
+      detail: { operationId: "getCurrentApiKey", summary: "Who am I", description: "The key making this request: platform or tenant, which tenant, whether it may publish, when it expires." },
     })
     .delete("/:id", ({ params }) => {
       const key = revokeApiKey(db, params.id);
@@ -72,7 +73,7 @@ export function apiKeyRoutes({ db }: AppDeps) {
     }, {
       platformOnly: true,
       params: ApiKeyIdParams,
-      response: { 200: Success(ApiKey), ...errors(401, 403, 404) },
-      detail: { summary: "Revoke an API key", description: "Refused from the very next request on, by every process on the database. Revoking twice keeps the first time." },
+      response: { 200: Success(ApiKey, "The key, revoked."), ...errors(401, 403, 404, { 403: PLATFORM_ONLY_MESSAGE, 404: "No API key with id key_0FcZk3Qb8xL2mN7pR4sT" }) },
+      detail: { operationId: "revokeApiKey", summary: "Revoke an API key", description: "Refused from the very next request on, by every process on the database. Revoking twice keeps the first time." },
     });
 }

@@ -190,7 +190,7 @@ export const ENV_ADMIN_KEY_NAME = "admin (ADMIN_API_KEY)";
 export const GENERATED_ADMIN_KEY_NAME = "admin (generated)";
 
 /**
- * Start-up bootstrap: ADMIN_API_KEY is registered as a platform key if it is not yet; with no
+ * Start-up bootstrap (README, Configuration): ADMIN_API_KEY is registered as a platform key if it is not yet; with no
  * key at all a new one is generated and returned so the caller can print it once.
  * Changing ADMIN_API_KEY is how an operator rotates a leaked admin key, so the key an earlier
  * ADMIN_API_KEY registered is revoked; keys made with `keys create` are left alone.

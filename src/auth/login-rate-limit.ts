@@ -1,4 +1,4 @@
-// Login throttling, in memory (one process, DESIGN.md: no shared store). Sliding windows:
+// Login throttling, in memory (one process: no shared store). Sliding windows:
 // failed attempts per email, and all attempts per client IP. Counting failures per email
 // stops password guessing against one account without locking out a user who signs in
 // often; counting everything per IP bounds the argon2 work one client can make us do.

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../deps";
 import { TooManyRequests, Unauthorized } from "../http/errors";
-import { errors } from "../http/schemas";
+import { described, errors } from "../http/schemas";
 import { DEFAULT_LOGIN_LIMITS, LoginRateLimiter, type LoginLimits } from "./login-rate-limit";
 import { LoginBody, LoginResponse, UserSchema } from "./model";
 import { createSession, deleteSession } from "./sessions";
@@ -33,8 +33,9 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
       },
       {
         body: LoginBody,
-        response: { 200: LoginResponse, ...errors(400, 401, 413, 415, 429) },
+        response: { 200: described(LoginResponse, "Signed in: the session token, when it expires, and the user."), ...errors(400, 401, 413, 415, 429, { 401: LOGIN_FAILED_MESSAGE, 429: "Too many login attempts. Try again in 900 seconds" }) },
         detail: {
+          operationId: "login",
           summary: "Sign in",
           security: [],
           description:
@@ -46,8 +47,8 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
     )
     .get("/me", ({ user }) => user, {
       user: true,
-      response: { 200: UserSchema, ...errors(400, 401) },
-      detail: { summary: "Current user", description: "The user the session token belongs to." },
+      response: { 200: described(UserSchema, "The signed-in user."), ...errors(400, 401) },
+      detail: { operationId: "getCurrentUser", summary: "Current user", description: "The user the session token belongs to." },
     })
     .post(
       "/logout",
@@ -57,8 +58,8 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
       },
       {
         user: true,
-        response: { 204: t.Void(), ...errors(400, 401) },
-        detail: { summary: "Sign out", description: "Ends the session: its token stops working at once." },
+        response: { 204: t.Void({ description: "Signed out: the token no longer works." }), ...errors(400, 401) },
+        detail: { operationId: "logout", summary: "Sign out", description: "Ends the session: its token stops working at once." },
       },
     );
 }

@@ -1,4 +1,4 @@
-// Command-line options that mirror the environment contract (DESIGN.md §6): `--port 8080` is
+// Command-line options that mirror the environment contract (README, Configuration): `--port 8080` is
 // PORT=8080, and so on for every variable with a default. An option wins over the variable.
 // Secrets (ADMIN_API_KEY, DISCORD_BOT_TOKEN) have no option: argv is visible to every user of
 // the machine through ps, the environment is not.

@@ -1,4 +1,4 @@
-// Serves the console (DESIGN.md §8): the static files of public/ at `/`. Files come from one
+// Serves the console (README, Console): the static files of public/ at `/`. Files come from one
 // small function, `shippedPublicFile`, so the source of the bytes can be swapped in one place.
 import { extname } from "node:path";
 import { Elysia, NotFoundError } from "elysia";

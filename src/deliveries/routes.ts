@@ -24,8 +24,9 @@ export function deliveryRoutes(deps: AppDeps) {
         apiKey: true,
         params: DeliveryIdParams,
         query: DeliveryListQuery,
-        response: { 200: SuccessPage(Delivery), ...errors(400, 401, 404) },
+        response: { 200: SuccessPage(Delivery, "A page of the webhook's deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
+          operationId: "listWebhookDeliveries",
           summary: "List a webhook's deliveries",
           description: "The delivery log, newest first, optionally filtered by `status`. Pass `next_cursor` back as `cursor` for the next page.",
         },
@@ -40,8 +41,9 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: DeliverySearchQuery,
-        response: { 200: SuccessPage(Delivery), ...errors(400, 401, 404) },
+        response: { 200: SuccessPage(Delivery, "A page of matching deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
+          operationId: "searchDeliveries",
           summary: "Search deliveries",
           description:
             "Every delivery of one tenant (a platform key's `tenant_id`, `default` when absent), newest first, filtered by `status`, `webhook_id`, `event_type`, `event_id`, `since` and `until`. " +
@@ -60,8 +62,9 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: BulkRetryBody,
-        response: { 202: Success(BulkRetried), ...errors(400, 401, 404, 413, 415) },
+        response: { 202: Success(BulkRetried, "How many were made due, and where to go on."), ...errors(400, 401, 404, 413, 415, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
+          operationId: "retryDeliveries",
           summary: "Retry matching deliveries",
           description:
             `Makes every delivery matching the filters of a search (\`status\` defaults to \`failed\`) due now, as retrying each would: at most ${RETRY_BATCH} a request. ` +
@@ -72,8 +75,8 @@ export function deliveryRoutes(deps: AppDeps) {
     .get("/deliveries/:id", ({ params, caller }) => ok(getDelivery(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: DeliveryIdParams,
-      response: { 200: Success(DeliveryWithAttempts), ...errors(401, 404) },
-      detail: { summary: "Get a delivery", description: "One delivery with every attempt: time, duration, status, up to 4 KiB of the response body, error." },
+      response: { 200: Success(DeliveryWithAttempts, "The delivery with every attempt, oldest first."), ...errors(401, 404, { 404: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW" }) },
+      detail: { operationId: "getDelivery", summary: "Get a delivery", description: "One delivery with every attempt: time, duration, status, up to 4 KiB of the response body, error." },
     })
     .post(
       "/deliveries/:id/retry",
@@ -87,8 +90,9 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         params: DeliveryIdParams,
-        response: { 202: Success(Delivery), ...errors(401, 404, 409) },
+        response: { 202: Success(Delivery, "Due again now: the delivery as it stands after the retry was queued."), ...errors(401, 404, 409, { 404: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW", 409: "The delivery is being attempted right now" }) },
         detail: {
+          operationId: "retryDelivery",
           summary: "Retry a delivery",
           description:
             "Delivers again now, with the same `webhook-id`. Works on failed, delivered and pending deliveries; a failed one gets one more attempt. " +

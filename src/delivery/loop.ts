@@ -1,4 +1,4 @@
-// The delivery loop (DESIGN.md §5): claims due rows under a lease, keeps up to
+// The delivery loop (docs/architecture.md): claims due rows under a lease, keeps up to
 // DELIVERY_CONCURRENCY requests in flight (an endpoint that hangs gets a shrinking share of
 // them, and its other rows go back for later: target-limits.ts), and writes outcomes back in
 // one transaction per turn of the event loop. Wakes at once on publish, otherwise polls every

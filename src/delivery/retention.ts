@@ -1,4 +1,4 @@
-// RETENTION_DAYS (DESIGN.md §5): delivered deliveries and attempt logs older than the window
+// RETENTION_DAYS (docs/architecture.md): delivered deliveries and attempt logs older than the window
 // are deleted, then events nothing refers to any more. Failed and pending deliveries stay (they
 // are visible and retryable); only their old attempt rows go. Small batches with a turn of the
 // event loop between them, so neither the single writer nor the API is held for long, however

@@ -1,4 +1,4 @@
-// Turns one attempt's outcome into the next state of its delivery row (DESIGN.md §5).
+// Turns one attempt's outcome into the next state of its delivery row (docs/architecture.md).
 import { applyRetryAfter, retryDelayMs } from "./backoff";
 import type { ClaimedDelivery, AttemptResult } from "./queue";
 import type { OutcomeKind } from "./metrics";
@@ -44,7 +44,7 @@ export function resultFor(
 export const DISCORD_RETRY_AFTER_CAP_MS = 3_600_000;
 
 /**
- * Discord's `retry_after` is honoured in full (DESIGN.md §3): retrying sooner only earns another
+ * Discord's `retry_after` is honoured in full (docs/api-guide.md, surface B): retrying sooner only earns another
  * 429 and burns an attempt. Unlike a webhook receiver's Retry-After it is not clamped to 2× the
  * schedule, only capped at an hour so a bogus value cannot park an alert for days.
  */

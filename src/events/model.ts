@@ -4,6 +4,7 @@ import { EVENT_TYPES } from "./catalogue";
 import { TenantId } from "../tenants/model";
 import { PageQuery } from "../http/pagination";
 import { TimeRangeQuery } from "../http/time-range";
+import { Delivery } from "../deliveries/model";
 
 export const PublishableEventType = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
   error: `must be one of ${EVENT_TYPES.join(", ")}`,
@@ -80,3 +81,10 @@ export const EventListQuery = t.Object({
 
 export const EventIdParams = t.Object({ id: t.String({ maxLength: 64 }) });
 export const EventReadQuery = t.Object({ tenant_id: t.Optional(TenantId) });
+
+export const EventDetail = t.Object({
+  ...EventSummary.properties,
+  payload: t.Unknown({ description: 'Exactly what every receiver got: `{"id","type","created_at","data"}`, byte for byte.' }),
+  deliveries: t.Array(Delivery, { description: "The event's first 100 deliveries, oldest first; search deliveries by `event_id` for the rest." }),
+  deliveries_total: t.Integer(),
+});

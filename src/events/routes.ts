@@ -1,4 +1,5 @@
 // The events API door: publish (202 after commit) and the catalogue.
+import { withHeaders } from "@elysiajs/openapi/openapi";
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
@@ -7,11 +8,14 @@ import { ok } from "../http/envelope";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { page } from "../http/envelope";
-import { EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
-import { EVENT_DELIVERIES_SHOWN, eventDetailJson, getEvent, listEvents } from "./log";
-import { Delivery } from "../deliveries/model";
+import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
+import { eventDetailJson, getEvent, listEvents } from "./log";
 import { listEventTypes, publishEvent } from "./service";
 import { actingTenant, requirePublish } from "../tenants/scope";
+
+const IdempotentReplayedHeader = t.Literal("true", {
+  description: "Sent when the `Idempotency-Key` or body `id` was used before: the body is the original event and nothing was enqueued.",
+});
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -42,8 +46,9 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        response: { 202: Success(PublishedEvent), ...errors(400, 401, 403, 413, 415, 422) },
+        response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
+          operationId: "publishEvent",
           summary: "Publish an event",
           parameters: [IdempotencyKeyParameter],
           description:
@@ -63,8 +68,9 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: EventListQuery,
-        response: { 200: SuccessPage(EventSummary), ...errors(400, 401) },
+        response: { 200: SuccessPage(EventSummary, "A page of the tenant's events, newest first."), ...errors(400, 401) },
         detail: {
+          operationId: "listEvents",
           summary: "List events",
           description: "One tenant's published events (a platform key's `tenant_id`, `default` when absent), newest first, filtered by `type`, `since` and `until`.",
         },
@@ -82,21 +88,17 @@ export function eventRoutes(deps: AppDeps) {
         query: EventReadQuery,
         response: {
           200: Success(
-            t.Object({
-              ...EventSummary.properties,
-              payload: t.Unknown({ description: "Exactly what every receiver got: `{\"id\",\"type\",\"created_at\",\"data\"}`, byte for byte." }),
-              deliveries: t.Array(Delivery, { description: `The event's first ${EVENT_DELIVERIES_SHOWN} deliveries, oldest first; search deliveries by \`event_id\` for the rest.` }),
-              deliveries_total: t.Integer(),
-            }),
+            EventDetail,
+            "The event, its exact payload and its first deliveries.",
           ),
-          ...errors(400, 401, 404),
+          ...errors(400, 401, 404, { 404: "No event with id evt_4fQ9kZ2mX7bN1pR8sT3vW5" }),
         },
-        detail: { summary: "Get an event", description: "The event with its exact payload and its deliveries. A platform key names the tenant with `tenant_id` (event ids are unique per tenant)." },
+        detail: { operationId: "getEvent", summary: "Get an event", description: "The event with its exact payload and its deliveries. A platform key names the tenant with `tenant_id` (event ids are unique per tenant)." },
       },
     )
     .get("/event-types", () => ok(listEventTypes()), {
       apiKey: true,
-      response: { 200: Success(t.Array(EventTypeInfo)), ...errors(401) },
-      detail: { summary: "List event types", description: "The catalogue of event types webhooks can subscribe to and applications can publish." },
+      response: { 200: Success(t.Array(EventTypeInfo), "Every event type, built in first."), ...errors(401) },
+      detail: { operationId: "listEventTypes", summary: "List event types", description: "The catalogue of event types webhooks can subscribe to and applications can publish." },
     });
 }

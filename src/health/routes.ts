@@ -1,10 +1,11 @@
-// Operations endpoints (DESIGN.md §7): liveness, readiness (database + delivery loop), and
+// Operations endpoints (docs/api-guide.md#operations): liveness, readiness (database + delivery loop), and
 // Prometheus metrics. Unauthenticated, like every orchestrator and scraper expects.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../deps";
 import { family, sample } from "../metrics/exposition";
 import { processMetrics } from "../metrics/process-metrics";
 import { VERSION } from "../version";
+import { described } from "../http/schemas";
 import { queueGauges } from "./queue-gauges";
 
 const BUILD_INFO = family("hookrelay_build_info", "gauge", "Always 1; the labels say which build and runtime answer.", [
@@ -15,8 +16,8 @@ export function healthRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ detail: { tags: ["Operations"], security: [] } })
     .get("/health", () => ({ status: "ok" as const }), {
-      response: t.Object({ status: t.Literal("ok") }),
-      detail: { summary: "Liveness", description: "200 while the process is up." },
+      response: t.Object({ status: t.Literal("ok") }, { description: "The process is up." }),
+      detail: { operationId: "getHealth", summary: "Liveness", description: "200 while the process is up." },
     })
     .get(
       "/ready",
@@ -34,10 +35,10 @@ export function healthRoutes(deps: AppDeps) {
       },
       {
         response: {
-          200: ReadyBody,
-          503: ReadyBody,
+          200: described(ReadyBody, "Ready: the database answers and the delivery loop runs."),
+          503: described(ReadyBody, "Not ready: `checks` says which part is not."),
         },
-        detail: { summary: "Readiness", description: "200 when the database answers and the delivery loop is running; 503 otherwise (also while shutting down)." },
+        detail: { operationId: "getReadiness", summary: "Readiness", description: "200 when the database answers and the delivery loop is running; 503 otherwise (also while shutting down)." },
       },
     )
     .get(
@@ -48,8 +49,12 @@ export function healthRoutes(deps: AppDeps) {
         return queueGauges(db) + (deps.delivery?.metrics.render() ?? "") + deps.metrics.render() + processMetrics() + BUILD_INFO;
       },
       {
-        response: t.String({ description: "Prometheus text exposition format." }),
+        response: t.String({
+          description: "Prometheus text exposition format.",
+          examples: ["# TYPE hookrelay_delivery_attempts_total counter\nhookrelay_delivery_attempts_total{outcome=\"delivered\"} 42\n"],
+        }),
         detail: {
+          operationId: "getMetrics",
           summary: "Prometheus metrics",
           description:
             "Prometheus text. From the database: queue depth, rows by status, due rows, age of the oldest due delivery, due rows of the busiest webhooks. " +

@@ -1,5 +1,5 @@
 // The one error path: our HttpErrors, Elysia's VALIDATION / PARSE / NOT_FOUND, and anything
-// unexpected all leave as the envelope of DESIGN.md §4. Unexpected errors are logged with the
+// unexpected all leave as the envelope of docs/api-guide.md#errors. Unexpected errors are logged with the
 // request id and answered without a stack.
 import { Elysia } from "elysia";
 import type { Logger } from "../log";

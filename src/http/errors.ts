@@ -1,5 +1,5 @@
 // Domain errors carry their HTTP status; the error handler turns each into the envelope of
-// DESIGN.md §4. Handlers and services throw these and never build error bodies themselves.
+// docs/api-guide.md#errors. Handlers and services throw these and never build error bodies themselves.
 
 export interface FieldError {
   field: string;

@@ -3,6 +3,7 @@
 import { t } from "elysia";
 import { invalidField } from "./errors";
 import type { Pagination } from "./envelope";
+import { documentedAs } from "./schemas";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -10,7 +11,7 @@ export const MAX_LIMIT = 100;
 // Strings, parsed by parsePage: Elysia's numeric query coercion reports failures without the
 // parameter's name, and every 400 must say which field was wrong.
 export const PageQuery = {
-  limit: t.Optional(t.String({ description: "Page size, 1–100 (default 20).", examples: ["20"] })),
+  limit: t.Optional(documentedAs(t.String(), t.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: "Page size, 1–100 (default 20)." }))),
   cursor: t.Optional(t.String({ description: "`next_cursor` of the previous page." })),
 };
 

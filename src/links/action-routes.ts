@@ -12,6 +12,7 @@ import { errors, Success } from "../http/schemas";
 import { rotateWebhookSecret, sendTestEvent } from "./actions";
 import { SecretRotation, WebhookIdParams } from "./model";
 import { ownerFilter } from "../tenants/scope";
+import { NOT_FOUND } from "./routes";
 
 export function linkWebhookActionRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -20,8 +21,9 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     .post("/:id/secret/rotate", ({ params, caller }) => ok(rotateWebhookSecret(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(SecretRotation), ...errors(401, 404) },
+      response: { 200: Success(SecretRotation, "Rotated: the new secret signs from now on, the old one beside it until `previous_secret_expires_at`."), ...errors(401, 404, NOT_FOUND) },
       detail: {
+        operationId: "rotateWebhookSecret",
         summary: "Rotate signing secret",
         description:
           "Generates a new secret; read it with `GET /api/v1/links/webhooks/{id}/secret` (the only route that returns secrets). For 24 hours (`previous_secret_expires_at`) every delivery carries a signature with the old secret too, so receivers can switch over without dropping events.",
@@ -41,8 +43,13 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
       {
         apiKey: true,
         params: WebhookIdParams,
-        response: { 202: Success(t.Object({ ...PublishedEvent.properties, delivery_id: t.String() })), ...errors(401, 404, 409) },
+        response: { 202: Success(
+          t.Object({ ...PublishedEvent.properties, delivery_id: t.String({ examples: ["dlv_9Xc2LmQ4rT7vB1nK8pZ3aW"] }) }),
+          "Queued: the `webhook.test` event and its one delivery.",
+        ),
+        ...errors(401, 404, 409, { ...NOT_FOUND, 409: "The webhook is disabled; enable it (PATCH active: true) before testing it" }) },
         detail: {
+          operationId: "testWebhook",
           summary: "Send a test event",
           description: "Enqueues a `webhook.test` event for this webhook only, whatever it subscribes to. Follow it with `GET /api/v1/deliveries/{delivery_id}`.",
         },
@@ -60,8 +67,9 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
         apiKey: true,
         params: WebhookIdParams,
         body: RecoverBody,
-        response: { 202: Success(Recovered), ...errors(400, 401, 404, 409, 413, 415) },
+        response: { 202: Success(Recovered, "Queued again: how many failed deliveries are due now."), ...errors(400, 401, 404, 409, 413, 415, { ...NOT_FOUND, 409: "The webhook is disabled; enable it (PATCH active: true) before recovering" }) },
         detail: {
+          operationId: "recoverWebhookDeliveries",
           summary: "Recover failed deliveries",
           description: "Every failed delivery of this webhook enqueued at or after `since` is attempted again now (one more attempt each). 409 while the webhook is disabled.",
         },

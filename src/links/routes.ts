@@ -1,4 +1,4 @@
-// Surface A's door for webhook management (DESIGN.md §2). Auth, validation and the envelope
+// Surface A's door for webhook management (docs/api-guide.md, surface A). Auth, validation and the envelope
 // live here; the logic is in service.ts.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
@@ -9,6 +9,9 @@ import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
 import * as service from "./service";
 import { actingTenant, ownerFilter } from "../tenants/scope";
+
+/** The example message of a 404 on /api/v1/links/webhooks/{id}…, for the OpenAPI document. */
+export const NOT_FOUND = { 404: "No webhook with id whk_7kH3nPqR" };
 
 export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
@@ -32,8 +35,9 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
-        response: { 201: Success(CreatedWebhook), ...errors(400, 401, 413, 415) },
+        response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
+          operationId: "createWebhook",
           summary: "Create webhook",
           description:
             "Create a webhook subscription for link events. The webhook URL receives POST requests when the subscribed events occur (e.g., link clicked, link created, uptime alert).",
@@ -46,8 +50,9 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       query: ListQuery,
-      response: { 200: SuccessPage(Webhook), ...errors(400, 401) },
+      response: { 200: SuccessPage(Webhook, "A page of the tenant's webhooks, newest first."), ...errors(400, 401) },
       detail: {
+        operationId: "listWebhooks",
         summary: "List webhooks",
         description: "One tenant's webhooks (a platform key's `tenant_id`, `default` when absent), newest first. Pass `next_cursor` back as `cursor` for the next page.",
       },
@@ -55,15 +60,16 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     .get("/:id", ({ params, caller }) => ok(service.getWebhook(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(Webhook), ...errors(401, 404) },
-      detail: { summary: "Get webhook" },
+      response: { 200: Success(Webhook, "The webhook."), ...errors(401, 404, NOT_FOUND) },
+      detail: { operationId: "getWebhook", summary: "Get webhook" },
     })
     .patch("/:id", ({ params, body, caller }) => ok(service.updateWebhook(db, params.id, body, policy, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       body: UpdateWebhookBody,
-      response: { 200: Success(Webhook), ...errors(400, 401, 404, 413, 415) },
+      response: { 200: Success(Webhook, "The webhook after the update."), ...errors(400, 401, 404, 413, 415, NOT_FOUND) },
       detail: {
+        operationId: "updateWebhook",
         summary: "Update webhook",
         description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
       },
@@ -74,14 +80,15 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(t.Object({ id: t.String(), deleted: t.Literal(true) })), ...errors(401, 404) },
-      detail: { summary: "Delete webhook", description: "Deletes the webhook with its pending deliveries and their log." },
+      response: { 200: Success(t.Object({ id: t.String({ examples: ["whk_7kH3nPqR"] }), deleted: t.Literal(true) }), "Deleted."), ...errors(401, 404, NOT_FOUND) },
+      detail: { operationId: "deleteWebhook", summary: "Delete webhook", description: "Deletes the webhook with its pending deliveries and their log." },
     })
     .get("/:id/secret", ({ params, caller }) => ok(service.getWebhookSecret(db, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
-      response: { 200: Success(WebhookSecret), ...errors(401, 404) },
+      response: { 200: Success(WebhookSecret, "The signing secret (and when a rotated-out one stops signing)."), ...errors(401, 404, NOT_FOUND) },
       detail: {
+        operationId: "getWebhookSecret",
         summary: "Get signing secret",
         description: "The only route that returns the secret. Use it to verify the `webhook-signature` header.",
       },

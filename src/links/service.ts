@@ -56,7 +56,7 @@ function checkEvents(events: string[]): string {
 const WHSEC_PREFIX = "whsec_";
 
 /**
- * A `whsec_` secret is base64 key bytes (DESIGN.md §5). Lenient decoding would turn
+ * A `whsec_` secret is base64 key bytes (docs/api-guide.md#signatures). Lenient decoding would turn
  * `whsec_!!!!!!!!` into an empty key, and a few zero bytes sign like an empty key too, so such
  * secrets must be strict base64 of 24 to 64 bytes. Other secrets are used as their UTF-8 bytes.
  */

@@ -1,7 +1,7 @@
 // The tenants door (docs/tenancy.md): platform keys only. Tenants are created by PUT with the
 // operator's own customer id, so no mapping table is needed on their side.
 import { Elysia } from "elysia";
-import { apiKeyAuth } from "../auth/api-key-auth";
+import { apiKeyAuth, PLATFORM_ONLY_MESSAGE } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
 import { errors, Success, SuccessPage } from "../http/schemas";
@@ -23,8 +23,9 @@ export function tenantRoutes({ db, config }: AppDeps) {
         platformOnly: true,
         params: TenantIdParams,
         body: PutTenantBody,
-        response: { 200: Success(Tenant), 201: Success(Tenant), ...errors(400, 401, 403, 413, 415) },
+        response: { 200: Success(Tenant, "Updated: the tenant as it now stands."), 201: Success(Tenant, "Created."), ...errors(400, 401, 403, 413, 415, { 403: PLATFORM_ONLY_MESSAGE }) },
         detail: {
+          operationId: "putTenant",
           summary: "Create or update a tenant",
           description:
             "A tenant is one customer of your product; its id is your own id for that customer. 201 when created, 200 when updated (only the fields given change).",
@@ -37,20 +38,24 @@ export function tenantRoutes({ db, config }: AppDeps) {
     }, {
       platformOnly: true,
       query: TenantListQuery,
-      response: { 200: SuccessPage(Tenant), ...errors(400, 401, 403) },
-      detail: { summary: "List tenants", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
+      response: { 200: SuccessPage(Tenant, "A page of tenants, newest first."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
+      detail: { operationId: "listTenants", summary: "List tenants", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
     })
     .get("/:id", ({ params }) => ok(getTenant(db, params.id)), {
       platformOnly: true,
       params: TenantIdParams,
-      response: { 200: Success(Tenant), ...errors(400, 401, 403, 404) },
-      detail: { summary: "Get a tenant" },
+      response: { 200: Success(Tenant, "The tenant."), ...errors(400, 401, 403, 404, { 404: "No tenant with id acme-retail", 403: PLATFORM_ONLY_MESSAGE }) },
+      detail: { operationId: "getTenant", summary: "Get a tenant" },
     })
     .delete("/:id", ({ params }) => ok({ id: params.id, deleted: true as const, removed: deleteTenant(db, params.id) }), {
       platformOnly: true,
       params: TenantIdParams,
-      response: { 200: Success(DeletedTenant), ...errors(400, 401, 403, 404, 409) },
+      response: {
+        200: Success(DeletedTenant, "Deleted, with how many of its rows went with it."),
+        ...errors(400, 401, 403, 404, 409, { 404: "No tenant with id acme-retail", 403: PLATFORM_ONLY_MESSAGE, 409: "The default tenant always exists and cannot be deleted" }),
+      },
       detail: {
+        operationId: "deleteTenant",
         summary: "Delete a tenant",
         description: "Removes the tenant with its webhooks, events, deliveries (and their attempt logs) and API keys, and says how many of each. The `default` tenant cannot be deleted (409).",
       },
@@ -65,8 +70,9 @@ export function tenantRoutes({ db, config }: AppDeps) {
         platformOnly: true,
         params: TenantIdParams,
         body: PortalBody,
-        response: { 201: Success(PortalLink), ...errors(400, 401, 403, 404, 413, 415) },
+        response: { 201: Success(PortalLink, "The link, and when it stops working."), ...errors(400, 401, 403, 404, 413, 415, { 404: "No tenant with id acme-retail", 403: PLATFORM_ONLY_MESSAGE }) },
         detail: {
+          operationId: "createPortalLink",
           summary: "Create a portal link",
           description:
             "A link to the console signed in as this tenant, for your customer: they manage their webhooks, secrets and deliveries, and cannot publish or see other tenants. " +

@@ -1,4 +1,4 @@
-// Surface B shapes (spec/traffic-source-webhooks-api.txt), declared once for validation,
+// Surface B shapes (docs/api-guide.md, surface B), declared once for validation,
 // types and OpenAPI. Field order in the object schemas is the order clients see.
 import { t } from "elysia";
 import { DISCORD_VALUE_PATTERN, DISCORD_VALUE_RULE } from "../delivery/transports/discord-target";

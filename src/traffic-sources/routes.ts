@@ -1,11 +1,11 @@
-// Surface B's door (spec/traffic-source-webhooks-api.txt, DESIGN.md §3): traffic sources,
+// Surface B's door (docs/api-guide.md, surface B): traffic sources,
 // their Discord webhooks (/webhooks/:trafficSourceId) and alerts. Every route needs a session
 // token (`user: true`); the order of answers is 400 no token → 401 bad token → 400 bad body →
 // 404 unknown source → 403 not the owner → the route's own result.
 import { Elysia, t } from "elysia";
 import { userAuth } from "../auth/user-auth";
 import type { AppDeps } from "../deps";
-import { errors } from "../http/schemas";
+import { described, errors } from "../http/schemas";
 import * as webhooks from "./alert-webhooks";
 import { getAlert, listAlerts } from "./alert-log";
 import { alertEventType, raiseAlert } from "./alerts";
@@ -28,6 +28,13 @@ import {
 } from "./model";
 import * as sources from "./service";
 
+/** Example messages of the source checks every route makes, for the OpenAPI document. */
+const SOURCE_ERRORS = {
+  403: "You do not have permission to manage this traffic source",
+  404: "The specified traffic source was not found",
+  409: "A webhook for this severity level already exists on this traffic source",
+};
+
 function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
   return new Elysia({ prefix: "/traffic-sources", detail: { tags: ["Traffic sources"] } })
     .use(userAuth(db))
@@ -40,20 +47,20 @@ function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
       {
         user: true,
         body: CreateTrafficSourceBody,
-        response: { 201: TrafficSource, ...errors(400, 401, 413, 415) },
-        detail: { summary: "Create traffic source", description: "Creates a traffic source owned by the caller." },
+        response: { 201: described(TrafficSource, "The new traffic source, owned by the caller."), ...errors(400, 401, 413, 415) },
+        detail: { operationId: "createTrafficSource", summary: "Create traffic source", description: "Creates a traffic source owned by the caller." },
       },
     )
     .get("", ({ user }) => sources.listTrafficSources(db, user.id), {
       user: true,
-      response: { 200: t.Array(TrafficSource), ...errors(400, 401) },
-      detail: { summary: "List traffic sources", description: "The caller's traffic sources, oldest first." },
+      response: { 200: t.Array(TrafficSource, { description: "The caller's traffic sources, oldest first." }), ...errors(400, 401) },
+      detail: { operationId: "listTrafficSources", summary: "List traffic sources", description: "The caller's traffic sources, oldest first." },
     })
     .get("/:id", ({ params, user }) => sources.toTrafficSource(sources.findManagedSource(db, params.id, user.id)), {
       user: true,
       params: SourceIdParams,
-      response: { 200: TrafficSource, ...errors(400, 401, 403, 404) },
-      detail: { summary: "Get traffic source" },
+      response: { 200: described(TrafficSource, "The traffic source."), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
+      detail: { operationId: "getTrafficSource", summary: "Get traffic source" },
     })
     .post(
       "/:id/events",
@@ -70,8 +77,9 @@ function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
         user: true,
         params: SourceIdParams,
         body: RaiseAlertBody,
-        response: { 202: RaisedAlert, ...errors(400, 401, 403, 404, 413, 415) },
+        response: { 202: described(RaisedAlert, "Queued: the alert is recorded and, when the level has a webhook, its Discord message enqueued."), ...errors(400, 401, 403, 404, 413, 415, SOURCE_ERRORS) },
         detail: {
+          operationId: "raiseAlert",
           summary: "Raise alert",
           description:
             "Queues a Discord message for the source's webhook of this level: one embed coloured by level (fatal red, " +
@@ -91,8 +99,8 @@ function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
         user: true,
         params: SourceIdParams,
         query: AlertListQuery,
-        response: { 200: t.Array(AlertSummary), ...errors(400, 401, 403, 404) },
-        detail: { summary: "List alerts", description: "The source's alerts, newest first; pass the last one's `createdAt` as `before` for older ones." },
+        response: { 200: t.Array(AlertSummary, { description: "The source's alerts, newest first." }), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
+        detail: { operationId: "listAlerts", summary: "List alerts", description: "The source's alerts, newest first; pass the last one's `createdAt` as `before` for older ones." },
       },
     )
     .get(
@@ -104,8 +112,8 @@ function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
       {
         user: true,
         params: AlertParams,
-        response: { 200: Alert, ...errors(400, 401, 403, 404) },
-        detail: { summary: "Get an alert", description: "One alert: the Discord message it sent, and its delivery with every attempt." },
+        response: { 200: described(Alert, "The alert, its Discord message and its delivery."), ...errors(400, 401, 403, 404, { ...SOURCE_ERRORS, 404: "The specified alert was not found" }) },
+        detail: { operationId: "getAlert", summary: "Get an alert", description: "One alert: the Discord message it sent, and its delivery with every attempt." },
       },
     );
 }
@@ -125,8 +133,9 @@ function alertWebhookRoutes({ db }: AppDeps) {
         user: true,
         params: TrafficSourceParams,
         body: CreateAlertWebhookBody,
-        response: { 201: AlertWebhook, ...errors(400, 401, 403, 404, 409, 413, 415) },
+        response: { 201: described(AlertWebhook, "The created webhook object."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
         detail: {
+          operationId: "createTrafficSourceWebhook",
           summary: "Create Webhook",
           description:
             "Registers a new webhook to receive automatic notifications from a specific traffic source. Each traffic " +
@@ -146,8 +155,8 @@ function alertWebhookRoutes({ db }: AppDeps) {
       {
         user: true,
         params: TrafficSourceParams,
-        response: { 200: t.Array(AlertWebhook), ...errors(400, 401, 403, 404) },
-        detail: { summary: "List webhooks", description: "The traffic source's webhooks (at most one per level), fatal first, then warning, then info." },
+        response: { 200: t.Array(AlertWebhook, { description: "The source's webhooks: fatal, then warning, then info." }), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
+        detail: { operationId: "listTrafficSourceWebhooks", summary: "List webhooks", description: "The traffic source's webhooks (at most one per level), fatal first, then warning, then info." },
       },
     )
     .patch(
@@ -160,8 +169,9 @@ function alertWebhookRoutes({ db }: AppDeps) {
         user: true,
         params: AlertWebhookParams,
         body: UpdateAlertWebhookBody,
-        response: { 200: AlertWebhook, ...errors(400, 401, 403, 404, 409, 413, 415) },
+        response: { 200: described(AlertWebhook, "The updated webhook."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
         detail: {
+          operationId: "updateTrafficSourceWebhook",
           summary: "Update webhook",
           description: "Partial update of `type`, `level` and `value`. Moving to a level that already has a webhook is 409.",
         },
@@ -177,8 +187,8 @@ function alertWebhookRoutes({ db }: AppDeps) {
       {
         user: true,
         params: AlertWebhookParams,
-        response: { 204: t.Void(), ...errors(400, 401, 403, 404) },
-        detail: { summary: "Delete webhook", description: "Deletes the webhook and its pending alert deliveries." },
+        response: { 204: t.Void({ description: "Deleted." }), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
+        detail: { operationId: "deleteTrafficSourceWebhook", summary: "Delete webhook", description: "Deletes the webhook and its pending alert deliveries." },
       },
     );
 }

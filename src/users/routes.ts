@@ -19,8 +19,9 @@ export function userAdminRoutes({ db }: AppDeps) {
     {
       platformOnly: true,
       body: CreateUserBody,
-      response: { 201: Success(UserSchema), ...errors(400, 401, 403, 409, 413, 415) },
+      response: { 201: Success(UserSchema, "The new user (never the password)."), ...errors(400, 401, 403, 409, 413, 415, { 409: "A user with this email already exists" }) },
       detail: {
+        operationId: "createUser",
         summary: "Create user",
         description:
           "Creates a user who can sign in with POST /auth/login and manage traffic sources. The email is stored " +

@@ -1,4 +1,4 @@
-// Surface A (DESIGN.md §2) as the fuzzer sees it: API-key auth, webhook write routes.
+// Surface A (docs/api-guide.md) as the fuzzer sees it: API-key auth, webhook write routes.
 import { EVENT_TYPES } from "../../../src/events/catalogue";
 import { ADMIN_KEY } from "../app";
 import type { Random } from "./random";
@@ -67,7 +67,7 @@ export const linksSurface: FuzzSurface = {
     { method: "POST", path: "/api/v1/links/webhooks", body: createBody, weight: 2 },
     { method: "PATCH", path: "/api/v1/links/webhooks/:id", params: { id: webhookId }, body: updateBody, weight: 2 },
     { method: "DELETE", path: "/api/v1/links/webhooks/:id", params: { id: webhookId } },
-    // Delivery engine routes (DESIGN.md §2).
+    // Delivery engine routes (docs/api-guide.md, surface A).
     { method: "POST", path: "/api/v1/events", body: eventBody, headers: idempotencyKey, weight: 2 },
     { method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", params: { id: webhookId }, weight: 0.5 },
     { method: "POST", path: "/api/v1/links/webhooks/:id/test", params: { id: webhookId }, weight: 0.5 },

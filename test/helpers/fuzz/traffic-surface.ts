@@ -1,4 +1,4 @@
-// Surface B (DESIGN.md §3) as the fuzzer sees it: session-token auth, traffic sources, their
+// Surface B (docs/api-guide.md) as the fuzzer sees it: session-token auth, traffic sources, their
 // Discord webhooks and alerts, login/logout, and the admin route that creates users.
 import { sha256Hex } from "../../../src/auth/api-keys";
 import { createSession } from "../../../src/auth/sessions";
