@@ -3,6 +3,8 @@ import { Elysia } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
+import { fieldChecks } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { Delivery, DeliveryIdParams, DeliveryListQuery, DeliveryWithAttempts } from "./model";
 import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
@@ -11,6 +13,7 @@ export function deliveryRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Deliveries"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .get(
       "/links/webhooks/:id/deliveries",
       ({ params, query }) => {
@@ -21,6 +24,7 @@ export function deliveryRoutes(deps: AppDeps) {
         apiKey: true,
         params: DeliveryIdParams,
         query: DeliveryListQuery,
+        fieldChecks: pageChecks,
         response: { 200: SuccessPage(Delivery), ...errors(400, 401, 404) },
         detail: {
           summary: "List a webhook's deliveries",

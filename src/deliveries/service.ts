@@ -7,7 +7,7 @@ import { Conflict, NotFound, invalidField } from "../http/errors";
 import { iso } from "../ids";
 import { parsePage, toPage } from "../http/pagination";
 import { findWebhookRow } from "../links/service";
-import type { Delivery, DeliveryListQuery, DeliveryWithAttempts } from "./model";
+import { SINCE_ERROR, type Delivery, type DeliveryListQuery, type DeliveryWithAttempts } from "./model";
 
 const columns = {
   id: deliveries.id,
@@ -174,7 +174,7 @@ export function retryDelivery(db: Db, id: string, now = Date.now()): Delivery {
 /** Makes every failed delivery of the webhook enqueued since `since` due now. */
 export function recoverFailedDeliveries(db: Db, webhookId: string, sinceIso: string, now = Date.now()): number {
   const since = Date.parse(sinceIso);
-  if (Number.isNaN(since) || since > now) throw invalidField("since", "must be an ISO-8601 date-time, not in the future");
+  if (Number.isNaN(since) || since > now) throw invalidField("since", SINCE_ERROR);
   const webhook = findWebhookRow(db, webhookId);
   if (!webhook.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before recovering");
   return db

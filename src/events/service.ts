@@ -7,7 +7,7 @@ import { deliveries, events } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
-import { invalidField } from "../http/errors";
+import { rejectInvalidFields, type FieldError } from "../http/errors";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
 import { subscribedWebhookIds } from "./subscriptions";
 
@@ -17,9 +17,13 @@ export interface PublishResult {
   replayed: boolean;
 }
 
-/** The delivered bytes, built once: `{"id","type","created_at","data"}` in that order. */
-export function eventBody(id: string, type: string, createdAt: number, data: unknown): string {
-  return JSON.stringify({ id, type, created_at: iso(createdAt), data });
+/**
+ * The delivered bytes, built once: `{"id","type","created_at","data"}` in that order. `dataJson`,
+ * when given, is the payload's text as published: it goes out as it came in, so numbers a double
+ * cannot hold (1234567890123456789, 1e-400) reach the receiver digit for digit.
+ */
+export function eventBody(id: string, type: string, createdAt: number, data: unknown, dataJson = JSON.stringify(data)): string {
+  return `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"created_at":"${iso(createdAt)}","data":${dataJson}}`;
 }
 
 export function subscribedWebhookTargets(db: Db, type: string): OutboxTarget[] {
@@ -42,14 +46,23 @@ function existingEvent(db: Db, lookup: typeof eventByKey, key: string): Publishe
   return { id: row.id, type: row.type, created_at: iso(row.createdAt), deliveries: targets };
 }
 
-export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: string | undefined): PublishResult {
-  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw invalidField("Idempotency-Key", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+/** Every rule of a publish request its schema cannot express (the body may not have passed it). */
+export function publishFieldErrors(input: { data?: unknown }, idempotencyKey: string | null | undefined): FieldError[] {
+  const problems: FieldError[] = [];
+  if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    problems.push({ field: "Idempotency-Key", message: `Must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
   }
+  // Absent data is the schema's to report ("Is required").
+  if ("data" in input && (input.data === null || typeof input.data !== "object" || Array.isArray(input.data))) {
+    problems.push({ field: "data", message: "Must be a JSON object" });
+  }
+  return problems;
+}
+
+/** `dataJson` as for eventBody: the payload's text as published. */
+export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: string | undefined, dataJson?: string): PublishResult {
+  rejectInvalidFields(publishFieldErrors(input, idempotencyKey));
   // The same connection throughout, so the plain `db` inside the callback is in the transaction.
-  if (input.data === null || typeof input.data !== "object" || Array.isArray(input.data)) {
-    throw invalidField("data", "must be a JSON object");
-  }
   return db.transaction(
     () => {
       const replay =
@@ -60,7 +73,7 @@ export function publishEvent(db: Db, input: PublishEventBody, idempotencyKey: st
       const id = input.id ?? newSortableId("evt");
       const createdAt = Date.now();
       const targets = subscribedWebhookTargets(db, input.type);
-      const body = eventBody(id, input.type, createdAt, input.data);
+      const body = eventBody(id, input.type, createdAt, input.data, dataJson);
       enqueueEvent(db, { id, type: input.type, body, idempotencyKey: idempotencyKey ?? null, createdAt }, targets);
       return { event: { id, type: input.type, created_at: iso(createdAt), deliveries: targets.length }, replayed: false };
     },

@@ -4,21 +4,30 @@ import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
+import { requestMemberText } from "../http/body-parser";
 import { ok, page } from "../http/envelope";
+import { fieldChecks, type CheckedInput } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
 import * as service from "./service";
 
 export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
+  // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
+  const webhookChecks = ({ body, request }: CheckedInput) =>
+    service.webhookFieldErrors((body ?? {}) as service.WebhookFields, policy, requestMemberText(request, "metadata"));
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .post(
       "",
-      async ({ body, set }) => {
+      async ({ body, request, set }) => {
+        // Metadata is stored as sent, so its numbers keep every digit (http/json-text.ts).
+        const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
         // Concurrent creates share one commit (db/group-commit.ts); answered after it. Checks
         // throw before the one INSERT, so the write needs no savepoint of its own.
-        const created = await commitSoon(db, () => service.createWebhook(db, body, policy), { singleStatement: true });
+        const created = await commitSoon(db, () => service.createWebhook(db, body, policy, metadataJson), { singleStatement: true });
         const { id, url, events, active, metadata, created_at } = created;
         set.status = 201;
         return ok({ id, url, events, active, metadata, created_at });
@@ -26,6 +35,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
+        fieldChecks: webhookChecks,
         response: { 201: Success(CreatedWebhook), ...errors(400, 401, 413, 415) },
         detail: {
           summary: "Create webhook",
@@ -40,6 +50,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       query: ListQuery,
+      fieldChecks: pageChecks,
       response: { 200: SuccessPage(Webhook), ...errors(400, 401) },
       detail: { summary: "List webhooks", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
     })
@@ -49,10 +60,14 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       response: { 200: Success(Webhook), ...errors(401, 404) },
       detail: { summary: "Get webhook" },
     })
-    .patch("/:id", ({ params, body }) => ok(service.updateWebhook(db, params.id, body, policy)), {
+    .patch("/:id", ({ params, body, request }) => {
+      const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
+      return ok(service.updateWebhook(db, params.id, body, policy, metadataJson));
+    }, {
       apiKey: true,
       params: WebhookIdParams,
       body: UpdateWebhookBody,
+      fieldChecks: webhookChecks,
       response: { 200: Success(Webhook), ...errors(400, 401, 404, 413, 415) },
       detail: {
         summary: "Update webhook",
