@@ -45,14 +45,14 @@ export function webhookUrlProblem(raw: string, policy: UrlPolicy): string | unde
   return undefined;
 }
 
-/** Whether the authority of an absolute http(s) URL, as written, holds an "@". */
+/**
+ * Whether the authority of an http(s) URL, as written, holds an "@". As the URL parser does for
+ * these schemes, any run of slashes and backslashes after the colon leads to the authority
+ * (`http:@host`, `http:\\@host`), and a slash, backslash, `?` or `#` ends it.
+ */
 function hasUserinfo(raw: string): boolean {
-  const start = raw.indexOf("//");
-  if (start === -1) return false;
-  // Special schemes end the authority at "/", "?", "#" and also "\\".
-  const rest = raw.slice(start + 2);
-  const end = rest.search(/[/?#\\]/);
-  return (end === -1 ? rest : rest.slice(0, end)).includes("@");
+  const afterScheme = raw.slice(raw.indexOf(":") + 1).replace(/^[/\\]*/, "");
+  return afterScheme.split(/[/?#\\]/, 1)[0]!.includes("@");
 }
 
 /** Returns the URL as given once it passes every rule, or throws a 400 naming `url`. */
