@@ -413,6 +413,15 @@ describe("unknown top-level fields are ignored whatever their name", () => {
     });
   }
 
+  test("an unknown field is ignored even when it holds a number JSON cannot hold", async () => {
+    const created = await t.request("POST", "/api/v1/links/webhooks", undefined, {
+      raw: '{"url":"https://example.com/n","events":["link.clicked"],"extra":1e400,"toString":[-1e999]}',
+    });
+    expect(created.status).toBe(201);
+    const published = await t.request("POST", "/api/v1/events", undefined, { raw: '{"type":"link.clicked","data":{},"extra":{"n":1e400}}' });
+    expect(published.status).toBe(202);
+  });
+
   test("the same names inside metadata are kept: they are the caller's data", async () => {
     const raw = '{"url":"https://example.com/m","events":["link.clicked"],"metadata":{"toString":1,"__proto__":{"a":2},"constructor":"c"}}';
     const created = await t.request("POST", "/api/v1/links/webhooks", undefined, { raw });

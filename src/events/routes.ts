@@ -5,14 +5,14 @@ import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { requestMemberText } from "../http/body-parser";
 import { ok } from "../http/envelope";
-import { fieldChecks, type CheckedInput } from "../http/field-errors";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
 import { errors, Success } from "../http/schemas";
 import { EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { listEventTypes, publishEvent, publishFieldErrors } from "./service";
 
 // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
 const publishChecks = ({ body, request }: CheckedInput) =>
-  publishFieldErrors((body ?? {}) as { data?: unknown }, request.headers.get("idempotency-key"));
+  publishFieldErrors(fieldsOf(body), request.headers.get("idempotency-key"));
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;

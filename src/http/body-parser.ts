@@ -4,7 +4,7 @@
 // can hand on a member exactly as it was sent (see jsonMemberText).
 import { Elysia } from "elysia";
 import { BadRequest, HttpError, invalidField, type FieldError } from "./errors";
-import { mergeFieldErrors, routeFieldErrors } from "./field-errors";
+import { mergeFieldErrors, routeFieldErrors, topLevelName } from "./field-errors";
 import { jsonMemberText } from "./json-text";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -78,9 +78,15 @@ export function requestMemberText(request: Request, name: string): string | unde
   return text === undefined ? undefined : jsonMemberText(text, name);
 }
 
-/** Numbers of the body that JSON.parse turned into ±Infinity: a field problem each. */
-export function parserFieldErrors(request: Request): FieldError[] {
-  return numberProblems.get(request) ?? [];
+/**
+ * Numbers of the body that JSON.parse turned into ±Infinity, a field problem each, except in
+ * fields the schema dropped as unknown (`body` is the request's body after that cleaning).
+ */
+export function parserFieldErrors(request: Request, body: unknown): FieldError[] {
+  const problems = numberProblems.get(request);
+  if (!problems) return [];
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return problems;
+  return problems.filter((p) => Object.hasOwn(body, topLevelName(p.field)));
 }
 
 export const jsonBody = new Elysia({ name: "http/json-body" })
@@ -106,8 +112,9 @@ export const jsonBody = new Elysia({ name: "http/json-body" })
   // schema refuses the body the error handler adds them; when it accepts it, they are answered
   // here, with the route's own checks, before the handler can store anything.
   .onBeforeHandle({ as: "global" }, (context) => {
-    const problems = numberProblems.get(context.request);
-    if (problems) throw new BadRequest(mergeFieldErrors(problems, routeFieldErrors(context)));
+    if (!numberProblems.has(context.request)) return;
+    const problems = parserFieldErrors(context.request, context.body);
+    if (problems.length > 0) throw new BadRequest(mergeFieldErrors(problems, routeFieldErrors(context)));
   });
 
 export const NUMBER_RANGE_MESSAGE = "Must be a number within ±1.7976931348623157e308";

@@ -67,7 +67,7 @@ function requestOrder(context: RequestContext, declared: string[] = []): string[
 function validationFailure(error: ValidationErrorLike, context: RequestContext): FieldError[] {
   const on = error.type ?? "body";
   const schemaErrors = validationDetails(valueErrors(error), on);
-  const merged = mergeFieldErrors(schemaErrors, parserFieldErrors(context.request), routeFieldErrors(context));
+  const merged = mergeFieldErrors(schemaErrors, parserFieldErrors(context.request, context.body), routeFieldErrors(context));
   return inRequestOrder(merged, requestOrder(context, keysOf(error.validator?.schema?.properties)));
 }
 
@@ -83,7 +83,7 @@ function valueErrors(error: unknown): ValueErrorLike[] {
   } catch {
     const errors: ValueErrorLike[] = [];
     for (const e of validation.validator?.Errors?.(validation.value) ?? []) {
-      errors.push({ path: e.path, message: e.message, schema: e.schema });
+      errors.push({ type: e.type, path: e.path, message: e.message, schema: e.schema });
       if (errors.length >= 64) break;
     }
     return errors;

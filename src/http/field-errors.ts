@@ -77,6 +77,11 @@ export function inRequestOrder(errors: FieldError[], order: string[]): FieldErro
     .map((x) => x.e);
 }
 
+/** The fields of a body for a route's checks: the body when it is a JSON object, else none. */
+export function fieldsOf(body: unknown): Record<string, unknown> {
+  return body !== null && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
 /** Own keys of a JSON object, or none. */
 export function keysOf(value: unknown): string[] {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? Object.keys(value) : [];

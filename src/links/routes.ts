@@ -6,7 +6,7 @@ import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { requestMemberText } from "../http/body-parser";
 import { ok, page } from "../http/envelope";
-import { fieldChecks, type CheckedInput } from "../http/field-errors";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
 import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
@@ -16,7 +16,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
   const webhookChecks = ({ body, request }: CheckedInput) =>
-    service.webhookFieldErrors((body ?? {}) as service.WebhookFields, policy, requestMemberText(request, "metadata"));
+    service.webhookFieldErrors(fieldsOf(body), policy, requestMemberText(request, "metadata"));
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)

@@ -6,11 +6,11 @@ import { CreateUserBody, UserSchema } from "../auth/model";
 import { createUser, newUserFieldErrors } from "../auth/users";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
-import { fieldChecks, type CheckedInput } from "../http/field-errors";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
 import { errors, Success } from "../http/schemas";
 
 // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
-const newUserChecks = ({ body }: CheckedInput) => newUserFieldErrors((body ?? {}) as Record<string, unknown>);
+const newUserChecks = ({ body }: CheckedInput) => newUserFieldErrors(fieldsOf(body));
 
 export function userAdminRoutes({ db }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } }).use(apiKeyAuth).use(fieldChecks).post(
