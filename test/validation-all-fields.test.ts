@@ -371,6 +371,16 @@ describe("each bad value alone is refused (so every combination above really mix
   }
 });
 
+describe("order of answers", () => {
+  test("bad list parameters are a 400 even for an unknown webhook, as with a schema finding", async () => {
+    for (const query of ["limit=0", "status=lost"]) {
+      const res = await t.request("GET", `/api/v1/links/webhooks/whk_unknown/deliveries?${query}`);
+      expect([query, res.status]).toEqual([query, 400]);
+    }
+    expect((await t.request("GET", "/api/v1/links/webhooks/whk_unknown/deliveries?limit=5")).status).toBe(404);
+  });
+});
+
 describe("messages", () => {
   test("a missing field says it is required, listed after the fields that were sent", async () => {
     const res = await t.request("POST", "/api/v1/links/webhooks", { secret: "x", metadata: 1 });
@@ -420,6 +430,14 @@ describe("unknown top-level fields are ignored whatever their name", () => {
     expect(created.status).toBe(201);
     const published = await t.request("POST", "/api/v1/events", undefined, { raw: '{"type":"link.clicked","data":{},"extra":{"n":1e400}}' });
     expect(published.status).toBe(202);
+  });
+
+  test("query parameters of any unknown name are ignored too", async () => {
+    const query = "toString=1&constructor=2&__proto__=3&hasOwnProperty=4&foo=5";
+    expect((await t.request("GET", `/api/v1/links/webhooks?${query}`)).status).toBe(200);
+    expect((await t.request("GET", `/api/v1/links/webhooks/${webhookId}/deliveries?${query}`)).status).toBe(200);
+    const bad = await t.request("GET", `/api/v1/links/webhooks?toString=1&limit=0&valueOf=2&active=no`);
+    expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(["limit", "active"]);
   });
 
   test("the same names inside metadata are kept: they are the caller's data", async () => {

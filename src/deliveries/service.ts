@@ -99,8 +99,9 @@ const listQuery = preparedPerShape((s: ListShape) => `${s.from}:${+s.byStatus}`,
  * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
  */
 export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery) {
-  findWebhookRow(db, webhookId);
+  // Bad parameters are a 400 before an unknown webhook is a 404, as when the schema refuses them.
   const { limit, beforeRowId } = parsePage(query);
+  findWebhookRow(db, webhookId);
   const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
   const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
   const values = { webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 };

@@ -43,9 +43,20 @@ interface RouteLike {
   hooks: { body?: unknown; query?: unknown; params?: unknown; headers?: unknown };
 }
 
+/**
+ * Elysia rebuilds a query schema to coerce its strings (fresh `properties`, with a prototype), so
+ * there the names Object.prototype holds would still be refused: a query object schema lets
+ * unknown parameters through instead. Routes read only the parameters they declare.
+ */
+function allowUnknownParameters(schema: unknown): void {
+  const node = schema as { type?: unknown; additionalProperties?: unknown } | undefined;
+  if (node?.type === "object" && !("additionalProperties" in node)) node.additionalProperties = true;
+}
+
 /** Applies ownFieldsOnly to the request schemas of every route (once, when the app is built). */
 export function dropUnknownFieldsOfAnyName(routes: readonly RouteLike[]): void {
   for (const { hooks } of routes) {
     for (const schema of [hooks.body, hooks.query, hooks.params, hooks.headers]) ownFieldsOnly(schema);
+    allowUnknownParameters(hooks.query);
   }
 }
