@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { jsonMemberText, parseJsonExact } from "../src/http/json-text";
+import { Random, seedFromEnv } from "./helpers/fuzz/random";
 import { createDeliveryTestApp, startReceiver, waitFor, type DeliveryTestApp, type Receiver } from "./helpers/delivery";
 
 setDefaultTimeout(20_000);
@@ -144,6 +145,33 @@ describe("jsonMemberText", () => {
       expect(text).toContain(member!);
     });
   }
+
+  test("agrees with JSON.parse on random JSON text (whitespace, escapes, brackets in strings, repeated keys)", () => {
+    const r = new Random(seedFromEnv(1717));
+    const space = () => r.pick(["", "", " ", "\n  ", "\t", "\r\n"]);
+    const str = () => JSON.stringify(r.pick(["", "a", '"', "\\", "\\\"", "]}", "{[", "data", "é", "\u2028", "x\"y\\"]));
+    const num = () => r.pick(["0", "-0", "1.50", "1e-400", "12345678901234567890", "-3.2E+7", "42"]);
+    const value = (depth: number): string => {
+      const kind = depth > 3 ? r.int(0, 2) : r.int(0, 4);
+      if (kind === 0) return str();
+      if (kind === 1) return num();
+      if (kind === 2) return r.pick(["true", "false", "null"]);
+      const n = r.int(0, 3);
+      if (kind === 3) return `[${space()}${Array.from({ length: n }, () => value(depth + 1)).join(`${space()},${space()}`)}${space()}]`;
+      return `{${space()}${Array.from({ length: n }, () => `${str()}${space()}:${space()}${value(depth + 1)}`).join(`${space()},${space()}`)}${space()}}`;
+    };
+    for (let i = 0; i < 500; i++) {
+      const keys = Array.from({ length: r.int(0, 4) }, () => r.pick(['"data"', '"d\\u0061ta"', '"type"', '"x"', '"dat"']));
+      const text = `${space()}{${space()}${keys.map((k) => `${k}${space()}:${space()}${value(0)}`).join(`${space()},${space()}`)}${space()}}${space()}`;
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const member = jsonMemberText(text, "data");
+      if (!("data" in parsed)) {
+        expect(member).toBeUndefined();
+        continue;
+      }
+      expect([text, JSON.parse(member!)]).toEqual([text, parsed.data]);
+    }
+  });
 
   test("undefined when absent or when the top level is not an object", () => {
     expect(jsonMemberText('{"a":{"data":1}}', "data")).toBeUndefined();
