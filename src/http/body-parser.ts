@@ -117,7 +117,7 @@ export const jsonBody = new Elysia({ name: "http/json-body" })
     if (problems.length > 0) throw new BadRequest(mergeFieldErrors(problems, routeFieldErrors(context)));
   });
 
-export const NUMBER_RANGE_MESSAGE = "Must be a number within ±1.7976931348623157e308";
+const NUMBER_RANGE_MESSAGE = "Must be a number within ±1.7976931348623157e308";
 const MAX_REPORTED = 64;
 
 /** Where the body holds ±Infinity (a literal such as 1e400), by field path (`data.a[2]`). */

@@ -19,7 +19,7 @@ interface ValueErrorLike {
 
 /** TypeBox's ValueErrorType.ObjectRequiredProperty: a required field is absent. */
 const REQUIRED_PROPERTY = 45;
-export const REQUIRED_MESSAGE = "Is required";
+const REQUIRED_MESSAGE = "Is required";
 
 /** `/events/1` → `events[1]`, `/metadata/a` → `metadata.a`, `` → `body`. */
 export function fieldPath(pointer: string, root = "body"): string {

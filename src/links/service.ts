@@ -5,7 +5,7 @@ import type { Db } from "../db/client";
 import { preparedPer, preparedPerShape } from "../db/prepared";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
-import { invalidField, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
+import { NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
 import { webhookCreated, webhooksChanged } from "../events/subscriptions";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
@@ -55,13 +55,6 @@ function hasUserinfo(raw: string): boolean {
   return afterScheme.split(/[/?#\\]/, 1)[0]!.includes("@");
 }
 
-/** Returns the URL as given once it passes every rule, or throws a 400 naming `url`. */
-export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
-  const problem = webhookUrlProblem(raw, policy);
-  if (problem) throw invalidField("url", problem);
-  return raw;
-}
-
 const WHSEC_PREFIX = "whsec_";
 
 /**
@@ -77,12 +70,6 @@ function secretProblem(secret: string): string | undefined {
     return "A secret starting with whsec_ must be base64 of 24 to 64 random bytes";
   }
   return undefined;
-}
-
-export function checkSecret(secret: string): string {
-  const problem = secretProblem(secret);
-  if (problem) throw invalidField("secret", problem);
-  return secret;
 }
 
 /** The fields of a create or update body, as sent: the schema may not have accepted them yet. */
