@@ -7,6 +7,7 @@ import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
+import { dropUnknownFieldsOfAnyName } from "./http/unknown-fields";
 import { deliveryRoutes } from "./deliveries/routes";
 import { eventRoutes } from "./events/routes";
 import { linkWebhookActionRoutes } from "./links/action-routes";
@@ -23,7 +24,7 @@ import { apiReferenceRoutes } from "./docs/api-reference";
 export function buildApp(deps: AppDeps) {
   // "typebox" normalisation strips unknown fields without Elysia's default coercion, which
   // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
-  return new Elysia({ normalize: "typebox" })
+  const app = new Elysia({ normalize: "typebox" })
     .use(requestLog({ logger: deps.logger, metrics: deps.metrics.http, tracing: deps.tracing }))
     .use(errorHandler(deps.logger))
     .use(apiKeyGate(deps.db))
@@ -41,6 +42,8 @@ export function buildApp(deps: AppDeps) {
     .use(authRoutes(deps))
     .use(trafficSourceRoutes(deps))
     .use(consoleRoutes(deps));
+  dropUnknownFieldsOfAnyName(app.routes);
+  return app;
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -85,7 +85,7 @@ describe("POST /api/v1/events", () => {
     }
     const longKey = await app.request("POST", "/api/v1/events", { type: "link.clicked", data: {} }, { headers: { "idempotency-key": "k".repeat(256) } });
     expect(longKey.status).toBe(400);
-    expect(longKey.body.details).toEqual([{ field: "Idempotency-Key", message: "must be 1 to 255 characters" }]);
+    expect(longKey.body.details).toEqual([{ field: "Idempotency-Key", message: "Must be 1 to 255 characters" }]);
     expect([count("events"), count("deliveries")]).toEqual(before);
   });
 

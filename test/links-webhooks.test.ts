@@ -117,6 +117,12 @@ describe("validation", () => {
     ["relative url", { url: "/webhooks", events: ["link.clicked"] }, "url"],
     ["ftp url", { url: "ftp://example.com/x", events: ["link.clicked"] }, "url"],
     ["url with userinfo", { url: "https://user:pass@example.com/x", events: ["link.clicked"] }, "url"],
+    // The URL parser reports an empty userinfo as none: the rule reads the URL as written.
+    ["url with an empty userinfo", { url: "http://@example.com/", events: ["link.clicked"] }, "url"],
+    ["url with an empty user and password", { url: "http://:@example.com/", events: ["link.clicked"] }, "url"],
+    ["url with a user name only", { url: "https://user@example.com/x", events: ["link.clicked"] }, "url"],
+    ["url with an empty userinfo and no slashes", { url: "http:@example.com/", events: ["link.clicked"] }, "url"],
+    ["url with an empty userinfo after backslashes", { url: "http:\\\\@example.com/", events: ["link.clicked"] }, "url"],
     ["url too long", { url: "https://example.com/" + "a".repeat(2040), events: ["link.clicked"] }, "url"],
     ["url to loopback", { url: "http://127.0.0.1:8080/x", events: ["link.clicked"] }, "url"],
     ["url to localhost", { url: "http://localhost/x", events: ["link.clicked"] }, "url"],
@@ -272,6 +278,8 @@ describe("read, update, delete", () => {
       { active: "yes" },
       { metadata: [] },
       { url: "https://ok.example.com/x", events: ["bogus"] },
+      { url: "http://@example.com/" },
+      { url: "http://:@example.com/" },
       {},
     ]) {
       const res = await t.request("PATCH", `/api/v1/links/webhooks/${id}`, body);
@@ -279,6 +287,13 @@ describe("read, update, delete", () => {
       expect(res.body.code).toBe(400);
     }
     expect(dump()).toBe(before);
+  });
+
+  test("an @ outside the authority is not userinfo", async () => {
+    for (const url of ["https://example.com/a@b", "https://example.com/x?to=a@b.c", "https://example.com/#@", "https://example.com\\@evil.example/"]) {
+      const res = await t.request("POST", "/api/v1/links/webhooks", { url, events: ["link.clicked"] });
+      expect([res.status, url]).toEqual([201, url]);
+    }
   });
 
   test("patching an unknown id is a 404", async () => {

@@ -168,14 +168,14 @@ describe("the document", () => {
     const create = doc.paths["/webhooks/{trafficSourceId}"].post.responses;
     expect(create["401"].content["application/json"].example.message).toBe("The authentication token is invalid or has expired. Sign in again with POST /auth/login");
     const list = doc.paths["/traffic-sources"].get.responses["400"].content["application/json"].example;
-    expect(list.details).toEqual([{ field: "authorization", message: "is required" }]);
+    expect(list.details).toEqual([{ field: "authorization", message: "Is required" }]);
     expect(create["409"].content["application/json"].example.message).toBe("A webhook for this severity level already exists on this traffic source");
     const bad = doc.paths["/api/v1/links/webhooks"].post.responses["400"].content["application/json"].example;
     expect(bad).toEqual({
       error: "Bad Request",
       message: "The request contains invalid parameters or malformed data",
       code: 400,
-      details: [{ field: "url", message: "must be an absolute http(s) URL of at most 2048 characters" }],
+      details: [{ field: "url", message: "Must be an absolute http(s) URL of at most 2048 characters" }],
     });
   });
 

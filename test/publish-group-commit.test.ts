@@ -33,6 +33,6 @@ test("in a burst, distinct publishes are all stored and an invalid one is refuse
     app.request("POST", "/api/v1/events", { type: "link.clicked", data: { n: 3 } }),
   ]);
   expect(answers.map((a) => a.status)).toEqual([202, 400, 202]);
-  expect(answers[1]!.body.details).toEqual([{ field: "data", message: "must be a JSON object" }]);
+  expect(answers[1]!.body.details).toEqual([{ field: "data", message: "Must be a JSON object" }]);
   expect(count("events")).toBe(before + 2);
 });

@@ -143,8 +143,8 @@ describe("POST /traffic-sources/:id/events", () => {
     const blank = await raise({ level: "info", title: "t", message: "  \n ", fields: [{ name: "a", value: " " }] });
     expect(blank.status).toBe(400);
     expect(blank.body.details).toEqual([
-      { field: "message", message: "must be a non-blank string (cut to 4096 characters)" },
-      { field: "fields[0].value", message: "must be a non-blank string (cut to 1024 characters)" },
+      { field: "message", message: "Must be a non-blank string (cut to 4096 characters)" },
+      { field: "fields[0].value", message: "Must be a non-blank string (cut to 1024 characters)" },
     ]);
     expect((await raise({ level: "info", title: "t", message: "m" }, "none")).status).toBe(400);
     const badToken = await app.request("POST", `/traffic-sources/${sourceId}/events`, { level: "info", title: "t", message: "m" }, { auth: { bearer: "x" } });

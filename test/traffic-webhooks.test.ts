@@ -16,7 +16,7 @@ const MISSING_TOKEN = {
   error: "Bad Request",
   message: "Missing authentication token. Send Authorization: Bearer <token> from POST /auth/login",
   code: 400,
-  details: [{ field: "authorization", message: "is required" }],
+  details: [{ field: "authorization", message: "Is required" }],
 };
 const INVALID_TOKEN = {
   error: "Unauthorized",
@@ -66,7 +66,7 @@ describe("traffic sources", () => {
   test("POST /traffic-sources 400 for a blank name, 400 without a token", async () => {
     const blank = await app.request("POST", "/traffic-sources", { name: "   " }, { auth: alice.auth });
     expect(blank.status).toBe(400);
-    expect(blank.body.details).toEqual([{ field: "name", message: "must be a non-blank string of at most 200 characters" }]);
+    expect(blank.body.details).toEqual([{ field: "name", message: "Must be a non-blank string of at most 200 characters" }]);
     const noToken = await app.request("POST", "/traffic-sources", { name: "x" }, { auth: "none" });
     expect(noToken.status).toBe(400);
     expect(noToken.body).toEqual(MISSING_TOKEN);
@@ -108,11 +108,11 @@ describe("POST /webhooks/:trafficSourceId", () => {
       message: "The request contains invalid parameters or malformed data",
       code: 400,
       details: [
-        { field: "type", message: 'must be "discord"' },
-        { field: "level", message: "must be one of fatal, warning, info" },
+        { field: "type", message: 'Must be "discord"' },
+        { field: "level", message: "Must be one of fatal, warning, info" },
         {
           field: "value",
-          message: "must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token}) or a Discord channel id (digits)",
+          message: "Must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token}) or a Discord channel id (digits)",
         },
       ],
     });

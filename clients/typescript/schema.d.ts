@@ -1773,7 +1773,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "url",
-                     *           "message": "must be an absolute http(s) URL of at most 2048 characters"
+                     *           "message": "Must be an absolute http(s) URL of at most 2048 characters"
                      *         }
                      *       ]
                      *     }
@@ -2103,7 +2103,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "url",
-                     *           "message": "must be an absolute http(s) URL of at most 2048 characters"
+                     *           "message": "Must be an absolute http(s) URL of at most 2048 characters"
                      *         }
                      *       ]
                      *     }
@@ -2549,7 +2549,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "since",
-                     *           "message": "must be an ISO-8601 date-time, not in the future"
+                     *           "message": "Must be an ISO-8601 date-time, not in the future"
                      *         }
                      *       ]
                      *     }
@@ -3473,7 +3473,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "type",
-                     *           "message": "must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up"
+                     *           "message": "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up"
                      *         }
                      *       ]
                      *     }
@@ -5052,7 +5052,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "email",
-                     *           "message": "must be an email address of at most 254 characters"
+                     *           "message": "Invalid email format"
                      *         }
                      *       ]
                      *     }
@@ -5215,7 +5215,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "email",
-                     *           "message": "must be an email address"
+                     *           "message": "Invalid email format"
                      *         }
                      *       ]
                      *     }
@@ -5354,7 +5354,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -5430,7 +5430,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -5519,7 +5519,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -5610,7 +5610,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "name",
-                     *           "message": "must be a non-blank string of at most 200 characters"
+                     *           "message": "Must be a non-blank string of at most 200 characters"
                      *         }
                      *       ]
                      *     }
@@ -5734,7 +5734,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -5862,7 +5862,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "level",
-                     *           "message": "must be one of fatal, warning, info"
+                     *           "message": "Must be one of fatal, warning, info"
                      *         }
                      *       ]
                      *     }
@@ -6028,7 +6028,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -6174,7 +6174,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -6302,7 +6302,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -6432,7 +6432,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "type",
-                     *           "message": "must be \"discord\""
+                     *           "message": "Must be \"discord\""
                      *         }
                      *       ]
                      *     }
@@ -6596,7 +6596,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "authorization",
-                     *           "message": "is required"
+                     *           "message": "Is required"
                      *         }
                      *       ]
                      *     }
@@ -6726,7 +6726,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "type",
-                     *           "message": "must be \"discord\""
+                     *           "message": "Must be \"discord\""
                      *         }
                      *       ]
                      *     }

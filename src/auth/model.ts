@@ -1,6 +1,9 @@
 // Surface B auth shapes: users, login, sessions. Declared once for validation, types and OpenAPI.
 import { t } from "elysia";
 
+/** The message of the API document's own example of a 400 (spec/links-webhooks-api.txt). */
+export const INVALID_EMAIL = "Invalid email format";
+
 export const UserSchema = t.Object({
   id: t.String({ format: "uuid", examples: ["0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90"] }),
   email: t.String({ examples: ["ops@acme-retail.com"] }),
@@ -11,10 +14,10 @@ export const UserSchema = t.Object({
 
 export const LoginBody = t.Object(
   {
-    email: t.String({ minLength: 1, maxLength: 254, error: "must be an email address", examples: ["ops@acme-retail.com"] }),
-    password: t.String({ minLength: 1, maxLength: 1024, error: "must be a non-empty string" }),
+    email: t.String({ minLength: 1, maxLength: 254, error: INVALID_EMAIL, examples: ["ops@acme-retail.com"] }),
+    password: t.String({ minLength: 1, maxLength: 1024, error: "Must be a non-empty string" }),
   },
-  { error: "must be a JSON object with email and password" },
+  { error: "Must be a JSON object with email and password" },
 );
 
 export const LoginResponse = t.Object({
@@ -27,9 +30,9 @@ export const LoginResponse = t.Object({
 // reports every bad field at once.
 export const CreateUserBody = t.Object(
   {
-    email: t.String({ maxLength: 1024, error: "must be an email address of at most 254 characters", examples: ["ops@acme-retail.com"] }),
-    password: t.String({ maxLength: 1024, error: "must be 8 to 256 characters long" }),
-    name: t.Optional(t.String({ maxLength: 1024, error: "must be a string of at most 200 characters", examples: ["Ops team"] })),
+    email: t.String({ maxLength: 1024, error: INVALID_EMAIL, examples: ["ops@acme-retail.com"] }),
+    password: t.String({ maxLength: 1024, error: "Must be 8 to 256 characters long" }),
+    name: t.Optional(t.String({ maxLength: 1024, error: "Must be a string of at most 200 characters", examples: ["Ops team"] })),
   },
-  { error: "must be a JSON object with email, password and optionally name" },
+  { error: "Must be a JSON object with email, password and optionally name" },
 );

@@ -22,7 +22,7 @@ const authenticated = new WeakMap<Request, SessionUser>();
 
 function authenticate(db: Db, request: Request): SessionUser {
   const token = bearerOf(request.headers.get("authorization"));
-  if (!token) throw new BadRequest([{ field: "authorization", message: "is required" }], MISSING_TOKEN_MESSAGE);
+  if (!token) throw new BadRequest([{ field: "authorization", message: "Is required" }], MISSING_TOKEN_MESSAGE);
   const session = findSessionUser(db, token);
   if (!session) throw new Unauthorized(INVALID_TOKEN_MESSAGE);
   authenticated.set(request, session);

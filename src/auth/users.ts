@@ -4,7 +4,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
-import { BadRequest, Conflict, type FieldError } from "../http/errors";
+import { Conflict, rejectInvalidFields, type FieldError } from "../http/errors";
+import { INVALID_EMAIL } from "./model";
 import { iso } from "../ids";
 import { isUniqueViolation } from "../db/constraint";
 
@@ -37,22 +38,29 @@ export interface NewUser {
   name?: string | null;
 }
 
+/** Every rule of a new user's fields, checked together; a field of the wrong type is the schema's to report. */
+export function newUserFieldErrors(input: { email?: unknown; password?: unknown; name?: unknown }): FieldError[] {
+  const problems: FieldError[] = [];
+  if (typeof input.email === "string") {
+    const email = normaliseEmail(input.email);
+    if (!EMAIL_PATTERN.test(email)) problems.push({ field: "email", message: INVALID_EMAIL });
+    else if (email.length > EMAIL_MAX_LENGTH) problems.push({ field: "email", message: `Must be at most ${EMAIL_MAX_LENGTH} characters` });
+  }
+  if (typeof input.password === "string" && (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH)) {
+    problems.push({ field: "password", message: `Must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
+  }
+  if (typeof input.name === "string" && input.name.trim().length > 200) problems.push({ field: "name", message: "Must be at most 200 characters" });
+  return problems;
+}
+
 /**
  * Creates a user. Used by `POST /api/v1/users` and the `users create` CLI command; throws a 400
  * naming the field for a bad email/password/name and a 409 when the email is taken.
  */
 export async function createUser(db: Db, input: NewUser): Promise<User> {
+  rejectInvalidFields(newUserFieldErrors(input));
   const email = normaliseEmail(input.email);
   const name = input.name?.trim() || null;
-  const problems: FieldError[] = [];
-  if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
-    problems.push({ field: "email", message: "must be an email address of at most 254 characters" });
-  }
-  if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
-    problems.push({ field: "password", message: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
-  }
-  if (name !== null && name.length > 200) problems.push({ field: "name", message: "must be at most 200 characters" });
-  if (problems.length > 0) throw new BadRequest(problems);
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
   const now = Date.now();
   try {

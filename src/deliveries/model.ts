@@ -49,23 +49,25 @@ export type DeliveryWithAttempts = typeof DeliveryWithAttempts.static;
 export const DeliveryListQuery = t.Object({
   ...PageQuery,
   status: t.Optional(
-    StatusUnion({ error: `must be one of ${DELIVERY_STATUSES.join(", ")}` }),
+    StatusUnion({ error: `Must be one of ${DELIVERY_STATUSES.join(", ")}` }),
   ),
 });
 export type DeliveryListQuery = typeof DeliveryListQuery.static;
 
 export const DeliveryIdParams = t.Object({ id: t.String({ maxLength: 64 }) });
 
+export const SINCE_ERROR = "Must be an ISO-8601 date-time, not in the future";
+
 export const RecoverBody = t.Object(
   {
     since: t.String({
       format: "date-time",
-      error: "must be an ISO-8601 date-time, not in the future",
+      error: SINCE_ERROR,
       description: "Failed deliveries enqueued at or after this time are attempted again.",
       examples: ["2024-05-20T00:00:00Z"],
     }),
   },
-  { error: "must be a JSON object with since" },
+  { error: "Must be a JSON object with since" },
 );
 
 export const Recovered = t.Object({

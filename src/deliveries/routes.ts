@@ -4,6 +4,8 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
 import { annotateRequest } from "../http/request-log";
+import { fieldChecks } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { BulkRetried, BulkRetryBody, Delivery, DeliveryIdParams, DeliveryListQuery, DeliverySearchQuery, DeliveryWithAttempts } from "./model";
 import { retryMatchingDeliveries, SEARCH_WINDOW, searchDeliveries, RETRY_BATCH } from "./search";
@@ -14,6 +16,7 @@ export function deliveryRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Deliveries"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .get(
       "/links/webhooks/:id/deliveries",
       ({ params, query, caller }) => {
@@ -24,6 +27,7 @@ export function deliveryRoutes(deps: AppDeps) {
         apiKey: true,
         params: DeliveryIdParams,
         query: DeliveryListQuery,
+        fieldChecks: pageChecks,
         response: { 200: SuccessPage(Delivery, "A page of the webhook's deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "listWebhookDeliveries",

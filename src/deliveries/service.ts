@@ -7,7 +7,7 @@ import { Conflict, NotFound, invalidField } from "../http/errors";
 import { iso } from "../ids";
 import { parsePage, toPage } from "../http/pagination";
 import { findWebhookRow } from "../links/service";
-import type { Delivery, DeliveryListQuery, DeliveryWithAttempts } from "./model";
+import { SINCE_ERROR, type Delivery, type DeliveryListQuery, type DeliveryWithAttempts } from "./model";
 
 export const deliveryColumns = {
   id: deliveries.id,
@@ -102,8 +102,9 @@ const listQuery = preparedPerShape((s: ListShape) => `${s.from}:${+s.byStatus}`,
  * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
  */
 export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery, owner?: string) {
-  findWebhookRow(db, webhookId, owner);
+  // Bad parameters are a 400 before an unknown webhook is a 404, as when the schema refuses them.
   const { limit, beforeRowId } = parsePage(query);
+  findWebhookRow(db, webhookId, owner);
   const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
   const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
   const values = { webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 };
@@ -178,7 +179,7 @@ export function retryDelivery(db: Db, id: string, owner?: string, now = Date.now
 /** Makes every failed delivery of the webhook enqueued since `since` due now. */
 export function recoverFailedDeliveries(db: Db, webhookId: string, sinceIso: string, owner?: string, now = Date.now()): number {
   const since = Date.parse(sinceIso);
-  if (Number.isNaN(since) || since > now) throw invalidField("since", "must be an ISO-8601 date-time, not in the future");
+  if (Number.isNaN(since) || since > now) throw invalidField("since", SINCE_ERROR);
   const webhook = findWebhookRow(db, webhookId, owner);
   if (!webhook.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before recovering");
   return db

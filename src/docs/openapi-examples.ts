@@ -72,7 +72,7 @@ export function errorExample(status: number, context: ErrorExampleContext): Json
   // A session route with nothing to validate answers 400 only for a missing token.
   if (status === 400 && context.session && !field && context.message === undefined) {
     message = MISSING_TOKEN_MESSAGE;
-    field = { field: "authorization", message: "is required" };
+    field = { field: "authorization", message: "Is required" };
   }
   const body: Json = { error: REASONS[status] ?? "Error", message, code: status };
   if (status === 400 && field) body.details = [field];

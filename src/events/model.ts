@@ -7,7 +7,7 @@ import { TimeRangeQuery } from "../http/time-range";
 import { Delivery } from "../deliveries/model";
 
 export const PublishableEventType = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
-  error: `must be one of ${EVENT_TYPES.join(", ")}`,
+  error: `Must be one of ${EVENT_TYPES.join(", ")}`,
   description: "An event type from the catalogue (`GET /api/v1/event-types`).",
 });
 
@@ -15,7 +15,7 @@ export const ClientEventId = t.String({
   minLength: 1,
   maxLength: 64,
   pattern: "^[A-Za-z0-9_.:-]+$",
-  error: "must be 1 to 64 characters of letters, digits, '_', '.', ':' or '-'",
+  error: "Must be 1 to 64 characters of letters, digits, '_', '.', ':' or '-'",
   description:
     "Optional event id chosen by the publisher. It becomes the `webhook-id` receivers see; publishing the same id again returns the original event instead of a new one.",
   examples: ["evt_order_1234"],
@@ -27,14 +27,14 @@ export const PublishEventBody = t.Object(
     // Checked as an object by the service: with t.Record Elysia turns a JSON array into
     // {"0":…}, and with t.Object it fills a missing `data` with {}.
     data: t.Unknown({
-      error: "must be a JSON object",
+      error: "Must be a JSON object",
       description: "The event payload, delivered unchanged as `data`.",
       examples: [{ link_id: "lnk_42", short_url: "https://sho.rt/abc", clicked_at: "2024-05-20T10:00:00.000Z" }],
     }),
     id: t.Optional(ClientEventId),
     tenant_id: t.Optional(TenantId),
   },
-  { error: "must be a JSON object with type and data" },
+  { error: "Must be a JSON object with type and data" },
 );
 export type PublishEventBody = typeof PublishEventBody.static;
 

@@ -4,33 +4,42 @@ import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
+import { requestMemberText } from "../http/body-parser";
 import { ok } from "../http/envelope";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { page } from "../http/envelope";
 import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
-import { listEventTypes, publishEvent } from "./service";
+import { listEventTypes, publishEvent, publishFieldErrors } from "./service";
 import { actingTenant, requirePublish } from "../tenants/scope";
 
 const IdempotentReplayedHeader = t.Literal("true", {
   description: "Sent when the `Idempotency-Key` or body `id` was used before: the body is the original event and nothing was enqueued.",
 });
 
+// The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
+const publishChecks = ({ body, request }: CheckedInput) =>
+  publishFieldErrors(fieldsOf(body), request.headers.get("idempotency-key"));
+
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Events"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .post(
       "/events",
       async ({ body, headers, set, caller, request }) => {
         requirePublish(caller);
         const traceParent = requestTraceparent(request);
+        // The payload is delivered as published (http/json-text.ts); the parser kept its text.
+        const dataJson = requestMemberText(request, "data");
         let tenantId = "";
         // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
         const { event, replayed } = await commitSoon(db, () => {
           tenantId = actingTenant(db, caller, body.tenant_id);
-          return publishEvent(db, tenantId, body, headers["idempotency-key"], traceParent);
+          return publishEvent(db, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
         });
         annotateRequest(request, "event_id", event.id);
         annotateRequest(request, "tenant_id", tenantId);
@@ -46,6 +55,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
+        fieldChecks: publishChecks,
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",

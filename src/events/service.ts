@@ -7,7 +7,7 @@ import { deliveries, events } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
-import { invalidField, UnprocessableEntity } from "../http/errors";
+import { rejectInvalidFields, UnprocessableEntity, type FieldError } from "../http/errors";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
 import { subscribedWebhookIds } from "./subscriptions";
 
@@ -17,9 +17,13 @@ export interface PublishResult {
   replayed: boolean;
 }
 
-/** The delivered bytes, built once: `{"id","type","created_at","data"}` in that order. */
-export function eventBody(id: string, type: string, createdAt: number, data: unknown): string {
-  return JSON.stringify({ id, type, created_at: iso(createdAt), data });
+/**
+ * The delivered bytes, built once: `{"id","type","created_at","data"}` in that order. `dataJson`,
+ * when given, is the payload's text as published: it goes out as it came in, so numbers a double
+ * cannot hold (1234567890123456789, 1e-400) reach the receiver digit for digit.
+ */
+export function eventBody(id: string, type: string, createdAt: number, data: unknown, dataJson = JSON.stringify(data)): string {
+  return `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"created_at":"${iso(createdAt)}","data":${dataJson}}`;
 }
 
 export function subscribedWebhookTargets(db: Db, tenantId: string, type: string): OutboxTarget[] {
@@ -66,22 +70,37 @@ function existingEvent(db: Db, lookup: typeof eventByKey, tenantId: string, key:
   return { id: row.publicId ?? row.id, type: row.type, created_at: iso(row.createdAt), deliveries: targets };
 }
 
+/** Every rule of a publish request its schema cannot express (the body may not have passed it). */
+export function publishFieldErrors(input: { data?: unknown }, idempotencyKey: string | null | undefined): FieldError[] {
+  const problems: FieldError[] = [];
+  if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    problems.push({ field: "Idempotency-Key", message: `Must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
+  }
+  // Absent data is the schema's to report ("Is required").
+  if ("data" in input && (input.data === null || typeof input.data !== "object" || Array.isArray(input.data))) {
+    problems.push({ field: "data", message: "Must be a JSON object" });
+  }
+  return problems;
+}
+
+export interface PublishOptions {
+  /** The payload's text as published (see eventBody). */
+  dataJson?: string;
+  /** W3C trace context of the publishing request, for the attempts' spans. */
+  traceParent?: string | null;
+}
+
 /** Publishes into one tenant: only its subscribed webhooks get a delivery. */
 export function publishEvent(
   db: Db,
   tenantId: string,
   input: PublishEventBody,
   idempotencyKey: string | undefined,
-  traceParent: string | null = null,
+  { dataJson, traceParent = null }: PublishOptions = {},
 ): PublishResult {
-  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw invalidField("Idempotency-Key", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
-  }
-  // The same connection throughout, so the plain `db` inside the callback is in the transaction.
-  if (input.data === null || typeof input.data !== "object" || Array.isArray(input.data)) {
-    throw invalidField("data", "must be a JSON object");
-  }
+  rejectInvalidFields(publishFieldErrors(input, idempotencyKey));
   const requestHash = requestHashOf(input.type, input.id, input.data);
+  // The same connection throughout, so the plain `db` inside the callback is in the transaction.
   return db.transaction(
     () => {
       const replay =
@@ -94,7 +113,7 @@ export function publishEvent(
       const id = newSortableId("evt", createdAt);
       const publicId = input.id ?? id;
       const targets = subscribedWebhookTargets(db, tenantId, input.type);
-      const body = eventBody(publicId, input.type, createdAt, input.data);
+      const body = eventBody(publicId, input.type, createdAt, input.data, dataJson);
       const event = { id, publicId, tenantId, type: input.type, body, idempotencyKey: idempotencyKey ?? null, requestHash, createdAt, traceParent };
       enqueueEvent(db, event, targets);
       return { event: { id: publicId, type: input.type, created_at: iso(createdAt), deliveries: targets.length }, replayed: false };

@@ -1,17 +1,25 @@
 // The one error path: our HttpErrors, Elysia's VALIDATION / PARSE / NOT_FOUND, and anything
 // unexpected all leave as the envelope of docs/api-guide.md#errors. Unexpected errors are logged with the
-// request id and answered without a stack.
+// request id and answered without a stack. A 400 lists every invalid field at once, in the order
+// of the request (http/field-errors.ts).
 import { Elysia } from "elysia";
 import type { Logger } from "../log";
-import { HttpError, INVALID_PARAMETERS, type FieldError } from "./errors";
+import { parserFieldErrors } from "./body-parser";
+import { BadRequest, HttpError, INVALID_PARAMETERS, type FieldError } from "./errors";
+import { inRequestOrder, keysOf, mergeFieldErrors, routeFieldErrors } from "./field-errors";
 import { requestIdOf } from "./request-log";
 
 interface ValueErrorLike {
+  type?: number;
   path: string;
   message: string;
   summary?: string;
   schema?: { error?: unknown };
 }
+
+/** TypeBox's ValueErrorType.ObjectRequiredProperty: a required field is absent. */
+const REQUIRED_PROPERTY = 45;
+const REQUIRED_MESSAGE = "Is required";
 
 /** `/events/1` → `events[1]`, `/metadata/a` → `metadata.a`, `` → `body`. */
 export function fieldPath(pointer: string, root = "body"): string {
@@ -28,15 +36,39 @@ function validationDetails(errors: ValueErrorLike[], on: string): FieldError[] {
     if (seen.has(field)) continue;
     seen.add(field);
     const custom = typeof e.schema?.error === "string" ? e.schema.error : undefined;
-    details.push({ field, message: custom ?? e.summary ?? e.message });
+    details.push({ field, message: e.type === REQUIRED_PROPERTY ? REQUIRED_MESSAGE : (custom ?? e.summary ?? e.message) });
   }
   return details;
 }
 
 interface ValidationErrorLike {
+  type?: string;
   all: ValueErrorLike[];
   value: unknown;
-  validator?: { Errors?: (value: unknown) => Iterable<ValueErrorLike> };
+  validator?: { schema?: { properties?: object }; Errors?: (value: unknown) => Iterable<ValueErrorLike> };
+}
+
+/** What the error handler reads of the request's context. */
+interface RequestContext {
+  request: Request;
+  body?: unknown;
+  query?: Record<string, unknown>;
+}
+
+/** Top-level names in the order the request gave them: body keys, then query parameters. */
+function requestOrder(context: RequestContext, declared: string[] = []): string[] {
+  return [...keysOf(context.body), ...keysOf(context.query), ...declared];
+}
+
+/**
+ * The schema refused part of the request: add what the parser and the route's own checks find
+ * in the rest of it, so one answer lists every invalid field.
+ */
+function validationFailure(error: ValidationErrorLike, context: RequestContext): FieldError[] {
+  const on = error.type ?? "body";
+  const schemaErrors = validationDetails(valueErrors(error), on);
+  const merged = mergeFieldErrors(schemaErrors, parserFieldErrors(context.request, context.body), routeFieldErrors(context));
+  return inRequestOrder(merged, requestOrder(context, keysOf(error.validator?.schema?.properties)));
 }
 
 /**
@@ -51,7 +83,7 @@ function valueErrors(error: unknown): ValueErrorLike[] {
   } catch {
     const errors: ValueErrorLike[] = [];
     for (const e of validation.validator?.Errors?.(validation.value) ?? []) {
-      errors.push({ path: e.path, message: e.message, schema: e.schema });
+      errors.push({ type: e.type, path: e.path, message: e.message, schema: e.schema });
       if (errors.length >= 64) break;
     }
     return errors;
@@ -66,20 +98,26 @@ function envelope(status: number, body: object, headers?: Record<string, string>
 }
 
 export function errorHandler(logger: Logger) {
-  return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, ({ code, error, request, set }) => {
-    const response = respond(code, error, request);
+  return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, (context) => {
+    const { code, error, set } = context;
+    const response = respond(code, error, context as unknown as RequestContext);
     set.status = response.status; // so the request log line carries the real status
     return response;
   });
 
-  function respond(code: string | number, error: unknown, request: Request): Response {
+  function respond(code: string | number, error: unknown, context: RequestContext): Response {
+    const { request } = context;
     // Elysia wraps whatever a parser throws in a ParseError; ours carry the real answer.
     if (code === "PARSE" && (error as Error).cause instanceof HttpError) error = (error as Error).cause;
+    if (error instanceof BadRequest && error.details && error.details.length > 1) {
+      // Found by a service or the parser gate: list them as the request gave the fields.
+      const details = inRequestOrder(error.details, requestOrder(context));
+      return envelope(400, { ...error.toEnvelope(), details });
+    }
     if (error instanceof HttpError) return envelope(error.status, error.toEnvelope(), error.headers);
     switch (code) {
       case "VALIDATION": {
-        const on = (error as unknown as { type: string }).type ?? "body";
-        const details = validationDetails(valueErrors(error), on);
+        const details = validationFailure(error as unknown as ValidationErrorLike, context);
         return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400, details });
       }
       case "PARSE":

@@ -53,7 +53,12 @@ export class BadRequest extends HttpError {
   }
 }
 
-/** A single invalid field, the most common validation failure raised by services. */
+/** Services check every field, collect what is wrong and throw once, with all of it. */
+export function rejectInvalidFields(problems: FieldError[]): void {
+  if (problems.length > 0) throw new BadRequest(problems);
+}
+
+/** A single invalid field. */
 export function invalidField(field: string, message: string): BadRequest {
   return new BadRequest([{ field, message }]);
 }

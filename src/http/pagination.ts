@@ -1,7 +1,7 @@
 // Cursor pagination shared by every list: `limit` 1–100 (default 20) and an opaque cursor
 // that encodes the position after the last row served (its SQLite rowid, which only grows).
 import { t } from "elysia";
-import { invalidField } from "./errors";
+import { rejectInvalidFields, type FieldError } from "./errors";
 import type { Pagination } from "./envelope";
 import { documentedAs } from "./schemas";
 
@@ -21,18 +21,39 @@ export interface PageRequest {
   beforeRowId: number | undefined;
 }
 
-export function parsePage(query: { limit?: string; cursor?: string }): PageRequest {
-  let limit = DEFAULT_LIMIT;
-  if (query.limit !== undefined) {
-    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : NaN;
-    if (!(limit >= 1 && limit <= MAX_LIMIT)) throw invalidField("limit", "must be an integer from 1 to 100");
-  }
-  let beforeRowId: number | undefined;
-  if (query.cursor !== undefined) {
-    const decoded = Buffer.from(query.cursor, "base64url").toString();
-    beforeRowId = /^r\d{1,15}$/.test(decoded) ? Number(decoded.slice(1)) : NaN;
-    if (!Number.isSafeInteger(beforeRowId)) throw invalidField("cursor", "must be a cursor returned by a previous page");
-  }
+interface PageQuery {
+  limit?: unknown;
+  cursor?: unknown;
+}
+
+function limitOf(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const limit = typeof raw === "string" && /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+  return limit >= 1 && limit <= MAX_LIMIT ? limit : NaN;
+}
+
+function beforeRowIdOf(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const decoded = typeof raw === "string" ? Buffer.from(raw, "base64url").toString() : "";
+  const rowId = /^r\d{1,15}$/.test(decoded) ? Number(decoded.slice(1)) : NaN;
+  return Number.isSafeInteger(rowId) ? rowId : NaN;
+}
+
+/** What is wrong with `limit` and `cursor`, both checked. */
+export function pageFieldErrors(query: PageQuery): FieldError[] {
+  const problems: FieldError[] = [];
+  if (Number.isNaN(limitOf(query.limit))) problems.push({ field: "limit", message: "Must be an integer from 1 to 100" });
+  if (Number.isNaN(beforeRowIdOf(query.cursor))) problems.push({ field: "cursor", message: "Must be a cursor returned by a previous page" });
+  return problems;
+}
+
+/** The `fieldChecks` of a list route (http/field-errors.ts). */
+export const pageChecks = ({ query }: { query: PageQuery }): FieldError[] => pageFieldErrors(query);
+
+export function parsePage(query: PageQuery): PageRequest {
+  const limit = limitOf(query.limit);
+  const beforeRowId = beforeRowIdOf(query.cursor);
+  if (Number.isNaN(limit) || Number.isNaN(beforeRowId)) rejectInvalidFields(pageFieldErrors(query));
   return { limit, beforeRowId };
 }
 

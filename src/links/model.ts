@@ -7,19 +7,19 @@ import { TenantId } from "../tenants/model";
 // A union of literals rather than t.UnionEnum: Elysia gives UnionEnum a default (its first
 // value), which would silently fill an absent optional query filter.
 export const EventTypeName = t.Union(EVENT_TYPES.map((type) => t.Literal(type)), {
-  error: `must be one of ${EVENT_TYPES.join(", ")}`,
+  error: `Must be one of ${EVENT_TYPES.join(", ")}`,
   description: "An event type from the catalogue.",
 });
 
 const Url = t.String({
   maxLength: 2048,
-  error: "must be an absolute http(s) URL of at most 2048 characters",
+  error: "Must be an absolute http(s) URL of at most 2048 characters",
   description: "Endpoint URL that receives webhook POST requests.",
   examples: ["https://api.acme-retail.com/webhooks/links"],
 });
 // Distinctness is checked by the service (checkEvents): TypeBox's uniqueItems hashes every
 // string a byte at a time through BigInt arithmetic, which was a sixth of a create's CPU.
-export const EVENTS_ERROR = "must be a non-empty list of distinct event types";
+export const EVENTS_ERROR = "Must be a non-empty list of distinct event types";
 const Events = t.Array(EventTypeName, {
   minItems: 1,
   maxItems: EVENT_TYPES.length,
@@ -30,20 +30,21 @@ const Events = t.Array(EventTypeName, {
 const Secret = t.String({
   minLength: 8,
   maxLength: 128,
-  error: "must be a string of 8 to 128 characters",
+  error: "Must be a string of 8 to 128 characters",
   description: "Optional secret for HMAC signature verification.",
 });
 // t.Record(t.String(), …) matches keys with /^(.*)$/, and "." stops at line breaks: a key such
 // as "a\nb" would fail the pattern and be silently dropped by normalisation. Match any key.
 const MetadataKey = t.String({ pattern: "^[\\s\\S]*$" });
+export const METADATA_ERROR = "Must be a JSON object of at most 16 KiB";
 const Metadata = t.Record(MetadataKey, t.Unknown(), {
-  error: "must be a JSON object of at most 16 KiB",
+  error: METADATA_ERROR,
   description: "Arbitrary metadata attached to the webhook.",
 });
 
 export const CreateWebhookBody = t.Object(
   { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata), tenant_id: t.Optional(TenantId) },
-  { error: "must be a JSON object" },
+  { error: "Must be a JSON object" },
 );
 export type CreateWebhookBody = typeof CreateWebhookBody.static;
 
@@ -53,9 +54,9 @@ export const UpdateWebhookBody = t.Object(
     events: t.Optional(Events),
     secret: t.Optional(Secret),
     metadata: t.Optional(Metadata),
-    active: t.Optional(t.Boolean({ error: "must be true or false" })),
+    active: t.Optional(t.Boolean({ error: "Must be true or false" })),
   },
-  { minProperties: 1, error: "must be a JSON object with at least one of url, events, secret, metadata, active" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active" },
 );
 export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
 
@@ -96,7 +97,7 @@ export const ListQuery = t.Object({
   ...PageQuery,
   tenant_id: t.Optional(TenantId),
   event: t.Optional(EventTypeName),
-  active: t.Optional(t.Boolean({ error: "must be true or false" })),
+  active: t.Optional(t.Boolean({ error: "Must be true or false" })),
 });
 
 export const WebhookIdParams = t.Object({ id: t.String({ maxLength: 64 }) });

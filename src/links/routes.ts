@@ -4,7 +4,10 @@ import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
+import { requestMemberText } from "../http/body-parser";
 import { ok, page } from "../http/envelope";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
 import * as service from "./service";
@@ -15,17 +18,23 @@ export const NOT_FOUND = { 404: "No webhook with id whk_7kH3nPqR" };
 
 export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
+  // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
+  const webhookChecks = ({ body, request }: CheckedInput) =>
+    service.webhookFieldErrors(fieldsOf(body), policy, requestMemberText(request, "metadata"));
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .post(
       "",
-      async ({ body, set, caller }) => {
+      async ({ body, request, set, caller }) => {
+        // Metadata is stored as sent, so its numbers keep every digit (http/json-text.ts).
+        const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
         // Concurrent creates share one commit (db/group-commit.ts); answered after it. Checks
         // (the tenant's existence among them) throw before the one INSERT, so the write needs
         // no savepoint of its own.
         const created = await commitSoon(
           db,
-          () => service.createWebhook(db, actingTenant(db, caller, body.tenant_id), body, policy),
+          () => service.createWebhook(db, actingTenant(db, caller, body.tenant_id), body, policy, metadataJson),
           { singleStatement: true },
         );
         const { id, url, events, active, metadata, created_at } = created;
@@ -35,6 +44,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
+        fieldChecks: webhookChecks,
         response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
           operationId: "createWebhook",
@@ -50,6 +60,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       query: ListQuery,
+      fieldChecks: pageChecks,
       response: { 200: SuccessPage(Webhook, "A page of the tenant's webhooks, newest first."), ...errors(400, 401) },
       detail: {
         operationId: "listWebhooks",
@@ -63,10 +74,14 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       response: { 200: Success(Webhook, "The webhook."), ...errors(401, 404, NOT_FOUND) },
       detail: { operationId: "getWebhook", summary: "Get webhook" },
     })
-    .patch("/:id", ({ params, body, caller }) => ok(service.updateWebhook(db, params.id, body, policy, ownerFilter(caller))), {
+    .patch("/:id", ({ params, body, request, caller }) => {
+      const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
+      return ok(service.updateWebhook(db, params.id, body, policy, ownerFilter(caller), metadataJson));
+    }, {
       apiKey: true,
       params: WebhookIdParams,
       body: UpdateWebhookBody,
+      fieldChecks: webhookChecks,
       response: { 200: Success(Webhook, "The webhook after the update."), ...errors(400, 401, 404, 413, 415, NOT_FOUND) },
       detail: {
         operationId: "updateWebhook",

@@ -5,11 +5,12 @@ import type { Db } from "../db/client";
 import { preparedPer, preparedPerShape } from "../db/prepared";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
-import { invalidField, NotFound } from "../http/errors";
+import { NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
 import { webhookCreated, webhooksChanged } from "../events/subscriptions";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
-import { EVENTS_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
+import { parseJsonExact } from "../http/json-text";
+import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -23,34 +24,35 @@ export function generateSecret(): string {
   return "whsec_" + pooledRandomBytes(32).toString("base64");
 }
 
-/** Returns the URL as given once it passes every rule, or throws a 400 naming `url`. */
-export function checkWebhookUrl(raw: string, policy: UrlPolicy): string {
+/** Why the URL breaks a rule, or undefined when it passes every one. */
+export function webhookUrlProblem(raw: string, policy: UrlPolicy): string | undefined {
   // The URL parser silently strips control characters (tab, CR, LF…) and surrounding spaces,
   // so it would check and deliver to another URL than the one stored: refuse them instead.
   // Inner spaces are kept as given; the parser percent-encodes them for delivery.
-  if (/[\u0000-\u001f\u007f]/.test(raw) || raw !== raw.trim()) {
-    throw invalidField("url", "must not contain control characters or surrounding spaces");
-  }
+  if (/[\u0000-\u001f\u007f]/.test(raw) || raw !== raw.trim()) return "Must not contain control characters or surrounding spaces";
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw invalidField("url", "must be an absolute http(s) URL");
+    return "Must be an absolute http(s) URL";
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalidField("url", "must use http or https");
-  if (url.username || url.password) throw invalidField("url", "must not contain a user name or password");
-  if (!url.hostname) throw invalidField("url", "must have a host");
-  if (!policy.allowPrivate) {
-    const reason = refuseLiteralHost(url.hostname);
-    if (reason) throw invalidField("url", reason);
-  }
-  return raw;
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "Must use http or https";
+  // The parser reports an empty user name and password ("http://@host/", "http://:@host/") as
+  // none at all, so look for the "@" of a userinfo in the authority as written.
+  if (url.username || url.password || hasUserinfo(raw)) return "Must not contain a user name or password";
+  if (!url.hostname) return "Must have a host";
+  if (!policy.allowPrivate) return refuseLiteralHost(url.hostname);
+  return undefined;
 }
 
-/** The subscribed events as stored (JSON), once each is known to appear only once. */
-function checkEvents(events: string[]): string {
-  if (new Set(events).size !== events.length) throw invalidField("events", EVENTS_ERROR);
-  return JSON.stringify(events);
+/**
+ * Whether the authority of an http(s) URL, as written, holds an "@". As the URL parser does for
+ * these schemes, any run of slashes and backslashes after the colon leads to the authority
+ * (`http:@host`, `http:\\@host`), and a slash, backslash, `?` or `#` ends it.
+ */
+function hasUserinfo(raw: string): boolean {
+  const afterScheme = raw.slice(raw.indexOf(":") + 1).replace(/^[/\\]*/, "");
+  return afterScheme.split(/[/?#\\]/, 1)[0]!.includes("@");
 }
 
 const WHSEC_PREFIX = "whsec_";
@@ -60,26 +62,51 @@ const WHSEC_PREFIX = "whsec_";
  * `whsec_!!!!!!!!` into an empty key, and a few zero bytes sign like an empty key too, so such
  * secrets must be strict base64 of 24 to 64 bytes. Other secrets are used as their UTF-8 bytes.
  */
-export function checkSecret(secret: string): string {
-  if (!secret.startsWith(WHSEC_PREFIX)) return secret;
+function secretProblem(secret: string): string | undefined {
+  if (!secret.startsWith(WHSEC_PREFIX)) return undefined;
   const encoded = secret.slice(WHSEC_PREFIX.length);
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && encoded.length % 4 === 0 ? Buffer.from(encoded, "base64") : undefined;
   if (!bytes || bytes.length < 24 || bytes.length > 64 || bytes.every((b) => b === 0)) {
-    throw invalidField("secret", "a secret starting with whsec_ must be base64 of 24 to 64 random bytes");
+    return "A secret starting with whsec_ must be base64 of 24 to 64 random bytes";
   }
-  return secret;
+  return undefined;
 }
 
-function checkMetadata(metadata: Record<string, unknown> | undefined): string | undefined {
-  if (metadata === undefined) return undefined;
-  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
-    throw invalidField("metadata", "must be a JSON object of at most 16 KiB");
+/** The fields of a create or update body, as sent: the schema may not have accepted them yet. */
+export interface WebhookFields {
+  url?: unknown;
+  events?: unknown;
+  secret?: unknown;
+  metadata?: unknown;
+}
+
+/**
+ * Every rule of a webhook body that its schema cannot express, checked together so one answer
+ * lists them all. A field of the wrong type is left to the schema, which reports it.
+ * `metadataJson` is the metadata's text as sent (its size is what is stored).
+ */
+export function webhookFieldErrors(input: WebhookFields, policy: UrlPolicy, metadataJson?: string): FieldError[] {
+  const problems: FieldError[] = [];
+  if (typeof input.url === "string") {
+    const problem = webhookUrlProblem(input.url, policy);
+    if (problem) problems.push({ field: "url", message: problem });
   }
-  const json = JSON.stringify(metadata);
-  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
-    throw invalidField("metadata", "must be a JSON object of at most 16 KiB");
+  if (Array.isArray(input.events) && new Set(input.events).size !== input.events.length) {
+    problems.push({ field: "events", message: EVENTS_ERROR });
   }
-  return json;
+  if (typeof input.secret === "string") {
+    const problem = secretProblem(input.secret);
+    if (problem) problems.push({ field: "secret", message: problem });
+  }
+  if (input.metadata !== undefined && metadataProblem(input.metadata, metadataJson)) {
+    problems.push({ field: "metadata", message: METADATA_ERROR });
+  }
+  return problems;
+}
+
+function metadataProblem(metadata: unknown, json: string | undefined): boolean {
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) return true;
+  return Buffer.byteLength(json ?? JSON.stringify(metadata)) > MAX_METADATA_BYTES;
 }
 
 export function toWebhook(row: WebhookRow): Webhook {
@@ -88,7 +115,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     url: row.url,
     events: JSON.parse(row.events),
     active: row.active,
-    metadata: JSON.parse(row.metadata),
+    metadata: parseJsonExact(row.metadata) as Record<string, unknown>,
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
     disabled_reason: row.disabledReason,
@@ -96,12 +123,16 @@ export function toWebhook(row: WebhookRow): Webhook {
   };
 }
 
-export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy): Webhook {
-  // Events first: duplicates used to be a schema error, reported before any check of the URL.
-  const events = checkEvents(input.events);
-  const url = checkWebhookUrl(input.url, policy);
-  const metadata = checkMetadata(input.metadata) ?? "{}";
-  const secret = input.secret === undefined ? generateSecret() : checkSecret(input.secret);
+/**
+ * `metadataJson`, when given, is the metadata's text as sent: it is stored as it is, so numbers
+ * a double cannot hold digit for digit (1234567890123456789, 1e-400) come back unchanged.
+ */
+export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy, metadataJson?: string): Webhook {
+  rejectInvalidFields(webhookFieldErrors(input, policy, metadataJson));
+  const { url } = input;
+  const events = JSON.stringify(input.events);
+  const metadata = input.metadata === undefined ? "{}" : (metadataJson ?? JSON.stringify(input.metadata));
+  const secret = input.secret ?? generateSecret();
   const now = Date.now();
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
@@ -110,8 +141,9 @@ export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody
   webhookCreated(db, id, tenantId, input.events);
   // Everything the answer holds is known here: no RETURNING, no row to map back.
   const at = iso(now);
+  const shownMetadata = metadataJson === undefined ? (input.metadata ?? {}) : (parseJsonExact(metadataJson) as Record<string, unknown>);
   return {
-    id, url, events: input.events, active: true, metadata: input.metadata ?? {},
+    id, url, events: input.events, active: true, metadata: shownMetadata,
     created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId,
   };
 }
@@ -142,14 +174,23 @@ export function getWebhook(db: Db, id: string, owner?: string): Webhook {
   return toWebhook(findWebhookRow(db, id, owner));
 }
 
-export function updateWebhook(db: Db, id: string, input: UpdateWebhookBody, policy: UrlPolicy, owner?: string): Webhook {
+/** `metadataJson` as for createWebhook. */
+export function updateWebhook(
+  db: Db,
+  id: string,
+  input: UpdateWebhookBody,
+  policy: UrlPolicy,
+  owner?: string,
+  metadataJson?: string,
+): Webhook {
+  rejectInvalidFields(webhookFieldErrors(input, policy, metadataJson));
   const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
-  if (input.events !== undefined) changes.events = checkEvents(input.events);
-  if (input.url !== undefined) changes.url = checkWebhookUrl(input.url, policy);
-  if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata);
+  if (input.events !== undefined) changes.events = JSON.stringify(input.events);
+  if (input.url !== undefined) changes.url = input.url;
+  if (input.metadata !== undefined) changes.metadata = metadataJson ?? JSON.stringify(input.metadata);
   if (input.secret !== undefined) {
     // Setting a secret by hand replaces it outright; rotation is the route that keeps the old one.
-    changes.secret = checkSecret(input.secret);
+    changes.secret = input.secret;
     changes.previousSecret = null;
     changes.previousSecretExpiresAt = null;
   }

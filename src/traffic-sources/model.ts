@@ -8,11 +8,11 @@ export const WEBHOOK_TYPES = ["discord"] as const;
 
 // Unions of literals, not t.UnionEnum: Elysia gives UnionEnum a default value.
 const Level = t.Union(ALERT_LEVELS.map((l) => t.Literal(l)), {
-  error: `must be one of ${ALERT_LEVELS.join(", ")}`,
+  error: `Must be one of ${ALERT_LEVELS.join(", ")}`,
   description: 'Severity level. Values: "fatal", "warning", "info".',
 });
 const Type = t.Union(WEBHOOK_TYPES.map((v) => t.Literal(v)), {
-  error: 'must be "discord"',
+  error: 'Must be "discord"',
   description: 'Webhook type. Accepted values: "discord".',
 });
 const Value = t.String({
@@ -29,13 +29,13 @@ export const SourceIdParams = t.Object({ id: t.String({ description: "Traffic so
 
 export const CreateAlertWebhookBody = t.Object(
   { type: Type, level: Level, value: Value },
-  { error: "must be a JSON object with type, level and value" },
+  { error: "Must be a JSON object with type, level and value" },
 );
 export type CreateAlertWebhookBody = typeof CreateAlertWebhookBody.static;
 
 export const UpdateAlertWebhookBody = t.Object(
   { type: t.Optional(Type), level: t.Optional(Level), value: t.Optional(Value) },
-  { minProperties: 1, error: "must be a JSON object with at least one of type, level, value" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of type, level, value" },
 );
 export type UpdateAlertWebhookBody = typeof UpdateAlertWebhookBody.static;
 
@@ -51,8 +51,8 @@ export const AlertWebhook = t.Object({
 export type AlertWebhook = typeof AlertWebhook.static;
 
 export const CreateTrafficSourceBody = t.Object(
-  { name: t.String({ minLength: 1, maxLength: 200, pattern: "\\S", error: "must be a non-blank string of at most 200 characters", examples: ["Checkout API"] }) },
-  { error: "must be a JSON object with name" },
+  { name: t.String({ minLength: 1, maxLength: 200, pattern: "\\S", error: "Must be a non-blank string of at most 200 characters", examples: ["Checkout API"] }) },
+  { error: "Must be a JSON object with name" },
 );
 
 export const TrafficSource = t.Object({
@@ -65,19 +65,19 @@ export const TrafficSource = t.Object({
 export type TrafficSource = typeof TrafficSource.static;
 
 const AlertFieldSchema = t.Object({
-  name: t.String({ minLength: 1, maxLength: 1024, pattern: "\\S", error: "must be a non-blank string (cut to 256 characters)" }),
-  value: t.String({ minLength: 1, maxLength: 4096, pattern: "\\S", error: "must be a non-blank string (cut to 1024 characters)" }),
-  inline: t.Optional(t.Boolean({ error: "must be true or false" })),
+  name: t.String({ minLength: 1, maxLength: 1024, pattern: "\\S", error: "Must be a non-blank string (cut to 256 characters)" }),
+  value: t.String({ minLength: 1, maxLength: 4096, pattern: "\\S", error: "Must be a non-blank string (cut to 1024 characters)" }),
+  inline: t.Optional(t.Boolean({ error: "Must be true or false" })),
 });
 
 export const RaiseAlertBody = t.Object(
   {
     level: Level,
-    title: t.String({ minLength: 1, maxLength: 1024, pattern: "\\S", error: "must be a non-blank string (cut to 256 characters)", examples: ["Checkout error rate above 5%"] }),
-    message: t.String({ minLength: 1, maxLength: 16384, pattern: "\\S", error: "must be a non-blank string (cut to 4096 characters)", examples: ["5xx responses reached 7.2% over the last 5 minutes."] }),
-    fields: t.Optional(t.Array(AlertFieldSchema, { maxItems: 25, error: "must be a list of at most 25 {name, value, inline?} objects" })),
+    title: t.String({ minLength: 1, maxLength: 1024, pattern: "\\S", error: "Must be a non-blank string (cut to 256 characters)", examples: ["Checkout error rate above 5%"] }),
+    message: t.String({ minLength: 1, maxLength: 16384, pattern: "\\S", error: "Must be a non-blank string (cut to 4096 characters)", examples: ["5xx responses reached 7.2% over the last 5 minutes."] }),
+    fields: t.Optional(t.Array(AlertFieldSchema, { maxItems: 25, error: "Must be a list of at most 25 {name, value, inline?} objects" })),
   },
-  { error: "must be a JSON object with level, title, message and optionally fields" },
+  { error: "Must be a JSON object with level, title, message and optionally fields" },
 );
 export type RaiseAlertBody = typeof RaiseAlertBody.static;
 

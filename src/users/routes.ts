@@ -3,13 +3,17 @@
 import { Elysia } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { CreateUserBody, UserSchema } from "../auth/model";
-import { createUser } from "../auth/users";
+import { createUser, newUserFieldErrors } from "../auth/users";
 import type { AppDeps } from "../deps";
 import { ok } from "../http/envelope";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
 import { errors, Success } from "../http/schemas";
 
+// The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
+const newUserChecks = ({ body }: CheckedInput) => newUserFieldErrors(fieldsOf(body));
+
 export function userAdminRoutes({ db }: AppDeps) {
-  return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } }).use(apiKeyAuth).post(
+  return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } }).use(apiKeyAuth).use(fieldChecks).post(
     "",
     async ({ body, set }) => {
       const user = await createUser(db, body);
@@ -19,6 +23,7 @@ export function userAdminRoutes({ db }: AppDeps) {
     {
       platformOnly: true,
       body: CreateUserBody,
+      fieldChecks: newUserChecks,
       response: { 201: Success(UserSchema, "The new user (never the password)."), ...errors(400, 401, 403, 409, 413, 415, { 409: "A user with this email already exists" }) },
       detail: {
         operationId: "createUser",

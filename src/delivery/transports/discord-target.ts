@@ -15,7 +15,7 @@ const CHANNEL_ID = /^\d{1,20}$/;
 export const DISCORD_VALUE_PATTERN = `^(?:\\d{1,20}|${WEBHOOK_URL.source.slice(1, -1)})$`;
 
 export const DISCORD_VALUE_RULE =
-  "must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token}) or a Discord channel id (digits)";
+  "Must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token}) or a Discord channel id (digits)";
 
 export function parseDiscordTarget(value: string): DiscordTarget | undefined {
   if (CHANNEL_ID.test(value)) return { kind: "channel", channelId: value };
