@@ -156,7 +156,7 @@ test("create a webhook from the console and see it in the list", async () => {
   await page.getByRole("tab", { name: "cURL" }).click();
 
   await page.screenshot({ path: join(dir, "console-filled.png"), fullPage: true });
-  expect(await statusAfter(() => page.getByRole("button", { name: "Send" }).click())).toBe("201 Created");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   expect(await page.locator("#response-time").textContent()).toMatch(/^\d+ ms$/);
   const shown = JSON.parse((await page.locator("#response-json").textContent())!);
   expect(shown.success).toBe(true);
@@ -249,14 +249,14 @@ test("traffic sources: log in, use the token, create a source and its Discord we
   await page.selectOption("#operation", "create-traffic-source");
   await page.getByRole("textbox", { name: "name", exact: true }).fill("Checkout API");
   expect(await previewText()).toContain(`-H "Authorization: Bearer ${token}"`);
-  expect(await statusAfter(() => page.getByRole("button", { name: "Send" }).click())).toBe("201 Created");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   const source = JSON.parse((await page.locator("#response-json").textContent())!);
 
   // The new source's id is already filled in where it is needed next.
   await page.selectOption("#operation", "create-traffic-webhook");
   expect(await page.getByRole("textbox", { name: "trafficSourceId" }).inputValue()).toBe(source.id);
   await page.getByRole("textbox", { name: "value" }).fill("123456789");
-  expect(await statusAfter(() => page.getByRole("button", { name: "Send" }).click())).toBe("201 Created");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   const hook = JSON.parse((await page.locator("#response-json").textContent())!);
   expect(hook).toMatchObject({ type: "discord", level: "fatal", value: "123456789", trafficSourceId: source.id });
   await page.getByLabel("Bearer token").fill(ADMIN_KEY);

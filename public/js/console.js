@@ -1,13 +1,25 @@
 // The console page: pick an operation, fill authentication and fields, watch the Request
 // Preview follow every keystroke, send, and read the answer. State is one object; every
 // change re-renders the preview from it.
+//
+// Two ways in. The console: any key typed under Authentication; a platform key gets a tenant
+// picker. The customer portal: a portal link (`/#portal=<token>`) signs the page in as one
+// tenant, with only what a tenant key may do and no Authentication fields at all.
 import { send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
-import { OPERATIONS, buildRequest, findOperation } from "./operations.js";
+import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operations.js";
+import { forgetPortalToken, takePortalToken } from "./portal-session.js";
+import { showEnding, showPortalHeader } from "./portal-view.js";
 import { renderResponse } from "./response-view.js";
 import { LANGUAGES, snippet } from "./snippets.js";
+import { createTenantPicker } from "./tenant-picker.js";
 import { createWebhooksView } from "./webhooks-view.js";
+
+// First of all, before anything can copy the URL: the portal token leaves the address bar.
+const portalToken = takePortalToken();
+// Nothing of the console shows until the server has confirmed the token (portal-view.js).
+if (portalToken !== undefined) document.body.dataset.portal = "checking";
 
 const $ = (id) => document.getElementById(id);
 const form = $("request-form");
@@ -17,6 +29,11 @@ const apiKeyInput = $("auth-api-key");
 const rememberBox = $("auth-remember");
 
 const state = {
+  /** "console", or "portal" while signed in by a portal link. */
+  mode: portalToken === undefined ? "console" : "portal",
+  /** The key's own description (GET /api/v1/api-keys/current); undefined while unknown. */
+  caller: undefined,
+  operations: OPERATIONS,
   operation: OPERATIONS[0],
   /** Raw field values per operation id, so switching back and forth keeps what was typed. */
   values: {},
@@ -26,16 +43,33 @@ const state = {
   request: undefined,
 };
 
-const auth = () => ({ bearer: bearerInput.value, apiKey: apiKeyInput.value });
+const inPortal = () => state.mode === "portal";
+const auth = () => (inPortal() ? { bearer: portalToken, apiKey: "" } : { bearer: bearerInput.value, apiKey: apiKeyInput.value });
+// The portal's token is short-lived and not the customer's to paste into code: snippets show
+// the placeholder there, and the token is only sent.
+const previewAuth = () => (inPortal() ? { bearer: "", apiKey: "" } : auth());
+const hasKey = () => auth().bearer.trim() !== "" || auth().apiKey.trim() !== "";
+const isPlatformCaller = () => !inPortal() && state.caller?.tenant_id === null;
+const requestContext = () => (isPlatformCaller() ? { tenantId: tenants.value() } : {});
 const valuesOf = (op) => (state.values[op.id] ??= {});
+
+/** Sends a built request; in the portal, a refused token ends the session with a clear page. */
+async function sendChecked(request) {
+  const result = await send(request);
+  if (inPortal() && "status" in result && result.status === 401) showEnding("expired");
+  return result;
+}
+
+/** Sends one operation with the page's key and tenant (the Webhooks view, the tenant picker). */
+const call = (operationId, values) => sendChecked(buildRequest(findOperation(operationId), values, auth(), location.origin, requestContext()));
 
 function fillOperationPicker() {
   const groups = new Map();
-  for (const op of OPERATIONS) {
+  for (const op of state.operations) {
     if (!groups.has(op.group)) groups.set(op.group, Object.assign(document.createElement("optgroup"), { label: op.group }));
     groups.get(op.group).append(new Option(op.label, op.id));
   }
-  operationSelect.append(...groups.values());
+  operationSelect.replaceChildren(...groups.values());
 }
 
 function fillTabs() {
@@ -81,16 +115,25 @@ function showOperation(op) {
   $("op-path").textContent = op.path;
   $("op-description").textContent = op.description;
   const values = valuesOf(op);
+  if (isPlatformCaller()) {
+    for (const field of op.fields) if (field.pickedTenant && !values[field.name]) values[field.name] = tenants.value();
+  }
   const params = op.fields.filter((f) => f.in !== "body");
   const body = op.fields.filter((f) => f.in === "body");
   renderFields($("params-fields"), params, values);
   renderFields($("body-fields"), body, values);
   $("params-group").hidden = params.length === 0;
   $("body-group").hidden = body.length === 0;
+  showKeyGroups(op);
+  update();
+}
+
+/** Authentication and the tenant picker, where the operation and the key use them. */
+function showKeyGroups(op) {
   // x-api-key is only accepted by API-key routes; say so instead of silently ignoring it.
   apiKeyInput.disabled = op.auth !== "apiKey";
-  $("auth-group").hidden = op.auth === "none";
-  update();
+  $("auth-group").hidden = op.auth === "none" || inPortal();
+  $("tenant-group").hidden = !isPlatformCaller() || op.auth !== "apiKey";
 }
 
 function readValues() {
@@ -100,7 +143,9 @@ function readValues() {
 }
 
 function update() {
-  state.request = buildRequest(state.operation, readValues(), auth(), location.origin);
+  const values = readValues();
+  state.request = buildRequest(state.operation, values, auth(), location.origin, requestContext());
+  state.preview = inPortal() ? buildRequest(state.operation, values, previewAuth(), location.origin, requestContext()) : state.request;
   showFieldErrors(form, state.operation.fields, state.request.errors, state.request.missing, state.attemptedSend);
   const problems = [
     ...Object.entries(state.request.errors).map(([name, message]) => `${name}: ${message}`),
@@ -113,8 +158,8 @@ function update() {
 }
 
 function renderPreview() {
-  if (!state.request) return;
-  $("snippet-code").textContent = snippet(state.language, state.request);
+  if (!state.preview) return;
+  $("snippet-code").textContent = snippet(state.language, state.preview);
 }
 
 function persistAuth() {
@@ -138,7 +183,7 @@ async function sendRequest() {
   state.sending = true;
   button.disabled = true;
   section.setAttribute("aria-busy", "true");
-  const result = await send(request);
+  const result = await sendChecked(request);
   state.sending = false;
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
@@ -152,6 +197,12 @@ async function sendRequest() {
 
 /** Buttons offered with an answer, e.g. using the token a login returned. */
 function followUpActions(operation, result) {
+  const portalUrl = result.json?.data?.url;
+  if (operation.id === "create-portal-link" && typeof portalUrl === "string" && portalUrl.startsWith(`${location.origin}/`)) {
+    // A new tab has its own session storage, so this tab stays signed in with the console key.
+    const open = Object.assign(document.createElement("a"), { href: portalUrl, target: "_blank", rel: "noopener noreferrer", className: "button-link", textContent: "Open the portal link in a new tab" });
+    return [open];
+  }
   const token = result.json?.token ?? result.json?.data?.token;
   if (operation.id !== "login" || typeof token !== "string") return [];
   const use = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: "Use this token as the Bearer token" });
@@ -169,6 +220,8 @@ const webhookIdUsers = ["get-webhook", "update-webhook", "delete-webhook", "webh
 const ID_FOLLOW_UPS = {
   "create-webhook": webhookIdUsers.map((id) => [id, "id"]),
   "create-traffic-source": [["create-traffic-webhook", "trafficSourceId"], ["list-traffic-webhooks", "trafficSourceId"], ["raise-alert", "id"]],
+  "put-tenant": [["get-tenant", "id"], ["create-portal-link", "id"]],
+  "create-api-key": [["revoke-api-key", "id"]],
 };
 
 function afterSuccess(operation, result) {
@@ -183,6 +236,7 @@ function afterSuccess(operation, result) {
   }
   const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
   if (operation.method !== "GET" && changesWebhooks) webhooks.refresh();
+  if (operation.id === "put-tenant" || operation.id === "delete-tenant") tenants.load().then(() => webhooks.refresh());
 }
 
 async function copySnippet() {
@@ -203,20 +257,87 @@ async function copySnippet() {
   setTimeout(() => ($("copy-snippet").textContent = "Copy"), 1500);
 }
 
+/** Edit from a webhook card: the update form, filled with what the webhook holds now. */
+function editWebhook(webhook) {
+  const op = findOperation("update-webhook");
+  state.values[op.id] = {
+    id: webhook.id, url: webhook.url, events: [...(webhook.events ?? [])], secret: "",
+    metadata: JSON.stringify(webhook.metadata ?? {}, null, 2), active: "",
+  };
+  showOperation(op);
+  form.scrollIntoView({ block: "start" });
+  focusField(form, op.fields.find((f) => f.name === "url"));
+}
+
 const webhooks = createWebhooksView(
   { list: $("webhooks-list"), status: $("webhooks-status"), more: $("webhooks-more"), refresh: $("webhooks-refresh") },
-  auth,
+  { call, hasKey, onEdit: editWebhook },
 );
+const tenants = createTenantPicker({ select: $("tenant"), status: $("tenant-status") }, call);
 
-fillOperationPicker();
-fillTabs();
-const remembered = loadRememberedAuth();
-if (remembered) {
-  bearerInput.value = remembered.bearer;
-  apiKeyInput.value = remembered.apiKey;
-  rememberBox.checked = true;
+/** Offers the operations this caller may use, keeping the current one when it still is. */
+function offerOperations(operations) {
+  const same = operations.length === state.operations.length && operations.every((op, i) => op === state.operations[i]);
+  state.operations = operations;
+  if (!same) fillOperationPicker();
+  if (!operations.includes(state.operation)) return showOperation(operations[0]);
+  // The form stays as typed (the key is often entered between two fields).
+  operationSelect.value = state.operation.id;
+  showKeyGroups(state.operation);
+  update();
 }
+
+/** What the Authentication fieldset says about the key once the server has described it. */
+function describeCaller(caller) {
+  if (!caller) return "";
+  if (caller.tenant_id === null) return "Platform key: acts on every tenant (pick one below).";
+  const tenant = caller.tenant_name ? `${caller.tenant_name} (${caller.tenant_id})` : caller.tenant_id;
+  return `Tenant key of ${tenant}: its own webhooks and deliveries only${caller.can_publish ? ", and it may publish" : ""}.`;
+}
+
+let identifyGeneration = 0;
+/** Asks the server who the typed key is, then offers what it may do and lists its webhooks. */
+async function identifyConsoleKey() {
+  const mine = ++identifyGeneration;
+  let caller;
+  if (hasKey()) {
+    const result = await send(buildRequest(findOperation("current-api-key"), {}, auth(), location.origin));
+    if (mine !== identifyGeneration) return;
+    caller = "status" in result && result.status === 200 ? result.json?.data : undefined;
+  }
+  state.caller = caller;
+  $("auth-scope").textContent = describeCaller(caller);
+  if (isPlatformCaller()) await tenants.load();
+  if (mine !== identifyGeneration) return;
+  offerOperations(operationsFor(caller));
+  webhooks.refresh();
+}
+
+/** The portal link's token: confirmed by the server, or a full page saying why not. */
+async function enterPortal() {
+  const result = await send(buildRequest(findOperation("current-api-key"), {}, auth(), location.origin));
+  if (!("status" in result)) return showEnding("unreachable", result.error);
+  const caller = result.json?.data;
+  if (result.status === 401) return showEnding("expired");
+  if (result.status !== 200 || !caller || caller.tenant_id === null) return showEnding("expired");
+  state.caller = caller;
+  showPortalHeader(caller);
+  offerOperations(operationsFor(caller));
+  document.body.dataset.portal = "signed-in";
+  webhooks.refresh();
+}
+
+fillTabs();
 selectLanguage(state.language);
+fillOperationPicker();
+if (!inPortal()) {
+  const remembered = loadRememberedAuth();
+  if (remembered) {
+    bearerInput.value = remembered.bearer;
+    apiKeyInput.value = remembered.apiKey;
+    rememberBox.checked = true;
+  }
+}
 showOperation(findOperation(new URLSearchParams(location.hash.slice(1)).get("op") ?? "") ?? OPERATIONS[0]);
 
 operationSelect.addEventListener("change", () => showOperation(findOperation(operationSelect.value)));
@@ -246,6 +367,16 @@ $("auth-show").addEventListener("change", (event) => {
   apiKeyInput.type = type;
 });
 $("copy-snippet").addEventListener("click", copySnippet);
-// Lists webhooks (or explains that a key is needed) now, and again once a key is entered.
-webhooks.refresh();
-for (const input of [bearerInput, apiKeyInput]) input.addEventListener("change", () => webhooks.refresh());
+$("tenant").addEventListener("change", () => webhooks.refresh());
+$("portal-sign-out").addEventListener("click", () => {
+  forgetPortalToken();
+  showEnding("signed-out");
+});
+$("ended-retry").addEventListener("click", () => location.reload());
+
+if (inPortal()) enterPortal();
+else {
+  // Lists webhooks (or explains that a key is needed) now, and again once a key is entered.
+  identifyConsoleKey();
+  for (const input of [bearerInput, apiKeyInput]) input.addEventListener("change", identifyConsoleKey);
+}
