@@ -310,7 +310,16 @@ async function identifyConsoleKey() {
   if (isPlatformCaller()) await tenants.load();
   if (mine !== identifyGeneration) return;
   offerOperations(operationsFor(caller));
+  describeWebhooksScope();
   webhooks.refresh();
+}
+
+/** Whose webhooks the list shows, once a platform key has picked a tenant. */
+function describeWebhooksScope() {
+  const picked = $("tenant").selectedOptions[0];
+  $("webhooks-hint").textContent = isPlatformCaller() && picked
+    ? `Webhooks of the tenant ${picked.textContent}, with their recent deliveries.`
+    : "Link webhooks with their recent deliveries, using the key above.";
 }
 
 /** The portal link's token: confirmed by the server, or a full page saying why not. */
@@ -367,12 +376,22 @@ $("auth-show").addEventListener("change", (event) => {
   apiKeyInput.type = type;
 });
 $("copy-snippet").addEventListener("click", copySnippet);
-$("tenant").addEventListener("change", () => webhooks.refresh());
+$("tenant").addEventListener("change", () => {
+  describeWebhooksScope();
+  webhooks.refresh();
+});
 $("portal-sign-out").addEventListener("click", () => {
   forgetPortalToken();
   showEnding("signed-out");
 });
 $("ended-retry").addEventListener("click", () => location.reload());
+
+// A portal link pasted into a tab already showing the console changes only the fragment.
+addEventListener("hashchange", () => {
+  if (!new URLSearchParams(location.hash.slice(1)).has("portal")) return;
+  takePortalToken();
+  location.reload();
+});
 
 if (inPortal()) enterPortal();
 else {

@@ -68,14 +68,15 @@ export function createWebhooksView(dom, { call, hasKey, onEdit }) {
       await loadDeliveries(webhookId, target);
     });
     const status = String(delivery.status ?? "—");
+    // data-label names each cell where a phone shows the rows as cards (console.css).
     return element("tr", {}, [
-      element("td", {}, [element("code", { text: String(delivery.id) })]),
-      element("td", { text: String(delivery.event_type ?? delivery.type ?? delivery.event?.type ?? "—") }),
-      element("td", {}, [element("span", { class: `badge badge-${status.replace(/[^a-z]/g, "")}`, text: status })]),
-      element("td", { text: String(delivery.attempts ?? "—") }),
-      element("td", { class: "last-result", text: lastResult(delivery), title: delivery.last_error ?? "" }),
-      element("td", { text: formatTime(delivery.created_at) }),
-      element("td", {}, [retry]),
+      element("td", { "data-label": "Delivery" }, [element("code", { text: String(delivery.id) })]),
+      element("td", { "data-label": "Event", text: String(delivery.event_type ?? delivery.type ?? delivery.event?.type ?? "—") }),
+      element("td", { "data-label": "Status" }, [element("span", { class: `badge badge-${status.replace(/[^a-z]/g, "")}`, text: status })]),
+      element("td", { "data-label": "Attempts", text: String(delivery.attempts ?? "—") }),
+      element("td", { "data-label": "Last result", class: "last-result", text: lastResult(delivery), title: delivery.last_error ?? "" }),
+      element("td", { "data-label": "Created", text: formatTime(delivery.created_at) }),
+      element("td", { class: "retry-cell" }, [retry]),
     ]);
   }
 
