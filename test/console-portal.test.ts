@@ -244,6 +244,10 @@ test("in the portal: create a webhook, rotate a secret by keyboard, send a test 
   await portal.screenshot({ path: join(dir, "portal-phone-top.png") });
   await portal.locator(".webhooks").screenshot({ path: join(dir, "portal-phone-webhooks.png") });
   await portal.setViewportSize(DESKTOP);
+  await portal.emulateMedia({ colorScheme: "dark" });
+  await portal.evaluate(() => scrollTo(0, 0));
+  await portal.screenshot({ path: join(dir, "portal-dark.png") });
+  await portal.emulateMedia({ colorScheme: "light" });
 }, 30_000);
 
 test("a revoked link opens on a clear full page, and revoking ends an open session", async () => {

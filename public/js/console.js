@@ -12,7 +12,7 @@ import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operat
 import { forgetPortalToken, takePortalToken } from "./portal-session.js";
 import { showEnding, showPortalHeader } from "./portal-view.js";
 import { renderResponse } from "./response-view.js";
-import { LANGUAGES, snippet } from "./snippets.js";
+import { createPreviewPanel } from "./preview-panel.js";
 import { createTenantPicker } from "./tenant-picker.js";
 import { createWebhooksView } from "./webhooks-view.js";
 
@@ -37,7 +37,6 @@ const state = {
   operation: OPERATIONS[0],
   /** Raw field values per operation id, so switching back and forth keeps what was typed. */
   values: {},
-  language: "curl",
   attemptedSend: false,
   sending: false,
   request: undefined,
@@ -52,6 +51,7 @@ const hasKey = () => auth().bearer.trim() !== "" || auth().apiKey.trim() !== "";
 const isPlatformCaller = () => !inPortal() && state.caller?.tenant_id === null;
 const requestContext = () => (isPlatformCaller() ? { tenantId: tenants.value() } : {});
 const valuesOf = (op) => (state.values[op.id] ??= {});
+const preview = createPreviewPanel();
 
 /** Sends a built request; in the portal, a refused token ends the session with a clear page. */
 async function sendChecked(request) {
@@ -70,40 +70,6 @@ function fillOperationPicker() {
     groups.get(op.group).append(new Option(op.label, op.id));
   }
   operationSelect.replaceChildren(...groups.values());
-}
-
-function fillTabs() {
-  const tablist = $("snippet-tabs");
-  for (const { id, label } of LANGUAGES) {
-    const tab = document.createElement("button");
-    Object.assign(tab, { type: "button", id: `tab-${id}`, textContent: label });
-    tab.setAttribute("role", "tab");
-    tab.setAttribute("aria-controls", "snippet-panel");
-    tab.dataset.language = id;
-    tab.addEventListener("click", () => selectLanguage(id));
-    tablist.append(tab);
-  }
-  // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
-  tablist.addEventListener("keydown", (event) => {
-    const index = LANGUAGES.findIndex((l) => l.id === state.language);
-    const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: LANGUAGES.length - 1 };
-    if (!(event.key in moves)) return;
-    event.preventDefault();
-    const next = LANGUAGES[(moves[event.key] + LANGUAGES.length) % LANGUAGES.length].id;
-    selectLanguage(next);
-    $(`tab-${next}`).focus();
-  });
-}
-
-function selectLanguage(language) {
-  state.language = language;
-  for (const tab of $("snippet-tabs").children) {
-    const selected = tab.dataset.language === language;
-    tab.setAttribute("aria-selected", String(selected));
-    tab.tabIndex = selected ? 0 : -1;
-  }
-  $("snippet-panel").setAttribute("aria-labelledby", `tab-${language}`);
-  renderPreview();
 }
 
 function showOperation(op) {
@@ -154,12 +120,7 @@ function update() {
   const line = $("send-problems");
   line.hidden = problems.length === 0 || !state.attemptedSend;
   line.textContent = problems.length ? `Cannot send yet — ${problems.join("; ")}.` : "";
-  renderPreview();
-}
-
-function renderPreview() {
-  if (!state.preview) return;
-  $("snippet-code").textContent = snippet(state.language, state.preview);
+  preview.show(state.preview);
 }
 
 function persistAuth() {
@@ -198,7 +159,7 @@ async function sendRequest() {
 /** Buttons offered with an answer, e.g. using the token a login returned. */
 function followUpActions(operation, result) {
   const portalUrl = result.json?.data?.url;
-  if (operation.id === "create-portal-link" && typeof portalUrl === "string" && portalUrl.startsWith(`${location.origin}/`)) {
+  if (operation.id === "create-portal-link" && typeof portalUrl === "string" && /^https?:\/\//.test(portalUrl)) {
     // A new tab has its own session storage, so this tab stays signed in with the console key.
     const open = Object.assign(document.createElement("a"), { href: portalUrl, target: "_blank", rel: "noopener noreferrer", className: "button-link", textContent: "Open the portal link in a new tab" });
     return [open];
@@ -237,24 +198,6 @@ function afterSuccess(operation, result) {
   const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
   if (operation.method !== "GET" && changesWebhooks) webhooks.refresh();
   if (operation.id === "put-tenant" || operation.id === "delete-tenant") tenants.load().then(() => webhooks.refresh());
-}
-
-async function copySnippet() {
-  const text = $("snippet-code").textContent;
-  const status = $("copy-status");
-  try {
-    await navigator.clipboard.writeText(text);
-    status.textContent = "Copied to the clipboard.";
-  } catch {
-    // No clipboard permission (e.g. plain http on another host): select it for Ctrl+C.
-    const range = document.createRange();
-    range.selectNodeContents($("snippet-code"));
-    getSelection().removeAllRanges();
-    getSelection().addRange(range);
-    status.textContent = "Selected; press Ctrl+C to copy.";
-  }
-  $("copy-snippet").textContent = "Copied";
-  setTimeout(() => ($("copy-snippet").textContent = "Copy"), 1500);
 }
 
 /** Edit from a webhook card: the update form, filled with what the webhook holds now. */
@@ -336,8 +279,6 @@ async function enterPortal() {
   webhooks.refresh();
 }
 
-fillTabs();
-selectLanguage(state.language);
 fillOperationPicker();
 if (!inPortal()) {
   const remembered = loadRememberedAuth();
@@ -375,7 +316,6 @@ $("auth-show").addEventListener("change", (event) => {
   bearerInput.type = type;
   apiKeyInput.type = type;
 });
-$("copy-snippet").addEventListener("click", copySnippet);
 $("tenant").addEventListener("change", () => {
   describeWebhooksScope();
   webhooks.refresh();
