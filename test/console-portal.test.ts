@@ -2,10 +2,11 @@
 // link for one tenant; opened, the console is signed in as that tenant only (its webhooks,
 // no publishing, no tenant or key operations), the token is gone from the address bar and
 // from the history entry, the customer rotates a secret and sends a test event; a revoked
-// link shows a clear full page. Screenshots are left in the temp dir for a human to look at.
+// or expired link shows a clear full page. Screenshots are left in the temp dir for a human to look at.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { BrowserContext, Page } from "playwright-core";
 import { loadConfig } from "../src/config";
 import { startServer, type RunningServer } from "../src/server";
@@ -114,8 +115,14 @@ async function textMatching(page: Page, selector: string, pattern: RegExp): Prom
 test("the platform console makes a portal link for the picked tenant and offers to open it", async () => {
   const page = await openPage();
   await page.goto(`${server.url}/`);
+  // The server's word on the key is shown under Authentication.
+  await page.getByLabel("Bearer token").fill("not-a-key");
+  await page.getByLabel("Bearer token").press("Tab");
+  expect(await textMatching(page, "#auth-scope", /refused/)).toBe("The server refused this key (unknown, expired or revoked).");
+  expect(await page.locator("#tenant-group").isHidden()).toBe(true);
   await page.getByLabel("Bearer token").fill(ADMIN_KEY);
   await page.getByLabel("Bearer token").press("Tab");
+  expect(await textMatching(page, "#auth-scope", /^Platform key/)).toBe("Platform key: acts on every tenant (pick one below).");
   const picker = page.getByLabel("Acting on tenant");
   await picker.waitFor();
   await page.waitForFunction(() => (document.getElementById("tenant") as HTMLSelectElement).options.length === 3);
@@ -271,6 +278,18 @@ test("a revoked link opens on a clear full page, and revoking ends an open sessi
   await page.screenshot({ path: join(dir, "portal-expired-phone.png"), fullPage: true });
   await page.close();
 
+  // A link whose time is up (set in the database: the shortest link lasts a minute).
+  const lapsedUrl = await portalLink("acme-retail");
+  const lapsed = (await admin("GET", "/api/v1/api-keys?tenant_id=acme-retail&kind=portal")).body.data[0];
+  const db = new Database(join(dir, "portal.db"));
+  db.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").run(Date.now() - 1000, lapsed.id);
+  db.close();
+  const lapsedPage = await openPage();
+  await lapsedPage.goto(lapsedUrl);
+  await lapsedPage.waitForSelector("body[data-portal=expired]");
+  expect(await lapsedPage.getByRole("heading", { level: 1 }).textContent()).toBe(EXPIRED_TITLE);
+  await lapsedPage.close();
+
   // The session opened earlier: its link is revoked, and the next request ends it.
   const current = await fetch(`${server.url}/api/v1/api-keys/current`, { headers: { authorization: `Bearer ${portalToken}` } }).then((r) => r.json());
   expect((await admin("DELETE", `/api/v1/api-keys/${current.data.key_id}`)).status).toBe(200);
@@ -278,6 +297,22 @@ test("a revoked link opens on a clear full page, and revoking ends an open sessi
   await portal.waitForSelector("body[data-portal=expired]");
   expect(await portal.getByRole("heading", { level: 1 }).textContent()).toBe(EXPIRED_TITLE);
 }, 30_000);
+
+test("a server that does not answer as expected gives a page with Try again, not a broken console", async () => {
+  const page = await openPage();
+  await page.route("**/api/v1/api-keys/current", (route) =>
+    route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: "Service Unavailable", message: "The database is busy", code: 503 }) }),
+  );
+  await page.goto(await portalLink("globex"));
+  await page.waitForSelector("body[data-portal=unreachable]");
+  expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("The customer portal could not load");
+  expect(await page.locator("#ended-text").textContent()).toContain("The database is busy");
+  await page.unroute("**/api/v1/api-keys/current");
+  await page.getByRole("button", { name: "Try again" }).click();
+  await page.waitForSelector("body[data-portal=signed-in]");
+  expect(await page.locator("#portal-tenant-name").textContent()).toBe("Globex");
+  await page.close();
+}, 20_000);
 
 test("signing out forgets the token", async () => {
   const page = await openPage();

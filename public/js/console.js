@@ -5,7 +5,7 @@
 // Two ways in. The console: any key typed under Authentication; a platform key gets a tenant
 // picker. The customer portal: a portal link (`/#portal=<token>`) signs the page in as one
 // tenant, with only what a tenant key may do and no Authentication fields at all.
-import { send } from "./api.js";
+import { errorMessage, send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
 import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operations.js";
@@ -243,13 +243,15 @@ let identifyGeneration = 0;
 async function identifyConsoleKey() {
   const mine = ++identifyGeneration;
   let caller;
+  let refused = false;
   if (hasKey()) {
     const result = await send(buildRequest(findOperation("current-api-key"), {}, auth(), location.origin));
     if (mine !== identifyGeneration) return;
     caller = "status" in result && result.status === 200 ? result.json?.data : undefined;
+    refused = "status" in result && result.status === 401;
   }
   state.caller = caller;
-  $("auth-scope").textContent = describeCaller(caller);
+  $("auth-scope").textContent = refused ? "The server refused this key (unknown, expired or revoked)." : describeCaller(caller);
   if (isPlatformCaller()) await tenants.load();
   if (mine !== identifyGeneration) return;
   offerOperations(operationsFor(caller));
@@ -269,9 +271,11 @@ function describeWebhooksScope() {
 async function enterPortal() {
   const result = await send(buildRequest(findOperation("current-api-key"), {}, auth(), location.origin));
   if (!("status" in result)) return showEnding("unreachable", result.error);
-  const caller = result.json?.data;
   if (result.status === 401) return showEnding("expired");
-  if (result.status !== 200 || !caller || caller.tenant_id === null) return showEnding("expired");
+  if (result.status !== 200) return showEnding("unreachable", errorMessage(result));
+  const caller = result.json?.data;
+  // A portal link always holds a tenant's token; anything else is not one.
+  if (typeof caller?.tenant_id !== "string") return showEnding("expired");
   state.caller = caller;
   showPortalHeader(caller);
   offerOperations(operationsFor(caller));

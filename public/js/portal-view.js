@@ -35,8 +35,8 @@ const ENDINGS = {
     text: "Open your portal link again to sign back in.",
   },
   unreachable: {
-    title: "The customer portal could not reach the server",
-    text: "Check your connection and try again.",
+    title: "The customer portal could not load",
+    text: "The server could not be reached or did not answer as expected. Try again in a moment.",
   },
 };
 
