@@ -202,7 +202,7 @@ test("a portal link signs in as the tenant, and the token leaves the URL and the
   await portal.screenshot({ path: join(dir, "portal-desktop.png"), fullPage: true });
 }, 30_000);
 
-test("in the portal: create a webhook, rotate a secret by keyboard, send a test event, disable", async () => {
+test("in the portal: create a webhook, rotate a secret by keyboard, send a test event, edit, disable, delete", async () => {
   // Created with the form: it lands in the portal's tenant without naming it.
   await portal.getByLabel("url", { exact: false }).first().fill(`http://127.0.0.1:${receiver.port}/acme-second`);
   await portal.getByRole("checkbox", { name: "uptime.down" }).check();
@@ -234,6 +234,18 @@ test("in the portal: create a webhook, rotate a secret by keyboard, send a test 
   // The delivery shows in the card's log (the view reloads it), with a Retry button.
   await portal.getByRole("button", { name: "Refresh" }).click();
   await card(portal, acmeHook).getByRole("button", { name: `Retry delivery ${deliveryId}` }).waitFor();
+
+  // Edit: the update form, filled with the webhook as it is, the url field focused.
+  await card(portal, created).getByRole("button", { name: /^Edit / }).click();
+  expect(await portal.locator("#operation").inputValue()).toBe("update-webhook");
+  const url = portal.getByRole("textbox", { name: "url" });
+  expect(await url.inputValue()).toBe(`http://127.0.0.1:${receiver.port}/acme-second`);
+  expect(await url.evaluate((el) => el === document.activeElement)).toBe(true);
+  expect(await portal.getByRole("checkbox", { name: "uptime.down" }).isChecked()).toBe(true);
+  await portal.getByRole("checkbox", { name: "uptime.up" }).check();
+  await portal.getByRole("button", { name: "Send", exact: true }).click();
+  expect(await textMatching(portal, "#response-status", /^200/)).toBe("200 OK");
+  expect((await admin("GET", `/api/v1/links/webhooks/${created}`)).body.data.events).toEqual(["uptime.down", "uptime.up"]);
 
   await card(portal, created).getByRole("button", { name: /^Disable / }).click();
   await textMatching(portal, "#webhooks-status", /^Disabled /);
