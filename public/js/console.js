@@ -8,6 +8,7 @@
 import { errorMessage, send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
+import { followUpActions, offerCreatedId } from "./follow-ups.js";
 import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operations.js";
 import { forgetPortalToken, takePortalToken } from "./portal-session.js";
 import { showEnding, showPortalHeader } from "./portal-view.js";
@@ -128,6 +129,13 @@ function persistAuth() {
   else forgetAuth();
 }
 
+/** "Use this token" after a login: it becomes the Bearer token. */
+function useToken(token) {
+  bearerInput.value = token;
+  persistAuth();
+  update();
+}
+
 async function sendRequest() {
   if (state.sending) return; // Enter pressed again while waiting
   update();
@@ -148,7 +156,7 @@ async function sendRequest() {
   state.sending = false;
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
-  renderResponse($("response-body"), result, followUpActions(operation, result));
+  renderResponse($("response-body"), result, followUpActions(operation, result, useToken));
   // A counter that only grows: lets tests (and scripts) tell a new answer from the last one.
   section.dataset.responses = String(Number(section.dataset.responses ?? "0") + 1);
   // A short line for screen readers; the body itself is not read out.
@@ -156,45 +164,9 @@ async function sendRequest() {
   afterSuccess(operation, result);
 }
 
-/** Buttons offered with an answer, e.g. using the token a login returned. */
-function followUpActions(operation, result) {
-  const portalUrl = result.json?.data?.url;
-  if (operation.id === "create-portal-link" && typeof portalUrl === "string" && /^https?:\/\//.test(portalUrl)) {
-    // A new tab has its own session storage, so this tab stays signed in with the console key.
-    const open = Object.assign(document.createElement("a"), { href: portalUrl, target: "_blank", rel: "noopener noreferrer", className: "button-link", textContent: "Open the portal link in a new tab" });
-    return [open];
-  }
-  const token = result.json?.token ?? result.json?.data?.token;
-  if (operation.id !== "login" || typeof token !== "string") return [];
-  const use = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: "Use this token as the Bearer token" });
-  use.addEventListener("click", () => {
-    bearerInput.value = token;
-    persistAuth();
-    update();
-    use.textContent = "Bearer token set";
-  });
-  return [use];
-}
-
-// Where a created object's id is needed next: operation → [operation, field] pairs.
-const webhookIdUsers = ["get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook", "list-deliveries", "recover-deliveries"];
-const ID_FOLLOW_UPS = {
-  "create-webhook": webhookIdUsers.map((id) => [id, "id"]),
-  "create-traffic-source": [["create-traffic-webhook", "trafficSourceId"], ["list-traffic-webhooks", "trafficSourceId"], ["raise-alert", "id"]],
-  "put-tenant": [["get-tenant", "id"], ["create-portal-link", "id"]],
-  "create-api-key": [["revoke-api-key", "id"]],
-};
-
 function afterSuccess(operation, result) {
   if (!("status" in result) || result.status < 200 || result.status >= 300) return;
-  const created = result.json?.data?.id ?? result.json?.id;
-  // Offer the new id where the next operations' field is still empty.
-  if (typeof created === "string") {
-    for (const [operationId, fieldName] of ID_FOLLOW_UPS[operation.id] ?? []) {
-      const values = valuesOf(findOperation(operationId));
-      if (!values[fieldName]) values[fieldName] = created;
-    }
-  }
+  offerCreatedId(operation, result, (operationId) => valuesOf(findOperation(operationId)));
   const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
   if (operation.method !== "GET" && changesWebhooks) webhooks.refresh();
   if (operation.id === "put-tenant" || operation.id === "delete-tenant") tenants.load().then(() => webhooks.refresh());
