@@ -2,15 +2,15 @@
 // real server: build a create request in the form, check the preview, send it, and find the
 // new webhook in the list. Screenshots are left in the temp dir for a human to look at.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { snippet } from "../public/js/snippets.js";
 import { loadConfig } from "../src/config";
 import { startServer, type RunningServer } from "../src/server";
 import { tempDir } from "./helpers/app";
+import { collectPageErrors, launchChromium } from "./helpers/chromium";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ADMIN_KEY = "console-e2e-admin-key-0123456789";
 const PLACEHOLDER = "Response will appear here after sending the request";
 
@@ -22,7 +22,6 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
   dir = tempDir("hookrelay-console-");
   // Answers 500 so that, where the delivery engine runs, a delivery exists to retry.
   receiver = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("no", { status: 500 }) });
@@ -37,18 +36,7 @@ beforeAll(async () => {
       LOG_LEVEL: "silent",
     }),
   );
-  const profile = join(dir, "chromium-profile");
-  mkdirSync(profile);
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 900 },
-    timeout: 20_000,
-  });
+  context = await launchChromium(dir);
   // Every URL the page loads, recorded by the page itself (Resource Timing sees each fetch,
   // script, style and image; the CSP reports anything it blocked). Playwright's own request
   // events are not used: under Bun they occasionally arrive out of order and break the run.
@@ -68,13 +56,7 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(10_000);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    // Chromium logs every 4xx API answer (e.g. the delivery log's 404 before that route
-    // exists); those are answers the page shows. Anything else (script, CSP) is a failure.
-    const apiAnswer = message.text().startsWith("Failed to load resource") && message.location().url.includes("/api/");
-    if (message.type() === "error" && !apiAnswer) pageErrors.push(`${message.text()} at ${message.location().url}`);
-  });
+  collectPageErrors(page, pageErrors);
 }, 30_000);
 
 afterAll(async () => {
@@ -156,7 +138,7 @@ test("create a webhook from the console and see it in the list", async () => {
   await page.getByRole("tab", { name: "cURL" }).click();
 
   await page.screenshot({ path: join(dir, "console-filled.png"), fullPage: true });
-  expect(await statusAfter(() => page.getByRole("button", { name: "Send" }).click())).toBe("201 Created");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   expect(await page.locator("#response-time").textContent()).toMatch(/^\d+ ms$/);
   const shown = JSON.parse((await page.locator("#response-json").textContent())!);
   expect(shown.success).toBe(true);
@@ -249,14 +231,14 @@ test("traffic sources: log in, use the token, create a source and its Discord we
   await page.selectOption("#operation", "create-traffic-source");
   await page.getByRole("textbox", { name: "name", exact: true }).fill("Checkout API");
   expect(await previewText()).toContain(`-H "Authorization: Bearer ${token}"`);
-  expect(await statusAfter(() => page.getByRole("button", { name: "Send" }).click())).toBe("201 Created");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   const source = JSON.parse((await page.locator("#response-json").textContent())!);
 
   // The new source's id is already filled in where it is needed next.
   await page.selectOption("#operation", "create-traffic-webhook");
   expect(await page.getByRole("textbox", { name: "trafficSourceId" }).inputValue()).toBe(source.id);
   await page.getByRole("textbox", { name: "value" }).fill("123456789");
-  expect(await statusAfter(() => page.getByRole("button", { name: "Send" }).click())).toBe("201 Created");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   const hook = JSON.parse((await page.locator("#response-json").textContent())!);
   expect(hook).toMatchObject({ type: "discord", level: "fatal", value: "123456789", trafficSourceId: source.id });
   await page.getByLabel("Bearer token").fill(ADMIN_KEY);

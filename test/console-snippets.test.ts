@@ -239,6 +239,30 @@ puts response.body`);
   });
 });
 
+describe("the tenant picked for a platform key", () => {
+  const formValues = { url: DOC_BODY.url, events: ["uptime.down", "link.clicked"], secret: "example_string", metadata: "{}" };
+  const build = (context: { tenantId?: string }) => buildRequest(findOperation("create-webhook")!, formValues, { bearer: "", apiKey: "" }, DOC_ORIGIN, context);
+
+  test("the default tenant leaves the documented example byte-identical in every language", () => {
+    for (const { id } of LANGUAGES) expect(snippet(id, build({ tenantId: "default" }))).toBe(snippet(id, docRequest));
+  });
+
+  test("another tenant adds tenant_id to the body of every language's snippet", () => {
+    const req = build({ tenantId: "acme-retail" });
+    const json = bodyText({ ...DOC_BODY, tenant_id: "acme-retail" })!;
+    expect(snippet("curl", req)).toEndWith(`-d '${json}'`);
+    expect(snippet("javascript", req)).toContain(`body: JSON.stringify(${json.split("\n").join("\n  ")})`);
+    expect(snippet("go", req)).toContain(`data := []byte(\`${json}\`)`);
+    expect(snippet("ruby", req)).toContain(`request.body = '${json}'`);
+    expect(snippet("python", req)).toContain('    "metadata": {},\n    "tenant_id": "acme-retail"\n}');
+  });
+
+  test("the webhook list of a tenant: tenant_id in every snippet's URL", () => {
+    const req = buildRequest(findOperation("list-webhooks")!, { limit: "20" }, { bearer: "k", apiKey: "" }, DOC_ORIGIN, { tenantId: "acme-retail" });
+    for (const { id } of LANGUAGES) expect(snippet(id, req)).toContain(`${DOC_URL}?limit=20&tenant_id=acme-retail`);
+  });
+});
+
 describe("other requests", () => {
   const getRequest = {
     method: "GET",

@@ -1,13 +1,26 @@
 // The console page: pick an operation, fill authentication and fields, watch the Request
 // Preview follow every keystroke, send, and read the answer. State is one object; every
 // change re-renders the preview from it.
-import { send } from "./api.js";
+//
+// Two ways in. The console: any key typed under Authentication; a platform key gets a tenant
+// picker. The customer portal: a portal link (`/#portal=<token>`) signs the page in as one
+// tenant, with only what a tenant key may do and no Authentication fields at all.
+import { errorMessage, send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
-import { OPERATIONS, buildRequest, findOperation } from "./operations.js";
+import { followUpActions, offerCreatedId } from "./follow-ups.js";
+import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operations.js";
+import { forgetPortalToken, takePortalToken } from "./portal-session.js";
+import { showEnding, showPortalHeader } from "./portal-view.js";
 import { renderResponse } from "./response-view.js";
-import { LANGUAGES, snippet } from "./snippets.js";
+import { createPreviewPanel } from "./preview-panel.js";
+import { createTenantPicker } from "./tenant-picker.js";
 import { createWebhooksView } from "./webhooks-view.js";
+
+// First of all, before anything can copy the URL: the portal token leaves the address bar.
+const portalToken = takePortalToken();
+// Nothing of the console shows until the server has confirmed the token (portal-view.js).
+if (portalToken !== undefined) document.body.dataset.portal = "checking";
 
 const $ = (id) => document.getElementById(id);
 const form = $("request-form");
@@ -17,59 +30,47 @@ const apiKeyInput = $("auth-api-key");
 const rememberBox = $("auth-remember");
 
 const state = {
+  /** "console", or "portal" while signed in by a portal link. */
+  mode: portalToken === undefined ? "console" : "portal",
+  /** The key's own description (GET /api/v1/api-keys/current); undefined while unknown. */
+  caller: undefined,
+  operations: OPERATIONS,
   operation: OPERATIONS[0],
   /** Raw field values per operation id, so switching back and forth keeps what was typed. */
   values: {},
-  language: "curl",
   attemptedSend: false,
   sending: false,
   request: undefined,
 };
 
-const auth = () => ({ bearer: bearerInput.value, apiKey: apiKeyInput.value });
+const inPortal = () => state.mode === "portal";
+const auth = () => (inPortal() ? { bearer: portalToken, apiKey: "" } : { bearer: bearerInput.value, apiKey: apiKeyInput.value });
+// The portal's token is short-lived and not the customer's to paste into code: snippets show
+// the placeholder there, and the token is only sent.
+const previewAuth = () => (inPortal() ? { bearer: "", apiKey: "" } : auth());
+const hasKey = () => auth().bearer.trim() !== "" || auth().apiKey.trim() !== "";
+const isPlatformCaller = () => !inPortal() && state.caller?.tenant_id === null;
+const requestContext = () => (isPlatformCaller() ? { tenantId: tenants.value() } : {});
 const valuesOf = (op) => (state.values[op.id] ??= {});
+const preview = createPreviewPanel();
+
+/** Sends a built request; in the portal, a refused token ends the session with a clear page. */
+async function sendChecked(request) {
+  const result = await send(request);
+  if (inPortal() && "status" in result && result.status === 401) showEnding("expired");
+  return result;
+}
+
+/** Sends one operation with the page's key and tenant (the Webhooks view, the tenant picker). */
+const call = (operationId, values) => sendChecked(buildRequest(findOperation(operationId), values, auth(), location.origin, requestContext()));
 
 function fillOperationPicker() {
   const groups = new Map();
-  for (const op of OPERATIONS) {
+  for (const op of state.operations) {
     if (!groups.has(op.group)) groups.set(op.group, Object.assign(document.createElement("optgroup"), { label: op.group }));
     groups.get(op.group).append(new Option(op.label, op.id));
   }
-  operationSelect.append(...groups.values());
-}
-
-function fillTabs() {
-  const tablist = $("snippet-tabs");
-  for (const { id, label } of LANGUAGES) {
-    const tab = document.createElement("button");
-    Object.assign(tab, { type: "button", id: `tab-${id}`, textContent: label });
-    tab.setAttribute("role", "tab");
-    tab.setAttribute("aria-controls", "snippet-panel");
-    tab.dataset.language = id;
-    tab.addEventListener("click", () => selectLanguage(id));
-    tablist.append(tab);
-  }
-  // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
-  tablist.addEventListener("keydown", (event) => {
-    const index = LANGUAGES.findIndex((l) => l.id === state.language);
-    const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: LANGUAGES.length - 1 };
-    if (!(event.key in moves)) return;
-    event.preventDefault();
-    const next = LANGUAGES[(moves[event.key] + LANGUAGES.length) % LANGUAGES.length].id;
-    selectLanguage(next);
-    $(`tab-${next}`).focus();
-  });
-}
-
-function selectLanguage(language) {
-  state.language = language;
-  for (const tab of $("snippet-tabs").children) {
-    const selected = tab.dataset.language === language;
-    tab.setAttribute("aria-selected", String(selected));
-    tab.tabIndex = selected ? 0 : -1;
-  }
-  $("snippet-panel").setAttribute("aria-labelledby", `tab-${language}`);
-  renderPreview();
+  operationSelect.replaceChildren(...groups.values());
 }
 
 function showOperation(op) {
@@ -81,16 +82,25 @@ function showOperation(op) {
   $("op-path").textContent = op.path;
   $("op-description").textContent = op.description;
   const values = valuesOf(op);
+  if (isPlatformCaller()) {
+    for (const field of op.fields) if (field.pickedTenant && !values[field.name]) values[field.name] = tenants.value();
+  }
   const params = op.fields.filter((f) => f.in !== "body");
   const body = op.fields.filter((f) => f.in === "body");
   renderFields($("params-fields"), params, values);
   renderFields($("body-fields"), body, values);
   $("params-group").hidden = params.length === 0;
   $("body-group").hidden = body.length === 0;
+  showKeyGroups(op);
+  update();
+}
+
+/** Authentication and the tenant picker, where the operation and the key use them. */
+function showKeyGroups(op) {
   // x-api-key is only accepted by API-key routes; say so instead of silently ignoring it.
   apiKeyInput.disabled = op.auth !== "apiKey";
-  $("auth-group").hidden = op.auth === "none";
-  update();
+  $("auth-group").hidden = op.auth === "none" || inPortal();
+  $("tenant-group").hidden = !isPlatformCaller() || op.auth !== "apiKey";
 }
 
 function readValues() {
@@ -100,7 +110,9 @@ function readValues() {
 }
 
 function update() {
-  state.request = buildRequest(state.operation, readValues(), auth(), location.origin);
+  const values = readValues();
+  state.request = buildRequest(state.operation, values, auth(), location.origin, requestContext());
+  state.preview = inPortal() ? buildRequest(state.operation, values, previewAuth(), location.origin, requestContext()) : state.request;
   showFieldErrors(form, state.operation.fields, state.request.errors, state.request.missing, state.attemptedSend);
   const problems = [
     ...Object.entries(state.request.errors).map(([name, message]) => `${name}: ${message}`),
@@ -109,17 +121,19 @@ function update() {
   const line = $("send-problems");
   line.hidden = problems.length === 0 || !state.attemptedSend;
   line.textContent = problems.length ? `Cannot send yet — ${problems.join("; ")}.` : "";
-  renderPreview();
-}
-
-function renderPreview() {
-  if (!state.request) return;
-  $("snippet-code").textContent = snippet(state.language, state.request);
+  preview.show(state.preview);
 }
 
 function persistAuth() {
   if (rememberBox.checked) rememberAuth(auth());
   else forgetAuth();
+}
+
+/** "Use this token" after a login: it becomes the Bearer token. */
+function useToken(token) {
+  bearerInput.value = token;
+  persistAuth();
+  update();
 }
 
 async function sendRequest() {
@@ -138,11 +152,11 @@ async function sendRequest() {
   state.sending = true;
   button.disabled = true;
   section.setAttribute("aria-busy", "true");
-  const result = await send(request);
+  const result = await sendChecked(request);
   state.sending = false;
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
-  renderResponse($("response-body"), result, followUpActions(operation, result));
+  renderResponse($("response-body"), result, followUpActions(operation, result, useToken));
   // A counter that only grows: lets tests (and scripts) tell a new answer from the last one.
   section.dataset.responses = String(Number(section.dataset.responses ?? "0") + 1);
   // A short line for screen readers; the body itself is not read out.
@@ -150,73 +164,106 @@ async function sendRequest() {
   afterSuccess(operation, result);
 }
 
-/** Buttons offered with an answer, e.g. using the token a login returned. */
-function followUpActions(operation, result) {
-  const token = result.json?.token ?? result.json?.data?.token;
-  if (operation.id !== "login" || typeof token !== "string") return [];
-  const use = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: "Use this token as the Bearer token" });
-  use.addEventListener("click", () => {
-    bearerInput.value = token;
-    persistAuth();
-    update();
-    use.textContent = "Bearer token set";
-  });
-  return [use];
-}
-
-// Where a created object's id is needed next: operation → [operation, field] pairs.
-const webhookIdUsers = ["get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook", "list-deliveries", "recover-deliveries"];
-const ID_FOLLOW_UPS = {
-  "create-webhook": webhookIdUsers.map((id) => [id, "id"]),
-  "create-traffic-source": [["create-traffic-webhook", "trafficSourceId"], ["list-traffic-webhooks", "trafficSourceId"], ["raise-alert", "id"]],
-};
-
 function afterSuccess(operation, result) {
   if (!("status" in result) || result.status < 200 || result.status >= 300) return;
-  const created = result.json?.data?.id ?? result.json?.id;
-  // Offer the new id where the next operations' field is still empty.
-  if (typeof created === "string") {
-    for (const [operationId, fieldName] of ID_FOLLOW_UPS[operation.id] ?? []) {
-      const values = valuesOf(findOperation(operationId));
-      if (!values[fieldName]) values[fieldName] = created;
-    }
-  }
+  offerCreatedId(operation, result, (operationId) => valuesOf(findOperation(operationId)));
   const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
   if (operation.method !== "GET" && changesWebhooks) webhooks.refresh();
+  if (operation.id === "put-tenant" || operation.id === "delete-tenant") tenants.load().then(() => webhooks.refresh());
 }
 
-async function copySnippet() {
-  const text = $("snippet-code").textContent;
-  const status = $("copy-status");
-  try {
-    await navigator.clipboard.writeText(text);
-    status.textContent = "Copied to the clipboard.";
-  } catch {
-    // No clipboard permission (e.g. plain http on another host): select it for Ctrl+C.
-    const range = document.createRange();
-    range.selectNodeContents($("snippet-code"));
-    getSelection().removeAllRanges();
-    getSelection().addRange(range);
-    status.textContent = "Selected; press Ctrl+C to copy.";
-  }
-  $("copy-snippet").textContent = "Copied";
-  setTimeout(() => ($("copy-snippet").textContent = "Copy"), 1500);
+/** Edit from a webhook card: the update form, filled with what the webhook holds now. */
+function editWebhook(webhook) {
+  const op = findOperation("update-webhook");
+  state.values[op.id] = {
+    id: webhook.id, url: webhook.url, events: [...(webhook.events ?? [])], secret: "",
+    metadata: JSON.stringify(webhook.metadata ?? {}, null, 2), active: "",
+  };
+  showOperation(op);
+  form.scrollIntoView({ block: "start" });
+  focusField(form, op.fields.find((f) => f.name === "url"));
 }
 
 const webhooks = createWebhooksView(
   { list: $("webhooks-list"), status: $("webhooks-status"), more: $("webhooks-more"), refresh: $("webhooks-refresh") },
-  auth,
+  { call, hasKey, onEdit: editWebhook },
 );
+const tenants = createTenantPicker({ select: $("tenant"), status: $("tenant-status") }, call);
+
+/** Offers the operations this caller may use, keeping the current one when it still is. */
+function offerOperations(operations) {
+  const same = operations.length === state.operations.length && operations.every((op, i) => op === state.operations[i]);
+  state.operations = operations;
+  if (!same) fillOperationPicker();
+  if (!operations.includes(state.operation)) return showOperation(operations[0]);
+  // The form stays as typed (the key is often entered between two fields).
+  operationSelect.value = state.operation.id;
+  showKeyGroups(state.operation);
+  update();
+}
+
+/** What the Authentication fieldset says about the key once the server has described it. */
+function describeCaller(caller) {
+  if (!caller) return "";
+  if (caller.tenant_id === null) return "Platform key: acts on every tenant (pick one below).";
+  const tenant = caller.tenant_name ? `${caller.tenant_name} (${caller.tenant_id})` : caller.tenant_id;
+  return `Tenant key of ${tenant}: its own webhooks and deliveries only${caller.can_publish ? ", and it may publish" : ""}.`;
+}
+
+let identifyGeneration = 0;
+/** Asks the server who the typed key is, then offers what it may do and lists its webhooks. */
+async function identifyConsoleKey() {
+  const mine = ++identifyGeneration;
+  let caller;
+  let refused = false;
+  if (hasKey()) {
+    const result = await send(buildRequest(findOperation("current-api-key"), {}, auth(), location.origin));
+    if (mine !== identifyGeneration) return;
+    caller = "status" in result && result.status === 200 ? result.json?.data : undefined;
+    refused = "status" in result && result.status === 401;
+  }
+  state.caller = caller;
+  $("auth-scope").textContent = refused ? "The server refused this key (unknown, expired or revoked)." : describeCaller(caller);
+  if (isPlatformCaller()) await tenants.load();
+  if (mine !== identifyGeneration) return;
+  offerOperations(operationsFor(caller));
+  describeWebhooksScope();
+  webhooks.refresh();
+}
+
+/** Whose webhooks the list shows, once a platform key has picked a tenant. */
+function describeWebhooksScope() {
+  const picked = $("tenant").selectedOptions[0];
+  $("webhooks-hint").textContent = isPlatformCaller() && picked
+    ? `Webhooks of the tenant ${picked.textContent}, with their recent deliveries.`
+    : "Link webhooks with their recent deliveries, using the key above.";
+}
+
+/** The portal link's token: confirmed by the server, or a full page saying why not. */
+async function enterPortal() {
+  const result = await send(buildRequest(findOperation("current-api-key"), {}, auth(), location.origin));
+  if (!("status" in result)) return showEnding("unreachable", result.error);
+  if (result.status === 401) return showEnding("expired");
+  if (result.status !== 200) return showEnding("unreachable", errorMessage(result));
+  const caller = result.json?.data;
+  // A portal link always holds a tenant's token; anything else is not one.
+  if (typeof caller?.tenant_id !== "string") return showEnding("expired");
+  state.caller = caller;
+  showPortalHeader(caller);
+  offerOperations(operationsFor(caller));
+  document.body.dataset.portal = "signed-in";
+  webhooks.refresh();
+}
 
 fillOperationPicker();
-fillTabs();
-const remembered = loadRememberedAuth();
-if (remembered) {
-  bearerInput.value = remembered.bearer;
-  apiKeyInput.value = remembered.apiKey;
-  rememberBox.checked = true;
+if (!inPortal()) {
+  const remembered = loadRememberedAuth();
+  if (remembered) {
+    bearerInput.value = remembered.bearer;
+    apiKeyInput.value = remembered.apiKey;
+    rememberBox.checked = true;
+  }
 }
-selectLanguage(state.language);
 showOperation(findOperation(new URLSearchParams(location.hash.slice(1)).get("op") ?? "") ?? OPERATIONS[0]);
 
 operationSelect.addEventListener("change", () => showOperation(findOperation(operationSelect.value)));
@@ -245,7 +292,26 @@ $("auth-show").addEventListener("change", (event) => {
   bearerInput.type = type;
   apiKeyInput.type = type;
 });
-$("copy-snippet").addEventListener("click", copySnippet);
-// Lists webhooks (or explains that a key is needed) now, and again once a key is entered.
-webhooks.refresh();
-for (const input of [bearerInput, apiKeyInput]) input.addEventListener("change", () => webhooks.refresh());
+$("tenant").addEventListener("change", () => {
+  describeWebhooksScope();
+  webhooks.refresh();
+});
+$("portal-sign-out").addEventListener("click", () => {
+  forgetPortalToken();
+  showEnding("signed-out");
+});
+$("ended-retry").addEventListener("click", () => location.reload());
+
+// A portal link pasted into a tab already showing the console changes only the fragment.
+addEventListener("hashchange", () => {
+  if (!new URLSearchParams(location.hash.slice(1)).has("portal")) return;
+  takePortalToken();
+  location.reload();
+});
+
+if (inPortal()) enterPortal();
+else {
+  // Lists webhooks (or explains that a key is needed) now, and again once a key is entered.
+  identifyConsoleKey();
+  for (const input of [bearerInput, apiKeyInput]) input.addEventListener("change", identifyConsoleKey);
+}

@@ -31,18 +31,27 @@ const cursorQuery = [
   { name: "cursor", in: "query", kind: "text", label: "cursor", description: "next_cursor of the previous page." },
 ];
 
+/** The tenant every install has; a platform key acts on it when no tenant_id is sent. */
+export const DEFAULT_TENANT = "default";
+
+const tenantPath = (description) => ({ ...id("id", description), pickedTenant: true });
+
 /**
  * auth: "apiKey" (Bearer or x-api-key), "user" (Bearer session token from login) or "none".
+ * scope (apiKey routes): "tenant" (any key, on its own tenant's objects), "publish" (a key
+ * with can_publish), "platform" (keys created without a tenant; tenant keys get 403).
+ * tenant: where a platform key's picked tenant goes ("body" or "query" as tenant_id).
  * Field kinds: text, url, email, password, integer, select, boolean, events, json.
+ * pickedTenant: the field starts out holding the tenant picked for a platform key.
  */
 export const OPERATIONS = [
   {
-    id: "create-webhook", group: "Link webhooks", label: "Create webhook", method: "POST", path: "/api/v1/links/webhooks", auth: "apiKey",
+    id: "create-webhook", scope: "tenant", tenant: "body", group: "Link webhooks", label: "Create webhook", method: "POST", path: "/api/v1/links/webhooks", auth: "apiKey",
     description: "Create a webhook subscription for link events. The webhook URL receives POST requests when the subscribed events occur.",
     fields: webhookBody(true),
   },
   {
-    id: "list-webhooks", group: "Link webhooks", label: "List webhooks", method: "GET", path: "/api/v1/links/webhooks", auth: "apiKey",
+    id: "list-webhooks", scope: "tenant", tenant: "query", group: "Link webhooks", label: "List webhooks", method: "GET", path: "/api/v1/links/webhooks", auth: "apiKey",
     description: "Newest first, with cursor pagination.",
     fields: [
       ...cursorQuery,
@@ -51,11 +60,11 @@ export const OPERATIONS = [
     ],
   },
   {
-    id: "get-webhook", group: "Link webhooks", label: "Get webhook", method: "GET", path: "/api/v1/links/webhooks/:id", auth: "apiKey",
+    id: "get-webhook", scope: "tenant", group: "Link webhooks", label: "Get webhook", method: "GET", path: "/api/v1/links/webhooks/:id", auth: "apiKey",
     description: "Read one webhook.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
-    id: "update-webhook", group: "Link webhooks", label: "Update webhook", method: "PATCH", path: "/api/v1/links/webhooks/:id", auth: "apiKey",
+    id: "update-webhook", scope: "tenant", group: "Link webhooks", label: "Update webhook", method: "PATCH", path: "/api/v1/links/webhooks/:id", auth: "apiKey",
     description: "Partial update: only the fields you fill are sent.",
     fields: [
       id("id", "The webhook id (whk_…)."),
@@ -64,23 +73,23 @@ export const OPERATIONS = [
     ],
   },
   {
-    id: "delete-webhook", group: "Link webhooks", label: "Delete webhook", method: "DELETE", path: "/api/v1/links/webhooks/:id", auth: "apiKey",
+    id: "delete-webhook", scope: "tenant", group: "Link webhooks", label: "Delete webhook", method: "DELETE", path: "/api/v1/links/webhooks/:id", auth: "apiKey",
     description: "Delete the webhook with its pending deliveries and their log.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
-    id: "webhook-secret", group: "Link webhooks", label: "Get signing secret", method: "GET", path: "/api/v1/links/webhooks/:id/secret", auth: "apiKey",
+    id: "webhook-secret", scope: "tenant", group: "Link webhooks", label: "Get signing secret", method: "GET", path: "/api/v1/links/webhooks/:id/secret", auth: "apiKey",
     description: "The only route that returns the signing secret.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
-    id: "rotate-secret", group: "Link webhooks", label: "Rotate signing secret", method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", auth: "apiKey",
+    id: "rotate-secret", scope: "tenant", group: "Link webhooks", label: "Rotate signing secret", method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", auth: "apiKey",
     description: "A new secret (read it with Get signing secret); the old one keeps signing beside it for 24 hours.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
-    id: "test-webhook", group: "Link webhooks", label: "Send test event", method: "POST", path: "/api/v1/links/webhooks/:id/test", auth: "apiKey",
+    id: "test-webhook", scope: "tenant", group: "Link webhooks", label: "Send test event", method: "POST", path: "/api/v1/links/webhooks/:id/test", auth: "apiKey",
     description: "Send a webhook.test event to this webhook only.", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
-    id: "list-deliveries", group: "Deliveries", label: "List deliveries", method: "GET", path: "/api/v1/links/webhooks/:id/deliveries", auth: "apiKey",
+    id: "list-deliveries", scope: "tenant", group: "Deliveries", label: "List deliveries", method: "GET", path: "/api/v1/links/webhooks/:id/deliveries", auth: "apiKey",
     description: "A webhook's delivery log, newest first.",
     fields: [
       id("id", "The webhook id (whk_…)."),
@@ -89,15 +98,15 @@ export const OPERATIONS = [
     ],
   },
   {
-    id: "get-delivery", group: "Deliveries", label: "Get delivery", method: "GET", path: "/api/v1/deliveries/:id", auth: "apiKey",
+    id: "get-delivery", scope: "tenant", group: "Deliveries", label: "Get delivery", method: "GET", path: "/api/v1/deliveries/:id", auth: "apiKey",
     description: "One delivery with every attempt.", fields: [id("id", "The delivery id (dlv_…).")],
   },
   {
-    id: "retry-delivery", group: "Deliveries", label: "Retry delivery", method: "POST", path: "/api/v1/deliveries/:id/retry", auth: "apiKey",
+    id: "retry-delivery", scope: "tenant", group: "Deliveries", label: "Retry delivery", method: "POST", path: "/api/v1/deliveries/:id/retry", auth: "apiKey",
     description: "Deliver again now.", fields: [id("id", "The delivery id (dlv_…).")],
   },
   {
-    id: "recover-deliveries", group: "Deliveries", label: "Recover failed deliveries", method: "POST", path: "/api/v1/links/webhooks/:id/recover", auth: "apiKey",
+    id: "recover-deliveries", scope: "tenant", group: "Deliveries", label: "Recover failed deliveries", method: "POST", path: "/api/v1/links/webhooks/:id/recover", auth: "apiKey",
     description: "Attempt again every failed delivery of this webhook enqueued since a time.",
     fields: [
       id("id", "The webhook id (whk_…)."),
@@ -105,8 +114,8 @@ export const OPERATIONS = [
     ],
   },
   {
-    id: "publish-event", group: "Events", label: "Publish event", method: "POST", path: "/api/v1/events", auth: "apiKey",
-    description: "Publish an event to every active webhook subscribed to its type.",
+    id: "publish-event", scope: "publish", tenant: "body", group: "Events", label: "Publish event", method: "POST", path: "/api/v1/events", auth: "apiKey",
+    description: "Publish an event to every active webhook of the tenant subscribed to its type.",
     fields: [
       { name: "type", in: "body", kind: "select", options: EVENT_CATALOGUE, required: true, label: "type", description: "An event type from the catalogue." },
       { name: "data", in: "body", kind: "json", object: true, required: true, initial: "{}", label: "data", description: "The event payload (a JSON object)." },
@@ -115,11 +124,68 @@ export const OPERATIONS = [
     ],
   },
   {
-    id: "event-types", group: "Events", label: "List event types", method: "GET", path: "/api/v1/event-types", auth: "apiKey",
+    id: "event-types", scope: "tenant", group: "Events", label: "List event types", method: "GET", path: "/api/v1/event-types", auth: "apiKey",
     description: "The event catalogue.", fields: [],
   },
   {
-    id: "create-user", group: "Traffic sources", label: "Create user", method: "POST", path: "/api/v1/users", auth: "apiKey",
+    id: "put-tenant", scope: "platform", group: "Tenants", label: "Create or update tenant", method: "PUT", path: "/api/v1/tenants/:id", auth: "apiKey",
+    description: "A tenant is one customer of your product; its id is your own id for that customer. 201 when created, 200 when updated.",
+    fields: [
+      { name: "id", in: "path", kind: "text", required: true, label: "id", description: "1–64 of A-Z a-z 0-9 _ - . (your customer id).", placeholder: "acme-retail" },
+      { name: "name", in: "body", kind: "text", label: "name", description: "A display name, e.g. Acme Retail.", placeholder: "Acme Retail" },
+      { name: "metadata", in: "body", kind: "json", object: true, label: "metadata", description: "Arbitrary metadata attached to the tenant (a JSON object)." },
+    ],
+  },
+  {
+    id: "list-tenants", scope: "platform", group: "Tenants", label: "List tenants", method: "GET", path: "/api/v1/tenants", auth: "apiKey",
+    description: "Newest first, with cursor pagination.", fields: [...cursorQuery],
+  },
+  {
+    id: "get-tenant", scope: "platform", group: "Tenants", label: "Get tenant", method: "GET", path: "/api/v1/tenants/:id", auth: "apiKey",
+    description: "Read one tenant.", fields: [tenantPath("The tenant id.")],
+  },
+  {
+    id: "delete-tenant", scope: "platform", group: "Tenants", label: "Delete tenant", method: "DELETE", path: "/api/v1/tenants/:id", auth: "apiKey",
+    description: "Removes the tenant with its webhooks, events, deliveries and API keys (the answer says how many). The default tenant cannot be deleted.",
+    fields: [tenantPath("The tenant id.")],
+  },
+  {
+    id: "create-portal-link", scope: "platform", group: "Tenants", label: "Create portal link", method: "POST", path: "/api/v1/tenants/:id/portal", auth: "apiKey",
+    description: "A link to this console signed in as the tenant, for your customer: their webhooks, secrets and deliveries only, no publishing.",
+    fields: [
+      tenantPath("The tenant the link signs in as."),
+      { name: "expires_in", in: "body", kind: "integer", label: "expires_in", description: "Seconds the link works, 60–604800 (default 3600: one hour)." },
+    ],
+  },
+  {
+    id: "create-api-key", scope: "platform", group: "API keys", label: "Create API key", method: "POST", path: "/api/v1/api-keys", auth: "apiKey",
+    description: "The key is in the answer only: store it.",
+    fields: [
+      { name: "name", in: "body", kind: "text", required: true, label: "name", description: "What the key is for.", placeholder: "acme-retail backend" },
+      { name: "tenant_id", in: "body", kind: "text", label: "tenant_id", description: "A tenant key: acts on this tenant only. Empty: a platform key (every tenant)." },
+      { name: "can_publish", in: "body", kind: "boolean", label: "can_publish", description: "May it publish events? Default: yes for platform keys, no for tenant keys." },
+      { name: "expires_at", in: "body", kind: "text", label: "expires_at", description: "An ISO-8601 time when the key stops working. Never, when empty.", placeholder: "2027-01-01T00:00:00Z" },
+    ],
+  },
+  {
+    id: "list-api-keys", scope: "platform", group: "API keys", label: "List API keys", method: "GET", path: "/api/v1/api-keys", auth: "apiKey",
+    description: "Newest first, without secrets.",
+    fields: [
+      ...cursorQuery,
+      { name: "tenant_id", in: "query", kind: "text", label: "tenant_id", description: "Only this tenant's keys." },
+      { name: "kind", in: "query", kind: "select", options: ["api_key", "portal"], label: "kind", description: "portal: the tokens of portal links." },
+    ],
+  },
+  {
+    id: "current-api-key", scope: "tenant", group: "API keys", label: "Who am I", method: "GET", path: "/api/v1/api-keys/current", auth: "apiKey",
+    description: "The key making this request: platform or tenant, which tenant, whether it may publish, when it expires.", fields: [],
+  },
+  {
+    id: "revoke-api-key", scope: "platform", group: "API keys", label: "Revoke API key", method: "DELETE", path: "/api/v1/api-keys/:id", auth: "apiKey",
+    description: "Refused from the very next request on.", fields: [id("id", "The key id (key_…).")],
+  },
+  {
+    id: "create-user", scope: "platform", group: "Traffic sources", label: "Create user", method: "POST", path: "/api/v1/users", auth: "apiKey",
     description: "An admin creates a user who can then log in and manage traffic sources.",
     fields: [
       { name: "email", in: "body", kind: "email", required: true, label: "email", description: "The user's email." },
@@ -175,6 +241,16 @@ export function findOperation(operationId) {
   return OPERATIONS.find((op) => op.id === operationId);
 }
 
+/**
+ * The operations a caller may use, as `GET /api/v1/api-keys/current` described it; every
+ * operation while the key is unknown (the server's answer then says what is wrong). A tenant
+ * key keeps its own webhooks and deliveries, and publishes only with can_publish.
+ */
+export function operationsFor(caller) {
+  if (!caller || caller.tenant_id === null) return OPERATIONS;
+  return OPERATIONS.filter((op) => op.scope === "tenant" || (op.scope === "publish" && caller.can_publish === true));
+}
+
 /** The value a field starts with in a fresh form. */
 export function initialValue(field) {
   if (field.kind === "events") return [];
@@ -224,12 +300,15 @@ function fieldValue(field, raw) {
  * @param {Record<string, unknown>} values raw form values by field name
  * @param {{bearer?: string, apiKey?: string}} auth
  * @param {string} origin the server's scheme, host and port (the page's location.origin)
+ * @param {{tenantId?: string}} context tenantId: the tenant picked for a platform key; sent as
+ *   tenant_id where the operation takes one, and nowhere for the default tenant, so a console
+ *   that never picks a tenant builds exactly the requests of the API document
  * @returns {{ method: string, url: string, headers: [string,string][], body?: unknown,
  *   errors: Record<string,string>, missing: string[] }}
  *   errors: fields whose text cannot be sent (the preview leaves them out, Send is refused);
  *   missing: required path parameters still empty (Send is refused).
  */
-export function buildRequest(op, values, auth, origin) {
+export function buildRequest(op, values, auth, origin, context = {}) {
   const errors = {};
   const missing = [];
   const query = new URLSearchParams();
@@ -255,6 +334,12 @@ export function buildRequest(op, values, auth, origin) {
     // A required field left empty is still shown and sent, so the server's own validation
     // message explains what is wrong.
     else body[field.name] = result.value ?? (field.kind === "events" ? [] : "");
+  }
+
+  const tenantId = context.tenantId?.trim() ?? "";
+  if (tenantId !== "" && tenantId !== DEFAULT_TENANT) {
+    if (op.tenant === "body") body.tenant_id = tenantId;
+    else if (op.tenant === "query") query.set("tenant_id", tenantId);
   }
 
   const headers = [];

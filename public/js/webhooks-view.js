@@ -1,8 +1,9 @@
-// The Webhooks section: every link webhook with its recent deliveries, and a retry button per
-// delivery. Requests are built by operations.js like every other console request.
-import { send, errorMessage } from "./api.js";
-import { buildRequest, findOperation } from "./operations.js";
+// The Webhooks section: the acting tenant's link webhooks with their recent deliveries, a
+// retry button per delivery and the actions of webhook-actions.js per webhook. Requests are
+// built by operations.js like every other console request, through the console's `call`.
+import { errorMessage } from "./api.js";
 import { element } from "./dom.js";
+import { webhookActions } from "./webhook-actions.js";
 
 const RECENT_DELIVERIES = 5;
 
@@ -24,11 +25,13 @@ function lastResult(delivery) {
 
 /**
  * @param {{list: HTMLElement, status: HTMLElement, more: HTMLButtonElement, refresh: HTMLButtonElement}} dom
- * @param {() => {bearer: string, apiKey: string}} getAuth
+ * @param {{call: (operationId: string, values: object) => Promise<any>, hasKey: () => boolean,
+ *   onEdit: (webhook: object) => void}} hooks call sends an operation with the console's key and tenant
  */
-export function createWebhooksView(dom, getAuth) {
+export function createWebhooksView(dom, { call, hasKey, onEdit }) {
   let nextCursor = null;
-  const call = (operationId, values) => send(buildRequest(findOperation(operationId), values, getAuth(), location.origin));
+  // Loads started earlier (another key or tenant) must not overwrite a newer list.
+  let generation = 0;
 
   async function loadDeliveries(webhookId, target) {
     target.replaceChildren(element("p", { class: "hint", text: "Loading deliveries…" }));
@@ -65,19 +68,26 @@ export function createWebhooksView(dom, getAuth) {
       await loadDeliveries(webhookId, target);
     });
     const status = String(delivery.status ?? "—");
+    // data-label names each cell where a phone shows the rows as cards (console.css).
     return element("tr", {}, [
-      element("td", {}, [element("code", { text: String(delivery.id) })]),
-      element("td", { text: String(delivery.event_type ?? delivery.type ?? delivery.event?.type ?? "—") }),
-      element("td", {}, [element("span", { class: `badge badge-${status.replace(/[^a-z]/g, "")}`, text: status })]),
-      element("td", { text: String(delivery.attempts ?? "—") }),
-      element("td", { class: "last-result", text: lastResult(delivery), title: delivery.last_error ?? "" }),
-      element("td", { text: formatTime(delivery.created_at) }),
-      element("td", {}, [retry]),
+      element("td", { "data-label": "Delivery" }, [element("code", { text: String(delivery.id) })]),
+      element("td", { "data-label": "Event", text: String(delivery.event_type ?? delivery.type ?? delivery.event?.type ?? "—") }),
+      element("td", { "data-label": "Status" }, [element("span", { class: `badge badge-${status.replace(/[^a-z]/g, "")}`, text: status })]),
+      element("td", { "data-label": "Attempts", text: String(delivery.attempts ?? "—") }),
+      element("td", { "data-label": "Last result", class: "last-result", text: lastResult(delivery), title: delivery.last_error ?? "" }),
+      element("td", { "data-label": "Created", text: formatTime(delivery.created_at) }),
+      element("td", { class: "retry-cell" }, [retry]),
     ]);
   }
 
   function webhookItem(webhook) {
     const deliveries = element("div", { class: "delivery-log" });
+    const actions = webhookActions(webhook, {
+      call,
+      onEdit,
+      onListChanged: (message) => load(false).then(() => (dom.status.textContent = `${message} ${dom.status.textContent}`)),
+      onDeliveriesChanged: () => loadDeliveries(webhook.id, deliveries),
+    });
     const active = webhook.active
       ? element("span", { class: "badge badge-active", text: "active" })
       : element("span", { class: "badge badge-inactive", text: webhook.disabled_reason ? `disabled: ${webhook.disabled_reason}` : "inactive" });
@@ -88,6 +98,7 @@ export function createWebhooksView(dom, getAuth) {
         element("dt", { text: "events" }), element("dd", {}, (webhook.events ?? []).map((e) => element("span", { class: "chip", text: e }))),
         element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
       ]),
+      ...actions,
       element("h4", { text: "Recent deliveries" }),
       deliveries,
     ]);
@@ -96,16 +107,19 @@ export function createWebhooksView(dom, getAuth) {
   }
 
   async function load(append) {
-    const auth = getAuth();
-    if (!auth.bearer.trim() && !auth.apiKey.trim()) {
+    if (!hasKey()) {
+      generation++;
+      dom.refresh.disabled = false;
       dom.status.textContent = "Enter an API key under Authentication to list webhooks.";
       dom.list.replaceChildren();
       dom.more.hidden = true;
       return;
     }
+    const mine = ++generation;
     dom.refresh.disabled = true;
     dom.status.textContent = "Loading webhooks…";
     const result = await call("list-webhooks", { limit: "20", cursor: append ? nextCursor ?? "" : "" });
+    if (mine !== generation) return;
     dom.refresh.disabled = false;
     if (!("status" in result) || result.status !== 200 || !Array.isArray(result.json?.data)) {
       dom.status.textContent = `Could not list webhooks: ${errorMessage(result)}`;
@@ -122,5 +136,12 @@ export function createWebhooksView(dom, getAuth) {
 
   dom.refresh.addEventListener("click", () => load(false));
   dom.more.addEventListener("click", () => load(true));
-  return { refresh: () => load(false) };
+  return {
+    refresh: () => load(false),
+    clear: (message) => {
+      dom.list.replaceChildren();
+      dom.more.hidden = true;
+      dom.status.textContent = message;
+    },
+  };
 }
