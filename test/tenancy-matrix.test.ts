@@ -198,7 +198,7 @@ describe("lists show only the caller's tenant", () => {
     const unknown = await t.request("GET", "/api/v1/links/webhooks?tenant_id=nobody", undefined, { auth: { bearer: keys.own } });
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual(unknown.body);
-    expect(refused.body.details).toEqual([{ field: "tenant_id", message: "must name an existing tenant (create it with PUT /api/v1/tenants/{id})" }]);
+    expect(refused.body.details).toEqual([{ field: "tenant_id", message: "Must name an existing tenant (create it with PUT /api/v1/tenants/{id})" }]);
   });
 
   test("a tenant key without can_publish may manage webhooks but not publish", async () => {

@@ -7,13 +7,15 @@ import type { AppDeps } from "../deps";
 import { requestMemberText } from "../http/body-parser";
 import { ok } from "../http/envelope";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
-import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { allChecks, fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
+import { timeRangeChecks } from "../http/time-range";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { page } from "../http/envelope";
 import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
 import { listEventTypes, publishEvent, publishFieldErrors } from "./service";
-import { actingTenant, requirePublish } from "../tenants/scope";
+import { actingTenant, requirePublish, tenantIdCheck } from "../tenants/scope";
 
 const IdempotentReplayedHeader = t.Literal("true", {
   description: "Sent when the `Idempotency-Key` or body `id` was used before: the body is the original event and nothing was enqueued.",
@@ -55,7 +57,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        fieldChecks: publishChecks,
+        fieldChecks: allChecks(publishChecks, tenantIdCheck(db)),
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",
@@ -78,6 +80,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: EventListQuery,
+        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(db)),
         response: { 200: SuccessPage(EventSummary, "A page of the tenant's events, newest first."), ...errors(400, 401) },
         detail: {
           operationId: "listEvents",
@@ -96,6 +99,7 @@ export function eventRoutes(deps: AppDeps) {
         apiKey: true,
         params: EventIdParams,
         query: EventReadQuery,
+        fieldChecks: tenantIdCheck(db),
         response: {
           200: Success(
             EventDetail,

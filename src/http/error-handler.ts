@@ -109,10 +109,11 @@ export function errorHandler(logger: Logger) {
     const { request } = context;
     // Elysia wraps whatever a parser throws in a ParseError; ours carry the real answer.
     if (code === "PARSE" && (error as Error).cause instanceof HttpError) error = (error as Error).cause;
-    if (error instanceof BadRequest && error.details && error.details.length > 1) {
-      // Found by a service or the parser gate: list them as the request gave the fields.
-      const details = inRequestOrder(error.details, requestOrder(context));
-      return envelope(400, { ...error.toEnvelope(), details });
+    if (error instanceof BadRequest && error.details) {
+      // Found by a service, a check in the handler (the tenant) or the parser gate: add what the
+      // route's own checks find in the rest of the request, and list them as it gave the fields.
+      const merged = mergeFieldErrors(error.details, routeFieldErrors(context));
+      if (merged.length > 1) return envelope(400, { ...error.toEnvelope(), details: inRequestOrder(merged, requestOrder(context)) });
     }
     if (error instanceof HttpError) return envelope(error.status, error.toEnvelope(), error.headers);
     switch (code) {

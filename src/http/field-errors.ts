@@ -29,6 +29,11 @@ export const fieldChecks = new Elysia({ name: "http/field-checks" }).macro({
   },
 });
 
+/** Several checks as one route's `fieldChecks`. */
+export function allChecks(...checks: FieldCheck[]): FieldCheck {
+  return (input) => checks.flatMap((check) => check(input));
+}
+
 /** The route's own checks over the request, or none. A check that trips over odd input reports nothing. */
 export function routeFieldErrors(context: object): FieldError[] {
   const check = (context as { [FIELD_CHECK]?: FieldCheck })[FIELD_CHECK];
