@@ -19,6 +19,7 @@ import { userAdminRoutes } from "./users/routes";
 import { consoleRoutes } from "./console/routes";
 import { tenantRoutes } from "./tenants/routes";
 import { apiKeyRoutes } from "./api-keys/routes";
+import { eventTypeRoutes } from "./event-types/routes";
 import { apiReferenceRoutes } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
@@ -36,6 +37,7 @@ export function buildApp(deps: AppDeps) {
     .use(linkWebhookActionRoutes(deps))
     .use(deliveryRoutes(deps))
     .use(eventRoutes(deps))
+    .use(eventTypeRoutes(deps))
     .use(tenantRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(userAdminRoutes(deps))

@@ -114,6 +114,9 @@ const CASES: Record<string, (f: Fixture) => Case> = {
   "POST /api/v1/deliveries/retry": () => ({
     method: "POST", path: "/api/v1/deliveries/retry", body: { tenant_id: "acme" }, expect: { platform: 202, own: 202, other: 400 },
   }),
+  "PUT /api/v1/event-types/:name": () => ({
+    method: "PUT", path: `/api/v1/event-types/order.n${crypto.randomUUID().slice(0, 8)}`, body: { description: "d" }, expect: platformOnly(201),
+  }),
   "GET /api/v1/event-types": () => ({ method: "GET", path: "/api/v1/event-types", expect: everyone(200) }),
   "PUT /api/v1/tenants/:id": () => ({ method: "PUT", path: "/api/v1/tenants/acme", body: { name: "Acme Retail" }, expect: platformOnly(200) }),
   "GET /api/v1/tenants": () => ({ method: "GET", path: "/api/v1/tenants", expect: platformOnly(200) }),

@@ -320,7 +320,7 @@ const ROUTES: RouteCase[] = [
       ["id", "evt_valid_2"],
     ],
     bad: [
-      { name: "type", value: 5, details: [{ field: "type", message: EVENT_TYPES }] },
+      { name: "type", value: 5, details: [{ field: "type", message: "Must be an event type of the catalogue (GET /api/v1/event-types)" }] },
       { name: "data", value: { big: new Raw("-1e999"), ok: 1 }, details: [{ field: "data.big", message: RANGE }] },
       { name: "id", value: "", details: [{ field: "id", message: "Must be 1 to 64 characters of letters, digits, '_', '.', ':' or '-'" }] },
     ],

@@ -344,10 +344,30 @@ export interface paths {
         };
         /**
          * List event types
-         * @description The catalogue of event types webhooks can subscribe to and applications can publish.
+         * @description The catalogue webhooks subscribe to and applications publish: the built-in `link.*` and `uptime.*` types, then your own.
          */
         get: operations["listEventTypes"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-types/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update an event type
+         * @description Your own event type, for every tenant. With `schema` (JSON Schema 2020-12), every publish of this type is validated and each problem is listed under `data.…`. Archived types still publish and still reach their existing subscribers; new subscriptions to them are refused. Names under `link.`, `uptime.`, `webhook.`, `delivery.`, `alert.` and `hookrelay.` are hookrelay's.
+         */
+        put: operations["putEventType"];
         post?: never;
         delete?: never;
         options?: never;
@@ -957,7 +977,7 @@ export interface components {
              *       "uptime.down"
              *     ]
              */
-            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up")[];
+            events: string[];
             /** @description Optional secret for HMAC signature verification. */
             secret?: string;
             /** @description Arbitrary metadata attached to the webhook. */
@@ -1146,6 +1166,13 @@ export interface components {
             name: string;
             /** @example A short link was followed. */
             description: string;
+            /** @description `link.*` and `uptime.*` are built in; the others are your own. */
+            built_in: boolean;
+            archived: boolean;
+            /** @description The JSON Schema `data` must satisfy, if any. */
+            schema: {
+                [key: string]: unknown;
+            } | null;
         };
         FieldError: {
             /**
@@ -1180,8 +1207,11 @@ export interface components {
             expires_in?: number;
         };
         PublishEventRequest: {
-            /** @description An event type from the catalogue (`GET /api/v1/event-types`). */
-            type: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up";
+            /**
+             * @description An event type from the catalogue (`GET /api/v1/event-types`).
+             * @example link.clicked
+             */
+            type: string;
             /**
              * @description The event payload, delivered unchanged as `data`.
              * @example {
@@ -1201,6 +1231,16 @@ export interface components {
              * @example acme-retail
              */
             tenant_id?: string;
+        };
+        PutEventTypeRequest: {
+            /** @example An order was placed. */
+            description?: string;
+            /** @description JSON Schema (2020-12) that every published `data` of this type must satisfy; null removes it. */
+            schema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Archived types still publish and reach existing subscribers; new subscriptions are refused. */
+            archived?: boolean;
         };
         PutTenantRequest: {
             name?: string | null;
@@ -1325,7 +1365,7 @@ export interface components {
              *       "uptime.down"
              *     ]
              */
-            events?: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up")[];
+            events?: string[];
             /** @description Optional secret for HMAC signature verification. */
             secret?: string;
             /** @description Arbitrary metadata attached to the webhook. */
@@ -1607,7 +1647,8 @@ export interface operations {
                 cursor?: string;
                 /** @description The tenant (one customer of your product): your own id for that customer. `default` when absent. */
                 tenant_id?: string;
-                event?: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up";
+                /** @description An event type from the catalogue (`GET /api/v1/event-types`). */
+                event?: string;
                 active?: boolean;
             };
             header?: never;
@@ -1671,7 +1712,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -2870,7 +2911,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -2984,7 +3025,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -3368,7 +3409,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -3473,7 +3514,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "type",
-                     *           "message": "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up"
+                     *           "message": "Must be an event type of the catalogue (GET /api/v1/event-types)"
                      *         }
                      *       ]
                      *     }
@@ -3657,7 +3698,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -3740,7 +3781,10 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "name": "link.clicked",
-                     *           "description": "A short link was followed."
+                     *           "description": "A short link was followed.",
+                     *           "built_in": true,
+                     *           "archived": true,
+                     *           "schema": {}
                      *         }
                      *       ]
                      *     }
@@ -3764,6 +3808,200 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "Authentication required. Please provide a valid API token",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putEventType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutEventTypeRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated: the type as it now stands. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "name": "link.clicked",
+                     *         "description": "A short link was followed.",
+                     *         "built_in": true,
+                     *         "archived": true,
+                     *         "schema": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["EventType"];
+                    };
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "name": "link.clicked",
+                     *         "description": "A short link was followed.",
+                     *         "built_in": true,
+                     *         "archived": true,
+                     *         "schema": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["EventType"];
+                    };
+                };
+            };
+            /** @description Invalid input: `details` lists every invalid field. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The request contains invalid parameters or malformed data",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "description",
+                     *           "message": "Must be a string of at most 1000 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state (see the operation's description). */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Conflict",
+                     *       "message": "link.clicked is a built-in event type and cannot be changed",
+                     *       "code": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body exceeds the limit of 1048576 bytes",
+                     *       "code": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as `application/json`. */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "The request body must be JSON, sent with Content-Type: application/json",
+                     *       "code": 415
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3841,7 +4079,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -4002,7 +4240,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "name",
-                     *           "message": "must be a string of 1 to 200 characters or null"
+                     *           "message": "Must be a string of 1 to 200 characters or null"
                      *         }
                      *       ]
                      *     }
@@ -4153,7 +4391,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -4419,7 +4657,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "expires_in",
-                     *           "message": "must be an integer number of seconds from 60 to 604800 (7 days)"
+                     *           "message": "Must be an integer number of seconds from 60 to 604800 (7 days)"
                      *         }
                      *       ]
                      *     }
@@ -4600,7 +4838,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -4720,7 +4958,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "name",
-                     *           "message": "must be a string of 1 to 100 characters"
+                     *           "message": "Must be a string of 1 to 100 characters"
                      *         }
                      *       ]
                      *     }

@@ -212,3 +212,19 @@ export const trafficSourceWebhooks = sqliteTable(
   // One webhook per level per source, enforced by the database so racing creates cannot both win.
   (t) => [uniqueIndex("traffic_source_webhooks_level_idx").on(t.trafficSourceId, t.level)],
 );
+
+/**
+ * The operator's own event types, beside the built-in ones (events/catalogue.ts), shared by every
+ * tenant (docs/api-guide.md#event-types). `schema`, when set, is a JSON Schema every published
+ * `data` must satisfy. Archived types still publish and still reach existing subscribers; new
+ * subscriptions to them are refused.
+ */
+export const eventTypes = sqliteTable("event_types", {
+  name: text("name").primaryKey(),
+  description: text("description").notNull().default(""),
+  /** JSON Schema (2020-12) of `data`, as sent. */
+  schema: text("schema"),
+  archivedAt: integer("archived_at"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -4,6 +4,7 @@ import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
+import type { Db } from "../db/client";
 import { requestMemberText } from "../http/body-parser";
 import { ok } from "../http/envelope";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
@@ -12,9 +13,9 @@ import { pageChecks } from "../http/pagination";
 import { timeRangeChecks } from "../http/time-range";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { page } from "../http/envelope";
-import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
+import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
-import { listEventTypes, publishEvent, publishFieldErrors } from "./service";
+import { publishEvent, publishFieldErrors } from "./service";
 import { actingTenant, requirePublish, tenantIdCheck } from "../tenants/scope";
 
 const IdempotentReplayedHeader = t.Literal("true", {
@@ -22,8 +23,8 @@ const IdempotentReplayedHeader = t.Literal("true", {
 });
 
 // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
-const publishChecks = ({ body, request }: CheckedInput) =>
-  publishFieldErrors(fieldsOf(body), request.headers.get("idempotency-key"));
+const publishChecksFor = (db: Db) => ({ body, request }: CheckedInput) =>
+  publishFieldErrors(db, fieldsOf(body), request.headers.get("idempotency-key"));
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -57,7 +58,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        fieldChecks: allChecks(publishChecks, tenantIdCheck(db)),
+        fieldChecks: allChecks(publishChecksFor(db), tenantIdCheck(db)),
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",
@@ -109,10 +110,5 @@ export function eventRoutes(deps: AppDeps) {
         },
         detail: { operationId: "getEvent", summary: "Get an event", description: "The event with its exact payload and its deliveries. A platform key names the tenant with `tenant_id` (event ids are unique per tenant)." },
       },
-    )
-    .get("/event-types", () => ok(listEventTypes()), {
-      apiKey: true,
-      response: { 200: Success(t.Array(EventTypeInfo), "Every event type, built in first."), ...errors(401) },
-      detail: { operationId: "listEventTypes", summary: "List event types", description: "The catalogue of event types webhooks can subscribe to and applications can publish." },
-    });
+    );
 }

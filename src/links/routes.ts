@@ -20,7 +20,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
   const webhookChecks = ({ body, request }: CheckedInput) =>
-    service.webhookFieldErrors(fieldsOf(body), policy, requestMemberText(request, "metadata"));
+    service.webhookFieldErrors(db, fieldsOf(body), policy, requestMemberText(request, "metadata"));
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -60,7 +60,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       query: ListQuery,
-      fieldChecks: allChecks(pageChecks, tenantIdCheck(db)),
+      fieldChecks: allChecks(({ query }) => service.listFieldErrors(db, query), tenantIdCheck(db)),
       response: { 200: SuccessPage(Webhook, "A page of the tenant's webhooks, newest first."), ...errors(400, 401) },
       detail: {
         operationId: "listWebhooks",
