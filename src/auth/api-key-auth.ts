@@ -41,14 +41,19 @@ export function apiKeyGate(db: Db) {
   });
 }
 
-/** Route option `apiKey: true`: resolves `apiKeyId` (and documents the route as authenticated). */
+function authenticatedKey(request: Request): { apiKeyId: string } {
+  const apiKeyId = authenticated.get(request);
+  // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
+  if (!apiKeyId) throw new Unauthorized();
+  return { apiKeyId };
+}
+
+/**
+ * Route options `apiKey: true`: resolves `apiKeyId` (and documents the route as authenticated);
+ * `platformKey: true`: the same for routes that act beyond one tenant (user management). Today
+ * every key is a platform key; tenant-scoped keys are to be refused here.
+ */
 export const apiKeyAuth = new Elysia({ name: "auth/api-key" }).macro({
-  apiKey: {
-    resolve({ request }) {
-      const apiKeyId = authenticated.get(request);
-      // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
-      if (!apiKeyId) throw new Unauthorized();
-      return { apiKeyId };
-    },
-  },
+  apiKey: { resolve: ({ request }) => authenticatedKey(request) },
+  platformKey: { resolve: ({ request }) => authenticatedKey(request) },
 });

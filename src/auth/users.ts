@@ -37,6 +37,16 @@ export interface NewUser {
   name?: string | null;
 }
 
+/** The rule a password breaks, or undefined. */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length >= PASSWORD_MIN_LENGTH && password.length <= PASSWORD_MAX_LENGTH) return undefined;
+  return `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return Bun.password.hash(password, { algorithm: "argon2id" });
+}
+
 /**
  * Creates a user. Used by `POST /api/v1/users` and the `users create` CLI command; throws a 400
  * naming the field for a bad email/password/name and a 409 when the email is taken.
@@ -48,12 +58,11 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
   if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
     problems.push({ field: "email", message: "must be an email address of at most 254 characters" });
   }
-  if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
-    problems.push({ field: "password", message: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
-  }
+  const passwordRule = passwordProblem(input.password);
+  if (passwordRule) problems.push({ field: "password", message: passwordRule });
   if (name !== null && name.length > 200) problems.push({ field: "name", message: "must be at most 200 characters" });
   if (problems.length > 0) throw new BadRequest(problems);
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.password);
   const now = Date.now();
   try {
     const row = db
@@ -76,10 +85,19 @@ function dummyPasswordHash(): Promise<string> {
   return dummyHash;
 }
 
-/** The user whose email and password match, or undefined; the same work is done either way. */
+/**
+ * The user whose email and password match, or undefined; the same work is done either way. A
+ * disabled user gets the same answer as a wrong password.
+ */
 export async function verifyCredentials(db: Db, email: string, password: string): Promise<User | undefined> {
   const row = db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
-  const hash = row?.passwordHash ?? (await dummyPasswordHash());
-  const matches = await Bun.password.verify(password, hash).catch(() => false);
-  return row && matches ? toUser(row) : undefined;
+  const matches = await passwordMatches(password, row?.passwordHash);
+  return row && matches && row.disabledAt === null ? toUser(row) : undefined;
+}
+
+/** Checks a password against a stored hash, or against a dummy one (same cost) when there is none. */
+export async function passwordMatches(password: string, hash: string | undefined): Promise<boolean> {
+  const against = hash ?? (await dummyPasswordHash());
+  const matches = await Bun.password.verify(password, against).catch(() => false);
+  return hash !== undefined && matches;
 }
