@@ -9,14 +9,23 @@ import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-export function openDatabase(path: string): Db {
+export interface OpenOptions {
+  /**
+   * How long a statement waits for another connection's write lock before failing with
+   * SQLITE_BUSY. The wait blocks the thread: one-shot commands can afford the default, the
+   * server uses a short one and retries without blocking (db/busy.ts).
+   */
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   // WAL lets readers run beside the single writer; NORMAL is durable across process crashes
   // (only an OS crash can lose the last transactions), which is the trade every WAL user makes.
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma("foreign_keys = ON");
   // Statement and savepoint journals in memory: on disk, every page a nested transaction or
   // multi-row statement touches is first copied to a temp file (one pwrite per page), which

@@ -2,6 +2,7 @@
 // unexpected all leave as the envelope of DESIGN.md §4. Unexpected errors are logged with the
 // request id and answered without a stack.
 import { Elysia } from "elysia";
+import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from "../db/busy";
 import type { Logger } from "../log";
 import { HttpError, INVALID_PARAMETERS, type FieldError } from "./errors";
 import { requestIdOf } from "./request-log";
@@ -96,6 +97,16 @@ export function errorHandler(logger: Logger) {
         return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400 });
     }
     const requestId = requestIdOf(request);
+    if (isDatabaseBusy(error)) {
+      // Another process held the write lock too long (db/busy.ts): nothing was written, try again.
+      logger.warn("database busy", { request_id: requestId, error: (error as Error).message });
+      const seconds = BUSY_RETRY_AFTER_SECONDS;
+      return envelope(
+        503,
+        { error: "Service Unavailable", message: `The database is busy. Retry in ${seconds} second${seconds === 1 ? "" : "s"}`, code: 503 },
+        { "retry-after": String(seconds) },
+      );
+    }
     logger.error("unhandled error", {
       request_id: requestId,
       code,
