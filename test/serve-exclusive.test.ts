@@ -30,7 +30,8 @@ const portOf = (url: string) => new URL(url).port;
 
 describe("a second serve", () => {
   test("on a port in use exits 1 with one line naming PORT", async () => {
-    const first = await serve({ DATABASE_PATH: join(dir, "port-a.db") });
+    // In a folder that does not exist yet: the first start creates it (and its lock beside the file).
+    const first = await serve({ DATABASE_PATH: join(dir, "new-folder", "port-a.db") });
     const port = portOf(first.url);
     const second = await hookrelay(["serve"], { DATABASE_PATH: join(dir, "port-b.db"), PORT: port });
     expect(second.code).toBe(1);

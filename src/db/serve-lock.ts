@@ -4,7 +4,7 @@
 // never needs clearing by hand. The database itself is not locked, so one-shot commands
 // (migrate, keys create, users create, backup) keep working beside a running server.
 import Database from "better-sqlite3";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
 export class DatabaseInUse extends Error {}
@@ -17,6 +17,8 @@ export interface ServeLock {
 /** `<db>.lock` beside the real file, so two spellings of one path (relative, symlinked) share a lock. */
 export function serveLockPath(databasePath: string): string {
   const absolute = resolve(databasePath);
+  // The database's folder is created at first start (db/client.ts); the lock comes first.
+  mkdirSync(dirname(absolute), { recursive: true });
   const real = existsSync(absolute) ? realpathSync(absolute) : join(realpathSync(dirname(absolute)), basename(absolute));
   return `${real}.lock`;
 }
