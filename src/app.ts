@@ -7,6 +7,7 @@ import { sessionGate } from "./auth/user-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
+import { noteWriteLockHeld } from "./db/busy";
 import { requestLog } from "./http/request-log";
 import { deliveryRoutes } from "./deliveries/routes";
 import { eventRoutes } from "./events/routes";
@@ -25,7 +26,7 @@ export function buildApp(deps: AppDeps) {
   // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
   return new Elysia({ normalize: "typebox" })
     .use(requestLog(deps.logger))
-    .use(errorHandler(deps.logger))
+    .use(errorHandler(deps.logger, () => noteWriteLockHeld(deps.db)))
     .use(apiKeyGate(deps.db))
     .use(sessionGate(deps.db))
     .use(jsonBody)

@@ -18,6 +18,7 @@ let server: ServerProcess;
 let rx: Receiver;
 /** Ids of every event answered 202. */
 const accepted = new Set<string>();
+let webhookId: string;
 
 beforeAll(async () => {
   rx = startReceiver();
@@ -29,6 +30,7 @@ beforeAll(async () => {
   });
   const created = await api("POST", "/api/v1/links/webhooks", { url: rx.url, events: ["link.clicked"] });
   expect(created.status).toBe(201);
+  webhookId = ((await created.json()) as { data: { id: string } }).data.id;
 });
 afterAll(async () => {
   await server?.kill();
@@ -83,8 +85,13 @@ describe("another process holds the write lock", () => {
     let released = false;
     try {
       const publishes = Array.from({ length: 5 }, (_, i) => publish(100 + i));
-      // A write outside the group commit (creating a user) is refused the same way.
+      // Writes outside the group commit (creating a user, updating a webhook) are refused the same way.
       const user = api("POST", "/api/v1/users", { email: "busy@example.com", password: "a long password" });
+      const updates = await Promise.all(Array.from({ length: 20 }, (_, i) => api("PATCH", `/api/v1/links/webhooks/${webhookId}`, { metadata: { i } })));
+      for (const res of updates) {
+        expect(res.status).toBe(503);
+        expect(res.headers.get("retry-after")).toBe("1");
+      }
       await healthAnswers(5);
       const results = await Promise.all(publishes);
       for (const r of results) {

@@ -8,7 +8,7 @@
 // loop: each try waits at most the server's short busy timeout, and the next try is a timer
 // away (db/busy.ts). A write still not committed after WRITE_LOCK_PATIENCE_MS is rejected with
 // the busy error (the API answers 503); nothing of it was stored.
-import { isDatabaseBusy, WRITE_LOCK_PATIENCE_MS } from "./busy";
+import { isDatabaseBusy, noteWriteLockHeld, WRITE_LOCK_PATIENCE_MS } from "./busy";
 import type { Db } from "./client";
 
 interface Pending {
@@ -22,6 +22,7 @@ interface Pending {
 }
 
 interface Batcher {
+  db: Db;
   queue: Pending[];
   scheduled: boolean;
   /** The pause before the next try while the write lock is held elsewhere; 0 when not waiting. */
@@ -61,7 +62,7 @@ export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {
         }
       }
     });
-    batcher = { queue: [], scheduled: false, retryDelayMs: 0, commitAll };
+    batcher = { db, queue: [], scheduled: false, retryDelayMs: 0, commitAll };
     batchers.set(db, batcher);
   }
   const b = batcher;
@@ -108,6 +109,7 @@ const MAX_RETRY_MS = 200;
 
 /** Another process holds the write lock: the batch goes first in the next try, a timer away. */
 function retryLater(batcher: Batcher, batch: Pending[], error: unknown): void {
+  noteWriteLockHeld(batcher.db);
   const now = Date.now();
   const waiting = batch.filter((item) => {
     if (item.giveUpAt > now) return true;

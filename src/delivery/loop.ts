@@ -5,7 +5,7 @@
 // DELIVERY_POLL_MS. Work lives only in the database, so a crash loses nothing: expired leases
 // become due again.
 import type { Config } from "../config";
-import { isDatabaseBusy } from "../db/busy";
+import { isDatabaseBusy, noteWriteLockHeld } from "../db/busy";
 import type { Db } from "../db/client";
 import type { Logger } from "../log";
 import { DeliveryMetrics } from "./metrics";
@@ -216,6 +216,7 @@ export function createDeliveryLoop({ config, db, logger }: DeliveryLoopDeps): De
    */
   function writeFailed(e: unknown): void {
     const busy = isDatabaseBusy(e);
+    if (busy) noteWriteLockHeld(db);
     writePauseMs = Math.min(Math.max(WRITE_PAUSE_FIRST_MS, writePauseMs * 2), WRITE_PAUSE_MAX_MS);
     (busy ? logger.warn : logger.error)(busy ? "delivery: database busy, will retry" : "delivery: database write failed", {
       error: String(e),

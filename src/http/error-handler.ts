@@ -66,7 +66,8 @@ function envelope(status: number, body: object, headers?: Record<string, string>
   });
 }
 
-export function errorHandler(logger: Logger) {
+/** `onBusy` hears of every request that failed on a database write lock held elsewhere. */
+export function errorHandler(logger: Logger, onBusy?: () => void) {
   return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, ({ code, error, request, set }) => {
     const response = respond(code, error, request);
     set.status = response.status; // so the request log line carries the real status
@@ -99,6 +100,7 @@ export function errorHandler(logger: Logger) {
     const requestId = requestIdOf(request);
     if (isDatabaseBusy(error)) {
       // Another process held the write lock too long (db/busy.ts): nothing was written, try again.
+      onBusy?.();
       logger.warn("database busy", { request_id: requestId, error: (error as Error).message });
       const seconds = BUSY_RETRY_AFTER_SECONDS;
       return envelope(
