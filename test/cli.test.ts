@@ -54,6 +54,7 @@ describe("command-line mistakes exit 2 with one line", () => {
     [["frobnicate"], 'unknown command "frobnicate"'],
     [["--frobnicate"], "unknown option --frobnicate"],
     [["keys"], '"keys" needs a subcommand: create'],
+    [["users"], '"users" needs a subcommand: create, list, disable, enable, reset-password'],
     [["keys", "create", "--email", "a@b.co"], "keys create does not take --email"],
     [["users", "create"], "users create needs --email"],
     [["backup"], "backup takes FILE, got none"],
@@ -81,6 +82,15 @@ describe("bad configuration exits 1 with one line naming the variable", () => {
     const r = await hookrelay([], { env: { HOST: "999.1.1.1", DATABASE_PATH: freshDb() } });
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toEqual(['hookrelay: HOST must be an IP address or a host name, got "999.1.1.1"']);
+  });
+
+  test("a DATABASE_PATH that cannot be opened is named, by serve and by one-shot commands", async () => {
+    // A directory where the file should be.
+    for (const args of [["serve"], ["migrate"], ["users", "list"]]) {
+      const r = await hookrelay(args, { env: { DATABASE_PATH: dir, PORT: "0", HOST: "127.0.0.1" } });
+      expect(r.code).toBe(1);
+      expect(lines(r.stderr)).toEqual([`hookrelay: DATABASE_PATH ${dir} cannot be opened: unable to open database file`]);
+    }
   });
 
   test("for one-shot commands too", async () => {

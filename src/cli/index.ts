@@ -3,6 +3,7 @@
 // on stderr and a non-zero exit: 2 for a mistake in the command line (a bad option value
 // included), 1 for anything else (a bad environment variable included).
 import { ConfigError, type Config } from "../config";
+import { DatabaseUnavailable } from "../db/client";
 import { DatabaseInUse } from "../db/serve-lock";
 import { HttpError } from "../http/errors";
 import { StartupError } from "../server";
@@ -161,7 +162,10 @@ function findCommand(words: string[]): { command: Command; args: string[] } {
   const command = COMMANDS.find((c) => c.words.every((w, i) => words[i] === w));
   if (!command) {
     const group = COMMANDS.find((c) => c.words.length > 1 && c.words[0] === words[0]);
-    if (group && words.length === 1) throw new UsageError(`"${words[0]}" needs a subcommand: ${group.words.slice(1).join(" ")}`);
+    if (group && words.length === 1) {
+      const subcommands = COMMANDS.filter((c) => c.words.length > 1 && c.words[0] === words[0]).map((c) => c.words.slice(1).join(" "));
+      throw new UsageError(`"${words[0]}" needs a subcommand: ${subcommands.join(", ")}`);
+    }
     throw new UsageError(`unknown command "${words.join(" ")}"`);
   }
   const args = words.slice(command.words.length);
@@ -266,7 +270,7 @@ export async function runCli(argv: string[], env: Env = process.env): Promise<nu
       process.stderr.write(`hookrelay: ${e.message} (see hookrelay --help)\n`);
       return 2;
     }
-    const expected = [ConfigError, CommandFailed, HttpError, StartupError, DatabaseInUse].some((kind) => e instanceof kind);
+    const expected = [ConfigError, CommandFailed, HttpError, StartupError, DatabaseInUse, DatabaseUnavailable].some((kind) => e instanceof kind);
     if (!expected) {
       // Unexpected: keep the one-line contract, but let an operator who asks see the stack.
       if (env.LOG_LEVEL?.trim().toLowerCase() === "debug" && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { isDatabaseBusy } from "./busy";
 import { reportingTransactions } from "./rollback";
 import * as schema from "./schema";
 
@@ -18,12 +19,26 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
+/** The database file cannot be opened (a directory, no permission, not a database): names DATABASE_PATH. */
+export class DatabaseUnavailable extends Error {}
+
+/** The first line of what the file system or SQLite said. */
+function reasonOf(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+}
+
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
-  // WAL lets readers run beside the single writer; NORMAL is durable across process crashes
-  // (only an OS crash can lose the last transactions), which is the trade every WAL user makes.
-  sqlite.pragma("journal_mode = WAL");
+  let sqlite: Database.Database;
+  try {
+    if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Database(path);
+    // WAL lets readers run beside the single writer; NORMAL is durable across process crashes
+    // (only an OS crash can lose the last transactions), which is the trade every WAL user makes.
+    sqlite.pragma("journal_mode = WAL");
+  } catch (e) {
+    if (isDatabaseBusy(e)) throw e;
+    throw new DatabaseUnavailable(`DATABASE_PATH ${path} cannot be opened: ${reasonOf(e)}`);
+  }
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma("foreign_keys = ON");

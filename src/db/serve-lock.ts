@@ -6,6 +6,7 @@
 import Database from "better-sqlite3";
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { DatabaseUnavailable } from "./client";
 
 export class DatabaseInUse extends Error {}
 
@@ -29,8 +30,14 @@ export function serveLockPath(databasePath: string): string {
  */
 export function acquireServeLock(databasePath: string): ServeLock | undefined {
   if (databasePath === ":memory:" || databasePath.startsWith("file:")) return undefined;
-  const path = serveLockPath(databasePath);
-  const lock = new Database(path);
+  let path: string;
+  let lock: Database.Database;
+  try {
+    path = serveLockPath(databasePath);
+    lock = new Database(path);
+  } catch (e) {
+    throw new DatabaseUnavailable(`DATABASE_PATH ${databasePath} cannot be used: ${(e as Error).message.split("\n")[0]}`);
+  }
   try {
     lock.pragma("busy_timeout = 0");
     // In exclusive locking mode the lock taken by the first write is kept after its commit,
