@@ -43,6 +43,8 @@ export function acquireServeLock(databasePath: string): ServeLock | undefined {
     // In exclusive locking mode the lock taken by the first write is kept after its commit,
     // until the connection closes; no transaction stays open and no journal stays behind.
     lock.pragma("locking_mode = EXCLUSIVE");
+    // The write is what takes the lock; what it writes says which process held it last
+    // (`sqlite3 <db>.lock 'SELECT * FROM holder'` once that process is gone).
     lock.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, started_at INTEGER NOT NULL)");
     lock.transaction(() => {
       lock.exec("DELETE FROM holder");

@@ -4,7 +4,7 @@
 // transaction, so a token stops working with the very next request, on every process.
 import { desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { users } from "../db/schema";
 import { BadRequest, invalidField, NotFound, type FieldError } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
 import { iso, randomBase62 } from "../ids";
@@ -134,10 +134,6 @@ export function revokeSessions(db: Db, id: string): number {
     },
     { behavior: "immediate" },
   );
-}
-
-export function countSessions(db: Db, userId: string): number {
-  return db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)).all().length;
 }
 
 /**
