@@ -3,7 +3,7 @@
 // running server; the file's lock goes with its process, even after kill -9, and a restarted
 // server retries what the killed one had in flight at once instead of when the lease runs out.
 import { afterAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor } from "./helpers/delivery";
@@ -64,6 +64,18 @@ describe("a second serve", () => {
     const res = await fetch(`${first.url}/api/v1/links/webhooks`, { headers: { authorization: `Bearer ${lines(key.stdout)[0]}` } });
     expect(res.status).toBe(200);
   }, 60_000);
+});
+
+describe("a lock file that is not SQLite's", () => {
+  test("stops serve with one line saying it can go", async () => {
+    const path = join(dir, "garbled.db");
+    writeFileSync(`${path}.lock`, "x".repeat(200));
+    const r = await hookrelay(["serve"], { DATABASE_PATH: path, PORT: "0" });
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toEqual([
+      `hookrelay: DATABASE_PATH ${path} cannot be used: its lock file ${path}.lock failed (file is not a database); remove it if no hookrelay serve runs`,
+    ]);
+  });
 });
 
 describe("after kill -9", () => {

@@ -57,7 +57,9 @@ export function acquireServeLock(databasePath: string): ServeLock | undefined {
         `DATABASE_PATH ${databasePath} is in use by another hookrelay serve (it holds ${path}); run one serve per database file`,
       );
     }
-    throw e;
+    // Not SQLite's (overwritten, say): it holds nothing but the lock, so it can go.
+    const reason = (e as Error).message.split("\n")[0];
+    throw new DatabaseUnavailable(`DATABASE_PATH ${databasePath} cannot be used: its lock file ${path} failed (${reason}); remove it if no hookrelay serve runs`);
   }
   // `held` keeps the connection reachable: a collected connection is closed, and its lock with it.
   const held = { connection: lock as Database.Database | undefined };
