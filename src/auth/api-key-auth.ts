@@ -41,19 +41,29 @@ export function apiKeyGate(db: Db) {
   });
 }
 
-function authenticatedKey(request: Request): { apiKeyId: string } {
-  const apiKeyId = authenticated.get(request);
-  // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
-  if (!apiKeyId) throw new Unauthorized();
-  return { apiKeyId };
-}
+/** Route option `apiKey: true`: resolves `apiKeyId` (and documents the route as authenticated). */
+export const apiKeyAuth = new Elysia({ name: "auth/api-key" }).macro({
+  apiKey: {
+    resolve({ request }) {
+      const apiKeyId = authenticated.get(request);
+      // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
+      if (!apiKeyId) throw new Unauthorized();
+      return { apiKeyId };
+    },
+  },
+});
 
 /**
- * Route options `apiKey: true`: resolves `apiKeyId` (and documents the route as authenticated);
- * `platformKey: true`: the same for routes that act beyond one tenant (user management). Today
- * every key is a platform key; tenant-scoped keys are to be refused here.
+ * Route option `platformKey: true`: an API key that acts beyond one tenant (user management).
+ * Today every key is a platform key, so it admits what `apiKey: true` admits; this is the one
+ * place where keys scoped to a tenant are to be refused.
  */
-export const apiKeyAuth = new Elysia({ name: "auth/api-key" }).macro({
-  apiKey: { resolve: ({ request }) => authenticatedKey(request) },
-  platformKey: { resolve: ({ request }) => authenticatedKey(request) },
+export const platformKeyAuth = new Elysia({ name: "auth/platform-key" }).macro({
+  platformKey: {
+    resolve({ request }) {
+      const apiKeyId = authenticated.get(request);
+      if (!apiKeyId) throw new Unauthorized();
+      return { apiKeyId };
+    },
+  },
 });

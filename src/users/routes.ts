@@ -2,7 +2,7 @@
 // renamed, disabled, deleted, have their password reset and their sessions ended here, or with
 // the `users` CLI commands, which call the same service.
 import { Elysia, t } from "elysia";
-import { apiKeyAuth } from "../auth/api-key-auth";
+import { platformKeyAuth } from "../auth/api-key-auth";
 import { CreateUserBody } from "../auth/model";
 import { createUser } from "../auth/users";
 import type { AppDeps } from "../deps";
@@ -14,7 +14,7 @@ import { deleteUser, getUser, listUsers, resetPassword, revokeSessions, updateUs
 
 export function userAdminRoutes({ db }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } })
-    .use(apiKeyAuth)
+    .use(platformKeyAuth)
     .post(
       "",
       async ({ body, set }) => {
