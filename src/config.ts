@@ -1,6 +1,7 @@
 // The environment contract (README, Configuration). Every variable is parsed and checked here once;
 // a bad value stops start-up with one line that names the variable.
 import { tracingConfig, type TracingConfig } from "./tracing/config";
+import ipaddr from "ipaddr.js";
 
 export class ConfigError extends Error {}
 
@@ -49,6 +50,22 @@ export const DEFAULTS = {
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+/** Every variable of the contract: those with a default (and a command-line option) and the secrets. */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(DEFAULTS), "ADMIN_API_KEY", "DISCORD_BOT_TOKEN"];
+
+/** A hostname (RFC 1123 labels) or an IP literal; anything else would fail at listen with EINVAL. */
+function hostOf(env: Env): string {
+  const host = (env.HOST ?? DEFAULTS.HOST).trim();
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  const valid = /^[0-9.]+$/.test(host)
+    ? ipaddr.IPv4.isValidFourPartDecimal(host)
+    : host.includes(":")
+      ? ipaddr.IPv6.isValid(host)
+      : host.length <= 253 && new RegExp(`^${label}(?:\\.${label})*\\.?$`, "i").test(host);
+  if (!valid) throw new ConfigError(`HOST must be an IP address or a host name, got "${env.HOST}"`);
+  return host;
+}
 
 function int(env: Env, name: keyof typeof DEFAULTS, min: number, max: number): number {
   const raw = (env[name] ?? DEFAULTS[name]).trim();
@@ -100,7 +117,12 @@ function optionalSecret(env: Env, name: "ADMIN_API_KEY" | "DISCORD_BOT_TOKEN", m
   return raw;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Parses the environment. With `uses`, only those variables are read: the others take their
+ * defaults, so a command is never stopped by a bad value of a variable it does not use.
+ */
+export function loadConfig(env: Env = process.env, uses?: ReadonlySet<string>): Config {
+  if (uses) env = Object.fromEntries(Object.entries(env).filter(([name]) => uses.has(name) || !CONFIG_VARIABLES.includes(name)));
   const logLevel = (env.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL).trim().toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${env.LOG_LEVEL}"`);
@@ -109,8 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(", ")}, got "${env.LOG_FORMAT}"`);
   }
-  const host = (env.HOST ?? DEFAULTS.HOST).trim();
-  if (host === "") throw new ConfigError(`HOST must not be empty`);
+  const host = hostOf(env);
   const databasePath = (env.DATABASE_PATH ?? DEFAULTS.DATABASE_PATH).trim();
   if (databasePath === "") throw new ConfigError(`DATABASE_PATH must not be empty`);
 

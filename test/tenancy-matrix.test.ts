@@ -11,6 +11,15 @@ type CallerName = "platform" | "own" | "other" | "revoked" | "expired";
 const CALLERS: CallerName[] = ["platform", "own", "other", "revoked", "expired"];
 
 let t: TestApp;
+/** A user for the user routes; a delete gets one of its own. */
+let userId: string;
+function freshUserId(): string {
+  const id = crypto.randomUUID();
+  t.deps.db.$client
+    .prepare("insert into users (id, email, password_hash, created_at, updated_at) values (?, ?, 'x', 0, 0)")
+    .run(id, `${id}@example.com`);
+  return id;
+}
 const keys = {} as Record<CallerName, string>;
 /** Every id and secret tenant acme owns: none may appear in an answer to globex's key. */
 const acmeSecrets = new Set<string>();
@@ -128,6 +137,12 @@ const CASES: Record<string, (f: Fixture) => Case> = {
   "GET /api/v1/api-keys": () => ({ method: "GET", path: "/api/v1/api-keys?tenant_id=acme", expect: platformOnly(200) }),
   "GET /api/v1/api-keys/current": () => ({ method: "GET", path: "/api/v1/api-keys/current", expect: everyone(200) }),
   "DELETE /api/v1/api-keys/:id": (f) => ({ method: "DELETE", path: `/api/v1/api-keys/${f.key}`, expect: platformOnly(200) }),
+  "GET /api/v1/users": () => ({ method: "GET", path: "/api/v1/users", expect: platformOnly(200) }),
+  "GET /api/v1/users/:id": () => ({ method: "GET", path: `/api/v1/users/${userId}`, expect: platformOnly(200) }),
+  "PATCH /api/v1/users/:id": () => ({ method: "PATCH", path: `/api/v1/users/${userId}`, body: { name: "Renamed" }, expect: platformOnly(200) }),
+  "DELETE /api/v1/users/:id": () => ({ method: "DELETE", path: `/api/v1/users/${freshUserId()}`, expect: platformOnly(204) }),
+  "POST /api/v1/users/:id/password": () => ({ method: "POST", path: `/api/v1/users/${userId}/password`, body: {}, expect: platformOnly(200) }),
+  "DELETE /api/v1/users/:id/sessions": () => ({ method: "DELETE", path: `/api/v1/users/${userId}/sessions`, expect: platformOnly(200) }),
   "POST /api/v1/users": () => ({
     method: "POST", path: "/api/v1/users", body: { email: `u${crypto.randomUUID()}@example.com`, password: "a long password" },
     expect: platformOnly(201),
@@ -145,6 +160,7 @@ beforeAll(async () => {
   db.$client.prepare("update api_keys set revoked_at = ? where id = ?").run(Date.now(), revoked.id);
   keys.revoked = revoked.key;
   keys.expired = createApiKey(db, { name: "acme expired", tenantId: "acme", canPublish: true, expiresAt: Date.now() - 1 }).key;
+  userId = freshUserId();
   // globex has objects of its own, so its answers are not empty by chance.
   await t.request("POST", "/api/v1/links/webhooks", { url: "https://globex.example.com/in", events: ["link.clicked"], tenant_id: "globex" });
 });
