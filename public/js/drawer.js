@@ -1,0 +1,51 @@
+// The side drawer the Deliveries and Events views open: a modal <dialog>, so the browser keeps
+// focus inside it and makes the page behind inert. Opening moves focus to its heading; Escape
+// or Close shuts it and focus goes back to the button that opened it.
+import { element } from "./dom.js";
+
+/**
+ * @param {HTMLDialogElement} dialog the page's one drawer
+ * @returns {{ open: (title: string, content: HTMLElement[], opener?: HTMLElement) => void,
+ *   replace: (content: HTMLElement[]) => void, close: () => void, isOpen: () => boolean,
+ *   onClose: (listener: () => void) => void }}
+ */
+export function createDrawer(dialog) {
+  const heading = element("h2", { id: "drawer-title", tabindex: "-1" });
+  const closeButton = element("button", { type: "button", class: "secondary small", text: "Close", "aria-label": "Close the details" });
+  const body = element("div", { class: "drawer-body" });
+  dialog.setAttribute("aria-labelledby", "drawer-title");
+  dialog.replaceChildren(element("div", { class: "drawer-head" }, [heading, closeButton]), body);
+  let opener;
+  const listeners = [];
+
+  const close = () => {
+    if (dialog.open) dialog.close();
+  };
+  closeButton.addEventListener("click", close);
+  // A click on the backdrop (outside the panel) closes it too.
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) close();
+  });
+  dialog.addEventListener("close", () => {
+    for (const listener of listeners) listener();
+    if (opener?.isConnected) opener.focus();
+    opener = undefined;
+  });
+
+  return {
+    open(title, content, from = document.activeElement) {
+      opener = from instanceof HTMLElement ? from : undefined;
+      heading.textContent = title;
+      body.replaceChildren(...content);
+      if (!dialog.open) dialog.showModal();
+      body.scrollTop = 0;
+      heading.focus();
+    },
+    replace(content) {
+      body.replaceChildren(...content);
+    },
+    close,
+    isOpen: () => dialog.open,
+    onClose: (listener) => listeners.push(listener),
+  };
+}
