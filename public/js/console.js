@@ -214,7 +214,8 @@ const webhooks = createWebhooksView(
 );
 const tenants = createTenantPicker({ select: $("tenant"), status: $("tenant-status") }, call);
 const drawer = createDrawer($("drawer"));
-const deliveryDetails = createDeliveryDetails({ call, drawer, onChanged: () => deliveries.refresh() });
+// After a retry from the drawer, the lists behind it (the cards' recent deliveries too) follow.
+const deliveryDetails = createDeliveryDetails({ call, drawer, onChanged: () => { deliveries.refresh(); webhooks.refresh(); } });
 const deliveries = createDeliveriesView({ section: $("deliveries"), details: deliveryDetails, drawerOpen: drawer.isOpen }, { call, hasKey });
 const events = createEventsView({ section: $("events"), drawer, details: deliveryDetails }, { call, hasKey });
 

@@ -28,7 +28,10 @@ export function createDrawer(dialog) {
   });
   dialog.addEventListener("close", () => {
     for (const listener of listeners) listener();
-    if (opener?.isConnected) opener.focus();
+    // A refresh may have redrawn the list meanwhile: then the same button, found by its name.
+    const label = opener?.getAttribute("aria-label");
+    const target = opener?.isConnected ? opener : label ? [...document.querySelectorAll("button[aria-label]")].find((b) => b.getAttribute("aria-label") === label) : undefined;
+    target?.focus();
     opener = undefined;
   });
 
