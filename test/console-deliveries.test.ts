@@ -190,6 +190,20 @@ test("the Events view lists events; one shows its exact payload and its deliveri
   await page.locator("#drawer").waitFor({ state: "hidden" });
 }, 30_000);
 
+test("Load more follows next_cursor; auto-refresh keeps what was loaded", async () => {
+  for (let n = 0; n < 27; n++) expect((await s.admin("POST", "/api/v1/events", { type: "link.clicked", data: { n } })).status).toBe(202);
+  // 3 earlier deliveries + 27: the first page holds 25.
+  await page.waitForFunction(() => document.querySelectorAll("#deliveries-list tbody tr").length === 25);
+  expect(await page.locator("#deliveries-more").isVisible()).toBe(true);
+  await page.getByRole("button", { name: "Load more deliveries" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#deliveries-list tbody tr").length === 30);
+  expect(await page.locator("#deliveries-more").isHidden()).toBe(true);
+  // The next auto-refresh redraws the list ("Updated …" changes) with all 30 rows.
+  const stamp = await page.locator("#deliveries-refresh-state").textContent();
+  await page.waitForFunction((before) => document.querySelector("#deliveries-refresh-state")?.textContent !== before, stamp, { timeout: 10_000 });
+  expect(await page.locator("#deliveries-list tbody tr").count()).toBe(30);
+}, 30_000);
+
 test("at phone width the views and the drawer fit the screen", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -147,3 +147,23 @@ describe("the operation picker covers the served OpenAPI document", () => {
     expect(AWAITING_ROUTE.filter((id) => ids.has(id))).toEqual([]);
   });
 });
+
+describe("the event catalogue follows the server", () => {
+  test("own, non-archived types join the subscribe and publish fields, in the server's order", async () => {
+    const { EVENT_CATALOGUE, setEventCatalogue } = await import("../public/js/operations.js");
+    const before = [...EVENT_CATALOGUE];
+    try {
+      const types = [...before.map((name) => ({ name, built_in: true })), { name: "order.created", built_in: false }, { name: "order.old", archived: true }];
+      expect(setEventCatalogue(types)).toBe(true);
+      expect(EVENT_CATALOGUE).toEqual([...before, "order.created"]);
+      // The publish type select and the list filter hold the same array.
+      expect(op("publish-event").fields.find((f: { name: string }) => f.name === "type").options).toBe(EVENT_CATALOGUE);
+      expect(buildRequest(op("create-webhook"), { url: "https://x.example", events: ["order.created", "link.clicked"] }, auth, ORIGIN).body.events).toEqual(["link.clicked", "order.created"]);
+      expect(setEventCatalogue(types)).toBe(false);
+      expect(setEventCatalogue([])).toBe(false);
+    } finally {
+      setEventCatalogue(before.map((name) => ({ name })));
+    }
+    expect(EVENT_CATALOGUE).toEqual(before);
+  });
+});

@@ -9,7 +9,7 @@ import { errorMessage, send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
 import { followUpActions, offerCreatedId } from "./follow-ups.js";
-import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operations.js";
+import { EVENT_CATALOGUE, OPERATIONS, buildRequest, findOperation, operationsFor, setEventCatalogue } from "./operations.js";
 import { forgetPortalToken, takePortalToken } from "./portal-session.js";
 import { showEnding, showPortalHeader } from "./portal-view.js";
 import { renderResponse } from "./response-view.js";
@@ -224,9 +224,15 @@ async function loadChoices() {
   if (!hasKey()) return;
   const [hooks, types] = await Promise.all([call("list-webhooks", { limit: "100" }), call("event-types", {})]);
   const webhookList = "status" in hooks && hooks.status === 200 && Array.isArray(hooks.json?.data) ? hooks.json.data : undefined;
-  const typeList = "status" in types && types.status === 200 && Array.isArray(types.json?.data) ? types.json.data.map((t) => t.name) : undefined;
+  const typeInfo = "status" in types && types.status === 200 && Array.isArray(types.json?.data) ? types.json.data : undefined;
+  const typeList = typeInfo?.map((t) => t.name);
   deliveries.setChoices({ webhooks: webhookList, eventTypes: typeList });
   if (typeList) events.setEventTypes(typeList);
+  // Own event types join the subscribe and publish fields; the form is redrawn with its values.
+  if (typeInfo && setEventCatalogue(typeInfo) && state.operation.fields.some((f) => f.kind === "events" || f.options === EVENT_CATALOGUE)) {
+    readValues();
+    showOperation(state.operation);
+  }
 }
 
 /** Every view that lists the acting tenant's objects, after a change of key, tenant or data. */

@@ -2,7 +2,20 @@
 // operation plus the form's values into the request that is previewed and sent. No DOM here,
 // so `bun test` checks the request the console would build.
 
+/** The built-in types; replaced by the server's own list (own types too) once it has answered. */
 export const EVENT_CATALOGUE = ["link.created", "link.updated", "link.deleted", "link.clicked", "uptime.down", "uptime.up"];
+
+/**
+ * Takes the server's catalogue (`GET /api/v1/event-types`): every type that is not archived, in
+ * the server's order. Changed in place, since the fields above hold this very array.
+ * @returns {boolean} whether it changed
+ */
+export function setEventCatalogue(types) {
+  const names = types.filter((t) => typeof t?.name === "string" && t.archived !== true).map((t) => t.name);
+  if (names.length === 0 || JSON.stringify(names) === JSON.stringify(EVENT_CATALOGUE)) return false;
+  EVENT_CATALOGUE.splice(0, EVENT_CATALOGUE.length, ...names);
+  return true;
+}
 
 /** Shown in the preview while the key field is empty, as the API document does. */
 export const TOKEN_PLACEHOLDER = "YOUR_API_TOKEN";
