@@ -208,7 +208,8 @@ test("at phone width the views and the drawer fit the screen", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(await overflow()).toBe(0);
-  await page.locator("#deliveries").screenshot({ path: join(s.dir, "chromium-phone-deliveries.png") });
+  await page.locator("#deliveries-heading").evaluate((el) => el.scrollIntoView());
+  await page.screenshot({ path: join(s.dir, "chromium-phone-deliveries.png") });
   await page.locator("#deliveries-list tbody tr").first().getByRole("button", { name: /^Details/ }).click();
   await page.locator("#drawer[open]").waitFor();
   await page.locator("#drawer table.attempts").waitFor();
@@ -216,9 +217,15 @@ test("at phone width the views and the drawer fit the screen", async () => {
   expect(box!.width).toBeLessThanOrEqual(390);
   expect(await page.locator("#drawer .drawer-body").evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
   await page.screenshot({ path: join(s.dir, "chromium-phone-drawer.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(s.dir, "chromium-phone-drawer-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
   await page.keyboard.press("Escape");
   await page.setViewportSize({ width: 1280, height: 900 });
   expect(pageErrors).toEqual([]);
+  // Everything the views loaded came from the server that serves the page.
+  const elsewhere = await page.evaluate((origin) => performance.getEntriesByType("resource").map((e) => e.name).filter((url) => !url.startsWith(`${origin}/`)), s.server.url);
+  expect(elsewhere).toEqual([]);
 }, 30_000);
 
 test("a portal session sees only its tenant's deliveries and events", async () => {

@@ -126,9 +126,11 @@ export function createDeliveriesView({ section, details, drawerOpen }, { call, h
     let skipped = 0;
     let cursor = "";
     let batches = 0;
+    // The filters as they were when the button was pressed: a cursor belongs to its search.
+    const pressedWith = filters();
     bulkStatus.textContent = "Retrying…";
     for (;;) {
-      const result = await call("retry-deliveries", bulkRetryValues(filters(), cursor));
+      const result = await call("retry-deliveries", bulkRetryValues(pressedWith, cursor));
       if (!ok(result)) {
         bulkStatus.textContent = `Stopped after ${retried} retried: ${errorMessage(result)}`;
         break;
@@ -177,6 +179,10 @@ export function createDeliveriesView({ section, details, drawerOpen }, { call, h
   bulk.addEventListener("click", retryAll);
   setPaused(false);
   setInterval(tick, REFRESH_MS);
+  // Back on the tab: up to date at once rather than at the next tick.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) tick();
+  });
 
   return {
     refresh: () => load(),
