@@ -244,8 +244,8 @@ test("a portal session sees only its tenant's deliveries and events", async () =
   await portal.waitForFunction(() => document.body.dataset.portal === "signed-in");
   await portal.waitForFunction(() => document.querySelectorAll("#deliveries-list tbody tr").length === 2);
   const shown = await portal.locator("#deliveries-list tbody tr").allTextContents();
-  for (const text of shown) expect(text).toContain(hooks["acme-retail"]);
-  expect(shown.join(" ")).not.toContain(hooks.globex);
+  for (const text of shown) expect(text).toContain(hooks["acme-retail"]!);
+  expect(shown.join(" ")).not.toContain(hooks.globex!);
   expect(shown.join(" ")).not.toContain(webhookId);
   await portal.waitForFunction(() => document.querySelectorAll("#events-list tbody tr").length === 2);
   await portal.locator("#deliveries-list tbody tr").first().getByRole("button", { name: /^Details/ }).click();
