@@ -124,11 +124,19 @@ test("create → publish to a failing receiver → watch the attempts arrive →
   await page.screenshot({ path: join(s.dir, "chromium-drawer-confirm.png") });
   await page.keyboard.press("Enter");
   expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Retry now");
+  // Confirmed, it is sent again (same webhook-id), and focus stays in the drawer.
+  const sentBefore = s.received.length;
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Send it again" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#drawer table.attempts tbody tr").length === 5, undefined, { timeout: 20_000 });
+  expect(s.received.length).toBe(sentBefore + 1);
+  expect(JSON.parse(s.received.at(-1)!).id).toBe(JSON.parse(s.received.at(-2)!).id);
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Retry now");
 
   // Escape closes the drawer and focus goes back to the row's Details button.
   await page.keyboard.press("Escape");
   await page.locator("#drawer").waitFor({ state: "hidden" });
-  expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? "")).toMatch(/^Details of delivery dlv_/);
+  await page.waitForFunction(() => /^Details of delivery dlv_/.test(document.activeElement?.getAttribute("aria-label") ?? ""), undefined, { timeout: 5_000 });
   await textMatching("#deliveries-list tbody tr:first-child", /delivered/);
   await page.locator("#deliveries").screenshot({ path: join(s.dir, "chromium-deliveries.png") });
 }, 90_000);

@@ -84,10 +84,13 @@ export function createDeliveriesView({ section, details, drawerOpen }, { call, h
   const shownCount = () => list.querySelectorAll("tbody tr").length;
 
   function show(deliveries, append) {
+    // A refresh redraws the rows: keyboard focus on a row's button moves to its new copy.
+    const focused = list.contains(document.activeElement) ? document.activeElement?.getAttribute("aria-label") : null;
     const rows = deliveries.map(row);
     const body = list.querySelector("tbody");
     if (append && body) body.append(...rows);
     else list.replaceChildren(...(rows.length ? [table(rows)] : []));
+    if (focused) [...list.querySelectorAll("button[aria-label]")].find((b) => b.getAttribute("aria-label") === focused)?.focus();
     more.hidden = nextCursor === null;
     const count = shownCount();
     status.textContent = count === 0

@@ -70,6 +70,8 @@ export function createDeliveryDetails({ call, drawer, onChanged }) {
       if (!succeeded(result)) return say(`Retry refused: ${errorMessage(result)}`, true);
       say(`Retry queued: ${delivery.id} is due now.`);
       normal();
+      // The confirmation's buttons are gone: focus stays in the drawer, on Retry now.
+      if (button !== retry) retry.focus();
       onChanged();
       await refresh();
     };

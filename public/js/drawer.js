@@ -16,24 +16,38 @@ export function createDrawer(dialog) {
   dialog.setAttribute("aria-labelledby", "drawer-title");
   dialog.replaceChildren(element("div", { class: "drawer-head" }, [heading, closeButton]), body);
   let opener;
+  /** True from an open until the close has been handled (once, whichever way it closed). */
+  let closing = false;
   const listeners = [];
 
-  const close = () => {
-    if (dialog.open) dialog.close();
-  };
-  closeButton.addEventListener("click", close);
-  // A click on the backdrop (outside the panel) closes it too.
-  dialog.addEventListener("click", (event) => {
-    if (event.target === dialog) close();
-  });
-  dialog.addEventListener("close", () => {
+  /** What follows a close, however it came: listeners, then focus back where it came from. */
+  function afterClose() {
+    if (!closing) return;
+    closing = false;
     for (const listener of listeners) listener();
     // A refresh may have redrawn the list meanwhile: then the same button, found by its name.
     const label = opener?.getAttribute("aria-label");
     const target = opener?.isConnected ? opener : label ? [...document.querySelectorAll("button[aria-label]")].find((b) => b.getAttribute("aria-label") === label) : undefined;
     target?.focus();
     opener = undefined;
+  }
+  // Focus moves back at once, not when the close event comes a task later.
+  const close = () => {
+    if (!dialog.open) return;
+    dialog.close();
+    afterClose();
+  };
+  closeButton.addEventListener("click", close);
+  dialog.addEventListener("cancel", (event) => {
+    // Escape: closed here, so that focus moves back at once too.
+    event.preventDefault();
+    close();
   });
+  // A click on the backdrop (outside the panel) closes it too.
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) close();
+  });
+  dialog.addEventListener("close", afterClose);
 
   return {
     open(title, content, from = document.activeElement) {
@@ -41,6 +55,7 @@ export function createDrawer(dialog) {
       heading.textContent = title;
       body.replaceChildren(...content);
       if (!dialog.open) dialog.showModal();
+      closing = true;
       body.scrollTop = 0;
       heading.focus();
     },
