@@ -15,7 +15,7 @@ import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
 import { TargetLimits } from "./target-limits";
 import type { AttemptOutcome } from "./transport";
-import { sendDiscordAlert } from "./transports/discord";
+import { DiscordBuckets, sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
 import { closeIdleConnections } from "./http1/client";
 import type { Tracing } from "../tracing/tracing";
@@ -101,8 +101,8 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
   const leaseMs = leaseMsFor(config);
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
-  const transportDeps = { config, db };
-  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+  const transportDeps = { config, db, discordBuckets: new DiscordBuckets() };
+  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate, proxy: config.deliveryProxy };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const limits = new TargetLimits(concurrency, config.deliveryTimeoutMs);
