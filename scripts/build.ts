@@ -75,8 +75,8 @@ export async function buildBinary(options: BuildOptions): Promise<string> {
 
     process.chdir(stage);
     const result = await Bun.build({
-      // The checkpointer runs in a worker thread (src/db/checkpointer.ts): a second entry point.
-      entrypoints: [join(ROOT, "src/index.ts"), join(ROOT, "src/db/checkpoint-worker.ts")],
+      // Worker threads (src/db/checkpointer.ts, src/db/task-runner.ts) are entry points of their own.
+      entrypoints: [join(ROOT, "src/index.ts"), join(ROOT, "src/db/checkpoint-worker.ts"), join(ROOT, "src/db/task-worker.ts")],
       target: "bun",
       // Embedded in the executable so stack traces in logs name source lines.
       sourcemap: "linked",

@@ -6,6 +6,7 @@ import { sessionGate } from "./auth/user-auth";
 import type { AppDeps } from "./deps";
 import { jsonBody } from "./http/body-parser";
 import { errorHandler } from "./http/error-handler";
+import { noteWriteLockHeld } from "./db/busy";
 import { requestLog } from "./http/request-log";
 import { dropUnknownFieldsOfAnyName } from "./http/unknown-fields";
 import { deliveryRoutes } from "./deliveries/routes";
@@ -19,6 +20,7 @@ import { userAdminRoutes } from "./users/routes";
 import { consoleRoutes } from "./console/routes";
 import { tenantRoutes } from "./tenants/routes";
 import { apiKeyRoutes } from "./api-keys/routes";
+import { eventTypeRoutes } from "./event-types/routes";
 import { apiReferenceRoutes } from "./docs/api-reference";
 
 export function buildApp(deps: AppDeps) {
@@ -26,7 +28,7 @@ export function buildApp(deps: AppDeps) {
   // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
   const app = new Elysia({ normalize: "typebox" })
     .use(requestLog({ logger: deps.logger, metrics: deps.metrics.http, tracing: deps.tracing }))
-    .use(errorHandler(deps.logger))
+    .use(errorHandler(deps.logger, () => noteWriteLockHeld(deps.db)))
     .use(apiKeyGate(deps.db))
     .use(sessionGate(deps.db))
     .use(jsonBody)
@@ -36,6 +38,7 @@ export function buildApp(deps: AppDeps) {
     .use(linkWebhookActionRoutes(deps))
     .use(deliveryRoutes(deps))
     .use(eventRoutes(deps))
+    .use(eventTypeRoutes(deps))
     .use(tenantRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(userAdminRoutes(deps))

@@ -1,6 +1,8 @@
 // The environment contract (README, Configuration). Every variable is parsed and checked here once;
 // a bad value stops start-up with one line that names the variable.
 import { tracingConfig, type TracingConfig } from "./tracing/config";
+import ipaddr from "ipaddr.js";
+import { parseProxyUrl, type ProxyRoute } from "./delivery/http1/proxy";
 
 export class ConfigError extends Error {}
 
@@ -19,6 +21,8 @@ export interface Config {
   retentionDays: number;
   discordApiBase: string;
   discordBotToken: string | undefined;
+  /** Every outgoing request goes through this HTTP CONNECT proxy (DELIVERY_PROXY_URL). */
+  deliveryProxy: ProxyRoute | undefined;
   logLevel: LogLevel;
   /** Where users reach this server (portal links); undefined: the address a request came to. */
   publicUrl: string | undefined;
@@ -49,6 +53,22 @@ export const DEFAULTS = {
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+/** Every variable of the contract: those with a default (and a command-line option) and the secrets. */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(DEFAULTS), "ADMIN_API_KEY", "DISCORD_BOT_TOKEN"];
+
+/** A hostname (RFC 1123 labels) or an IP literal; anything else would fail at listen with EINVAL. */
+function hostOf(env: Env): string {
+  const host = (env.HOST ?? DEFAULTS.HOST).trim();
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  const valid = /^[0-9.]+$/.test(host)
+    ? ipaddr.IPv4.isValidFourPartDecimal(host)
+    : host.includes(":")
+      ? ipaddr.IPv6.isValid(host)
+      : host.length <= 253 && new RegExp(`^${label}(?:\\.${label})*\\.?$`, "i").test(host);
+  if (!valid) throw new ConfigError(`HOST must be an IP address or a host name, got "${env.HOST}"`);
+  return host;
+}
 
 function int(env: Env, name: keyof typeof DEFAULTS, min: number, max: number): number {
   const raw = (env[name] ?? DEFAULTS[name]).trim();
@@ -93,6 +113,15 @@ function httpBase(env: Env, name: "DISCORD_API_BASE" | "PUBLIC_URL"): string {
   return raw;
 }
 
+/** DELIVERY_PROXY_URL may hold credentials: like a secret, it is read from the environment only. */
+function proxyOf(env: Env): ProxyRoute | undefined {
+  const raw = env.DELIVERY_PROXY_URL?.trim();
+  if (!raw) return undefined;
+  const route = parseProxyUrl(raw);
+  if ("problem" in route) throw new ConfigError(`DELIVERY_PROXY_URL ${route.problem}`);
+  return route;
+}
+
 function optionalSecret(env: Env, name: "ADMIN_API_KEY" | "DISCORD_BOT_TOKEN", minLength: number) {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
@@ -100,7 +129,12 @@ function optionalSecret(env: Env, name: "ADMIN_API_KEY" | "DISCORD_BOT_TOKEN", m
   return raw;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Parses the environment. With `uses`, only those variables are read: the others take their
+ * defaults, so a command is never stopped by a bad value of a variable it does not use.
+ */
+export function loadConfig(env: Env = process.env, uses?: ReadonlySet<string>): Config {
+  if (uses) env = Object.fromEntries(Object.entries(env).filter(([name]) => uses.has(name) || !CONFIG_VARIABLES.includes(name)));
   const logLevel = (env.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL).trim().toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${env.LOG_LEVEL}"`);
@@ -109,8 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(", ")}, got "${env.LOG_FORMAT}"`);
   }
-  const host = (env.HOST ?? DEFAULTS.HOST).trim();
-  if (host === "") throw new ConfigError(`HOST must not be empty`);
+  const host = hostOf(env);
   const databasePath = (env.DATABASE_PATH ?? DEFAULTS.DATABASE_PATH).trim();
   if (databasePath === "") throw new ConfigError(`DATABASE_PATH must not be empty`);
 
@@ -128,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: int(env, "RETENTION_DAYS", 1, 3650),
     discordApiBase: httpBase(env, "DISCORD_API_BASE"),
     discordBotToken: optionalSecret(env, "DISCORD_BOT_TOKEN", 1),
+    deliveryProxy: proxyOf(env),
     logLevel: logLevel as LogLevel,
     publicUrl: env.PUBLIC_URL?.trim() ? httpBase(env, "PUBLIC_URL") : undefined,
     logFormat: logFormat as LogFormat,

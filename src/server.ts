@@ -1,19 +1,24 @@
-// Start-up order (docs/architecture.md): config → database + migrations → API key bootstrap →
-// (background checkpointer) → delivery loop → listen.
-// Returns a handle whose stop() shuts down in reverse order.
+// Start-up order (docs/architecture.md): config → the file's serve lock → database + migrations →
+// API key bootstrap → leases of a dead server released → (background checkpointer) → tracing →
+// listen → delivery loop. Returns a handle whose stop() shuts down in reverse order.
 import { buildApp } from "./app";
 import { bootstrapApiKey } from "./auth/api-keys";
 import type { Config } from "./config";
+import { SERVER_BUSY_TIMEOUT_MS } from "./db/busy";
 import { startCheckpointer } from "./db/checkpointer";
 import { closeDatabase, openDatabase } from "./db/client";
 import { migrateDatabase } from "./db/migrate";
+import { acquireServeLock } from "./db/serve-lock";
 import { createDeliveryLoop } from "./delivery/loop";
+import { releaseAllLeases } from "./delivery/queue";
 import type { AppDeps } from "./deps";
 import { MAX_BODY_BYTES } from "./http/body-parser";
 import { createLogger, stdoutWantsColour } from "./log";
 import { AppMetrics } from "./metrics/app-metrics";
 import { withoutUserinfo } from "./tracing/config";
 import { startTracing } from "./tracing/tracing";
+
+export class StartupError extends Error {}
 
 export interface RunningServer {
   url: string;
@@ -23,30 +28,47 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat, config.logFormat === "pretty" && stdoutWantsColour());
-  const db = openDatabase(config.databasePath);
-  migrateDatabase(db);
-  const generated = bootstrapApiKey(db, config.adminApiKey);
-  if (generated) {
-    // Printed once, to stdout; only its hash is stored.
-    process.stdout.write(
-      `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated.key}\n\n` +
-        `It is "${generated.name}" in \`hookrelay keys list\`; once you have keys of your own, revoke it with\n` +
-        `\`hookrelay keys revoke ${generated.id}\` (or DELETE /api/v1/api-keys/${generated.id}).\n\n`,
-    );
+  const lock = acquireServeLock(config.databasePath);
+  let db: ReturnType<typeof openDatabase> | undefined;
+  let checkpointer: Awaited<ReturnType<typeof startCheckpointer>>;
+  try {
+    // Start-up may wait for a one-shot command's write lock; serving may not (db/busy.ts).
+    db = openDatabase(config.databasePath);
+    migrateDatabase(db);
+    const generated = bootstrapApiKey(db, config.adminApiKey);
+    if (generated) {
+      // Printed once, to stdout; only its hash is stored.
+      process.stdout.write(
+        `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated.key}\n\n` +
+          `It is "${generated.name}" in \`hookrelay keys list\`; once you have keys of your own, revoke it with\n` +
+          `\`hookrelay keys revoke ${generated.id}\` (or DELETE /api/v1/api-keys/${generated.id}).\n\n`,
+      );
+    }
+    // With the lock held no other server holds leases on this file: any left were a dead one's.
+    const released = releaseAllLeases(db, Date.now());
+    if (released > 0) logger.warn("delivery: released leases left by a previous server", { released });
+    db.$client.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
+    checkpointer = await startCheckpointer(db, config.databasePath, logger);
+  } catch (e) {
+    if (db) closeDatabase(db);
+    lock?.release();
+    throw e;
   }
-  const checkpointer = await startCheckpointer(db, config.databasePath, logger);
   const tracing = await startTracing(config.tracing, logger);
   const loop = createDeliveryLoop({ config, db, logger, tracing });
   const deps: AppDeps = { config, db, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
+  let server: NonNullable<ReturnType<typeof buildApp>["server"]>;
+  try {
+    server = listen(buildApp(deps), config);
+  } catch (e) {
+    await checkpointer?.stop();
+    closeDatabase(db);
+    await tracing?.shutdown().catch(() => {});
+    lock?.release();
+    throw e;
+  }
   loop.start();
-  const app = buildApp(deps).listen({
-    port: config.port,
-    hostname: config.host,
-    // Our JSON parser answers 413 in the envelope at 1 MiB; this is only the hard backstop.
-    maxRequestBodySize: MAX_BODY_BYTES * 4,
-  });
-  const server = app.server!;
-  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("listening", { url, database: config.databasePath, ...(config.tracing ? { traces_to: withoutUserinfo(config.tracing.url) } : {}) });
 
   return {
@@ -58,8 +80,46 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await Promise.all([server.stop(), loop.stop()]);
       await checkpointer?.stop();
       closeDatabase(db);
-      // Last: the spans of the final requests and attempts are exported before the exit.
+      // The spans of the final requests and attempts are exported before the exit.
       await tracing?.shutdown().catch(() => {});
+      lock?.release();
     },
   };
+}
+
+/** Listens, or throws a StartupError that names HOST or PORT. */
+function listen(app: ReturnType<typeof buildApp>, config: Config) {
+  try {
+    app.listen({
+      port: config.port,
+      hostname: config.host,
+      // Elysia turns reusePort on: a second server on a taken port would then start silently
+      // and the kernel would split connections between the two.
+      reusePort: false,
+      // Our JSON parser answers 413 in the envelope at 1 MiB; this is only the hard backstop.
+      maxRequestBodySize: MAX_BODY_BYTES * 4,
+    });
+  } catch (e) {
+    throw new StartupError(listenFailure(e, config));
+  }
+  return app.server!;
+}
+
+function listenFailure(e: unknown, config: Config): string {
+  const code = (e as { code?: string }).code;
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return `PORT ${config.port} is already in use on HOST ${config.host} (another process listens on ${where})`;
+    case "EACCES":
+      return `PORT ${config.port} needs privileges this process does not have (ports below 1024 usually do)`;
+    case "EADDRNOTAVAIL":
+      return `HOST ${config.host} is not an address of this machine`;
+    case "EINVAL":
+    case "ENOTFOUND":
+    case "EAI_NONAME":
+      return `HOST ${config.host} cannot be listened on: it is not an address of this machine or a name that resolves to one`;
+    default:
+      return `cannot listen on HOST ${config.host} PORT ${config.port}: ${(e as Error).message ?? String(e)}`;
+  }
 }

@@ -35,7 +35,7 @@ describe("keys beside a running server", () => {
     expect((await call(ADMIN, "PUT", "/api/v1/tenants/acme", { name: "Acme" })).status).toBe(201);
 
     const unknown = await hookrelay(["keys", "create", "--tenant", "nobody"]);
-    expect([unknown.code, lines(unknown.stderr)]).toEqual([1, ["hookrelay: --tenant must name an existing tenant (create it with PUT /api/v1/tenants/{id})"]]);
+    expect([unknown.code, lines(unknown.stderr)]).toEqual([1, ["hookrelay: no tenant nobody: create it first with PUT /api/v1/tenants/nobody"]]);
     const badDuration = await hookrelay(["keys", "create", "--tenant", "acme", "--expires-in", "soon"]);
     expect(badDuration.code).toBe(2);
 

@@ -98,7 +98,7 @@ test("SIGKILL mid-delivery loses no event", async () => {
     await waitFor(() => seen.size === EVENTS, 30_000, "every event after the restart");
     expect([...published].every((id) => seen.has(id))).toBe(true);
     expect(rx.received.length).toBeGreaterThanOrEqual(EVENTS);
-    // Rows leased by the killed process come back when their lease expires: the queue empties.
+    // Rows leased by the killed process are released when the new one starts: the queue empties.
     await waitFor(
       async () => (await (await fetch(second.url + "/metrics")).text()).includes("\nhookrelay_delivery_queue_depth 0\n"),
       20_000,

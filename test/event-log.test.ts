@@ -51,6 +51,7 @@ describe("GET /api/v1/events", () => {
       const res = await t.request("POST", "/api/v1/events", { type, data: { i } }, as(acmeKey));
       published.push(res.body.data);
       await t.request("POST", "/api/v1/events", { type, data: { i }, tenant_id: "globex" });
+      await Bun.sleep(2); // each event its own millisecond, so the time window below has edges
     }
     const all = await walk("/api/v1/events", acmeKey);
     expect(all.map((e) => e.id)).toEqual(published.map((e) => e.id).reverse());

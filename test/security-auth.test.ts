@@ -74,7 +74,7 @@ test("every route is public, API-key or session authenticated (the matrix below 
   const all = routes();
   expect(all.length).toBeGreaterThan(15);
   for (const { method, path } of all) {
-    const known = isPublic(method, path) || isApiKeyRoute(path) || /^\/(traffic-sources|webhooks|auth\/(me|logout))/.test(path);
+    const known = isPublic(method, path) || isApiKeyRoute(path) || /^\/(traffic-sources|webhooks|auth\/(me|logout|password))/.test(path);
     expect(known ? "classified" : `unclassified route ${method} ${path}`).toBe("classified");
   }
 });

@@ -11,6 +11,15 @@ type CallerName = "platform" | "own" | "other" | "revoked" | "expired";
 const CALLERS: CallerName[] = ["platform", "own", "other", "revoked", "expired"];
 
 let t: TestApp;
+/** A user for the user routes; a delete gets one of its own. */
+let userId: string;
+function freshUserId(): string {
+  const id = crypto.randomUUID();
+  t.deps.db.$client
+    .prepare("insert into users (id, email, password_hash, created_at, updated_at) values (?, ?, 'x', 0, 0)")
+    .run(id, `${id}@example.com`);
+  return id;
+}
 const keys = {} as Record<CallerName, string>;
 /** Every id and secret tenant acme owns: none may appear in an answer to globex's key. */
 const acmeSecrets = new Set<string>();
@@ -114,6 +123,9 @@ const CASES: Record<string, (f: Fixture) => Case> = {
   "POST /api/v1/deliveries/retry": () => ({
     method: "POST", path: "/api/v1/deliveries/retry", body: { tenant_id: "acme" }, expect: { platform: 202, own: 202, other: 400 },
   }),
+  "PUT /api/v1/event-types/:name": () => ({
+    method: "PUT", path: `/api/v1/event-types/order.n${crypto.randomUUID().slice(0, 8)}`, body: { description: "d" }, expect: platformOnly(201),
+  }),
   "GET /api/v1/event-types": () => ({ method: "GET", path: "/api/v1/event-types", expect: everyone(200) }),
   "PUT /api/v1/tenants/:id": () => ({ method: "PUT", path: "/api/v1/tenants/acme", body: { name: "Acme Retail" }, expect: platformOnly(200) }),
   "GET /api/v1/tenants": () => ({ method: "GET", path: "/api/v1/tenants", expect: platformOnly(200) }),
@@ -125,6 +137,12 @@ const CASES: Record<string, (f: Fixture) => Case> = {
   "GET /api/v1/api-keys": () => ({ method: "GET", path: "/api/v1/api-keys?tenant_id=acme", expect: platformOnly(200) }),
   "GET /api/v1/api-keys/current": () => ({ method: "GET", path: "/api/v1/api-keys/current", expect: everyone(200) }),
   "DELETE /api/v1/api-keys/:id": (f) => ({ method: "DELETE", path: `/api/v1/api-keys/${f.key}`, expect: platformOnly(200) }),
+  "GET /api/v1/users": () => ({ method: "GET", path: "/api/v1/users", expect: platformOnly(200) }),
+  "GET /api/v1/users/:id": () => ({ method: "GET", path: `/api/v1/users/${userId}`, expect: platformOnly(200) }),
+  "PATCH /api/v1/users/:id": () => ({ method: "PATCH", path: `/api/v1/users/${userId}`, body: { name: "Renamed" }, expect: platformOnly(200) }),
+  "DELETE /api/v1/users/:id": () => ({ method: "DELETE", path: `/api/v1/users/${freshUserId()}`, expect: platformOnly(204) }),
+  "POST /api/v1/users/:id/password": () => ({ method: "POST", path: `/api/v1/users/${userId}/password`, body: {}, expect: platformOnly(200) }),
+  "DELETE /api/v1/users/:id/sessions": () => ({ method: "DELETE", path: `/api/v1/users/${userId}/sessions`, expect: platformOnly(200) }),
   "POST /api/v1/users": () => ({
     method: "POST", path: "/api/v1/users", body: { email: `u${crypto.randomUUID()}@example.com`, password: "a long password" },
     expect: platformOnly(201),
@@ -142,6 +160,7 @@ beforeAll(async () => {
   db.$client.prepare("update api_keys set revoked_at = ? where id = ?").run(Date.now(), revoked.id);
   keys.revoked = revoked.key;
   keys.expired = createApiKey(db, { name: "acme expired", tenantId: "acme", canPublish: true, expiresAt: Date.now() - 1 }).key;
+  userId = freshUserId();
   // globex has objects of its own, so its answers are not empty by chance.
   await t.request("POST", "/api/v1/links/webhooks", { url: "https://globex.example.com/in", events: ["link.clicked"], tenant_id: "globex" });
 });
@@ -198,7 +217,7 @@ describe("lists show only the caller's tenant", () => {
     const unknown = await t.request("GET", "/api/v1/links/webhooks?tenant_id=nobody", undefined, { auth: { bearer: keys.own } });
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual(unknown.body);
-    expect(refused.body.details).toEqual([{ field: "tenant_id", message: "must name an existing tenant (create it with PUT /api/v1/tenants/{id})" }]);
+    expect(refused.body.details).toEqual([{ field: "tenant_id", message: "Must name an existing tenant (create it with PUT /api/v1/tenants/{id})" }]);
   });
 
   test("a tenant key without can_publish may manage webhooks but not publish", async () => {

@@ -224,9 +224,9 @@ describe("API keys", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(["can_publish", "name"]);
     const unknown = await t.request("POST", "/api/v1/api-keys", { name: "x", tenant_id: "nobody" });
-    expect(unknown.body.details).toEqual([{ field: "tenant_id", message: "must name an existing tenant (create it with PUT /api/v1/tenants/{id})" }]);
+    expect(unknown.body.details).toEqual([{ field: "tenant_id", message: "Must name an existing tenant (create it with PUT /api/v1/tenants/{id})" }]);
     const past = await t.request("POST", "/api/v1/api-keys", { name: "x", expires_at: "2020-01-01T00:00:00Z" });
-    expect(past.body.details).toEqual([{ field: "expires_at", message: "must be an ISO-8601 date-time in the future" }]);
+    expect(past.body.details).toEqual([{ field: "expires_at", message: "Must be an ISO-8601 date-time in the future" }]);
     expect(keys()).toBe(before);
     expect((await t.request("DELETE", "/api/v1/api-keys/key_nothing")).status).toBe(404);
   });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { eq } from "drizzle-orm";
 import { sha256Hex } from "../src/auth/api-keys";
+import { DEFAULT_LOGIN_LIMITS } from "../src/auth/login-rate-limit";
 import { authRoutes } from "../src/auth/routes";
 import { SESSION_TTL_MS } from "../src/auth/sessions";
 import { createUser } from "../src/auth/users";
@@ -28,7 +29,8 @@ describe("POST /api/v1/users", () => {
     const res = await app.request("POST", "/api/v1/users", { email: " Admin@Example.COM ", password: PASSWORD, name: "Ops" });
     expect(res.status).toBe(201);
     expect(res.body.success).toBe(true);
-    expect(Object.keys(res.body.data)).toEqual(["id", "email", "name", "createdAt", "updatedAt"]);
+    expect(Object.keys(res.body.data)).toEqual(["id", "email", "name", "createdAt", "updatedAt", "disabledAt"]);
+    expect(res.body.data.disabledAt).toBeNull();
     expect(res.body.data.id).toMatch(UUID);
     expect(res.body.data.email).toBe("admin@example.com");
     expect(res.body.data.name).toBe("Ops");
@@ -143,7 +145,7 @@ describe("POST /auth/login", () => {
     expect((await app.request("GET", "/auth/me", undefined, { auth })).status).toBe(401);
   });
 
-  test("5 failures for one email in 15 minutes: 429 with Retry-After, even with the right password", async () => {
+  test("5 failures for one email from one address in 15 minutes: 429 with Retry-After there, even with the right password", async () => {
     await createUser(app.deps.db, { email: "target@example.com", password: PASSWORD });
     for (let i = 0; i < 5; i++) expect((await login("target@example.com", `guess-${i}`)).status).toBe(401);
     const limited = await login("TARGET@example.com", PASSWORD);
@@ -171,7 +173,7 @@ describe("concurrent guesses", () => {
 
 describe("per-IP login limit (real HTTP, socket address)", () => {
   test("all attempts from one IP count, across emails; over the limit 429", async () => {
-    const limits = { perEmail: { max: 100, windowMs: 60_000 }, perIp: { max: 3, windowMs: 60_000 } };
+    const limits = { ...DEFAULT_LOGIN_LIMITS, perAddress: { max: 3, windowMs: 60_000 } };
     const server = new Elysia()
       .use(errorHandler(createLogger("silent")))
       .use(jsonBody)

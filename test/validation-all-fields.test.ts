@@ -61,6 +61,7 @@ beforeAll(async () => {
   alertHookId = hook.body.id;
   const webhook = await t.request("POST", "/api/v1/links/webhooks", { url: "https://example.com/hook", events: ["link.clicked"] });
   webhookId = webhook.body.data.id;
+  await t.request("PUT", "/api/v1/tenants/acme", { name: "Acme" });
 });
 afterAll(() => t.close());
 
@@ -73,7 +74,150 @@ function dumpAll(): string {
 
 const session = () => alice.auth;
 
+const NO_TENANT = "Must name an existing tenant (create it with PUT /api/v1/tenants/{id})";
+const INSTANT = "Must be an ISO-8601 date-time";
+const CURSOR = "Must be a cursor returned by a previous page";
+const LIMIT = "Must be an integer from 1 to 100";
+const ROW_CURSOR = Buffer.from("r1").toString("base64url");
+
 const ROUTES: RouteCase[] = [
+  {
+    route: "POST /api/v1/links/webhooks (tenant)",
+    method: "POST",
+    path: () => "/api/v1/links/webhooks",
+    in: "body",
+    valid: () => [
+      ["url", "https://example.com/a"],
+      ["events", ["link.clicked"]],
+      ["tenant_id", "acme"],
+    ],
+    bad: [
+      { name: "url", value: "http://127.0.0.1/hook", details: [{ field: "url", message: "The URL must not point to a private, loopback or reserved address" }] },
+      { name: "events", value: [], details: [{ field: "events", message: "Must be a non-empty list of distinct event types" }] },
+      { name: "tenant_id", value: "nobody", details: [{ field: "tenant_id", message: NO_TENANT }] },
+    ],
+  },
+  {
+    route: "POST /api/v1/events (tenant)",
+    method: "POST",
+    path: () => "/api/v1/events",
+    in: "body",
+    valid: () => [
+      ["type", "link.clicked"],
+      ["data", { n: 1 }],
+      ["tenant_id", "acme"],
+    ],
+    bad: [
+      { name: "type", value: "order.created", details: [{ field: "type", message: EVENT_TYPES }] },
+      { name: "data", value: [1], details: [{ field: "data", message: "Must be a JSON object" }] },
+      { name: "tenant_id", value: "nobody", details: [{ field: "tenant_id", message: NO_TENANT }] },
+    ],
+  },
+  {
+    route: "PUT /api/v1/tenants/:id",
+    method: "PUT",
+    path: () => "/api/v1/tenants/acme",
+    in: "body",
+    valid: () => [
+      ["name", "Acme"],
+      ["metadata", { plan: "pro" }],
+    ],
+    bad: [
+      { name: "name", value: "", details: [{ field: "name", message: "Must be a string of 1 to 200 characters or null" }] },
+      { name: "metadata", value: { big: "x".repeat(17_000) }, details: [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }] },
+    ],
+  },
+  {
+    route: "POST /api/v1/api-keys",
+    method: "POST",
+    path: () => "/api/v1/api-keys",
+    in: "body",
+    valid: () => [
+      ["name", "ci"],
+      ["tenant_id", "acme"],
+      ["can_publish", true],
+      ["expires_at", "2999-01-01T00:00:00Z"],
+    ],
+    bad: [
+      { name: "name", value: "", details: [{ field: "name", message: "Must be a string of 1 to 100 characters" }] },
+      { name: "tenant_id", value: "nobody", details: [{ field: "tenant_id", message: NO_TENANT }] },
+      { name: "can_publish", value: "yes", details: [{ field: "can_publish", message: "Must be true or false" }] },
+      { name: "expires_at", value: "2001-01-01T00:00:00Z", details: [{ field: "expires_at", message: "Must be an ISO-8601 date-time in the future" }] },
+    ],
+  },
+  {
+    route: "GET /api/v1/events",
+    method: "GET",
+    path: () => "/api/v1/events",
+    in: "query",
+    valid: () => [
+      ["limit", "10"],
+      ["cursor", ROW_CURSOR],
+      ["since", "2026-01-01T00:00:00Z"],
+      ["until", "2027-01-01T00:00:00Z"],
+      ["tenant_id", "acme"],
+    ],
+    bad: [
+      { name: "limit", value: "0", details: [{ field: "limit", message: LIMIT }] },
+      { name: "cursor", value: "nope", details: [{ field: "cursor", message: CURSOR }] },
+      { name: "since", value: "yesterday", details: [{ field: "since", message: INSTANT }] },
+      { name: "until", value: "tomorrow", details: [{ field: "until", message: INSTANT }] },
+      { name: "tenant_id", value: "nobody", details: [{ field: "tenant_id", message: NO_TENANT }] },
+    ],
+  },
+  {
+    route: "GET /api/v1/deliveries",
+    method: "GET",
+    path: () => "/api/v1/deliveries",
+    in: "query",
+    valid: () => [
+      ["limit", "10"],
+      ["cursor", ROW_CURSOR],
+      ["status", "failed"],
+      ["since", "2026-01-01T00:00:00Z"],
+      ["tenant_id", "acme"],
+    ],
+    bad: [
+      { name: "limit", value: "101", details: [{ field: "limit", message: LIMIT }] },
+      { name: "cursor", value: "nope", details: [{ field: "cursor", message: CURSOR }] },
+      { name: "status", value: "lost", details: [{ field: "status", message: "Must be one of pending, leased, delivered, failed" }] },
+      { name: "since", value: "yesterday", details: [{ field: "since", message: INSTANT }] },
+      { name: "tenant_id", value: "a b", details: [{ field: "tenant_id", message: "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'" }] },
+    ],
+  },
+  {
+    route: "POST /api/v1/deliveries/retry",
+    method: "POST",
+    path: () => "/api/v1/deliveries/retry",
+    in: "body",
+    valid: () => [
+      ["status", "failed"],
+      ["cursor", ROW_CURSOR],
+      ["until", "2027-01-01T00:00:00Z"],
+      ["tenant_id", "acme"],
+    ],
+    bad: [
+      { name: "status", value: "lost", details: [{ field: "status", message: "Must be one of pending, leased, delivered, failed" }] },
+      { name: "cursor", value: "nope", details: [{ field: "cursor", message: CURSOR }] },
+      { name: "until", value: "tomorrow", details: [{ field: "until", message: INSTANT }] },
+      { name: "tenant_id", value: "nobody", details: [{ field: "tenant_id", message: NO_TENANT }] },
+    ],
+  },
+  {
+    route: "GET /traffic-sources/:id/alerts",
+    method: "GET",
+    path: () => `/traffic-sources/${sourceId}/alerts`,
+    auth: session,
+    in: "query",
+    valid: () => [
+      ["limit", "10"],
+      ["before", "2027-01-01T00:00:00Z"],
+    ],
+    bad: [
+      { name: "limit", value: "0", details: [{ field: "limit", message: LIMIT }] },
+      { name: "before", value: "soon", details: [{ field: "before", message: INSTANT }] },
+    ],
+  },
   {
     route: "POST /api/v1/links/webhooks",
     method: "POST",
@@ -176,7 +320,7 @@ const ROUTES: RouteCase[] = [
       ["id", "evt_valid_2"],
     ],
     bad: [
-      { name: "type", value: 5, details: [{ field: "type", message: EVENT_TYPES }] },
+      { name: "type", value: 5, details: [{ field: "type", message: "Must be an event type of the catalogue (GET /api/v1/event-types)" }] },
       { name: "data", value: { big: new Raw("-1e999"), ok: 1 }, details: [{ field: "data.big", message: RANGE }] },
       { name: "id", value: "", details: [{ field: "id", message: "Must be 1 to 64 characters of letters, digits, '_', '.', ':' or '-'" }] },
     ],

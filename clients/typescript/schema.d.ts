@@ -344,10 +344,30 @@ export interface paths {
         };
         /**
          * List event types
-         * @description The catalogue of event types webhooks can subscribe to and applications can publish.
+         * @description The catalogue webhooks subscribe to and applications publish: the built-in `link.*` and `uptime.*` types, then your own.
          */
         get: operations["listEventTypes"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-types/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update an event type
+         * @description Your own event type, for every tenant. With `schema` (JSON Schema 2020-12), every publish of this type is validated and each problem is listed under `data.…`. Archived types still publish and still reach their existing subscribers; new subscriptions to them are refused. Names under `link.`, `uptime.`, `webhook.`, `delivery.`, `alert.` and `hookrelay.` are hookrelay's.
+         */
+        put: operations["putEventType"];
         post?: never;
         delete?: never;
         options?: never;
@@ -491,7 +511,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List users
+         * @description Newest first, in cursor pages (`limit` 1–100, `cursor`).
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create user
@@ -499,6 +523,71 @@ export interface paths {
          */
         post: operations["createUser"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get user */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete user
+         * @description Deletes the user with their sessions and the traffic sources they own (and those sources' alert webhooks and deliveries).
+         */
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Update user
+         * @description Changes `name` (a string, or null to remove it) and/or `disabled`. A disabled user cannot sign in (the same 401 as a wrong password) and every session ends at once; `disabled: false` lets them sign in again.
+         */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset password
+         * @description Sets the `password` given (8–256 characters) or, without one, generates a password and returns it in this response only. Every session of the user ends at once.
+         */
+        post: operations["resetUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End user's sessions
+         * @description Every session token of the user stops working at once.
+         */
+        delete: operations["endUserSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -515,7 +604,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Exchanges email and password for a session token valid for 24 hours. Wrong email and wrong password get the same 401. Failed attempts are limited per email (5 per 15 minutes) and all attempts per client IP (30 per 15 minutes); over the limit the answer is 429 with Retry-After.
+         * @description Exchanges email and password for a session token valid for 24 hours. Wrong email, wrong password and a disabled user get the same 401. Failed attempts are limited per email and client address (5 per 15 minutes), all attempts per client address (30 per 15 minutes), and past 20 failures in 15 minutes an account's further attempts wait a delay that doubles up to a minute (not for addresses the user signed in from before); over a limit the answer is 429 with Retry-After.
          */
         post: operations["login"];
         delete?: never;
@@ -558,6 +647,26 @@ export interface paths {
          * @description Ends the session: its token stops working at once.
          */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change own password
+         * @description Sets a new password (8–256 characters) for the signed-in user, who must give the current one (400 naming `currentPassword` otherwise, throttled like sign-in). Every other session of the user ends; this one stays.
+         */
+        post: operations["changeOwnPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -957,7 +1066,7 @@ export interface components {
              *       "uptime.down"
              *     ]
              */
-            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up")[];
+            events: string[];
             /** @description Optional secret for HMAC signature verification. */
             secret?: string;
             /** @description Arbitrary metadata attached to the webhook. */
@@ -1146,6 +1255,13 @@ export interface components {
             name: string;
             /** @example A short link was followed. */
             description: string;
+            /** @description `link.*` and `uptime.*` are built in; the others are your own. */
+            built_in: boolean;
+            archived: boolean;
+            /** @description The JSON Schema `data` must satisfy, if any. */
+            schema: {
+                [key: string]: unknown;
+            } | null;
         };
         FieldError: {
             /**
@@ -1180,8 +1296,11 @@ export interface components {
             expires_in?: number;
         };
         PublishEventRequest: {
-            /** @description An event type from the catalogue (`GET /api/v1/event-types`). */
-            type: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up";
+            /**
+             * @description An event type from the catalogue (`GET /api/v1/event-types`).
+             * @example link.clicked
+             */
+            type: string;
             /**
              * @description The event payload, delivered unchanged as `data`.
              * @example {
@@ -1201,6 +1320,16 @@ export interface components {
              * @example acme-retail
              */
             tenant_id?: string;
+        };
+        PutEventTypeRequest: {
+            /** @example An order was placed. */
+            description?: string;
+            /** @description JSON Schema (2020-12) that every published `data` of this type must satisfy; null removes it. */
+            schema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Archived types still publish and reach existing subscribers; new subscriptions are refused. */
+            archived?: boolean;
         };
         PutTenantRequest: {
             name?: string | null;
@@ -1325,7 +1454,7 @@ export interface components {
              *       "uptime.down"
              *     ]
              */
-            events?: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up")[];
+            events?: string[];
             /** @description Optional secret for HMAC signature verification. */
             secret?: string;
             /** @description Arbitrary metadata attached to the webhook. */
@@ -1607,7 +1736,8 @@ export interface operations {
                 cursor?: string;
                 /** @description The tenant (one customer of your product): your own id for that customer. `default` when absent. */
                 tenant_id?: string;
-                event?: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "uptime.down" | "uptime.up";
+                /** @description An event type from the catalogue (`GET /api/v1/event-types`). */
+                event?: string;
                 active?: boolean;
             };
             header?: never;
@@ -1671,7 +1801,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -2870,7 +3000,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -2984,7 +3114,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -3368,7 +3498,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -3473,7 +3603,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "type",
-                     *           "message": "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up"
+                     *           "message": "Must be an event type of the catalogue (GET /api/v1/event-types)"
                      *         }
                      *       ]
                      *     }
@@ -3657,7 +3787,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -3740,7 +3870,10 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "name": "link.clicked",
-                     *           "description": "A short link was followed."
+                     *           "description": "A short link was followed.",
+                     *           "built_in": true,
+                     *           "archived": true,
+                     *           "schema": {}
                      *         }
                      *       ]
                      *     }
@@ -3764,6 +3897,200 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "Authentication required. Please provide a valid API token",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putEventType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutEventTypeRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated: the type as it now stands. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "name": "link.clicked",
+                     *         "description": "A short link was followed.",
+                     *         "built_in": true,
+                     *         "archived": true,
+                     *         "schema": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["EventType"];
+                    };
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "name": "link.clicked",
+                     *         "description": "A short link was followed.",
+                     *         "built_in": true,
+                     *         "archived": true,
+                     *         "schema": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["EventType"];
+                    };
+                };
+            };
+            /** @description Invalid input: `details` lists every invalid field. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The request contains invalid parameters or malformed data",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "description",
+                     *           "message": "Must be a string of at most 1000 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state (see the operation's description). */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Conflict",
+                     *       "message": "link.clicked is a built-in event type and cannot be changed",
+                     *       "code": 409
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body exceeds the limit of 1048576 bytes",
+                     *       "code": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as `application/json`. */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "The request body must be JSON, sent with Content-Type: application/json",
+                     *       "code": 415
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3841,7 +4168,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -4002,7 +4329,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "name",
-                     *           "message": "must be a string of 1 to 200 characters or null"
+                     *           "message": "Must be a string of 1 to 200 characters or null"
                      *         }
                      *       ]
                      *     }
@@ -4153,7 +4480,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -4419,7 +4746,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "expires_in",
-                     *           "message": "must be an integer number of seconds from 60 to 604800 (7 days)"
+                     *           "message": "Must be an integer number of seconds from 60 to 604800 (7 days)"
                      *         }
                      *       ]
                      *     }
@@ -4600,7 +4927,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "tenant_id",
-                     *           "message": "must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
+                     *           "message": "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'"
                      *         }
                      *       ]
                      *     }
@@ -4720,7 +5047,7 @@ export interface operations {
                      *       "details": [
                      *         {
                      *           "field": "name",
-                     *           "message": "must be a string of 1 to 100 characters"
+                     *           "message": "Must be a string of 1 to 100 characters"
                      *         }
                      *       ]
                      *     }
@@ -4998,6 +5325,143 @@ export interface operations {
             };
         };
     };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users, newest first. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": [
+                     *         {
+                     *           "id": "0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90",
+                     *           "email": "ops@acme-retail.com",
+                     *           "name": "Ops team",
+                     *           "createdAt": "2025-07-21T14:30:00.000Z",
+                     *           "updatedAt": "2025-07-21T14:30:00.000Z",
+                     *           "disabledAt": null
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": "string",
+                     *         "has_more": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90
+                             */
+                            id: string;
+                            /** @example ops@acme-retail.com */
+                            email: string;
+                            /** @example Ops team */
+                            name: string | null;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            createdAt: string;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            updatedAt: string;
+                            /**
+                             * @description When the user was disabled (no sign-in, no session), or null.
+                             * @example null
+                             */
+                            disabledAt: string | null;
+                        }[];
+                        pagination: components["schemas"]["Pagination"];
+                    };
+                };
+            };
+            /** @description Invalid input: `details` lists every invalid field. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The request contains invalid parameters or malformed data",
+                     *       "code": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createUser: {
         parameters: {
             query?: never;
@@ -5026,14 +5490,34 @@ export interface operations {
                      *         "email": "ops@acme-retail.com",
                      *         "name": "Ops team",
                      *         "createdAt": "2025-07-21T14:30:00.000Z",
-                     *         "updatedAt": "2025-07-21T14:30:00.000Z"
+                     *         "updatedAt": "2025-07-21T14:30:00.000Z",
+                     *         "disabledAt": null
                      *       }
                      *     }
                      */
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["User"];
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90
+                             */
+                            id: string;
+                            /** @example ops@acme-retail.com */
+                            email: string;
+                            /** @example Ops team */
+                            name: string | null;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            createdAt: string;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            updatedAt: string;
+                            /**
+                             * @description When the user was disabled (no sign-in, no session), or null.
+                             * @example null
+                             */
+                            disabledAt: string | null;
+                        };
                     };
                 };
             };
@@ -5087,7 +5571,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Forbidden",
-                     *       "message": "You do not have permission to perform this action",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
                      *       "code": 403
                      *     }
                      */
@@ -5140,6 +5624,726 @@ export interface operations {
                      *       "error": "Unsupported Media Type",
                      *       "message": "The request body must be JSON, sent with Content-Type: application/json",
                      *       "code": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User ID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "id": "0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90",
+                     *         "email": "ops@acme-retail.com",
+                     *         "name": "Ops team",
+                     *         "createdAt": "2025-07-21T14:30:00.000Z",
+                     *         "updatedAt": "2025-07-21T14:30:00.000Z",
+                     *         "disabledAt": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90
+                             */
+                            id: string;
+                            /** @example ops@acme-retail.com */
+                            email: string;
+                            /** @example Ops team */
+                            name: string | null;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            createdAt: string;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            updatedAt: string;
+                            /**
+                             * @description When the user was disabled (no sign-in, no session), or null.
+                             * @example null
+                             */
+                            disabledAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User ID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with their sessions and traffic sources. */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User ID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example Ops team */
+                    name?: string | null;
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The user after the change. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "id": "0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90",
+                     *         "email": "ops@acme-retail.com",
+                     *         "name": "Ops team",
+                     *         "createdAt": "2025-07-21T14:30:00.000Z",
+                     *         "updatedAt": "2025-07-21T14:30:00.000Z",
+                     *         "disabledAt": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90
+                             */
+                            id: string;
+                            /** @example ops@acme-retail.com */
+                            email: string;
+                            /** @example Ops team */
+                            name: string | null;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            createdAt: string;
+                            /** @example 2025-07-21T14:30:00.000Z */
+                            updatedAt: string;
+                            /**
+                             * @description When the user was disabled (no sign-in, no session), or null.
+                             * @example null
+                             */
+                            disabledAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: `details` lists every invalid field. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The request contains invalid parameters or malformed data",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "Must be a string of at most 200 characters or null"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body exceeds the limit of 1048576 bytes",
+                     *       "code": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as `application/json`. */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "The request body must be JSON, sent with Content-Type: application/json",
+                     *       "code": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resetUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User ID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The new password; omit it to have one generated. */
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new password when it was generated (shown only here). */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "user": {
+                     *           "id": "0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90",
+                     *           "email": "ops@acme-retail.com",
+                     *           "name": "Ops team",
+                     *           "createdAt": "2025-07-21T14:30:00.000Z",
+                     *           "updatedAt": "2025-07-21T14:30:00.000Z",
+                     *           "disabledAt": null
+                     *         },
+                     *         "password": "string",
+                     *         "sessionsEnded": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            user: {
+                                /**
+                                 * Format: uuid
+                                 * @example 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90
+                                 */
+                                id: string;
+                                /** @example ops@acme-retail.com */
+                                email: string;
+                                /** @example Ops team */
+                                name: string | null;
+                                /** @example 2025-07-21T14:30:00.000Z */
+                                createdAt: string;
+                                /** @example 2025-07-21T14:30:00.000Z */
+                                updatedAt: string;
+                                /**
+                                 * @description When the user was disabled (no sign-in, no session), or null.
+                                 * @example null
+                                 */
+                                disabledAt: string | null;
+                            };
+                            /** @description The generated password, shown only in this response (absent when you chose one). */
+                            password?: string;
+                            /** @description Sessions of the user that ended. */
+                            sessionsEnded: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: `details` lists every invalid field. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The request contains invalid parameters or malformed data",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "password",
+                     *           "message": "Must be 8 to 256 characters long"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "code": 404
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body exceeds the limit of 1048576 bytes",
+                     *       "code": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as `application/json`. */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "The request body must be JSON, sent with Content-Type: application/json",
+                     *       "code": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User ID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many sessions ended. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "data": {
+                     *         "sessionsEnded": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @description Sessions of the user that ended. */
+                            sessionsEnded: number;
+                        };
+                    };
+                };
+            };
+            /** @description No valid API key (`Authorization: Bearer <key>` or `x-api-key`). */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required. Please provide a valid API token",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not manage this resource. */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This route needs a platform API key (one created without a tenant)",
+                     *       "code": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "code": 404
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -5450,6 +6654,141 @@ export interface operations {
                      *       "error": "Unauthorized",
                      *       "message": "The authentication token is invalid or has expired. Sign in again with POST /auth/login",
                      *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure, logged with the request id that the message quotes. */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "An unexpected error occurred. Quote request id 0b9d1f5e-3c2a-4e8b-9f61-2d7c4a5b8e90 when reporting it.",
+                     *       "code": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed: the other sessions ended, this one goes on. */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`details` lists every invalid field), or no session token. */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "The request contains invalid parameters or malformed data",
+                     *       "code": 400,
+                     *       "details": [
+                     *         {
+                     *           "field": "currentPassword",
+                     *           "message": "Must be a non-empty string"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The session token is invalid or has expired. */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "The authentication token is invalid or has expired. Sign in again with POST /auth/login",
+                     *       "code": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body exceeds the limit of 1048576 bytes",
+                     *       "code": 413
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as `application/json`. */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "The request body must be JSON, sent with Content-Type: application/json",
+                     *       "code": 415
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests. Try again in 60 seconds",
+                     *       "code": 429
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

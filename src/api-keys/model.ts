@@ -5,16 +5,16 @@ import { TenantId } from "../tenants/model";
 
 export const CreateApiKeyBody = t.Object(
   {
-    name: t.String({ minLength: 1, maxLength: 100, error: "must be a string of 1 to 100 characters", examples: ["acme-retail backend"] }),
+    name: t.String({ minLength: 1, maxLength: 100, error: "Must be a string of 1 to 100 characters", examples: ["acme-retail backend"] }),
     tenant_id: t.Optional(TenantId),
     can_publish: t.Optional(
-      t.Boolean({ error: "must be true or false", description: "Whether the key may publish events. Default: true for platform keys, false for tenant keys." }),
+      t.Boolean({ error: "Must be true or false", description: "Whether the key may publish events. Default: true for platform keys, false for tenant keys." }),
     ),
     expires_at: t.Optional(
-      t.String({ error: "must be an ISO-8601 date-time in the future", description: "When the key stops working. Never, when absent.", examples: ["2027-01-01T00:00:00.000Z"] }),
+      t.String({ error: "Must be an ISO-8601 date-time in the future", description: "When the key stops working. Never, when absent.", examples: ["2027-01-01T00:00:00.000Z"] }),
     ),
   },
-  { error: "must be a JSON object with a name" },
+  { error: "Must be a JSON object with a name" },
 );
 export type CreateApiKeyBody = typeof CreateApiKeyBody.static;
 

@@ -5,27 +5,35 @@ import { apiKeyAuth, PLATFORM_ONLY_MESSAGE } from "../auth/api-key-auth";
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
-import { invalidField } from "../http/errors";
+import { rejectInvalidFields, type FieldError } from "../http/errors";
+import { allChecks, fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
-import { getTenant, tenantExists } from "../tenants/service";
-import { NO_SUCH_TENANT } from "../tenants/scope";
+import { getTenant } from "../tenants/service";
+import { tenantFieldErrors, tenantIdCheck } from "../tenants/scope";
 import { ApiKey, ApiKeyIdParams, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKeyResponse, CurrentCaller } from "./model";
 
-function expiryOf(raw: string | undefined, now: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const at = Date.parse(raw);
-  if (Number.isNaN(at) || at <= now) throw invalidField("expires_at", "must be an ISO-8601 date-time in the future");
-  return at;
+const EXPIRY_ERROR = "Must be an ISO-8601 date-time in the future";
+
+/** The rules of a key body its schema cannot express (its `fieldChecks` too). */
+function apiKeyFieldErrors(body: { expires_at?: unknown }, now = Date.now()): FieldError[] {
+  const raw = body.expires_at;
+  if (raw === undefined) return [];
+  const at = typeof raw === "string" ? Date.parse(raw) : NaN;
+  return Number.isNaN(at) || at <= now ? [{ field: "expires_at", message: EXPIRY_ERROR }] : [];
 }
+
+const apiKeyBodyChecks = ({ body }: CheckedInput) => apiKeyFieldErrors(fieldsOf(body));
 
 export function apiKeyRoutes({ db }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/api-keys", detail: { tags: ["API keys"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .post(
       "",
-      ({ body, set }) => {
-        const expiresAt = expiryOf(body.expires_at, Date.now());
-        if (body.tenant_id !== undefined && !tenantExists(db, body.tenant_id)) throw invalidField("tenant_id", NO_SUCH_TENANT);
+      ({ body, set, caller }) => {
+        rejectInvalidFields([...apiKeyFieldErrors(body), ...tenantFieldErrors(db, caller, body.tenant_id)]);
+        const expiresAt = body.expires_at === undefined ? undefined : Date.parse(body.expires_at);
         const created = createApiKey(db, { name: body.name.trim(), tenantId: body.tenant_id ?? null, canPublish: body.can_publish, expiresAt });
         set.status = 201;
         return ok({ ...getApiKey(db, created.id), key: created.key });
@@ -33,6 +41,7 @@ export function apiKeyRoutes({ db }: AppDeps) {
       {
         platformOnly: true,
         body: CreateApiKeyBody,
+        fieldChecks: allChecks(apiKeyBodyChecks, tenantIdCheck(db)),
         response: { 201: Success(CreatedApiKeyResponse, "The key, shown only in this answer, with its settings."), ...errors(400, 401, 403, 413, 415, { 403: PLATFORM_ONLY_MESSAGE }) },
         detail: {
           operationId: "createApiKey",
@@ -48,6 +57,7 @@ export function apiKeyRoutes({ db }: AppDeps) {
     }, {
       platformOnly: true,
       query: ApiKeyListQuery,
+      fieldChecks: allChecks(pageChecks, tenantIdCheck(db)),
       response: { 200: SuccessPage(ApiKey, "A page of keys, newest first, without secrets."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listApiKeys", summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
     })

@@ -63,7 +63,7 @@ export function apiKeyGate(db: Db) {
   });
 }
 
-function callerOf(request: Request): Caller {
+export function callerOf(request: Request): Caller {
   const caller = authenticated.get(request);
   // Only reachable if a route outside /api/v1/ asks for a key: the gate did not run.
   if (!caller) throw new Unauthorized();

@@ -1,34 +1,52 @@
-// Surface B sign-in: POST /auth/login hands out a session token; /auth/me and /auth/logout use it.
+// Surface B sign-in: POST /auth/login hands out a session token; /auth/me, /auth/logout and
+// /auth/password use it.
 import { Elysia, t } from "elysia";
 import type { AppDeps } from "../deps";
-import { TooManyRequests, Unauthorized } from "../http/errors";
+import { invalidField, TooManyRequests, Unauthorized } from "../http/errors";
 import { described, errors } from "../http/schemas";
-import { DEFAULT_LOGIN_LIMITS, LoginRateLimiter, type LoginLimits } from "./login-rate-limit";
+import { ChangePasswordBody } from "../users/model";
+import { changeOwnPassword } from "../users/service";
+import { DEFAULT_LOGIN_LIMITS, LoginThrottle, type LoginAttempt, type LoginLimits } from "./login-rate-limit";
 import { LoginBody, LoginResponse, UserSchema } from "./model";
 import { createSession, deleteSession } from "./sessions";
 import { userAuth } from "./user-auth";
-import { normaliseEmail, verifyCredentials } from "./users";
+import { normaliseEmail, passwordProblem, verifyCredentials } from "./users";
 
 export const LOGIN_FAILED_MESSAGE = "Invalid email or password";
 
+/**
+ * The socket address, never X-Forwarded-For: a client could forge that header to escape the
+ * limits. Behind a proxy all clients share the proxy's budget.
+ */
+function clientAddress(server: { requestIP(request: Request): { address: string } | null } | null, request: Request): string {
+  return server?.requestIP(request)?.address ?? "unknown";
+}
+
 export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-  const limiter = new LoginRateLimiter(limits);
+  const throttle = new LoginThrottle(db, limits);
+  /** A password check for `email` may run now (and is counted), or the request is answered 429. */
+  const admit = (email: string, address: string): LoginAttempt => {
+    const decision = throttle.begin(email, address);
+    if (!decision.attempt) {
+      const wait = decision.retryAfterSeconds;
+      throw new TooManyRequests(`Too many login attempts. Try again in ${wait} seconds`, wait);
+    }
+    return decision.attempt;
+  };
   return new Elysia({ prefix: "/auth", detail: { tags: ["Authentication"] } })
     .use(userAuth(db))
     .post(
       "/login",
       async ({ body, request, server }) => {
         const email = normaliseEmail(body.email);
-        // The socket address, never X-Forwarded-For: a client could forge that header to
-        // escape the limit. Behind a proxy all clients share the proxy's budget.
-        const ip = server?.requestIP(request)?.address ?? "unknown";
-        const wait = limiter.retryAfterSeconds(email, ip);
-        if (wait > 0) throw new TooManyRequests(`Too many login attempts. Try again in ${wait} seconds`, wait);
-        const release = limiter.begin(email, ip);
+        const attempt = admit(email, clientAddress(server, request));
         // Unknown email and wrong password take the same time and get the same answer.
         const user = await verifyCredentials(db, email, body.password);
-        if (!user) throw new Unauthorized(LOGIN_FAILED_MESSAGE);
-        release();
+        if (!user) {
+          attempt.failed();
+          throw new Unauthorized(LOGIN_FAILED_MESSAGE);
+        }
+        attempt.succeeded(user.id);
         return { ...createSession(db, user.id), user };
       },
       {
@@ -39,9 +57,11 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
           summary: "Sign in",
           security: [],
           description:
-            "Exchanges email and password for a session token valid for 24 hours. Wrong email and wrong password " +
-            "get the same 401. Failed attempts are limited per email (5 per 15 minutes) and all attempts per client " +
-            "IP (30 per 15 minutes); over the limit the answer is 429 with Retry-After.",
+            "Exchanges email and password for a session token valid for 24 hours. Wrong email, wrong password and a " +
+            "disabled user get the same 401. Failed attempts are limited per email and client address (5 per 15 minutes), " +
+            "all attempts per client address (30 per 15 minutes), and past 20 failures in 15 minutes an account's " +
+            "further attempts wait a delay that doubles up to a minute (not for addresses the user signed in from " +
+            "before); over a limit the answer is 429 with Retry-After.",
         },
       },
     )
@@ -60,6 +80,34 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
         user: true,
         response: { 204: t.Void({ description: "Signed out: the token no longer works." }), ...errors(400, 401) },
         detail: { operationId: "logout", summary: "Sign out", description: "Ends the session: its token stops working at once." },
+      },
+    )
+    .post(
+      "/password",
+      async ({ body, user, sessionId, request, server, set }) => {
+        const rule = passwordProblem(body.newPassword);
+        if (rule) throw invalidField("newPassword", rule);
+        // Throttled like sign-in: a stolen token must not become a way to guess the password.
+        const attempt = admit(user.email, clientAddress(server, request));
+        const changed = await changeOwnPassword(db, user.id, body, sessionId);
+        if (!changed) {
+          attempt.failed();
+          throw invalidField("currentPassword", "Is not the current password");
+        }
+        attempt.succeeded(user.id);
+        set.status = 204;
+      },
+      {
+        user: true,
+        body: ChangePasswordBody,
+        response: { 204: t.Void({ description: "Changed: the other sessions ended, this one goes on." }), ...errors(400, 401, 413, 415, 429) },
+        detail: {
+          operationId: "changeOwnPassword",
+          summary: "Change own password",
+          description:
+            "Sets a new password (8–256 characters) for the signed-in user, who must give the current one (400 naming " +
+            "`currentPassword` otherwise, throttled like sign-in). Every other session of the user ends; this one stays.",
+        },
       },
     );
 }

@@ -1,6 +1,6 @@
 // Login sessions: an opaque random token is handed out once; only its SHA-256 is stored, with
 // an expiry. A presented token is hashed and looked up, like API keys.
-import { and, eq, gt, lte } from "drizzle-orm";
+import { and, eq, gt, isNull, lte, ne } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { sessions, users } from "../db/schema";
 import { iso, randomBase62 } from "../ids";
@@ -38,11 +38,21 @@ export function findSessionUser(db: Db, token: string, now = Date.now()): Sessio
     .select({ sessionId: sessions.id, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, sha256Hex(token)), gt(sessions.expiresAt, now)))
+    // A disabled user's sessions are deleted when they are disabled; checked here too.
+    .where(and(eq(sessions.tokenHash, sha256Hex(token)), gt(sessions.expiresAt, now), isNull(users.disabledAt)))
     .get();
   return row ? { sessionId: row.sessionId, user: toUser(row.user) } : undefined;
 }
 
 export function deleteSession(db: Db, sessionId: string): void {
   db.delete(sessions).where(eq(sessions.id, sessionId)).run();
+}
+
+/** Ends every session of a user (or every one but `exceptSessionId`): their tokens stop working at once. */
+export function deleteUserSessions(db: Db, userId: string, exceptSessionId?: string): number {
+  const mine = eq(sessions.userId, userId);
+  return db
+    .delete(sessions)
+    .where(exceptSessionId === undefined ? mine : and(mine, ne(sessions.id, exceptSessionId)))
+    .run().changes;
 }

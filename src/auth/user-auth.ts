@@ -15,8 +15,8 @@ export const INVALID_TOKEN_MESSAGE = "The authentication token is invalid or has
 /** The OpenAPI security requirement (scheme declared in app.ts) of session routes. */
 export const SESSION_SECURITY = [{ sessionToken: [] as string[] }];
 
-/** Paths that need a session: /traffic-sources…, /webhooks/…, /auth/me, /auth/logout. */
-const SESSION_PATH = /^\/(?:traffic-sources|webhooks|auth\/me|auth\/logout)(?:[/?#]|$)/;
+/** Paths that need a session: /traffic-sources…, /webhooks/…, /auth/me, /auth/logout, /auth/password. */
+const SESSION_PATH = /^\/(?:traffic-sources|webhooks|auth\/me|auth\/logout|auth\/password)(?:[/?#]|$)/;
 
 const authenticated = new WeakMap<Request, SessionUser>();
 

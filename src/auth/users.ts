@@ -38,6 +38,16 @@ export interface NewUser {
   name?: string | null;
 }
 
+/** The rule a password breaks, or undefined. */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length >= PASSWORD_MIN_LENGTH && password.length <= PASSWORD_MAX_LENGTH) return undefined;
+  return `Must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return Bun.password.hash(password, { algorithm: "argon2id" });
+}
+
 /** Every rule of a new user's fields, checked together; a field of the wrong type is the schema's to report. */
 export function newUserFieldErrors(input: { email?: unknown; password?: unknown; name?: unknown }): FieldError[] {
   const problems: FieldError[] = [];
@@ -46,9 +56,8 @@ export function newUserFieldErrors(input: { email?: unknown; password?: unknown;
     if (!EMAIL_PATTERN.test(email)) problems.push({ field: "email", message: INVALID_EMAIL });
     else if (email.length > EMAIL_MAX_LENGTH) problems.push({ field: "email", message: `Must be at most ${EMAIL_MAX_LENGTH} characters` });
   }
-  if (typeof input.password === "string" && (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH)) {
-    problems.push({ field: "password", message: `Must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long` });
-  }
+  const passwordRule = typeof input.password === "string" ? passwordProblem(input.password) : undefined;
+  if (passwordRule) problems.push({ field: "password", message: passwordRule });
   if (typeof input.name === "string" && input.name.trim().length > 200) problems.push({ field: "name", message: "Must be at most 200 characters" });
   return problems;
 }
@@ -61,7 +70,7 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
   rejectInvalidFields(newUserFieldErrors(input));
   const email = normaliseEmail(input.email);
   const name = input.name?.trim() || null;
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.password);
   const now = Date.now();
   try {
     const row = db
@@ -84,10 +93,19 @@ function dummyPasswordHash(): Promise<string> {
   return dummyHash;
 }
 
-/** The user whose email and password match, or undefined; the same work is done either way. */
+/**
+ * The user whose email and password match, or undefined; the same work is done either way. A
+ * disabled user gets the same answer as a wrong password.
+ */
 export async function verifyCredentials(db: Db, email: string, password: string): Promise<User | undefined> {
   const row = db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
-  const hash = row?.passwordHash ?? (await dummyPasswordHash());
-  const matches = await Bun.password.verify(password, hash).catch(() => false);
-  return row && matches ? toUser(row) : undefined;
+  const matches = await passwordMatches(password, row?.passwordHash);
+  return row && matches && row.disabledAt === null ? toUser(row) : undefined;
+}
+
+/** Checks a password against a stored hash, or against a dummy one (same cost) when there is none. */
+export async function passwordMatches(password: string, hash: string | undefined): Promise<boolean> {
+  const against = hash ?? (await dummyPasswordHash());
+  const matches = await Bun.password.verify(password, against).catch(() => false);
+  return hash !== undefined && matches;
 }

@@ -1,56 +1,83 @@
 // One-shot commands against the database file: they run while `serve` runs too (SQLite WAL
 // lets them write beside it), print their result and exit.
-import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { createUser } from "../auth/users";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config";
 import { closeDatabase, openDatabase } from "../db/client";
-import { randomBase62 } from "../ids";
+import { MIGRATIONS_DIR, migrateDatabase } from "../db/migrate";
+import { DatabaseTaskFailed, runDatabaseTask } from "../db/task-runner";
+import type { DatabaseTask } from "../db/task-worker";
+import { terminalProgress } from "./progress";
 import { UsageError } from "./args";
 import { checkTempDir, openMigratedDatabase } from "./runtime";
 
 export class CommandFailed extends Error {}
 
-export function migrateCommand(config: Config): void {
-  const db = openMigratedDatabase(config);
+/** Applies pending migrations and says which (on a terminal, with progress while they run). */
+export async function migrateCommand(config: Config): Promise<void> {
+  checkTempDir();
+  const path = config.databasePath;
+  const tags = migrationTags();
+  const before = appliedMigrationCount(path);
+  const pending = tags.slice(before);
+  const started = Date.now();
+  const progress = terminalProgress();
+  const tick = () => progress.update(`Applying ${plural(pending.length, "migration")} to ${path}: ${pending.join(", ")}… ${elapsed(started)}`);
+  if (pending.length > 0) tick();
   try {
-    const applied = db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
-    process.stderr.write(`Database ${config.databasePath} is up to date (${applied.n} migrations applied).\n`);
+    await runOffThread({ kind: "migrate", path, migrationsFolder: MIGRATIONS_DIR }, pending.length > 0 ? tick : undefined);
   } finally {
-    closeDatabase(db);
+    progress.clear();
   }
+  const after = appliedMigrationCount(path);
+  const applied = tags.slice(before, after);
+  process.stderr.write(
+    applied.length > 0
+      ? `Applied ${plural(applied.length, "migration")} to ${path} in ${elapsed(started)}: ${applied.join(", ")}.\n`
+      : `Database ${path} is up to date (${plural(after, "migration")} applied before).\n`,
+  );
 }
 
-export async function createUserCommand(
-  config: Config,
-  input: { email: string; name: string | undefined; passwordFromStdin: boolean },
-): Promise<void> {
-  let password: string;
-  const generated = !input.passwordFromStdin;
-  if (input.passwordFromStdin) {
-    // One trailing newline is what `echo` and here-strings add; it is not part of the password.
-    password = (await Bun.stdin.text()).replace(/\r?\n$/, "");
-    if (password === "") throw new UsageError("--password-stdin: no password on standard input");
-  } else {
-    password = randomBase62(24);
-  }
-  const db = openMigratedDatabase(config);
+/** Names of the shipped migrations, in order. */
+function migrationTags(): string[] {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as { entries: { tag: string }[] };
+  return journal.entries.map((e) => e.tag);
+}
+
+function appliedMigrationCount(path: string): number {
+  const db = openDatabase(path);
   try {
-    const user = await createUser(db, { email: input.email, password, name: input.name });
-    if (generated) process.stdout.write(`${password}\n`);
-    process.stderr.write(
-      `Created user ${user.id} (${user.email}).${generated ? " The password above was generated and is shown only now." : ""}\n`,
-    );
+    const table = db.$client.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+    return table ? (db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n : 0;
   } finally {
     closeDatabase(db);
   }
 }
 
 /**
- * A consistent copy of the live database with VACUUM INTO: it reads one snapshot, so it is
- * safe while `serve` keeps writing, and the copy is compact and needs no -wal file beside it.
+ * A database task on a worker thread, so the main one can report progress; in-process for
+ * databases another connection cannot see (`:memory:`, URIs).
  */
-export function backupCommand(config: Config, target: string): void {
+async function runOffThread(task: DatabaseTask, onTick?: () => void): Promise<void> {
+  if (task.path === ":memory:" || task.path.startsWith("file:")) {
+    if (task.kind !== "migrate") throw new CommandFailed(`DATABASE_PATH "${task.path}" is not a plain file`);
+    const db = openDatabase(task.path);
+    try {
+      migrateDatabase(db, task.migrationsFolder);
+    } finally {
+      closeDatabase(db);
+    }
+    return;
+  }
+  try {
+    await runDatabaseTask(task, onTick);
+  } catch (e) {
+    if (e instanceof DatabaseTaskFailed) throw new CommandFailed(e.message);
+    throw e;
+  }
+}
+
+export async function backupCommand(config: Config, target: string): Promise<void> {
   if (config.databasePath === ":memory:" || config.databasePath.startsWith("file:")) {
     throw new CommandFailed(`cannot back up DATABASE_PATH "${config.databasePath}": it is not a plain file`);
   }
@@ -61,14 +88,38 @@ export function backupCommand(config: Config, target: string): void {
     throw new CommandFailed(`directory ${dirname(out)} does not exist`);
   }
   checkTempDir();
-  const db = openDatabase(config.databasePath);
+  const expected = liveBytes(config.databasePath);
+  const started = Date.now();
+  const progress = terminalProgress();
+  const tick = () => {
+    const written = existsSync(out) ? statSync(out).size : 0;
+    // The copy leaves free pages out, so it may end below the estimate: never show 100 % early.
+    const percent = Math.min(99, Math.floor((100 * written) / Math.max(expected, 1)));
+    progress.update(`Backing up ${config.databasePath}: ${percent} % (${megabytes(written)} of about ${megabytes(expected)})… ${elapsed(started)}`);
+  };
+  tick();
   try {
-    db.$client.prepare("VACUUM INTO ?").run(out);
+    await runOffThread({ kind: "vacuum-into", path: config.databasePath, target: out }, tick);
+  } finally {
+    progress.clear();
+  }
+  process.stderr.write(`Backed up ${config.databasePath} to ${out} (${statSync(out).size} bytes) in ${elapsed(started)}.\n`);
+}
+
+/** Bytes in use in the database (its pages less the free ones): about the size of a compact copy. */
+function liveBytes(path: string): number {
+  const db = openDatabase(path);
+  try {
+    const pragma = (name: string) => db.$client.pragma(name, { simple: true }) as number;
+    return (pragma("page_count") - pragma("freelist_count")) * pragma("page_size");
   } finally {
     closeDatabase(db);
   }
-  process.stderr.write(`Backed up ${config.databasePath} to ${out} (${statSync(out).size} bytes).\n`);
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Probes the local server's /health, for container and service-manager health checks that

@@ -3,6 +3,7 @@
 // Secrets (ADMIN_API_KEY, DISCORD_BOT_TOKEN) have no option: argv is visible to every user of
 // the machine through ps, the environment is not.
 import { ConfigError, DEFAULTS, loadConfig, type Config } from "../config";
+import { UsageError } from "./args";
 
 export type ConfigVariable = keyof typeof DEFAULTS;
 
@@ -18,23 +19,31 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = (Object.keys(DEFAULTS) as Con
   defaultValue: DEFAULTS[variable],
 }));
 
-/** Loads the configuration from the environment overlaid with the options given. */
-export function loadCliConfig(options: ReadonlyMap<string, string | true>, env: Record<string, string | undefined>): Config {
+/**
+ * Loads the configuration from the environment overlaid with the options given. Only the
+ * variables in `uses` are read from the environment (a command is not stopped by a bad value
+ * it has no use for); every option given is checked, since it was typed for this command. A bad
+ * option is a command-line mistake (UsageError, exit 2) named by the option; a bad variable
+ * is a ConfigError (exit 1) named by the variable.
+ */
+export function loadCliConfig(
+  options: ReadonlyMap<string, string | true>,
+  env: Record<string, string | undefined>,
+  uses?: ReadonlySet<string>,
+): Config {
   const merged = { ...env };
-  const fromOption = new Map<string, string>();
   for (const flag of CONFIG_FLAGS) {
     const value = options.get(flag.option);
     if (typeof value !== "string") continue;
+    try {
+      loadConfig({ [flag.variable]: value }, new Set([flag.variable]));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      // ConfigError messages start with the variable's name: the option replaces it.
+      throw new UsageError(`--${flag.option}${e.message.slice(flag.variable.length)}`);
+    }
     merged[flag.variable] = value;
-    fromOption.set(flag.variable, flag.option);
   }
-  try {
-    return loadConfig(merged);
-  } catch (e) {
-    // ConfigError messages start with the variable's name; say which option set it.
-    const variable = e instanceof ConfigError ? /^[A-Z_]+/.exec(e.message)?.[0] : undefined;
-    const option = variable && fromOption.get(variable);
-    if (option) throw new ConfigError(`${(e as Error).message} (from --${option})`);
-    throw e;
-  }
+  if (!uses) return loadConfig(merged);
+  return loadConfig(merged, new Set([...uses, ...CONFIG_FLAGS.filter((f) => options.has(f.option)).map((f) => f.variable)]));
 }

@@ -1,19 +1,18 @@
-// The hookrelay command line: `serve` (default), `migrate`, `keys create`, `users create`,
-// `backup`, `health`, `--help`, `--version`. Errors are one line on stderr and a non-zero exit:
-// 2 for a mistake in the command line, 1 for anything else (bad configuration included).
-import { ConfigError } from "../config";
+// The hookrelay command line: `serve` (default), `migrate`, `keys create`, `users create|list|
+// disable|enable|reset-password`, `backup`, `health`, `--help`, `--version`. Errors are one line
+// on stderr and a non-zero exit: 2 for a mistake in the command line (a bad option value
+// included), 1 for anything else (a bad environment variable included).
+import { ConfigError, type Config } from "../config";
+import { DatabaseUnavailable } from "../db/client";
+import { DatabaseInUse } from "../db/serve-lock";
 import { HttpError } from "../http/errors";
+import { StartupError } from "../server";
 import { VERSION } from "../version";
-import {
-  backupCommand,
-  CommandFailed,
-  createUserCommand,
-  healthCommand,
-  migrateCommand,
-} from "./admin-commands";
+import { backupCommand, CommandFailed, healthCommand, migrateCommand } from "./admin-commands";
 import { parseArgs, UsageError, type OptionKind, type ParsedArgs } from "./args";
 import { CONFIG_FLAGS, loadCliConfig } from "./config-flags";
 import { serveCommand } from "./serve";
+import { createUserCommand, listUsersCommand, resetPasswordCommand, setUserDisabledCommand } from "./user-commands";
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from "./key-commands";
 
 type Env = Record<string, string | undefined>;
@@ -23,7 +22,22 @@ interface Command {
   args: string[];
   summary: string;
   options: Record<string, { kind: OptionKind; value?: string; help: string }>;
-  run(parsed: ParsedArgs, args: string[], env: Env): Promise<void> | void;
+  /**
+   * The environment variables it reads (all when absent): a bad value of any other one does not
+   * stop it. LOG_LEVEL is read by every command (debug shows the stack of an unexpected error).
+   */
+  uses?: ReadonlySet<string>;
+  /** `config()` loads the configuration the command uses; called after its own usage checks. */
+  run(parsed: ParsedArgs, args: string[], config: () => Config): Promise<void> | void;
+}
+
+const DATABASE_ONLY = new Set(["DATABASE_PATH", "LOG_LEVEL"]);
+const EMAIL_OPTION = { email: { kind: "string" as const, value: "EMAIL", help: "the user's e-mail address (required)" } };
+
+function requiredEmail(parsed: ParsedArgs, command: string): string {
+  const email = stringOption(parsed, "email");
+  if (email === undefined) throw new UsageError(`${command} needs --email`);
+  return email;
 }
 
 const COMMANDS: Command[] = [
@@ -32,14 +46,15 @@ const COMMANDS: Command[] = [
     args: [],
     summary: "Run the API and the delivery loop (the default command)",
     options: {},
-    run: (p, _a, env) => serveCommand(loadCliConfig(p.options, env)),
+    run: (_p, _a, config) => serveCommand(config()),
   },
   {
     words: ["migrate"],
     args: [],
     summary: "Apply pending database migrations and exit (serve does this at start-up too)",
     options: {},
-    run: (p, _a, env) => migrateCommand(loadCliConfig(p.options, env)),
+    uses: DATABASE_ONLY,
+    run: (_p, _a, config) => migrateCommand(config()),
   },
   {
     words: ["keys", "create"],
@@ -51,8 +66,9 @@ const COMMANDS: Command[] = [
       "can-publish": { kind: "boolean", help: "let a tenant key publish events (platform keys always may)" },
       "expires-in": { kind: "string", value: "DURATION", help: "the key stops working after this long: 30d, 12h, 90m" },
     },
-    run: (p, _a, env) =>
-      createKeyCommand(loadCliConfig(p.options, env), {
+    uses: DATABASE_ONLY,
+    run: (p, _a, config) =>
+      createKeyCommand(config(), {
         name: stringOption(p, "name") ?? "cli",
         tenant: stringOption(p, "tenant"),
         canPublish: p.options.has("can-publish"),
@@ -64,28 +80,30 @@ const COMMANDS: Command[] = [
     args: [],
     summary: "List API keys (never their secrets), newest first",
     options: { tenant: { kind: "string", value: "TENANT", help: "only this tenant's keys" } },
-    run: (p, _a, env) => listKeysCommand(loadCliConfig(p.options, env), stringOption(p, "tenant")),
+    uses: DATABASE_ONLY,
+    run: (p, _a, config) => listKeysCommand(config(), stringOption(p, "tenant")),
   },
   {
     words: ["keys", "revoke"],
     args: ["ID"],
     summary: "Revoke an API key; it is refused from the next request on",
     options: {},
-    run: (p, args, env) => revokeKeyCommand(loadCliConfig(p.options, env), args[0]!),
+    uses: DATABASE_ONLY,
+    run: (p, args, config) => revokeKeyCommand(config(), args[0]!),
   },
   {
     words: ["users", "create"],
     args: [],
     summary: "Create a user who can sign in to the traffic-source API",
     options: {
-      email: { kind: "string", value: "EMAIL", help: "the user's e-mail address (required)" },
+      ...EMAIL_OPTION,
       name: { kind: "string", value: "NAME", help: "display name" },
       "password-stdin": { kind: "boolean", help: "read the password from standard input (otherwise one is generated and printed)" },
     },
-    run: (p, _a, env) => {
-      const email = stringOption(p, "email");
-      if (email === undefined) throw new UsageError("users create needs --email");
-      return createUserCommand(loadCliConfig(p.options, env), {
+    uses: DATABASE_ONLY,
+    run: (p, _a, config) => {
+      const email = requiredEmail(p, "users create");
+      return createUserCommand(config(), {
         email,
         name: stringOption(p, "name"),
         passwordFromStdin: p.options.has("password-stdin"),
@@ -93,18 +111,64 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    words: ["users", "list"],
+    args: [],
+    summary: "List users, newest first (id, email, status, created, name)",
+    options: {},
+    uses: DATABASE_ONLY,
+    run: (_p, _a, config) => listUsersCommand(config()),
+  },
+  {
+    words: ["users", "disable"],
+    args: [],
+    summary: "Disable a user: no sign-in, and their sessions end at once",
+    options: EMAIL_OPTION,
+    uses: DATABASE_ONLY,
+    run: (p, _a, config) => {
+      const email = requiredEmail(p, "users disable");
+      return setUserDisabledCommand(config(), email, true);
+    },
+  },
+  {
+    words: ["users", "enable"],
+    args: [],
+    summary: "Let a disabled user sign in again",
+    options: EMAIL_OPTION,
+    uses: DATABASE_ONLY,
+    run: (p, _a, config) => {
+      const email = requiredEmail(p, "users enable");
+      return setUserDisabledCommand(config(), email, false);
+    },
+  },
+  {
+    words: ["users", "reset-password"],
+    args: [],
+    summary: "Set a new password for a user and end their sessions",
+    options: {
+      ...EMAIL_OPTION,
+      "password-stdin": { kind: "boolean", help: "read the new password from standard input (otherwise one is generated and printed)" },
+    },
+    uses: DATABASE_ONLY,
+    run: (p, _a, config) => {
+      const email = requiredEmail(p, "users reset-password");
+      return resetPasswordCommand(config(), email, p.options.has("password-stdin"));
+    },
+  },
+  {
     words: ["backup"],
     args: ["FILE"],
     summary: "Write a consistent copy of the database to FILE, safe while serve runs",
     options: {},
-    run: (p, args, env) => backupCommand(loadCliConfig(p.options, env), args[0]!),
+    uses: DATABASE_ONLY,
+    run: (_p, args, config) => backupCommand(config(), args[0]!),
   },
   {
     words: ["health"],
     args: [],
     summary: "Exit 0 if the server at HOST:PORT answers /health (for container health checks)",
     options: {},
-    run: (p, _a, env) => healthCommand(loadCliConfig(p.options, env)),
+    uses: new Set(["HOST", "PORT", "LOG_LEVEL"]),
+    run: (_p, _a, config) => healthCommand(config()),
   },
 ];
 
@@ -126,7 +190,10 @@ function findCommand(words: string[]): { command: Command; args: string[] } {
   const command = COMMANDS.find((c) => c.words.every((w, i) => words[i] === w));
   if (!command) {
     const group = COMMANDS.find((c) => c.words.length > 1 && c.words[0] === words[0]);
-    if (group && words.length === 1) throw new UsageError(`"${words[0]}" needs a subcommand: ${group.words.slice(1).join(" ")}`);
+    if (group && words.length === 1) {
+      const subcommands = COMMANDS.filter((c) => c.words.length > 1 && c.words[0] === words[0]).map((c) => c.words.slice(1).join(" "));
+      throw new UsageError(`"${words[0]}" needs a subcommand: ${subcommands.join(", ")}`);
+    }
     throw new UsageError(`unknown command "${words.join(" ")}"`);
   }
   const args = words.slice(command.words.length);
@@ -224,14 +291,15 @@ export async function runCli(argv: string[], env: Env = process.env): Promise<nu
     }
     const { command, args } = findCommand(parsed.words);
     checkOptions(command, parsed);
-    await command.run(parsed, args, env);
+    await command.run(parsed, args, () => loadCliConfig(parsed.options, env, command.uses));
     return command.words[0] === "serve" ? undefined : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`hookrelay: ${e.message} (see hookrelay --help)\n`);
       return 2;
     }
-    if (!(e instanceof ConfigError || e instanceof CommandFailed || e instanceof HttpError)) {
+    const expected = [ConfigError, CommandFailed, HttpError, StartupError, DatabaseInUse, DatabaseUnavailable].some((kind) => e instanceof kind);
+    if (!expected) {
       // Unexpected: keep the one-line contract, but let an operator who asks see the stack.
       if (env.LOG_LEVEL?.trim().toLowerCase() === "debug" && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     }

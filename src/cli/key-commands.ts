@@ -4,7 +4,6 @@
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "../auth/api-keys";
 import type { Config } from "../config";
 import { closeDatabase, type Db } from "../db/client";
-import { NO_SUCH_TENANT } from "../tenants/scope";
 import { tenantExists } from "../tenants/service";
 import { TENANT_ID_PATTERN } from "../tenants/model";
 import { UsageError } from "./args";
@@ -45,7 +44,9 @@ export function createKeyCommand(config: Config, options: CreateKeyOptions): voi
   }
   const expiresAt = options.expiresIn === undefined ? undefined : Date.now() + parseDuration(options.expiresIn, "--expires-in");
   withDatabase(config, (db) => {
-    if (options.tenant !== undefined && !tenantExists(db, options.tenant)) throw new CommandFailed(`--tenant ${NO_SUCH_TENANT}`);
+    if (options.tenant !== undefined && !tenantExists(db, options.tenant)) {
+      throw new CommandFailed(`no tenant ${options.tenant}: create it first with PUT /api/v1/tenants/${options.tenant}`);
+    }
     // Platform keys always may publish; for a tenant key it is asked for.
     const canPublish = options.tenant === undefined ? true : options.canPublish;
     const created = createApiKey(db, { name, tenantId: options.tenant ?? null, canPublish, expiresAt });

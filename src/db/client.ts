@@ -4,19 +4,43 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { isDatabaseBusy } from "./busy";
 import { reportingTransactions } from "./rollback";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-export function openDatabase(path: string): Db {
-  if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
-  // WAL lets readers run beside the single writer; NORMAL is durable across process crashes
-  // (only an OS crash can lose the last transactions), which is the trade every WAL user makes.
-  sqlite.pragma("journal_mode = WAL");
+export interface OpenOptions {
+  /**
+   * How long a statement waits for another connection's write lock before failing with
+   * SQLITE_BUSY. The wait blocks the thread: one-shot commands can afford the default, the
+   * server uses a short one and retries without blocking (db/busy.ts).
+   */
+  busyTimeoutMs?: number;
+}
+
+/** The database file cannot be opened (a directory, no permission, not a database): names DATABASE_PATH. */
+export class DatabaseUnavailable extends Error {}
+
+/** The first line of what the file system or SQLite said. */
+function reasonOf(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  let sqlite: Database.Database;
+  try {
+    if (path !== ":memory:" && !path.startsWith("file:")) mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Database(path);
+    // WAL lets readers run beside the single writer; NORMAL is durable across process crashes
+    // (only an OS crash can lose the last transactions), which is the trade every WAL user makes.
+    sqlite.pragma("journal_mode = WAL");
+  } catch (e) {
+    if (isDatabaseBusy(e)) throw e;
+    throw new DatabaseUnavailable(`DATABASE_PATH ${path} cannot be opened: ${reasonOf(e)}`);
+  }
   sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma("foreign_keys = ON");
   // Statement and savepoint journals in memory: on disk, every page a nested transaction or
   // multi-row statement touches is first copied to a temp file (one pwrite per page), which

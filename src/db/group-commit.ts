@@ -4,6 +4,11 @@
 // (test/bench/RESULTS.md). Each write runs in its own savepoint: one that throws is rolled
 // back and rejected alone, the others still commit. Callers are answered only after the
 // shared COMMIT succeeded, so "the API answers after the commit" still holds.
+// When another process holds the write lock, the batch waits for it without blocking the event
+// loop: each try waits at most the server's short busy timeout, and the next try is a timer
+// away (db/busy.ts). A write still not committed after WRITE_LOCK_PATIENCE_MS is rejected with
+// the busy error (the API answers 503); nothing of it was stored.
+import { isDatabaseBusy, noteWriteLockHeld, WRITE_LOCK_PATIENCE_MS } from "./busy";
 import type { Db } from "./client";
 
 interface Pending {
@@ -12,11 +17,16 @@ interface Pending {
   bare: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** Past this (Date.now()), a busy database rejects the write instead of retrying it. */
+  giveUpAt: number;
 }
 
 interface Batcher {
+  db: Db;
   queue: Pending[];
   scheduled: boolean;
+  /** The pause before the next try while the write lock is held elsewhere; 0 when not waiting. */
+  retryDelayMs: number;
   /** Built once per database: better-sqlite3 makes new wrapper functions on every transaction() call. */
   commitAll: { immediate(batch: Pending[], outcomes: { ok: boolean; value: unknown }[]): void };
 }
@@ -52,12 +62,18 @@ export function commitSoon<T>(db: Db, write: () => T, options: CommitOptions = {
         }
       }
     });
-    batcher = { queue: [], scheduled: false, commitAll };
+    batcher = { db, queue: [], scheduled: false, retryDelayMs: 0, commitAll };
     batchers.set(db, batcher);
   }
   const b = batcher;
   return new Promise<T>((resolve, reject) => {
-    b.queue.push({ write, bare: options.singleStatement === true, resolve: resolve as (value: unknown) => void, reject });
+    b.queue.push({
+      write,
+      bare: options.singleStatement === true,
+      resolve: resolve as (value: unknown) => void,
+      reject,
+      giveUpAt: Date.now() + WRITE_LOCK_PATIENCE_MS,
+    });
     if (!b.scheduled) {
       b.scheduled = true;
       // setImmediate runs after the I/O of this event-loop turn, so every request that
@@ -80,8 +96,33 @@ function flush(batcher: Batcher): void {
   } catch (error) {
     // The shared COMMIT failed: nothing in the batch was stored (caches built inside it were
     // told so by the transaction itself, db/rollback.ts).
+    if (isDatabaseBusy(error)) return retryLater(batcher, batch, error);
     for (const item of batch) item.reject(error);
     return;
   }
+  batcher.retryDelayMs = 0;
   batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
+}
+
+const FIRST_RETRY_MS = 10;
+const MAX_RETRY_MS = 200;
+
+/** Another process holds the write lock: the batch goes first in the next try, a timer away. */
+function retryLater(batcher: Batcher, batch: Pending[], error: unknown): void {
+  noteWriteLockHeld(batcher.db);
+  const now = Date.now();
+  const waiting = batch.filter((item) => {
+    if (item.giveUpAt > now) return true;
+    item.reject(error);
+    return false;
+  });
+  batcher.queue = waiting.concat(batcher.queue);
+  if (batcher.queue.length === 0) {
+    batcher.retryDelayMs = 0;
+    return;
+  }
+  batcher.retryDelayMs = Math.min(Math.max(FIRST_RETRY_MS, batcher.retryDelayMs * 2), MAX_RETRY_MS);
+  // `scheduled` stays set while the timer runs, so new writes join the retry instead of trying now.
+  batcher.scheduled = true;
+  setTimeout(() => flush(batcher), batcher.retryDelayMs);
 }

@@ -1,7 +1,7 @@
 // The whole database. Times are unix milliseconds (integers); API layers format them.
 // JSON columns hold text exactly as it will be served, so reads never re-serialise.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * One customer of the operator's product (docs/tenancy.md). The id is the operator's own
@@ -165,6 +165,8 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** Set while the user is disabled: no sign-in, no session. */
+  disabledAt: integer("disabled_at"),
 });
 
 export const sessions = sqliteTable(
@@ -211,4 +213,51 @@ export const trafficSourceWebhooks = sqliteTable(
   },
   // One webhook per level per source, enforced by the database so racing creates cannot both win.
   (t) => [uniqueIndex("traffic_source_webhooks_level_idx").on(t.trafficSourceId, t.level)],
+);
+
+/**
+ * The operator's own event types, beside the built-in ones (events/catalogue.ts), shared by every
+ * tenant (docs/api-guide.md#event-types). `schema`, when set, is a JSON Schema every published
+ * `data` must satisfy. Archived types still publish and still reach existing subscribers; new
+ * subscriptions to them are refused.
+ */
+export const eventTypes = sqliteTable("event_types", {
+  name: text("name").primaryKey(),
+  description: text("description").notNull().default(""),
+  /** JSON Schema (2020-12) of `data`, as sent. */
+  schema: text("schema"),
+  archivedAt: integer("archived_at"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+// Sign-in throttling (auth/login-rate-limit.ts). In the database, so every process on the file
+// shares the counts.
+
+/** Recent sign-in attempts, kept for the longest throttling window. */
+export const loginAttempts = sqliteTable(
+  "login_attempts",
+  {
+    id: integer("id").primaryKey(),
+    /** Lower-cased, whether or not a user has it. */
+    email: text("email").notNull(),
+    /** The client's address (an IPv6 address by its /64). */
+    address: text("address").notNull(),
+    /** `pending` while the password is checked; counts as a failure until it turns out right. */
+    outcome: text("outcome", { enum: ["pending", "failed", "succeeded"] }).notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("login_attempts_email_idx").on(t.email, t.at), index("login_attempts_address_idx").on(t.address, t.at)],
+);
+
+/** Addresses a user signed in from: the account-wide backoff does not hold them back. */
+export const loginKnownAddresses = sqliteTable(
+  "login_known_addresses",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    address: text("address").notNull(),
+    lastSuccessAt: integer("last_success_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
 );

@@ -76,7 +76,7 @@ export const Recovered = t.Object({
 
 const SearchFilters = {
   tenant_id: t.Optional(TenantId),
-  status: t.Optional(StatusUnion({ error: `must be one of ${DELIVERY_STATUSES.join(", ")}` })),
+  status: t.Optional(StatusUnion({ error: `Must be one of ${DELIVERY_STATUSES.join(", ")}` })),
   webhook_id: t.Optional(t.String({ maxLength: 64, description: "Only this webhook's deliveries." })),
   event_type: t.Optional(t.String({ maxLength: 200, description: "Only deliveries of events of this type." })),
   event_id: t.Optional(t.String({ maxLength: 64, description: "Only the deliveries of this event." })),
@@ -87,7 +87,7 @@ export const DeliverySearchQuery = t.Object({ ...PageQuery, ...SearchFilters });
 
 export const BulkRetryBody = t.Object(
   { ...SearchFilters, cursor: PageQuery.cursor },
-  { error: "must be a JSON object", description: "The search's filters; `status` defaults to `failed`." },
+  { error: "Must be a JSON object", description: "The search's filters; `status` defaults to `failed`." },
 );
 
 export const BulkRetried = t.Object({

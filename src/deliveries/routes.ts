@@ -4,13 +4,17 @@ import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
 import { ok, page } from "../http/envelope";
 import { annotateRequest } from "../http/request-log";
-import { fieldChecks } from "../http/field-errors";
-import { pageChecks } from "../http/pagination";
+import { allChecks, fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { timeRangeChecks } from "../http/time-range";
+import { pageChecks, pageFieldErrors } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { BulkRetried, BulkRetryBody, Delivery, DeliveryIdParams, DeliveryListQuery, DeliverySearchQuery, DeliveryWithAttempts } from "./model";
 import { retryMatchingDeliveries, SEARCH_WINDOW, searchDeliveries, RETRY_BATCH } from "./search";
 import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
-import { actingTenant, ownerFilter } from "../tenants/scope";
+import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
+
+/** A bulk retry carries its cursor in the body. */
+const cursorChecks = ({ body }: CheckedInput) => pageFieldErrors({ cursor: fieldsOf(body).cursor });
 
 export function deliveryRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -45,6 +49,7 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: DeliverySearchQuery,
+        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(db)),
         response: { 200: SuccessPage(Delivery, "A page of matching deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "searchDeliveries",
@@ -66,6 +71,7 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: BulkRetryBody,
+        fieldChecks: allChecks(cursorChecks, timeRangeChecks, tenantIdCheck(db)),
         response: { 202: Success(BulkRetried, "How many were made due, and where to go on."), ...errors(400, 401, 404, 413, 415, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "retryDeliveries",

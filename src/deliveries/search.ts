@@ -8,8 +8,9 @@ import { and, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { newestFirst } from "../db/keyset";
 import { deliveries, events, webhooks } from "../db/schema";
-import { parsePage, toPage } from "../http/pagination";
-import { parseTimeRange } from "../http/time-range";
+import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
+import { rejectInvalidFields } from "../http/errors";
+import { parseTimeRange, timeRangeFieldErrors } from "../http/time-range";
 import { findWebhookRow } from "../links/service";
 import type { Pagination } from "../http/envelope";
 import { deliveryColumns, toDelivery, type DeliveryRow } from "./service";
@@ -57,6 +58,7 @@ export interface SearchPage {
  * (undefined for platform keys, who may name any tenant's webhook).
  */
 export function searchDeliveryRows(db: Db, tenantId: string, search: DeliverySearch, owner: string | undefined, limit: number): SearchPage {
+  rejectInvalidFields([...pageFieldErrors({ cursor: search.cursor }), ...timeRangeFieldErrors(search)]);
   const { beforeRowId } = parsePage({ cursor: search.cursor });
   const { since, until } = parseTimeRange(search);
   const walk: (SQL | undefined)[] = [scopeOf(db, tenantId, search, owner), page.after(db, beforeRowId)];
@@ -89,6 +91,7 @@ export function searchDeliveryRows(db: Db, tenantId: string, search: DeliverySea
 }
 
 export function searchDeliveries(db: Db, tenantId: string, search: DeliverySearch, owner: string | undefined) {
+  rejectInvalidFields([...pageFieldErrors(search), ...timeRangeFieldErrors(search)]);
   const { limit } = parsePage({ limit: search.limit });
   const { rows, pagination } = searchDeliveryRows(db, tenantId, search, owner, limit);
   return { data: rows.map(toDelivery), pagination };

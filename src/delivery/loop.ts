@@ -5,6 +5,7 @@
 // DELIVERY_POLL_MS. Work lives only in the database, so a crash loses nothing: expired leases
 // become due again.
 import type { Config } from "../config";
+import { isDatabaseBusy, noteWriteLockHeld } from "../db/busy";
 import type { Db } from "../db/client";
 import type { Logger } from "../log";
 import { DeliveryMetrics } from "./metrics";
@@ -14,7 +15,7 @@ import { resultFor } from "./schedule";
 import { signingKey } from "./sign";
 import { TargetLimits } from "./target-limits";
 import type { AttemptOutcome } from "./transport";
-import { sendDiscordAlert } from "./transports/discord";
+import { DiscordBuckets, sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
 import { closeIdleConnections } from "./http1/client";
 import type { Tracing } from "../tracing/tracing";
@@ -60,6 +61,9 @@ const GC_EVERY_ATTEMPTS = 4096;
 const GC_EVERY_MS = 1000;
 /** How often in-flight requests are checked for targets that hang (target-limits.ts). */
 const SWEEP_EVERY_MS = 250;
+/** Pauses after failed writes: doubling from the first to the longest. */
+const WRITE_PAUSE_FIRST_MS = 100;
+const WRITE_PAUSE_MAX_MS = 1000;
 /** `last_error` of a row put back before its first attempt (shown by the deliveries API). */
 const DEFERRED_REASON = "Not attempted yet: the endpoint let recent attempts time out, so it gets fewer delivery slots until it answers again";
 /** Webhooks whose signing keys stay cached; a cleared cache only costs one key decode each. */
@@ -97,8 +101,8 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
   const leaseMs = leaseMsFor(config);
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
   const silenceReason = `No successful delivery for ${config.deliveryDisableAfterHours} hours`;
-  const transportDeps = { config, db };
-  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+  const transportDeps = { config, db, discordBuckets: new DiscordBuckets() };
+  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate, proxy: config.deliveryProxy };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const limits = new TargetLimits(concurrency, config.deliveryTimeoutMs);
@@ -127,6 +131,9 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
   let firstRetention: ReturnType<typeof setTimeout> | undefined;
   let onIdle: (() => void) | undefined;
+  /** Set while writes pause after a failed one (see writeFailed). */
+  let resumeWritesTimer: ReturnType<typeof setTimeout> | undefined;
+  let writePauseMs = 0;
 
   function scheduleTurn(): void {
     if (turnScheduled || state === "stopped" || state === "new") return;
@@ -141,6 +148,8 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
 
   function turn(): void {
     turnScheduled = false;
+    // The database refused the last write: the resume timer wakes the loop.
+    if (writesPaused()) return;
     // Queued jobs of targets held to a smaller share have their own bound (target-limits.ts):
     // counted here, a hanging endpoint's queue would hold back claiming other webhooks' rows.
     const outstanding = inFlight + waiting.length - limits.restrictedWaiting();
@@ -162,10 +171,10 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
       // Keep the outcomes for the next turn; if the process dies first, the leases expire and
       // the deliveries are simply attempted again (at-least-once).
       results = batch.concat(results);
-      logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
-      if (!flushTimer) flushTimer = setTimeout(forceFlush, 1000);
+      writeFailed(e);
       return;
     }
+    writePauseMs = 0;
     if (claim && claimed.length < room) drained = true;
     if (claimed.length > 0) {
       try {
@@ -187,16 +196,42 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
 
   function forceFlush(): void {
     flushTimer = undefined;
-    if (results.length === 0) return;
+    if (results.length === 0 || writesPaused()) return;
     const batch = results;
     results = [];
     try {
       recordAndClaim(db, batch, silenceReason, null);
+      writePauseMs = 0;
     } catch (e) {
       results = batch.concat(results);
-      logger.error("delivery: database write failed", { error: String(e), pending_results: results.length });
-      flushTimer = setTimeout(forceFlush, 1000);
+      writeFailed(e);
     }
+  }
+
+  function writesPaused(): boolean {
+    return resumeWritesTimer !== undefined;
+  }
+
+  /**
+   * A write failed (typically: another process held the write lock past the busy timeout).
+   * Outcomes stay in memory and writes pause for a while, so the loop does not block the event
+   * loop on the lock turn after turn; then it wakes and writes them with the next claim.
+   */
+  function writeFailed(e: unknown): void {
+    const busy = isDatabaseBusy(e);
+    if (busy) noteWriteLockHeld(db);
+    writePauseMs = Math.min(Math.max(WRITE_PAUSE_FIRST_MS, writePauseMs * 2), WRITE_PAUSE_MAX_MS);
+    (busy ? logger.warn : logger.error)(busy ? "delivery: database busy, will retry" : "delivery: database write failed", {
+      error: String(e),
+      pending_results: results.length,
+      retry_in_ms: writePauseMs,
+    });
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    resumeWritesTimer ??= setTimeout(() => {
+      resumeWritesTimer = undefined;
+      wake();
+    }, writePauseMs);
   }
 
   /** Turns claimed rows into ready-to-send jobs: bodies and signing keys loaded once per batch. */
@@ -440,6 +475,7 @@ export function createDeliveryLoop({ config, db, logger, tracing }: DeliveryLoop
         });
       }
       clearTimeout(flushTimer);
+      clearTimeout(resumeWritesTimer);
       const abandoned = [...running.flatMap((job) => (job ? [job.delivery.id] : [])), ...notStarted];
       running.length = freeSlots.length = inFlight = 0;
       held.clear();

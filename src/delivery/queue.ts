@@ -255,3 +255,17 @@ export function releaseLeases(db: Db, deliveryIds: string[], now: number): numbe
   if (deliveryIds.length === 0) return 0;
   return stmts(db).release.run({ ids: JSON.stringify(deliveryIds), at: now }).changes;
 }
+
+/**
+ * Makes every leased row due now. Only for a server that holds the file's serve lock
+ * (db/serve-lock.ts): no other process can then hold a lease, so each one is left by a server
+ * that died, and its deliveries are retried at once instead of when the lease runs out.
+ */
+export function releaseAllLeases(db: Db, now: number): number {
+  return db.$client
+    .prepare(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = :now, lease_expires_at = NULL, updated_at = :now
+        WHERE status = 'leased'`,
+    )
+    .run({ now }).changes;
+}

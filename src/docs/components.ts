@@ -5,7 +5,8 @@
 import type { TSchema } from "elysia";
 import { CreateUserBody, LoginBody, LoginResponse, UserSchema } from "../auth/model";
 import { BulkRetried, BulkRetryBody, Delivery, DeliveryAttempt, DeliveryWithAttempts, RecoverBody, Recovered } from "../deliveries/model";
-import { EventDetail, EventSummary, EventTypeInfo, PublishedEvent, PublishEventBody } from "../events/model";
+import { EventDetail, EventSummary, PublishedEvent, PublishEventBody } from "../events/model";
+import { EventTypeInfo, PutEventTypeBody } from "../event-types/model";
 import { ApiKey, CreateApiKeyBody, CreatedApiKeyResponse, CurrentCaller } from "../api-keys/model";
 import { DeletedTenant, PortalBody, PortalLink, PutTenantBody, Tenant } from "../tenants/model";
 import { DOC_KEYS, ErrorBody, FieldErrorSchema, Pagination } from "../http/schemas";
@@ -38,6 +39,7 @@ export const COMPONENT_SCHEMAS: Record<string, TSchema> = {
   PublishEventRequest: PublishEventBody,
   Event: PublishedEvent,
   EventType: EventTypeInfo,
+  PutEventTypeRequest: PutEventTypeBody,
   Delivery,
   DeliveryWithAttempts,
   Attempt: DeliveryAttempt,

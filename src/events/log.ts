@@ -7,9 +7,9 @@ import { newestFirst } from "../db/keyset";
 import { deliveries, events } from "../db/schema";
 import { deliveryColumns, toDelivery, type DeliveryRow } from "../deliveries/service";
 import type { Delivery } from "../deliveries/model";
-import { NotFound } from "../http/errors";
-import { parsePage, toPage } from "../http/pagination";
-import { parseTimeRange } from "../http/time-range";
+import { NotFound, rejectInvalidFields } from "../http/errors";
+import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
+import { parseTimeRange, timeRangeFieldErrors } from "../http/time-range";
 import { iso } from "../ids";
 
 export interface EventSummary {
@@ -36,6 +36,7 @@ function toSummary(row: { id: string; publicId: string | null; type: string; cre
 
 /** One tenant's events, newest first. */
 export function listEvents(db: Db, tenantId: string, options: EventListOptions) {
+  rejectInvalidFields([...pageFieldErrors(options), ...timeRangeFieldErrors(options)]);
   const { limit, beforeRowId } = parsePage(options);
   const { since, until } = parseTimeRange(options);
   const where: (SQL | undefined)[] = [eq(events.tenantId, tenantId), page.after(db, beforeRowId)];

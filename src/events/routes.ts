@@ -4,24 +4,27 @@ import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
+import type { Db } from "../db/client";
 import { requestMemberText } from "../http/body-parser";
 import { ok } from "../http/envelope";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
-import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { allChecks, fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
+import { timeRangeChecks } from "../http/time-range";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { page } from "../http/envelope";
-import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, EventTypeInfo, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
+import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
-import { listEventTypes, publishEvent, publishFieldErrors } from "./service";
-import { actingTenant, requirePublish } from "../tenants/scope";
+import { publishEvent, publishFieldErrors } from "./service";
+import { actingTenant, requirePublish, tenantIdCheck } from "../tenants/scope";
 
 const IdempotentReplayedHeader = t.Literal("true", {
   description: "Sent when the `Idempotency-Key` or body `id` was used before: the body is the original event and nothing was enqueued.",
 });
 
 // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
-const publishChecks = ({ body, request }: CheckedInput) =>
-  publishFieldErrors(fieldsOf(body), request.headers.get("idempotency-key"));
+const publishChecksFor = (db: Db) => ({ body, request }: CheckedInput) =>
+  publishFieldErrors(db, fieldsOf(body), request.headers.get("idempotency-key"));
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -55,7 +58,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        fieldChecks: publishChecks,
+        fieldChecks: allChecks(publishChecksFor(db), tenantIdCheck(db)),
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",
@@ -78,6 +81,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: EventListQuery,
+        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(db)),
         response: { 200: SuccessPage(EventSummary, "A page of the tenant's events, newest first."), ...errors(400, 401) },
         detail: {
           operationId: "listEvents",
@@ -96,6 +100,7 @@ export function eventRoutes(deps: AppDeps) {
         apiKey: true,
         params: EventIdParams,
         query: EventReadQuery,
+        fieldChecks: tenantIdCheck(db),
         response: {
           200: Success(
             EventDetail,
@@ -105,10 +110,5 @@ export function eventRoutes(deps: AppDeps) {
         },
         detail: { operationId: "getEvent", summary: "Get an event", description: "The event with its exact payload and its deliveries. A platform key names the tenant with `tenant_id` (event ids are unique per tenant)." },
       },
-    )
-    .get("/event-types", () => ok(listEventTypes()), {
-      apiKey: true,
-      response: { 200: Success(t.Array(EventTypeInfo), "Every event type, built in first."), ...errors(401) },
-      detail: { operationId: "listEventTypes", summary: "List event types", description: "The catalogue of event types webhooks can subscribe to and applications can publish." },
-    });
+    );
 }

@@ -5,7 +5,7 @@ import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
 import { deliveries, events } from "../db/schema";
 import { iso, newSortableId } from "../ids";
-import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "./catalogue";
+import { publishTypeFieldErrors } from "../event-types/service";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
 import { rejectInvalidFields, UnprocessableEntity, type FieldError } from "../http/errors";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
@@ -71,7 +71,7 @@ function existingEvent(db: Db, lookup: typeof eventByKey, tenantId: string, key:
 }
 
 /** Every rule of a publish request its schema cannot express (the body may not have passed it). */
-export function publishFieldErrors(input: { data?: unknown }, idempotencyKey: string | null | undefined): FieldError[] {
+export function publishFieldErrors(db: Db, input: { type?: unknown; data?: unknown }, idempotencyKey: string | null | undefined): FieldError[] {
   const problems: FieldError[] = [];
   if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     problems.push({ field: "Idempotency-Key", message: `Must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
@@ -80,6 +80,7 @@ export function publishFieldErrors(input: { data?: unknown }, idempotencyKey: st
   if ("data" in input && (input.data === null || typeof input.data !== "object" || Array.isArray(input.data))) {
     problems.push({ field: "data", message: "Must be a JSON object" });
   }
+  problems.push(...publishTypeFieldErrors(db, input.type, input.data));
   return problems;
 }
 
@@ -98,7 +99,7 @@ export function publishEvent(
   idempotencyKey: string | undefined,
   { dataJson, traceParent = null }: PublishOptions = {},
 ): PublishResult {
-  rejectInvalidFields(publishFieldErrors(input, idempotencyKey));
+  rejectInvalidFields(publishFieldErrors(db, input, idempotencyKey));
   const requestHash = requestHashOf(input.type, input.id, input.data);
   // The same connection throughout, so the plain `db` inside the callback is in the transaction.
   return db.transaction(
@@ -121,8 +122,4 @@ export function publishEvent(
     // Take the write lock up front: the replay check and the insert must see the same state.
     { behavior: "immediate" },
   );
-}
-
-export function listEventTypes(): { name: string; description: string }[] {
-  return EVENT_TYPES.map((name) => ({ name, description: EVENT_TYPE_DESCRIPTIONS[name] }));
 }

@@ -3,6 +3,7 @@
 // request id and answered without a stack. A 400 lists every invalid field at once, in the order
 // of the request (http/field-errors.ts).
 import { Elysia } from "elysia";
+import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from "../db/busy";
 import type { Logger } from "../log";
 import { parserFieldErrors } from "./body-parser";
 import { BadRequest, HttpError, INVALID_PARAMETERS, type FieldError } from "./errors";
@@ -97,7 +98,8 @@ function envelope(status: number, body: object, headers?: Record<string, string>
   });
 }
 
-export function errorHandler(logger: Logger) {
+/** `onBusy` hears of every request that failed on a database write lock held elsewhere. */
+export function errorHandler(logger: Logger, onBusy?: () => void) {
   return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, (context) => {
     const { code, error, set } = context;
     const response = respond(code, error, context as unknown as RequestContext);
@@ -109,10 +111,11 @@ export function errorHandler(logger: Logger) {
     const { request } = context;
     // Elysia wraps whatever a parser throws in a ParseError; ours carry the real answer.
     if (code === "PARSE" && (error as Error).cause instanceof HttpError) error = (error as Error).cause;
-    if (error instanceof BadRequest && error.details && error.details.length > 1) {
-      // Found by a service or the parser gate: list them as the request gave the fields.
-      const details = inRequestOrder(error.details, requestOrder(context));
-      return envelope(400, { ...error.toEnvelope(), details });
+    if (error instanceof BadRequest && error.details) {
+      // Found by a service, a check in the handler (the tenant) or the parser gate: add what the
+      // route's own checks find in the rest of the request, and list them as it gave the fields.
+      const merged = mergeFieldErrors(error.details, routeFieldErrors(context));
+      if (merged.length > 1) return envelope(400, { ...error.toEnvelope(), details: inRequestOrder(merged, requestOrder(context)) });
     }
     if (error instanceof HttpError) return envelope(error.status, error.toEnvelope(), error.headers);
     switch (code) {
@@ -134,6 +137,17 @@ export function errorHandler(logger: Logger) {
         return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400 });
     }
     const requestId = requestIdOf(request);
+    if (isDatabaseBusy(error)) {
+      // Another process held the write lock too long (db/busy.ts): nothing was written, try again.
+      onBusy?.();
+      logger.warn("database busy", { request_id: requestId, error: (error as Error).message });
+      const seconds = BUSY_RETRY_AFTER_SECONDS;
+      return envelope(
+        503,
+        { error: "Service Unavailable", message: `The database is busy. Retry in ${seconds} second${seconds === 1 ? "" : "s"}`, code: 503 },
+        { "retry-after": String(seconds) },
+      );
+    }
     logger.error("unhandled error", {
       request_id: requestId,
       code,

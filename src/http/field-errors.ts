@@ -10,6 +10,7 @@ import type { FieldError } from "./errors";
 export interface CheckedInput {
   body: unknown;
   query: Record<string, unknown>;
+  params: Record<string, string>;
   request: Request;
 }
 
@@ -29,13 +30,18 @@ export const fieldChecks = new Elysia({ name: "http/field-checks" }).macro({
   },
 });
 
+/** Several checks as one route's `fieldChecks`. */
+export function allChecks(...checks: FieldCheck[]): FieldCheck {
+  return (input) => checks.flatMap((check) => check(input));
+}
+
 /** The route's own checks over the request, or none. A check that trips over odd input reports nothing. */
 export function routeFieldErrors(context: object): FieldError[] {
   const check = (context as { [FIELD_CHECK]?: FieldCheck })[FIELD_CHECK];
   if (!check) return [];
-  const { body, query, request } = context as Partial<CheckedInput>;
+  const { body, query, params, request } = context as Partial<CheckedInput>;
   try {
-    return check({ body, query: query ?? {}, request: request! });
+    return check({ body, query: query ?? {}, params: params ?? {}, request: request! });
   } catch {
     return [];
   }

@@ -1,6 +1,6 @@
 // `since` / `until` filters of the log lists: ISO-8601 instants, since inclusive, until exclusive.
 import { t } from "elysia";
-import { BadRequest, type FieldError } from "./errors";
+import { rejectInvalidFields, type FieldError } from "./errors";
 
 export const TimeRangeQuery = {
   since: t.Optional(t.String({ description: "Only rows created at or after this ISO-8601 time.", examples: ["2026-12-01T00:00:00Z"] })),
@@ -12,16 +12,29 @@ export interface TimeRange {
   until?: number;
 }
 
-/** Both bounds checked at once: every bad field is named in one answer. */
-export function parseTimeRange(query: { since?: string; until?: string }, errors: FieldError[] = []): TimeRange {
-  const range: TimeRange = {};
+interface TimeRangeInput {
+  since?: unknown;
+  until?: unknown;
+}
+
+function instantOf(raw: unknown): number | undefined {
+  return raw === undefined ? undefined : typeof raw === "string" ? Date.parse(raw) : NaN;
+}
+
+/** What is wrong with `since` and `until`, both checked. */
+export function timeRangeFieldErrors(query: TimeRangeInput): FieldError[] {
+  const problems: FieldError[] = [];
   for (const field of ["since", "until"] as const) {
-    const raw = query[field];
-    if (raw === undefined) continue;
-    const ms = Date.parse(raw);
-    if (Number.isNaN(ms)) errors.push({ field, message: "must be an ISO-8601 date-time" });
-    else range[field] = ms;
+    if (Number.isNaN(instantOf(query[field]))) problems.push({ field, message: "Must be an ISO-8601 date-time" });
   }
-  if (errors.length) throw new BadRequest(errors);
-  return range;
+  return problems;
+}
+
+/** The `fieldChecks` of a route filtering by time, in its query or its body. */
+export const timeRangeChecks = ({ body, query }: { body: unknown; query: TimeRangeInput }): FieldError[] =>
+  timeRangeFieldErrors(query.since !== undefined || query.until !== undefined ? query : ((body ?? {}) as TimeRangeInput));
+
+export function parseTimeRange(query: TimeRangeInput): TimeRange {
+  rejectInvalidFields(timeRangeFieldErrors(query));
+  return { since: instantOf(query.since), until: instantOf(query.until) };
 }

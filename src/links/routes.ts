@@ -6,12 +6,12 @@ import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { requestMemberText } from "../http/body-parser";
 import { ok, page } from "../http/envelope";
-import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { allChecks, fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
 import { pageChecks } from "../http/pagination";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { CreateWebhookBody, CreatedWebhook, ListQuery, UpdateWebhookBody, Webhook, WebhookIdParams, WebhookSecret } from "./model";
 import * as service from "./service";
-import { actingTenant, ownerFilter } from "../tenants/scope";
+import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
 
 /** The example message of a 404 on /api/v1/links/webhooks/{id}…, for the OpenAPI document. */
 export const NOT_FOUND = { 404: "No webhook with id whk_7kH3nPqR" };
@@ -20,7 +20,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
   const webhookChecks = ({ body, request }: CheckedInput) =>
-    service.webhookFieldErrors(fieldsOf(body), policy, requestMemberText(request, "metadata"));
+    service.webhookFieldErrors(db, fieldsOf(body), policy, requestMemberText(request, "metadata"));
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -44,7 +44,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
-        fieldChecks: webhookChecks,
+        fieldChecks: allChecks(webhookChecks, tenantIdCheck(db)),
         response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
           operationId: "createWebhook",
@@ -60,7 +60,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
     }, {
       apiKey: true,
       query: ListQuery,
-      fieldChecks: pageChecks,
+      fieldChecks: allChecks(({ query }) => service.listFieldErrors(db, query), tenantIdCheck(db)),
       response: { 200: SuccessPage(Webhook, "A page of the tenant's webhooks, newest first."), ...errors(400, 401) },
       detail: {
         operationId: "listWebhooks",

@@ -6,10 +6,11 @@ import { preparedPer, preparedPerShape } from "../db/prepared";
 import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
-import { parsePage, toPage } from "../http/pagination";
+import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
 import { webhookCreated, webhooksChanged } from "../events/subscriptions";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { parseJsonExact } from "../http/json-text";
+import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/service";
 import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -85,7 +86,7 @@ export interface WebhookFields {
  * lists them all. A field of the wrong type is left to the schema, which reports it.
  * `metadataJson` is the metadata's text as sent (its size is what is stored).
  */
-export function webhookFieldErrors(input: WebhookFields, policy: UrlPolicy, metadataJson?: string): FieldError[] {
+export function webhookFieldErrors(db: Db, input: WebhookFields, policy: UrlPolicy, metadataJson?: string): FieldError[] {
   const problems: FieldError[] = [];
   if (typeof input.url === "string") {
     const problem = webhookUrlProblem(input.url, policy);
@@ -94,6 +95,7 @@ export function webhookFieldErrors(input: WebhookFields, policy: UrlPolicy, meta
   if (Array.isArray(input.events) && new Set(input.events).size !== input.events.length) {
     problems.push({ field: "events", message: EVENTS_ERROR });
   }
+  problems.push(...subscriptionFieldErrors(db, input.events));
   if (typeof input.secret === "string") {
     const problem = secretProblem(input.secret);
     if (problem) problems.push({ field: "secret", message: problem });
@@ -128,7 +130,7 @@ export function toWebhook(row: WebhookRow): Webhook {
  * a double cannot hold digit for digit (1234567890123456789, 1e-400) come back unchanged.
  */
 export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy, metadataJson?: string): Webhook {
-  rejectInvalidFields(webhookFieldErrors(input, policy, metadataJson));
+  rejectInvalidFields(webhookFieldErrors(db, input, policy, metadataJson));
   const { url } = input;
   const events = JSON.stringify(input.events);
   const metadata = input.metadata === undefined ? "{}" : (metadataJson ?? JSON.stringify(input.metadata));
@@ -183,7 +185,7 @@ export function updateWebhook(
   owner?: string,
   metadataJson?: string,
 ): Webhook {
-  rejectInvalidFields(webhookFieldErrors(input, policy, metadataJson));
+  rejectInvalidFields(webhookFieldErrors(db, input, policy, metadataJson));
   const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
   if (input.events !== undefined) changes.events = JSON.stringify(input.events);
   if (input.url !== undefined) changes.url = input.url;
@@ -265,8 +267,14 @@ function prepareList(db: Db, shape: ListShape) {
 
 const listQuery = preparedPerShape((s: ListShape) => `${+s.before}${+s.active}${+s.event}`, prepareList);
 
+/** What is wrong with a list's parameters: the page, and an `event` filter naming no known type. */
+export function listFieldErrors(db: Db, query: { limit?: unknown; cursor?: unknown; event?: unknown }): FieldError[] {
+  return [...pageFieldErrors(query), ...knownTypeFieldErrors(db, query.event, "event")];
+}
+
 /** The tenant's webhooks, newest first (by rowid, which follows insertion even within one millisecond). */
 export function listWebhooks(db: Db, tenantId: string, options: ListOptions) {
+  rejectInvalidFields(listFieldErrors(db, options));
   const { limit, beforeRowId } = parsePage(options);
   const query = listQuery(db, { before: beforeRowId !== undefined, active: options.active !== undefined, event: Boolean(options.event) });
   // Placeholders are bound as given: the boolean column is stored as 1 / 0.

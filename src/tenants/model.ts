@@ -6,7 +6,7 @@ export const TENANT_ID_PATTERN = "^[A-Za-z0-9_.-]{1,64}$";
 
 export const TenantId = t.String({
   pattern: TENANT_ID_PATTERN,
-  error: "must be 1 to 64 characters of letters, digits, '_', '.' or '-'",
+  error: "Must be 1 to 64 characters of letters, digits, '_', '.' or '-'",
   description: "The tenant (one customer of your product): your own id for that customer. `default` when absent.",
   examples: ["acme-retail"],
 });
@@ -15,16 +15,16 @@ export const TenantIdParams = t.Object({ id: TenantId });
 
 // Any key, including ones with line breaks (see links/model.ts MetadataKey).
 const Metadata = t.Record(t.String({ pattern: "^[\\s\\S]*$" }), t.Unknown(), {
-  error: "must be a JSON object of at most 16 KiB",
+  error: "Must be a JSON object of at most 16 KiB",
   description: "Arbitrary metadata attached to the tenant.",
 });
 
 export const PutTenantBody = t.Object(
   {
-    name: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 200 }), t.Null()], { error: "must be a string of 1 to 200 characters or null" })),
+    name: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 200 }), t.Null()], { error: "Must be a string of 1 to 200 characters or null" })),
     metadata: t.Optional(Metadata),
   },
-  { error: "must be a JSON object" },
+  { error: "Must be a JSON object" },
 );
 export type PutTenantBody = typeof PutTenantBody.static;
 
@@ -62,12 +62,12 @@ export const PortalBody = t.Object(
       t.Integer({
         minimum: 60,
         maximum: MAX_PORTAL_SECONDS,
-        error: `must be an integer number of seconds from 60 to ${MAX_PORTAL_SECONDS} (7 days)`,
+        error: `Must be an integer number of seconds from 60 to ${MAX_PORTAL_SECONDS} (7 days)`,
         description: "How long the link works, in seconds (default 3600).",
       }),
     ),
   },
-  { error: "must be a JSON object" },
+  { error: "Must be a JSON object" },
 );
 
 export const PortalLink = t.Object({

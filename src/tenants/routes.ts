@@ -7,11 +7,16 @@ import { ok, page } from "../http/envelope";
 import { errors, Success, SuccessPage } from "../http/schemas";
 import { DeletedTenant, PortalBody, PortalLink, PutTenantBody, Tenant, TenantIdParams, TenantListQuery } from "./model";
 import { createPortalLink } from "./portal";
-import { deleteTenant, getTenant, listTenants, putTenant } from "./service";
+import { deleteTenant, getTenant, listTenants, putTenant, putTenantFieldErrors } from "./service";
+import { fieldChecks, fieldsOf, type CheckedInput } from "../http/field-errors";
+import { pageChecks } from "../http/pagination";
+
+const tenantBodyChecks = ({ body }: CheckedInput) => putTenantFieldErrors(fieldsOf(body));
 
 export function tenantRoutes({ db, config }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/tenants", detail: { tags: ["Tenants"] } })
     .use(apiKeyAuth)
+    .use(fieldChecks)
     .put(
       "/:id",
       ({ params, body, set }) => {
@@ -23,6 +28,7 @@ export function tenantRoutes({ db, config }: AppDeps) {
         platformOnly: true,
         params: TenantIdParams,
         body: PutTenantBody,
+        fieldChecks: tenantBodyChecks,
         response: { 200: Success(Tenant, "Updated: the tenant as it now stands."), 201: Success(Tenant, "Created."), ...errors(400, 401, 403, 413, 415, { 403: PLATFORM_ONLY_MESSAGE }) },
         detail: {
           operationId: "putTenant",
@@ -38,6 +44,7 @@ export function tenantRoutes({ db, config }: AppDeps) {
     }, {
       platformOnly: true,
       query: TenantListQuery,
+      fieldChecks: pageChecks,
       response: { 200: SuccessPage(Tenant, "A page of tenants, newest first."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listTenants", summary: "List tenants", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
     })

@@ -2,23 +2,35 @@
 // (`tenant_id` in a body, `?tenant_id=` on a list) or on `default`, and on any tenant's object by
 // id. A tenant key acts on its own tenant only: another tenant's objects answer 404, and naming
 // another tenant is answered exactly as naming one that does not exist.
+import { callerOf } from "../auth/api-key-auth";
 import type { Caller } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { DEFAULT_TENANT } from "../db/schema";
-import { Forbidden, invalidField } from "../http/errors";
+import { Forbidden, rejectInvalidFields, type FieldError } from "../http/errors";
+import { fieldsOf, type FieldCheck } from "../http/field-errors";
 import { tenantExists } from "./service";
 
-export const NO_SUCH_TENANT = "must name an existing tenant (create it with PUT /api/v1/tenants/{id})";
+export const NO_SUCH_TENANT = "Must name an existing tenant (create it with PUT /api/v1/tenants/{id})";
+
+/** What is wrong with the tenant a request names, for this caller: nothing, or one field error. */
+export function tenantFieldErrors(db: Db, caller: Caller, requested: unknown): FieldError[] {
+  if (requested === undefined || typeof requested !== "string") return [];
+  const known = caller.tenantId !== null ? requested === caller.tenantId : requested === DEFAULT_TENANT || tenantExists(db, requested);
+  return known ? [] : [{ field: "tenant_id", message: NO_SUCH_TENANT }];
+}
 
 /** The tenant a create, publish or list acts on. */
 export function actingTenant(db: Db, caller: Caller, requested: string | undefined): string {
-  if (caller.tenantId !== null) {
-    if (requested !== undefined && requested !== caller.tenantId) throw invalidField("tenant_id", NO_SUCH_TENANT);
-    return caller.tenantId;
-  }
-  if (requested === undefined || requested === DEFAULT_TENANT) return DEFAULT_TENANT;
-  if (!tenantExists(db, requested)) throw invalidField("tenant_id", NO_SUCH_TENANT);
-  return requested;
+  rejectInvalidFields(tenantFieldErrors(db, caller, requested));
+  return caller.tenantId ?? requested ?? DEFAULT_TENANT;
+}
+
+/**
+ * `fieldChecks` for a route taking `tenant_id` in its body or query, so an unknown tenant is
+ * listed with the request's other invalid fields (http/field-errors.ts).
+ */
+export function tenantIdCheck(db: Db): FieldCheck {
+  return ({ body, query, request }) => tenantFieldErrors(db, callerOf(request), fieldsOf(body).tenant_id ?? query.tenant_id);
 }
 
 /** The tenant an object looked up by id must belong to; undefined: any (platform keys). */

@@ -4,7 +4,7 @@ import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
 import { apiKeys, DEFAULT_TENANT, deliveries, events, tenants, webhooks } from "../db/schema";
 import { webhooksChanged } from "../events/subscriptions";
-import { Conflict, NotFound, invalidField } from "../http/errors";
+import { Conflict, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
 import { iso } from "../ids";
 import type { PutTenantBody, Tenant } from "./model";
@@ -36,12 +36,15 @@ export function getTenant(db: Db, id: string): Tenant {
 }
 
 /** Creates the tenant, or updates the fields given. Answers whether it was created. */
+/** The rules of a tenant body its schema cannot express (its `fieldChecks` too). */
+export function putTenantFieldErrors(input: { metadata?: unknown }): FieldError[] {
+  if (input.metadata === undefined || Buffer.byteLength(JSON.stringify(input.metadata) ?? "") <= MAX_METADATA_BYTES) return [];
+  return [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }];
+}
+
 export function putTenant(db: Db, id: string, input: PutTenantBody, now = Date.now()): { tenant: Tenant; created: boolean } {
-  let metadata: string | undefined;
-  if (input.metadata !== undefined) {
-    metadata = JSON.stringify(input.metadata);
-    if (Buffer.byteLength(metadata) > MAX_METADATA_BYTES) throw invalidField("metadata", "must be a JSON object of at most 16 KiB");
-  }
+  rejectInvalidFields(putTenantFieldErrors(input));
+  const metadata = input.metadata === undefined ? undefined : JSON.stringify(input.metadata);
   return db.transaction(
     () => {
       const existing = tenantById(db).get({ id });

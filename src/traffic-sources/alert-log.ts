@@ -43,8 +43,8 @@ export function listAlerts(db: Db, sourceId: string, query: { limit?: string; be
   const limit = query.limit === undefined ? 20 : /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : NaN;
   const before = query.before === undefined ? undefined : Date.parse(query.before);
   const errors: FieldError[] = [];
-  if (!(limit >= 1 && limit <= 100)) errors.push({ field: "limit", message: "must be an integer from 1 to 100" });
-  if (before !== undefined && Number.isNaN(before)) errors.push({ field: "before", message: "must be an ISO-8601 date-time" });
+  if (!(limit >= 1 && limit <= 100)) errors.push({ field: "limit", message: "Must be an integer from 1 to 100" });
+  if (before !== undefined && Number.isNaN(before)) errors.push({ field: "before", message: "Must be an ISO-8601 date-time" });
   if (errors.length) throw new BadRequest(errors);
   const rows = db
     .select(alertColumns)
