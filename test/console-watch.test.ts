@@ -110,7 +110,7 @@ describe("the operation picker covers the served OpenAPI document", () => {
   const OPERATIONAL = ["getHealth", "getReadiness", "getMetrics"];
   // Console operations whose route is being added on another branch; each name leaves this
   // list when its route is served.
-  const AWAITING_ROUTE = ["putEventType"];
+  const AWAITING_ROUTE: string[] = [];
   let t: TestApp;
   let served: { operationId: string; method: string; path: string }[];
 

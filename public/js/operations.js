@@ -66,6 +66,8 @@ function deliveryFilters(inBody) {
   ];
 }
 
+const userId = () => ({ name: "id", in: "path", kind: "text", required: true, label: "id", description: "The user id." });
+
 const sourceId = (name) => ({ name, in: "path", kind: "text", required: true, label: name, description: "Traffic source ID." });
 
 /** The tenant every install has; a platform key acts on it when no tenant_id is sent. */
@@ -256,12 +258,43 @@ export const OPERATIONS = [
     description: "Refused from the very next request on.", fields: [id("id", "The key id (key_…).")],
   },
   {
-    id: "create-user", operationId: "createUser", scope: "platform", group: "Traffic sources", label: "Create user", method: "POST", path: "/api/v1/users", auth: "apiKey",
+    id: "create-user", operationId: "createUser", scope: "platform", group: "Users", label: "Create user", method: "POST", path: "/api/v1/users", auth: "apiKey",
     description: "An admin creates a user who can then log in and manage traffic sources.",
     fields: [
       { name: "email", in: "body", kind: "email", required: true, label: "email", description: "The user's email." },
       { name: "password", in: "body", kind: "password", required: true, label: "password", description: "8–256 characters." },
+      { name: "name", in: "body", kind: "text", label: "name", description: "Optional display name (at most 200 characters)." },
     ],
+  },
+  {
+    id: "list-users", operationId: "listUsers", scope: "platform", group: "Users", label: "List users", method: "GET", path: "/api/v1/users", auth: "apiKey",
+    description: "The users who may sign in to manage traffic sources, with whether they are disabled.", fields: [...cursorQuery],
+  },
+  {
+    id: "get-user", operationId: "getUser", scope: "platform", group: "Users", label: "Get user", method: "GET", path: "/api/v1/users/:id", auth: "apiKey",
+    description: "One user.", fields: [userId()],
+  },
+  {
+    id: "update-user", operationId: "updateUser", scope: "platform", group: "Users", label: "Update or disable user", method: "PATCH", path: "/api/v1/users/:id", auth: "apiKey",
+    description: "Rename, or disable (no sign-in, sessions end) and enable again. Only the fields you fill are sent.",
+    fields: [
+      userId(),
+      { name: "name", in: "body", kind: "text", label: "name", description: "A display name (at most 200 characters)." },
+      { name: "disabled", in: "body", kind: "boolean", label: "disabled", description: "true disables the user; false enables them again." },
+    ],
+  },
+  {
+    id: "delete-user", operationId: "deleteUser", scope: "platform", group: "Users", label: "Delete user", method: "DELETE", path: "/api/v1/users/:id", auth: "apiKey",
+    description: "Removes the user and their sessions.", fields: [userId()],
+  },
+  {
+    id: "reset-user-password", operationId: "resetUserPassword", scope: "platform", group: "Users", label: "Reset user password", method: "POST", path: "/api/v1/users/:id/password", auth: "apiKey",
+    description: "Sets a new password (generated and shown once when left empty); the user's sessions end.",
+    fields: [userId(), { name: "password", in: "body", kind: "password", label: "password", description: "8–256 characters; empty: one is generated." }],
+  },
+  {
+    id: "end-user-sessions", operationId: "endUserSessions", scope: "platform", group: "Users", label: "End user sessions", method: "DELETE", path: "/api/v1/users/:id/sessions", auth: "apiKey",
+    description: "Every session token of the user stops working at once.", fields: [userId()],
   },
   {
     id: "login", operationId: "login", group: "Traffic sources", label: "Log in", method: "POST", path: "/auth/login", auth: "none",
@@ -278,6 +311,14 @@ export const OPERATIONS = [
   {
     id: "logout", operationId: "logout", group: "Traffic sources", label: "Log out", method: "POST", path: "/auth/logout", auth: "user",
     description: "Ends the session: its token stops working at once.", fields: [],
+  },
+  {
+    id: "change-own-password", operationId: "changeOwnPassword", group: "Traffic sources", label: "Change my password", method: "POST", path: "/auth/password", auth: "user",
+    description: "The signed-in user changes their own password.",
+    fields: [
+      { name: "currentPassword", in: "body", kind: "password", required: true, label: "currentPassword", description: "The password now." },
+      { name: "newPassword", in: "body", kind: "password", required: true, label: "newPassword", description: "8–256 characters." },
+    ],
   },
   {
     id: "create-traffic-source", operationId: "createTrafficSource", group: "Traffic sources", label: "Create traffic source", method: "POST", path: "/traffic-sources", auth: "user",
