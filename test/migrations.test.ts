@@ -63,3 +63,31 @@ describe("0001: the unused webhooks created_at index is dropped", () => {
     }
   });
 });
+
+describe("0006: subscriptions by event type", () => {
+  test("existing webhooks are backfilled (arrays of names only, no doubles), and publish finds them", () => {
+    const db = freshDatabase();
+    try {
+      migrateDatabase(db, migrationsUpTo("0005_users_lifecycle"));
+      const write = db.$client.prepare(
+        `INSERT INTO webhooks (id, url, events, active, metadata, secret, created_at, updated_at, tenant_id) VALUES (?, 'https://hooks.example.com/x', ?, ?, '{}', 'whsec_x', 0, 0, ?)`,
+      );
+      write.run("whk_a", '["link.clicked","uptime.down","link.clicked"]', 1, "default");
+      write.run("whk_b", '["link.clicked"]', 0, "default");
+      write.run("whk_c", '["link.clicked"]', 1, "acme");
+      write.run("whk_broken", "[", 1, "default");
+      write.run("whk_object", '{"link.clicked":true}', 1, "default");
+
+      migrateDatabase(db);
+      const rows = db.$client.prepare(`SELECT tenant_id, event_type, webhook_id FROM webhook_event_types ORDER BY 1, 2, 3`).all();
+      expect(rows).toEqual([
+        { tenant_id: "acme", event_type: "link.clicked", webhook_id: "whk_c" },
+        { tenant_id: "default", event_type: "link.clicked", webhook_id: "whk_a" },
+        { tenant_id: "default", event_type: "link.clicked", webhook_id: "whk_b" },
+        { tenant_id: "default", event_type: "uptime.down", webhook_id: "whk_a" },
+      ]);
+    } finally {
+      closeDatabase(db);
+    }
+  });
+});

@@ -5,7 +5,6 @@ import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { isDatabaseBusy } from "./busy";
-import { reportingTransactions } from "./rollback";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -46,10 +45,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   // multi-row statement touches is first copied to a temp file (one pwrite per page), which
   // made the outbox and the delivery loop several times slower.
   sqlite.pragma("temp_store = MEMORY");
-  // Before anything builds a transaction: a failed one makes caches of database state forget.
-  let db: Db | undefined;
-  sqlite.transaction = reportingTransactions(sqlite, () => db);
-  db = drizzle(reusingStatements(sqlite) as unknown as Database.Database, { schema }) as Db;
+  const db = drizzle(reusingStatements(sqlite) as unknown as Database.Database, { schema }) as Db;
   // Everything outside Drizzle (our prepared statements, transactions, pragmas) uses the
   // connection itself.
   db.$client = sqlite;

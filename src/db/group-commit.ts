@@ -94,8 +94,7 @@ function flush(batcher: Batcher): void {
     // committed in between, an error the busy timeout does not retry.
     batcher.commitAll.immediate(batch, outcomes);
   } catch (error) {
-    // The shared COMMIT failed: nothing in the batch was stored (caches built inside it were
-    // told so by the transaction itself, db/rollback.ts).
+    // The shared COMMIT failed: nothing in the batch was stored.
     if (isDatabaseBusy(error)) return retryLater(batcher, batch, error);
     for (const item of batch) item.reject(error);
     return;

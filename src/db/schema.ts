@@ -66,6 +66,30 @@ export const webhooks = sqliteTable(
   (t) => [index("webhooks_tenant_idx").on(t.tenantId)],
 );
 
+/**
+ * Which webhook subscribes to which event type: publish finds a tenant's subscribers by one
+ * index range instead of parsing every webhook's `events`. Kept by the database itself in the
+ * statement that writes the webhook (triggers of migration 0006 on insert and on an update of
+ * `events`; a delete cascades), so no writer can forget it. Whether the webhook is active is
+ * read from `webhooks` by the join, so disabling needs no second write.
+ */
+export const webhookEventTypes = sqliteTable(
+  "webhook_event_types",
+  {
+    tenantId: text("tenant_id").notNull(),
+    eventType: text("event_type").notNull(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    // Publish reads (tenant, type) in webhook id order: oldest webhook first.
+    primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] }),
+    // The cascade and the update trigger find a webhook's rows through this.
+    index("webhook_event_types_webhook_idx").on(t.webhookId),
+  ],
+);
+
 /** Every published event (and every traffic-source alert). `body` is the exact bytes sent. */
 export const events = sqliteTable(
   "events",

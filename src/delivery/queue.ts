@@ -3,7 +3,6 @@
 // database, no query building per call); everything else goes through Drizzle.
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
-import { webhooksChanged } from "../events/subscriptions";
 
 export interface ClaimedDelivery {
   /** SQLite rowid: outcomes update the row through it, one B-tree lookup instead of two. */
@@ -188,7 +187,6 @@ export function recordAndClaim(
 
 function writeResults(db: Db, s: Statements, results: AttemptResult[], disabledForSilenceReason: string): void {
   if (results.length === 0) return;
-  let disabled = false;
   const succeeded = new Map<string, number>();
   const silentCandidates: { webhookId: string; since: number; at: number }[] = [];
   // Each row is updated by rowid AND id: the row may have been deleted while its attempt ran
@@ -214,7 +212,7 @@ function writeResults(db: Db, s: Statements, results: AttemptResult[], disabledF
         break;
       case "gone":
         changed = s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason }).changes;
-        if (changed && r.webhookId && s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at }).changes > 0) disabled = true;
+        if (changed && r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
         break;
       case "skipped":
         changed = s.failed.run({ ...common, counted: 0, error: r.error }).changes;
@@ -229,11 +227,7 @@ function writeResults(db: Db, s: Statements, results: AttemptResult[], disabledF
   insertAttempts(s, live);
   // Successes first: a success in the same batch resets the auto-disable clock.
   for (const [webhookId, at] of succeeded) s.webhookSucceeded.run(at, webhookId);
-  for (const c of silentCandidates) {
-    if (s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason }).changes > 0) disabled = true;
-  }
-  // Publishing stops enqueueing for them (events/subscriptions.ts).
-  if (disabled) webhooksChanged(db);
+  for (const c of silentCandidates) s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: disabledForSilenceReason });
 }
 
 /** One attempt-log row per attempted result, in order, 16 rows a statement. */

@@ -3,13 +3,12 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
-import { deliveries, events } from "../db/schema";
+import { deliveries, events, webhookEventTypes, webhooks } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { publishTypeFieldErrors } from "../event-types/service";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
 import { rejectInvalidFields, UnprocessableEntity, type FieldError } from "../http/errors";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
-import { subscribedWebhookIds } from "./subscriptions";
 
 export interface PublishResult {
   event: PublishedEvent;
@@ -26,8 +25,20 @@ export function eventBody(id: string, type: string, createdAt: number, data: unk
   return `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"created_at":"${iso(createdAt)}","data":${dataJson}}`;
 }
 
+// The tenant's active webhooks subscribed to a type, oldest first: one range of the
+// subscriptions' primary key, and the webhook's row by its key for the active flag.
+const subscribers = preparedPer((db) =>
+  db
+    .select({ webhookId: webhookEventTypes.webhookId })
+    .from(webhookEventTypes)
+    .innerJoin(webhooks, eq(webhooks.id, webhookEventTypes.webhookId))
+    .where(and(eq(webhookEventTypes.tenantId, sql.placeholder("tenantId")), eq(webhookEventTypes.eventType, sql.placeholder("type")), eq(webhooks.active, true)))
+    .orderBy(webhookEventTypes.webhookId)
+    .prepare(),
+);
+
 export function subscribedWebhookTargets(db: Db, tenantId: string, type: string): OutboxTarget[] {
-  return subscribedWebhookIds(db, tenantId, type).map((id) => ({ transport: "http" as const, webhookId: id }));
+  return subscribers(db).all({ tenantId, type }).map((r) => ({ transport: "http" as const, webhookId: r.webhookId }));
 }
 
 // The replay checks run on every publish that carries an Idempotency-Key or its own id:

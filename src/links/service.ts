@@ -3,11 +3,10 @@
 import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { preparedPer, preparedPerShape } from "../db/prepared";
-import { webhooks } from "../db/schema";
+import { webhookEventTypes, webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
-import { webhookCreated, webhooksChanged } from "../events/subscriptions";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { parseJsonExact } from "../http/json-text";
 import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/service";
@@ -140,7 +139,6 @@ export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
   insertWebhook(db).run({ id, url, events, metadata, secret, now, tenantId });
-  webhookCreated(db, id, tenantId, input.events);
   // Everything the answer holds is known here: no RETURNING, no row to map back.
   const at = iso(now);
   const shownMetadata = metadataJson === undefined ? (input.metadata ?? {}) : (parseJsonExact(metadataJson) as Record<string, unknown>);
@@ -208,14 +206,12 @@ export function updateWebhook(
   }
   const row = db.update(webhooks).set(changes).where(and(eq(webhooks.id, id), ownedBy(owner))).returning().get();
   if (!row) throw new NotFound(`No webhook with id ${id}`);
-  if (input.events !== undefined || input.active !== undefined) webhooksChanged(db);
   return toWebhook(row);
 }
 
 export function deleteWebhook(db: Db, id: string, owner?: string): void {
   const result = db.delete(webhooks).where(and(eq(webhooks.id, id), ownedBy(owner))).run();
   if (result.changes === 0) throw new NotFound(`No webhook with id ${id}`);
-  webhooksChanged(db);
 }
 
 /** Only webhooks of `owner` (every tenant's when undefined). */
@@ -248,13 +244,10 @@ function prepareList(db: Db, shape: ListShape) {
   const where: SQL[] = [eq(webhooks.tenantId, sql.placeholder("tenantId"))];
   if (shape.before) where.push(lt(rowId, sql.placeholder("before")));
   if (shape.active) where.push(eq(webhooks.active, sql.placeholder("active")));
-  // The substring test is a cheap first pass: `events` is written by JSON.stringify of catalogue
-  // names, so a subscribed name appears quoted, verbatim. The json_each test keeps the match
-  // exact. Most rows fail the first and never reach the second: 2.4x faster for a rare event.
+  // One lookup in the subscriptions' primary key per webhook of the tenant.
   if (shape.event) {
-    const event = sql.placeholder("event");
-    where.push(sql`instr(${webhooks.events}, '"' || ${event} || '"') > 0`);
-    where.push(sql`exists (select 1 from json_each(${webhooks.events}) where value = ${event})`);
+    const e = webhookEventTypes;
+    where.push(sql`exists (select 1 from ${e} where ${e.tenantId} = ${webhooks.tenantId} and ${e.eventType} = ${sql.placeholder("event")} and ${e.webhookId} = ${webhooks.id})`);
   }
   return db
     .select({ rowId, row: webhooks })

@@ -3,7 +3,6 @@ import { and, count, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { preparedPer } from "../db/prepared";
 import { apiKeys, DEFAULT_TENANT, deliveries, events, tenants, webhooks } from "../db/schema";
-import { webhooksChanged } from "../events/subscriptions";
 import { Conflict, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { parsePage, toPage } from "../http/pagination";
 import { iso } from "../ids";
@@ -99,7 +98,6 @@ export function deleteTenant(db: Db, id: string): RemovedWithTenant {
         deliveries: removedDeliveries,
       };
       db.delete(tenants).where(eq(tenants.id, id)).run();
-      webhooksChanged(db);
       return removed;
     },
     { behavior: "immediate" },

@@ -5,7 +5,6 @@ import type { TestApp } from "../app";
 import { encodeBody, type EncodedBody } from "./encode";
 import { Random } from "./random";
 import { Snapshotter } from "./snapshot";
-import { forgetDerivedState } from "../../../src/db/rollback";
 import { fillPath, type FuzzContext, type FuzzRoute, type FuzzSurface } from "./surface";
 
 export interface FuzzViolation {
@@ -192,9 +191,6 @@ export async function runFuzz(t: TestApp, surface: FuzzSurface, seed: number, co
     // Pruning only serves the dump comparison (it keeps dumps small).
     if (compareDumps && res.status < 300 && snapshots.growth() > 40) {
       snapshots.prune();
-      // Rows deleted behind the services' backs: caches of database state must hear of it,
-      // as they do from every write path of the product (events/subscriptions.ts).
-      forgetDerivedState(t.deps.db);
       before = snapshots.dump();
     }
   }
