@@ -8,9 +8,9 @@
 // - Index columns: PostgreSQL has no rowid, so indexes that order a list (SQLite walks them in
 //   rowid order) end in `id` there — LIST_INDEXES; `deliveries_due_idx` is a partial index of
 //   unfinished rows on next_attempt_at there instead of (status, next_attempt_at).
-// - PG_ONLY_INDEXES exist only in PostgreSQL.
-// - Tables in PG_ONLY_FOR_NOW exist only in PostgreSQL until their SQLite twin lands (issue 20
-//   adds webhook_event_types to schema.ts); once a table is in both, it is compared like the rest.
+// - PG_ONLY_INDEXES exist only in PostgreSQL (none today).
+// - Tables in PG_ONLY_FOR_NOW exist only in PostgreSQL until their SQLite twin lands (none today:
+//   webhook_event_types is in both and compared like the rest).
 import { describe, expect, test } from "bun:test";
 import { getTableName, is } from "drizzle-orm";
 import { getTableConfig as pgTableConfig, PgTable } from "drizzle-orm/pg-core";
@@ -18,7 +18,7 @@ import { getTableConfig as sqliteTableConfig, SQLiteTable } from "drizzle-orm/sq
 import * as pgSchema from "../src/db/postgres/schema";
 import * as sqliteSchema from "../src/db/schema";
 
-const PG_ONLY_FOR_NOW = ["webhook_event_types"];
+const PG_ONLY_FOR_NOW: string[] = [];
 /** SQLite index columns + `id` in PostgreSQL (the rowid SQLite keeps in every index). */
 const LIST_INDEXES: Record<string, string[]> = {
   webhooks_tenant_idx: ["tenant_id", "created_at", "id"],
@@ -30,8 +30,8 @@ const LIST_INDEXES: Record<string, string[]> = {
   traffic_sources_owner_idx: ["owner_id", "created_at", "id"],
 };
 const DUE_INDEX = "deliveries_due_idx";
-/** Indexes PostgreSQL has on top: the one webhook_event_types serves its cascade with. */
-const PG_ONLY_INDEXES = ["webhook_event_types_webhook_idx"];
+/** Indexes PostgreSQL has on top of SQLite's. */
+const PG_ONLY_INDEXES: string[] = [];
 
 /** SQLite column type → the PostgreSQL column types that may stand for it. */
 const TYPE_MAP: Record<string, string[]> = {
