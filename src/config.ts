@@ -2,6 +2,7 @@
 // a bad value stops start-up with one line that names the variable.
 import { tracingConfig, type TracingConfig } from "./tracing/config";
 import ipaddr from "ipaddr.js";
+import { parseProxyUrl, type ProxyRoute } from "./delivery/http1/proxy";
 
 export class ConfigError extends Error {}
 
@@ -20,6 +21,8 @@ export interface Config {
   retentionDays: number;
   discordApiBase: string;
   discordBotToken: string | undefined;
+  /** Every outgoing request goes through this HTTP CONNECT proxy (DELIVERY_PROXY_URL). */
+  deliveryProxy: ProxyRoute | undefined;
   logLevel: LogLevel;
   /** Where users reach this server (portal links); undefined: the address a request came to. */
   publicUrl: string | undefined;
@@ -110,6 +113,15 @@ function httpBase(env: Env, name: "DISCORD_API_BASE" | "PUBLIC_URL"): string {
   return raw;
 }
 
+/** DELIVERY_PROXY_URL may hold credentials: like a secret, it is read from the environment only. */
+function proxyOf(env: Env): ProxyRoute | undefined {
+  const raw = env.DELIVERY_PROXY_URL?.trim();
+  if (!raw) return undefined;
+  const route = parseProxyUrl(raw);
+  if ("problem" in route) throw new ConfigError(`DELIVERY_PROXY_URL ${route.problem}`);
+  return route;
+}
+
 function optionalSecret(env: Env, name: "ADMIN_API_KEY" | "DISCORD_BOT_TOKEN", minLength: number) {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
@@ -149,6 +161,7 @@ export function loadConfig(env: Env = process.env, uses?: ReadonlySet<string>): 
     retentionDays: int(env, "RETENTION_DAYS", 1, 3650),
     discordApiBase: httpBase(env, "DISCORD_API_BASE"),
     discordBotToken: optionalSecret(env, "DISCORD_BOT_TOKEN", 1),
+    deliveryProxy: proxyOf(env),
     logLevel: logLevel as LogLevel,
     publicUrl: env.PUBLIC_URL?.trim() ? httpBase(env, "PUBLIC_URL") : undefined,
     logFormat: logFormat as LogFormat,

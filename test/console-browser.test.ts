@@ -177,7 +177,7 @@ test("deliveries can be retried from the webhooks view where the delivery log ex
     body: JSON.stringify({ type: "link.clicked", data: { link: "lnk_1" } }),
   });
   expect(published.status).toBe(202);
-  await page.getByRole("button", { name: "Refresh" }).click();
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
   const retry = page.locator(`li[data-webhook-id="${webhookId}"] button`, { hasText: "Retry" }).first();
   await retry.waitFor();
   await retry.click();
@@ -225,10 +225,13 @@ test("traffic sources: log in, use the token, create a source and its Discord we
   await page.getByLabel("password").fill(user.password);
   expect(await statusAfter(() => page.getByLabel("password").press("Enter"))).toBe("200 OK");
   const token = JSON.parse((await page.locator("#response-json").textContent())!).token as string;
-  await page.getByRole("button", { name: "Use this token as the Bearer token" }).click();
-  expect(await page.getByLabel("Bearer token").inputValue()).toBe(token);
+  // The session token has its own slot: the API key is left as it was.
+  expect(await page.locator("#auth-user-token").inputValue()).toBe(token);
+  expect(await page.locator("#auth-bearer").inputValue()).toBe(ADMIN_KEY);
 
   await page.selectOption("#operation", "create-traffic-source");
+  expect(await page.getByLabel("Session token").isVisible()).toBe(true);
+  expect(await page.getByLabel("Bearer token").isVisible()).toBe(false);
   await page.getByRole("textbox", { name: "name", exact: true }).fill("Checkout API");
   expect(await previewText()).toContain(`-H "Authorization: Bearer ${token}"`);
   expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
@@ -241,12 +244,16 @@ test("traffic sources: log in, use the token, create a source and its Discord we
   expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("201 Created");
   const hook = JSON.parse((await page.locator("#response-json").textContent())!);
   expect(hook).toMatchObject({ type: "discord", level: "fatal", value: "123456789", trafficSourceId: source.id });
-  await page.getByLabel("Bearer token").fill(ADMIN_KEY);
+
+  // The API-key routes still work with the key, untouched by the login.
+  await page.selectOption("#operation", "list-webhooks");
+  expect(await statusAfter(() => page.getByRole("button", { name: "Send", exact: true }).click())).toBe("200 OK");
+  expect(await page.locator("#webhooks-status").textContent()).not.toContain("Could not");
 }, 15_000);
 
 test("other operations build their requests and the page reads at phone width", async () => {
   await page.selectOption("#operation", "publish-event");
-  await page.getByLabel("type").selectOption("uptime.down");
+  await page.locator("#field-body-type").selectOption("uptime.down");
   await page.getByLabel("Idempotency-Key").fill("evt-123");
   const curl = await previewText();
   expect(curl).toContain(`curl -X POST "${server.url}/api/v1/events"`);

@@ -1,7 +1,7 @@
 // The console's request builder (public/js/operations.js): the request each operation sends
 // for given form values, before any snippet is made of it.
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_TENANT, EVENT_CATALOGUE, OPERATIONS, TOKEN_PLACEHOLDER, buildRequest, findOperation, operationsFor, parseJsonField } from "../public/js/operations.js";
+import { DEFAULT_TENANT, EVENT_CATALOGUE, OPERATIONS, TOKEN_PLACEHOLDER, USER_TOKEN_PLACEHOLDER, buildRequest, findOperation, operationsFor, parseJsonField } from "../public/js/operations.js";
 import { EVENT_TYPES } from "../src/events/catalogue";
 
 const ORIGIN = "http://127.0.0.1:3000";
@@ -43,7 +43,12 @@ describe("buildRequest", () => {
 
   test("user routes take only the Bearer session token; login takes none", () => {
     const req = buildRequest(op("list-traffic-sources"), {}, { bearer: "", apiKey: "k1" }, ORIGIN);
-    expect(req.headers).toEqual([["Authorization", `Bearer ${TOKEN_PLACEHOLDER}`]]);
+    expect(req.headers).toEqual([["Authorization", `Bearer ${USER_TOKEN_PLACEHOLDER}`]]);
+    // The session token has its own slot: the API key in the Bearer slot is never sent there,
+    // and the session token never goes to an API-key route.
+    const both = { bearer: "hr_api_key", apiKey: "", userToken: "session-1" };
+    expect(buildRequest(op("list-traffic-sources"), {}, both, ORIGIN).headers).toEqual([["Authorization", "Bearer session-1"]]);
+    expect(buildRequest(op("list-webhooks"), {}, both, ORIGIN).headers).toEqual([["Authorization", "Bearer hr_api_key"]]);
     const login = buildRequest(op("login"), { email: "a@example.com", password: "pw" }, { bearer: "b", apiKey: "k" }, ORIGIN);
     expect(login.headers).toEqual([["Content-Type", "application/json"]]);
     expect(login.body).toEqual({ email: "a@example.com", password: "pw" });
@@ -135,7 +140,10 @@ describe("tenants: the picked tenant of a platform key", () => {
       const values = { id: "x_1", trafficSourceId: "t1", name: "n" };
       expect(buildRequest(o, values, auth, ORIGIN, acme)).toEqual(buildRequest(o, values, auth, ORIGIN));
     }
-    expect(OPERATIONS.filter((o) => o.tenant !== undefined).map((o) => o.id)).toEqual(["create-webhook", "list-webhooks", "publish-event"]);
+    // Event ids are unique per tenant only, so reading one event names the tenant too.
+    expect(OPERATIONS.filter((o) => o.tenant !== undefined).map((o) => o.id)).toEqual([
+      "create-webhook", "list-webhooks", "search-deliveries", "retry-deliveries", "publish-event", "list-events", "get-event",
+    ]);
   });
 });
 
@@ -179,7 +187,8 @@ describe("operationsFor: what the key may do", () => {
   const ids = (caller: unknown) => operationsFor(caller).map((o: { id: string }) => o.id);
   const tenantOnly = [
     "create-webhook", "list-webhooks", "get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook",
-    "list-deliveries", "get-delivery", "retry-delivery", "recover-deliveries", "event-types", "current-api-key",
+    "list-deliveries", "get-delivery", "retry-delivery", "recover-deliveries", "search-deliveries", "retry-deliveries",
+    "list-events", "get-event", "event-types", "current-api-key",
   ];
 
   test("an unknown key and a platform key are offered everything", () => {

@@ -189,7 +189,8 @@ test("a portal link signs in as the tenant, and the token leaves the URL and the
   const offered = await portal.locator("#operation option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
   expect(offered).toEqual([
     "create-webhook", "list-webhooks", "get-webhook", "update-webhook", "delete-webhook", "webhook-secret", "rotate-secret", "test-webhook",
-    "list-deliveries", "get-delivery", "retry-delivery", "recover-deliveries", "event-types", "current-api-key",
+    "list-deliveries", "get-delivery", "retry-delivery", "recover-deliveries", "search-deliveries", "retry-deliveries",
+    "list-events", "get-event", "event-types", "current-api-key",
   ]);
   expect(await portal.locator("#operation optgroup").evaluateAll((groups) => groups.map((g) => (g as HTMLOptGroupElement).label))).toEqual(["Link webhooks", "Deliveries", "Events", "API keys"]);
 
@@ -232,7 +233,7 @@ test("in the portal: create a webhook, rotate a secret by keyboard, send a test 
   while (!received.some((r) => r.type === "webhook.test" && r.webhookId === acmeHook) && Date.now() < deadline) await Bun.sleep(50);
   expect(received.filter((r) => r.type === "webhook.test").map((r) => r.webhookId)).toEqual([acmeHook]);
   // The delivery shows in the card's log (the view reloads it), with a Retry button.
-  await portal.getByRole("button", { name: "Refresh" }).click();
+  await portal.getByRole("button", { name: "Refresh", exact: true }).click();
   await card(portal, acmeHook).getByRole("button", { name: `Retry delivery ${deliveryId}` }).waitFor();
 
   // Edit: the update form, filled with the webhook as it is, the url field focused.
@@ -305,7 +306,7 @@ test("a revoked link opens on a clear full page, and revoking ends an open sessi
   // The session opened earlier: its link is revoked, and the next request ends it.
   const current = await fetch(`${server.url}/api/v1/api-keys/current`, { headers: { authorization: `Bearer ${portalToken}` } }).then((r) => r.json());
   expect((await admin("DELETE", `/api/v1/api-keys/${current.data.key_id}`)).status).toBe(200);
-  await portal.getByRole("button", { name: "Refresh" }).click();
+  await portal.getByRole("button", { name: "Refresh", exact: true }).click();
   await portal.waitForSelector("body[data-portal=expired]");
   expect(await portal.getByRole("heading", { level: 1 }).textContent()).toBe(EXPIRED_TITLE);
 }, 30_000);

@@ -7,7 +7,7 @@ import { buildApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { deliveries, events } from "../src/db/schema";
 import { EMBED_LIMITS, LEVEL_COLOURS } from "../src/delivery/transports/discord-message";
-import { redactedUrl, sendDiscordAlert } from "../src/delivery/transports/discord";
+import { DiscordBuckets, redactedUrl, sendDiscordAlert } from "../src/delivery/transports/discord";
 import { isSuccess, MAX_LOGGED_RESPONSE_BYTES } from "../src/delivery/transport";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { startFakeDiscord, type FakeDiscord } from "./helpers/fake-discord";
@@ -248,6 +248,35 @@ describe("sendDiscordAlert against a fake Discord", () => {
     const missing = await sendDiscordAlert(deps(), channelJob, 2000);
     expect(missing.statusCode).toBe(404);
     expect(missing.goneReason).toBeUndefined();
+  });
+
+  test("403 for a webhook URL is gone too: Discord bans addresses that keep sending what it refuses", async () => {
+    const job = jobFor((await raise({ level: "fatal", title: "t", message: "m" })).body.id);
+    discord.respondWith({ status: 403, body: JSON.stringify({ message: "Missing Access", code: 50001 }) });
+    const gone = await sendDiscordAlert(deps(), job, 2000);
+    expect([gone.statusCode, gone.goneReason]).toEqual([403, "Discord answered 403: the webhook was deleted or its token is no longer valid"]);
+  });
+
+  test("X-RateLimit-Remaining 0: the next message to that webhook waits for the reset instead of earning a 429", async () => {
+    const job = jobFor((await raise({ level: "fatal", title: "t", message: "m" })).body.id);
+    const buckets = new DiscordBuckets();
+    discord.requests.length = 0;
+    discord.respondWith({ status: 204, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "0.4" } });
+    const first = await sendDiscordAlert({ ...deps(), discordBuckets: buckets }, job, 2000);
+    const resetAt = Date.now() + 400;
+    expect(first.statusCode).toBe(204);
+    const second = await sendDiscordAlert({ ...deps(), discordBuckets: buckets }, job, 2000);
+    expect(second.statusCode).toBe(204);
+    expect(discord.requests).toHaveLength(2);
+    // Sent after the bucket reset (a lower bound: the wait happened), not at once.
+    expect(Date.now()).toBeGreaterThanOrEqual(resetAt - 20);
+    // A reset further away than half the timeout is not waited for: the attempt ends with a retry after it.
+    discord.respondWith({ status: 204, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "30" } });
+    await sendDiscordAlert({ ...deps(), discordBuckets: buckets }, job, 2000);
+    const deferred = await sendDiscordAlert({ ...deps(), discordBuckets: buckets }, job, 2000);
+    expect(deferred.statusCode).toBeNull();
+    expect(deferred.retryAfterMs).toBeGreaterThan(29_000);
+    expect(discord.requests).toHaveLength(3);
   });
 
   test("at most 4 KiB of the response body; redirects are not followed", async () => {

@@ -9,13 +9,18 @@ import { errorMessage, send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
 import { followUpActions, offerCreatedId } from "./follow-ups.js";
-import { OPERATIONS, buildRequest, findOperation, operationsFor } from "./operations.js";
+import { EVENT_CATALOGUE, OPERATIONS, buildRequest, findOperation, operationsFor, setEventCatalogue } from "./operations.js";
 import { forgetPortalToken, takePortalToken } from "./portal-session.js";
 import { showEnding, showPortalHeader } from "./portal-view.js";
 import { renderResponse } from "./response-view.js";
 import { createPreviewPanel } from "./preview-panel.js";
 import { createTenantPicker } from "./tenant-picker.js";
 import { createWebhooksView } from "./webhooks-view.js";
+import { createDrawer } from "./drawer.js";
+import { createDeliveryDetails } from "./delivery-details.js";
+import { createDeliveriesView } from "./deliveries-view.js";
+import { createEventsView } from "./events-view.js";
+import { fieldErrorsFromAnswer } from "./watch-requests.js";
 
 // First of all, before anything can copy the URL: the portal token leaves the address bar.
 const portalToken = takePortalToken();
@@ -27,6 +32,7 @@ const form = $("request-form");
 const operationSelect = $("operation");
 const bearerInput = $("auth-bearer");
 const apiKeyInput = $("auth-api-key");
+const userTokenInput = $("auth-user-token");
 const rememberBox = $("auth-remember");
 
 const state = {
@@ -41,13 +47,17 @@ const state = {
   attemptedSend: false,
   sending: false,
   request: undefined,
+  /** The last 400 answer's field errors per operation id, shown beside their fields until edited. */
+  serverErrors: {},
 };
 
 const inPortal = () => state.mode === "portal";
-const auth = () => (inPortal() ? { bearer: portalToken, apiKey: "" } : { bearer: bearerInput.value, apiKey: apiKeyInput.value });
+// Two slots: the API key (Bearer or x-api-key) for surface A, the session token from Log in for
+// surface B's traffic sources; neither overwrites the other.
+const auth = () => (inPortal() ? { bearer: portalToken, apiKey: "", userToken: "" } : { bearer: bearerInput.value, apiKey: apiKeyInput.value, userToken: userTokenInput.value });
 // The portal's token is short-lived and not the customer's to paste into code: snippets show
 // the placeholder there, and the token is only sent.
-const previewAuth = () => (inPortal() ? { bearer: "", apiKey: "" } : auth());
+const previewAuth = () => (inPortal() ? { bearer: "", apiKey: "", userToken: "" } : auth());
 const hasKey = () => auth().bearer.trim() !== "" || auth().apiKey.trim() !== "";
 const isPlatformCaller = () => !inPortal() && state.caller?.tenant_id === null;
 const requestContext = () => (isPlatformCaller() ? { tenantId: tenants.value() } : {});
@@ -100,12 +110,21 @@ function showKeyGroups(op) {
   // x-api-key is only accepted by API-key routes; say so instead of silently ignoring it.
   apiKeyInput.disabled = op.auth !== "apiKey";
   $("auth-group").hidden = op.auth === "none" || inPortal();
+  // Each operation shows the slot it sends: the API key, or the session token.
+  for (const id of ["auth-bearer", "auth-api-key"]) $(id).closest(".field").hidden = op.auth === "user";
+  $("auth-user-field").hidden = op.auth !== "user";
   $("tenant-group").hidden = !isPlatformCaller() || op.auth !== "apiKey";
 }
 
 function readValues() {
   const values = valuesOf(state.operation);
-  for (const field of state.operation.fields) values[field.name] = readField(form, field);
+  const serverErrors = (state.serverErrors[state.operation.id] ??= {});
+  for (const field of state.operation.fields) {
+    const value = readField(form, field);
+    // The server's word on a field stands until the field is changed.
+    if (JSON.stringify(value) !== JSON.stringify(values[field.name] ?? value)) delete serverErrors[field.name];
+    values[field.name] = value;
+  }
   return values;
 }
 
@@ -113,7 +132,8 @@ function update() {
   const values = readValues();
   state.request = buildRequest(state.operation, values, auth(), location.origin, requestContext());
   state.preview = inPortal() ? buildRequest(state.operation, values, previewAuth(), location.origin, requestContext()) : state.request;
-  showFieldErrors(form, state.operation.fields, state.request.errors, state.request.missing, state.attemptedSend);
+  const shownErrors = { ...state.serverErrors[state.operation.id], ...state.request.errors };
+  showFieldErrors(form, state.operation.fields, shownErrors, state.request.missing, state.attemptedSend);
   const problems = [
     ...Object.entries(state.request.errors).map(([name, message]) => `${name}: ${message}`),
     ...state.request.missing.map((name) => `${name} is required`),
@@ -129,9 +149,9 @@ function persistAuth() {
   else forgetAuth();
 }
 
-/** "Use this token" after a login: it becomes the Bearer token. */
+/** After a login: its token goes into the session-token slot (the API key stays). */
 function useToken(token) {
-  bearerInput.value = token;
+  userTokenInput.value = token;
   persistAuth();
   update();
 }
@@ -157,6 +177,8 @@ async function sendRequest() {
   button.disabled = false;
   section.setAttribute("aria-busy", "false");
   renderResponse($("response-body"), result, followUpActions(operation, result, useToken));
+  state.serverErrors[operation.id] = fieldErrorsFromAnswer(operation, result);
+  update();
   // A counter that only grows: lets tests (and scripts) tell a new answer from the last one.
   section.dataset.responses = String(Number(section.dataset.responses ?? "0") + 1);
   // A short line for screen readers; the body itself is not read out.
@@ -168,7 +190,9 @@ function afterSuccess(operation, result) {
   if (!("status" in result) || result.status < 200 || result.status >= 300) return;
   offerCreatedId(operation, result, (operationId) => valuesOf(findOperation(operationId)));
   const changesWebhooks = operation.path.startsWith("/api/v1/links/webhooks") || operation.path.startsWith("/api/v1/deliveries") || operation.id === "publish-event";
-  if (operation.method !== "GET" && changesWebhooks) webhooks.refresh();
+  if (operation.method !== "GET" && changesWebhooks) refreshViews();
+  if (operation.id === "put-event-type") loadChoices();
+  if (operation.id === "logout") useToken("");
   if (operation.id === "put-tenant" || operation.id === "delete-tenant") tenants.load().then(() => webhooks.refresh());
 }
 
@@ -189,6 +213,35 @@ const webhooks = createWebhooksView(
   { call, hasKey, onEdit: editWebhook },
 );
 const tenants = createTenantPicker({ select: $("tenant"), status: $("tenant-status") }, call);
+const drawer = createDrawer($("drawer"));
+// After a retry from the drawer, the lists behind it (the cards' recent deliveries too) follow.
+const deliveryDetails = createDeliveryDetails({ call, drawer, onChanged: () => { deliveries.refresh(); webhooks.refresh(); } });
+const deliveries = createDeliveriesView({ section: $("deliveries"), details: deliveryDetails, drawerOpen: drawer.isOpen }, { call, hasKey });
+const events = createEventsView({ section: $("events"), drawer, details: deliveryDetails }, { call, hasKey });
+
+/** The filters' choices: the acting tenant's webhooks (first pages) and the event types. */
+async function loadChoices() {
+  if (!hasKey()) return;
+  const [hooks, types] = await Promise.all([call("list-webhooks", { limit: "100" }), call("event-types", {})]);
+  const webhookList = "status" in hooks && hooks.status === 200 && Array.isArray(hooks.json?.data) ? hooks.json.data : undefined;
+  const typeInfo = "status" in types && types.status === 200 && Array.isArray(types.json?.data) ? types.json.data : undefined;
+  const typeList = typeInfo?.map((t) => t.name);
+  deliveries.setChoices({ webhooks: webhookList, eventTypes: typeList });
+  if (typeList) events.setEventTypes(typeList);
+  // Own event types join the subscribe and publish fields; the form is redrawn with its values.
+  if (typeInfo && setEventCatalogue(typeInfo) && state.operation.fields.some((f) => f.kind === "events" || f.options === EVENT_CATALOGUE)) {
+    readValues();
+    showOperation(state.operation);
+  }
+}
+
+/** Every view that lists the acting tenant's objects, after a change of key, tenant or data. */
+function refreshViews() {
+  webhooks.refresh();
+  deliveries.refresh();
+  events.refresh();
+  loadChoices();
+}
 
 /** Offers the operations this caller may use, keeping the current one when it still is. */
 function offerOperations(operations) {
@@ -228,7 +281,7 @@ async function identifyConsoleKey() {
   if (mine !== identifyGeneration) return;
   offerOperations(operationsFor(caller));
   describeWebhooksScope();
-  webhooks.refresh();
+  refreshViews();
 }
 
 /** Whose webhooks the list shows, once a platform key has picked a tenant. */
@@ -252,7 +305,7 @@ async function enterPortal() {
   showPortalHeader(caller);
   offerOperations(operationsFor(caller));
   document.body.dataset.portal = "signed-in";
-  webhooks.refresh();
+  refreshViews();
 }
 
 fillOperationPicker();
@@ -261,6 +314,7 @@ if (!inPortal()) {
   if (remembered) {
     bearerInput.value = remembered.bearer;
     apiKeyInput.value = remembered.apiKey;
+    userTokenInput.value = remembered.userToken;
     rememberBox.checked = true;
   }
 }
@@ -269,7 +323,7 @@ showOperation(findOperation(new URLSearchParams(location.hash.slice(1)).get("op"
 operationSelect.addEventListener("change", () => showOperation(findOperation(operationSelect.value)));
 form.addEventListener("input", (event) => {
   if (event.target === operationSelect) return;
-  if (event.target === bearerInput || event.target === apiKeyInput) persistAuth();
+  if (event.target === bearerInput || event.target === apiKeyInput || event.target === userTokenInput) persistAuth();
   update();
 });
 form.addEventListener("change", (event) => {
@@ -291,10 +345,11 @@ $("auth-show").addEventListener("change", (event) => {
   const type = event.target.checked ? "text" : "password";
   bearerInput.type = type;
   apiKeyInput.type = type;
+  userTokenInput.type = type;
 });
 $("tenant").addEventListener("change", () => {
   describeWebhooksScope();
-  webhooks.refresh();
+  refreshViews();
 });
 $("portal-sign-out").addEventListener("click", () => {
   forgetPortalToken();

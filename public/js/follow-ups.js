@@ -20,7 +20,7 @@ export function offerCreatedId(operation, result, valuesOf) {
   }
 }
 
-/** Buttons offered with an answer; `useToken` takes a login's token as the Bearer token. */
+/** What is offered with an answer; `useToken` puts a login's token into the session-token slot. */
 export function followUpActions(operation, result, useToken) {
   const portalUrl = result.json?.data?.url;
   if (operation.id === "create-portal-link" && typeof portalUrl === "string" && /^https?:\/\//.test(portalUrl)) {
@@ -30,10 +30,7 @@ export function followUpActions(operation, result, useToken) {
   }
   const token = result.json?.token ?? result.json?.data?.token;
   if (operation.id !== "login" || typeof token !== "string") return [];
-  const use = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: "Use this token as the Bearer token" });
-  use.addEventListener("click", () => {
-    useToken(token);
-    use.textContent = "Bearer token set";
-  });
-  return [use];
+  // Signed in: the token goes into its own slot at once; the API key is left as it was.
+  useToken(token);
+  return [Object.assign(document.createElement("p"), { className: "hint follow-up", textContent: "Session token set under Authentication for the traffic-source operations; the API key is unchanged." })];
 }

@@ -19,7 +19,7 @@ import { RetentionSchedule } from "./retention";
 import { resultFor } from "./schedule";
 import { SigningKeys } from "./signing-keys";
 import type { AttemptOutcome } from "./transport";
-import { sendDiscordAlert } from "./transports/discord";
+import { DiscordBuckets, sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
 
 export { leaseMsFor };
@@ -70,8 +70,8 @@ export function createDeliveryLoop({ config, store, db, logger, tracing }: Deliv
   const metrics = new DeliveryMetrics();
   const concurrency = config.deliveryConcurrency;
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
-  const transportDeps = { config, db };
-  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate };
+  const transportDeps = { config, db, discordBuckets: new DiscordBuckets() };
+  const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate, proxy: config.deliveryProxy };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const claimer = new Claimer(concurrency, leaseMsFor(config));

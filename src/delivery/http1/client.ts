@@ -7,6 +7,7 @@ import type { ParsedResponse } from "./response-parser";
 
 export { closeIdleConnections } from "./connection";
 export type { Endpoint } from "./connection";
+export type { ProxyRoute } from "./proxy";
 export type { ParsedResponse } from "./response-parser";
 
 export interface PostRequest {
@@ -22,7 +23,8 @@ export function post(request: PostRequest, timeoutMs: number): Promise<ParsedRes
 }
 
 function endpointKey(e: Endpoint): string {
-  return e.tls ? `https://${e.hostname}:${e.port}/${e.tls.serverName}` : `http://${e.hostname}:${e.port}`;
+  const key = e.tls ? `https://${e.hostname}:${e.port}/${e.tls.serverName}` : `http://${e.hostname}:${e.port}`;
+  return e.proxy ? `${key} via ${e.proxy.label}` : key;
 }
 
 function timedOut(exchange: Exchange): void {

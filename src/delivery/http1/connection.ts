@@ -4,6 +4,7 @@
 // delivery costs once the database work is batched.
 import type { Socket, SocketHandler } from "bun";
 import { MAX_LOGGED_RESPONSE_BYTES } from "../transport";
+import { connectRequest, tunnelAnswer, type ProxyRoute } from "./proxy";
 import { ProtocolError, ResponseParser, type ParsedResponse } from "./response-parser";
 
 export interface Endpoint {
@@ -12,7 +13,16 @@ export interface Endpoint {
   port: number;
   /** TLS server name, checked against the certificate; absent for plain HTTP. */
   tls?: { serverName: string };
+  /** Reach the endpoint through this proxy's CONNECT tunnel (./proxy.ts). */
+  proxy?: ProxyRoute;
 }
+
+/**
+ * The plain socket under a TLS tunnel through a proxy: Bun reports its events (the ciphertext,
+ * its close) to the same handlers as the TLS socket on top, which carries everything we need.
+ */
+const TUNNEL_UNDER_TLS = Symbol("tunnel under TLS");
+type SocketData = Connection | typeof TUNNEL_UNDER_TLS;
 
 /** What a finished exchange reports to its owner. */
 export interface ExchangeListener {
@@ -29,7 +39,9 @@ const MAX_IDLE = 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export class Connection {
-  socket: Socket<Connection> | undefined;
+  socket: Socket<SocketData> | undefined;
+  /** While a proxy is asked for the tunnel: its answer so far, and where the tunnel goes. */
+  private tunnel: { endpoint: Endpoint; answer: string } | undefined;
   private listener: ExchangeListener | undefined;
   private parser: ResponseParser | undefined;
   private unsent: Uint8Array | undefined;
@@ -50,12 +62,16 @@ export class Connection {
       const timer = setTimeout(() => this.fail(`Connecting timed out after ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
       this.ready = () => (clearTimeout(timer), resolve());
       this.failedToOpen = (error) => (clearTimeout(timer), reject(new Error(error)));
-      this.attempt = Bun.connect<Connection>({ hostname: endpoint.hostname, port: endpoint.port, tls: endpoint.tls, data: this, socket: handlers }).then(
+      const proxy = endpoint.proxy;
+      if (proxy) this.tunnel = { endpoint, answer: "" };
+      const via = proxy ? { hostname: proxy.hostname, port: proxy.port } : { hostname: endpoint.hostname, port: endpoint.port, tls: endpoint.tls };
+      this.attempt = Bun.connect<SocketData>({ ...via, data: this, socket: handlers }).then(
         (socket) => {
           if (this.closed) socket.terminate();
+          else if (proxy) socket.write(connectRequest(proxy, endpoint.hostname, endpoint.port));
           else if (!endpoint.tls) this.opened();
         },
-        (e) => this.fail(describeSocketError(e)),
+        (e) => this.fail(proxy ? `Proxy ${proxy.label}: ${describeSocketError(e)}` : describeSocketError(e)),
       );
     });
   }
@@ -88,6 +104,7 @@ export class Connection {
   }
 
   received(bytes: Buffer): void {
+    if (this.tunnel) return this.tunnelAnswered(bytes);
     const parser = this.parser;
     if (!parser) {
       // Bytes nobody asked for (an idle connection answering on its own, e.g. a 408): drop it.
@@ -112,6 +129,21 @@ export class Connection {
       return this.fail(error ?? "Connection closed before the response was complete", stale);
     }
     this.fail(error ?? "Connection closed before it was ready");
+  }
+
+  /** The proxy's answer to CONNECT: the tunnel is open (then TLS over it, if the target wants it), or the connect fails. */
+  private tunnelAnswered(bytes: Buffer): void {
+    const tunnel = this.tunnel!;
+    tunnel.answer += bytes.toString("latin1");
+    const answer = tunnelAnswer(tunnel.answer);
+    if (!answer) return;
+    this.tunnel = undefined;
+    if ("error" in answer) return this.fail(answer.error);
+    const tls = tunnel.endpoint.tls;
+    if (!tls) return this.opened();
+    const [plain, secure] = this.socket!.upgradeTLS<SocketData>({ data: this, tls: { serverName: tls.serverName }, socket: handlers });
+    plain.data = TUNNEL_UNDER_TLS;
+    this.socket = secure;
   }
 
   private finish(response: ParsedResponse): void {
@@ -144,35 +176,44 @@ export class Connection {
   }
 }
 
-const handlers: SocketHandler<Connection> = {
+/** The connection a socket serves, or none for the plain socket under a TLS tunnel. */
+function connectionOf(socket: Socket<SocketData>): Connection | undefined {
+  return socket.data === TUNNEL_UNDER_TLS ? undefined : socket.data;
+}
+
+const handlers: SocketHandler<SocketData> = {
   open(socket) {
     // Idle pooled sockets must not keep the process alive; a request in flight has its timer.
     socket.unref();
-    socket.data.socket = socket;
+    const conn = connectionOf(socket);
+    if (conn && !conn.socket) conn.socket = socket;
   },
   handshake(socket, success, authorizationError) {
-    if (success) socket.data.opened();
-    else socket.data.fail(`TLS certificate not accepted: ${authorizationError?.message ?? "verification failed"}`);
+    const conn = connectionOf(socket);
+    if (success) conn?.opened();
+    else conn?.fail(`TLS certificate not accepted: ${authorizationError?.message ?? "verification failed"}`);
   },
   data(socket, bytes) {
-    socket.data.received(bytes);
+    connectionOf(socket)?.received(bytes);
   },
   drain(socket) {
-    socket.data.flush();
+    connectionOf(socket)?.flush();
   },
   end(socket) {
-    socket.data.ended();
+    connectionOf(socket)?.ended();
   },
   close(socket, error) {
-    socket.data.closed = true;
-    idle.remove(socket.data);
-    socket.data.ended(error ? describeSocketError(error) : undefined);
+    const conn = connectionOf(socket);
+    if (!conn) return;
+    conn.closed = true;
+    idle.remove(conn);
+    conn.ended(error ? describeSocketError(error) : undefined);
   },
   error(socket, error) {
-    socket.data.ended(describeSocketError(error));
+    connectionOf(socket)?.ended(describeSocketError(error));
   },
   connectError(socket, error) {
-    socket.data.fail(describeSocketError(error));
+    connectionOf(socket)?.fail(describeSocketError(error));
   },
 };
 

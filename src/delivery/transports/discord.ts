@@ -48,8 +48,37 @@ function retryAfterMs(response: Response, body: string): number | undefined {
   return undefined;
 }
 
+/**
+ * What Discord's X-RateLimit-* headers said of each webhook's bucket: when one is used up, the
+ * next message to it waits for the reset instead of earning a 429 (Discord bans addresses that
+ * keep sending requests it refuses). Per process: with several nodes each waits for what it has
+ * seen, and a 429 still reaches the usual retry.
+ */
+export class DiscordBuckets {
+  private readonly resetAt = new Map<string, number>();
+
+  /** How long to wait before sending to `key` (ms). */
+  waitFor(key: string, now = Date.now()): number {
+    const at = this.resetAt.get(key);
+    if (at === undefined) return 0;
+    if (at <= now) this.resetAt.delete(key);
+    return Math.max(0, at - now);
+  }
+
+  /** Notes an answer's headers: a bucket with nothing left is closed until its reset. */
+  heard(key: string, headers: Headers, now = Date.now()): void {
+    const remaining = headers.get("x-ratelimit-remaining");
+    const resetAfter = Number(headers.get("x-ratelimit-reset-after"));
+    if (remaining !== "0" || !Number.isFinite(resetAfter) || resetAfter <= 0) return;
+    if (this.resetAt.size >= MAX_BUCKETS) this.resetAt.clear();
+    this.resetAt.set(key, now + Math.ceil(resetAfter * 1000));
+  }
+}
+
+const MAX_BUCKETS = 10_000;
+
 export async function sendDiscordAlert(
-  deps: { config: Config; db: Db },
+  deps: { config: Config; db: Db; discordBuckets?: DiscordBuckets },
   job: { alertWebhookId: string; eventBody: string },
   timeoutMs: number,
 ): Promise<AttemptOutcome> {
@@ -78,6 +107,13 @@ export async function sendDiscordAlert(
     headers.authorization = `Bot ${botToken}`;
   }
 
+  const bucket = target.kind === "webhook" ? `webhook:${target.webhookId}` : `channel:${target.channelId}`;
+  const wait = deps.discordBuckets?.waitFor(bucket) ?? 0;
+  if (wait > 0) {
+    // A wait beyond half the timeout is not worth holding a slot for: retry after the reset.
+    if (wait > timeoutMs / 2) return { ...failed(`Waiting for Discord's rate limit to reset (${Math.ceil(wait / 1000)} s)`, elapsed()), retryAfterMs: wait };
+    await Bun.sleep(wait);
+  }
   let response: Response;
   try {
     response = await fetch(url, {
@@ -86,6 +122,8 @@ export async function sendDiscordAlert(
       body: job.eventBody,
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
+      // DELIVERY_PROXY_URL: alerts leave through the same egress proxy as webhooks.
+      proxy: deps.config.deliveryProxy?.url,
     });
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
@@ -99,13 +137,16 @@ export async function sendDiscordAlert(
   } catch {
     responseBody = ""; // the status is what counts; a body cut off mid-stream is not worth failing over
   }
+  deps.discordBuckets?.heard(bucket, response.headers);
   const outcome: AttemptOutcome = { statusCode: response.status, responseBody, error: null, durationMs: elapsed() };
   if (response.status === 429) {
     const wait = retryAfterMs(response, responseBody);
     if (wait !== undefined) outcome.retryAfterMs = wait;
   }
-  // For a webhook URL, 401 (bad token) and 404 (unknown webhook) mean it was deleted in Discord.
-  if (target.kind === "webhook" && (response.status === 404 || response.status === 401)) {
+  // For a webhook URL, 401 (bad token), 403 (no access) and 404 (unknown webhook) mean it was
+  // deleted or revoked in Discord: sending on would only earn more refusals, which Discord
+  // punishes by banning the sender's address.
+  if (target.kind === "webhook" && (response.status === 404 || response.status === 401 || response.status === 403)) {
     outcome.goneReason = `Discord answered ${response.status}: the webhook was deleted or its token is no longer valid`;
   }
   return outcome;

@@ -5,7 +5,7 @@ import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
 import { signatureHeader } from "../sign";
 import { loggableBody, type AttemptOutcome } from "../transport";
-import { post, type Endpoint } from "../http1/client";
+import { post, type Endpoint, type ProxyRoute } from "../http1/client";
 import { USER_AGENT } from "../../version";
 
 export interface WebhookRequest {
@@ -21,6 +21,8 @@ export interface WebhookRequest {
 export interface HttpTransportOptions {
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Send through this CONNECT proxy (DELIVERY_PROXY_URL); the target is still checked here. */
+  proxy?: ProxyRoute;
 }
 
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
@@ -99,8 +101,9 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
   const target = parseTarget(request.url);
   if ("invalid" in target) return failed(target.invalid, started);
   try {
-    const endpoint = options.allowPrivate ? target.byName : await withDeadline(publicEndpoint(target), options.timeoutMs);
-    if ("refused" in endpoint) return failed(endpoint.refused, started);
+    const checked = options.allowPrivate ? target.byName : await withDeadline(publicEndpoint(target), options.timeoutMs);
+    if ("refused" in checked) return failed(checked.refused, started);
+    const endpoint = options.proxy ? { ...checked, proxy: options.proxy } : checked;
     const timestamp = Math.floor(Date.now() / 1000);
     const head =
       target.requestLine +
