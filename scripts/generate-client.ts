@@ -43,12 +43,13 @@ async function inMemoryDocument(): Promise<object> {
   const { loadConfig } = await import("../src/config");
   const { openDatabase } = await import("../src/db/client");
   const { migrateDatabase } = await import("../src/db/migrate");
+  const { SqliteStore } = await import("../src/db/sqlite/store");
   const { createLogger } = await import("../src/log");
   const { AppMetrics } = await import("../src/metrics/app-metrics");
   const config = loadConfig({ DATABASE_PATH: ":memory:" });
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
-  const app = buildApp({ config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
+  const app = buildApp({ config, db, store: new SqliteStore(db), logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
   const res = await app.handle(new Request("http://localhost/swagger/json"));
   return res.json();
 }

@@ -1,6 +1,7 @@
 // What every feature plugin is built from. Tests build their own, over a temp SQLite file.
 import type { Config } from "./config";
 import type { Db } from "./db/client";
+import type { Store } from "./db/store";
 import type { DeliveryMetrics } from "./delivery/metrics";
 import type { Logger } from "./log";
 import type { AppMetrics } from "./metrics/app-metrics";
@@ -9,6 +10,8 @@ import type { Tracing } from "./tracing/tracing";
 export interface AppDeps {
   config: Config;
   db: Db;
+  /** The storage boundary (db/store.ts) over the same database. */
+  store: Store;
   logger: Logger;
   /** This process's counters for GET /metrics (events published, HTTP requests). */
   metrics: AppMetrics;

@@ -8,9 +8,9 @@ import { SERVER_BUSY_TIMEOUT_MS } from "./db/busy";
 import { startCheckpointer } from "./db/checkpointer";
 import { closeDatabase, openDatabase } from "./db/client";
 import { migrateDatabase } from "./db/migrate";
+import { SqliteStore } from "./db/sqlite/store";
 import { acquireServeLock } from "./db/serve-lock";
 import { createDeliveryLoop } from "./delivery/loop";
-import { releaseAllLeases } from "./delivery/queue";
 import type { AppDeps } from "./deps";
 import { MAX_BODY_BYTES } from "./http/body-parser";
 import { createLogger, stdoutWantsColour } from "./log";
@@ -30,6 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat, config.logFormat === "pretty" && stdoutWantsColour());
   const lock = acquireServeLock(config.databasePath);
   let db: ReturnType<typeof openDatabase> | undefined;
+  let store: SqliteStore;
   let checkpointer: Awaited<ReturnType<typeof startCheckpointer>>;
   try {
     // Start-up may wait for a one-shot command's write lock; serving may not (db/busy.ts).
@@ -45,7 +46,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       );
     }
     // With the lock held no other server holds leases on this file: any left were a dead one's.
-    const released = releaseAllLeases(db, Date.now());
+    store = new SqliteStore(db);
+    const released = await store.queue.releaseAll(Date.now());
     if (released > 0) logger.warn("delivery: released leases left by a previous server", { released });
     db.$client.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
     checkpointer = await startCheckpointer(db, config.databasePath, logger);
@@ -55,8 +57,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw e;
   }
   const tracing = await startTracing(config.tracing, logger);
-  const loop = createDeliveryLoop({ config, db, logger, tracing });
-  const deps: AppDeps = { config, db, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
+  const loop = createDeliveryLoop({ config, store, db, logger, tracing });
+  const deps: AppDeps = { config, db, store, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
   let server: NonNullable<ReturnType<typeof buildApp>["server"]>;
   try {
     server = listen(buildApp(deps), config);

@@ -13,6 +13,7 @@ import { VERSION } from "../src/version";
 import { tempDir } from "./helpers/app";
 import { DEV_ENTRY, runCommand } from "./helpers/process";
 import { AppMetrics } from "../src/metrics/app-metrics";
+import { SqliteStore } from "../src/db/sqlite/store";
 
 const dir = tempDir("hookrelay-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,7 +170,7 @@ describe("keys create", () => {
     const db = openDatabase(path);
     try {
       expect(JSON.stringify(db.$client.prepare("SELECT * FROM api_keys").all())).not.toContain(key);
-      const app = buildApp({ config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
+      const app = buildApp({ config, db, store: new SqliteStore(db), logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
       const get = (auth: string) =>
         app.handle(new Request("http://localhost/api/v1/links/webhooks", { headers: { authorization: `Bearer ${auth}` } }));
       expect((await get(key)).status).toBe(200);
@@ -296,7 +297,7 @@ describe("users list, disable, enable, reset-password", () => {
   async function signInStatus(email: string, password: string): Promise<{ status: number; token?: string }> {
     const db = openDatabase(path);
     try {
-      const app = buildApp({ config: loadConfig({ DATABASE_PATH: path }), db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
+      const app = buildApp({ config: loadConfig({ DATABASE_PATH: path }), db, store: new SqliteStore(db), logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} });
       const res = await app.handle(
         new Request("http://localhost/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) }),
       );

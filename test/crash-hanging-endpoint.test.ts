@@ -1,4 +1,4 @@
-// Rows put back without an attempt (an endpoint that hangs: src/delivery/target-limits.ts) are
+// Rows put back without an attempt (an endpoint that hangs: src/delivery/endpoint-queues.ts) are
 // still work in the database: SIGKILL the real server while they wait, start it again, let the
 // endpoint answer, and every event arrives.
 import { afterAll, expect, test } from "bun:test";

@@ -1,4 +1,4 @@
-// One endpoint that hangs must not hold every delivery slot (src/delivery/target-limits.ts): its
+// One endpoint that hangs must not hold every delivery slot (src/delivery/endpoint-queues.ts): its
 // attempts time out, its share of the slots shrinks to one, and the rest of its due rows are
 // put back for later without an attempt, so other webhooks' deliveries go out meanwhile.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";

@@ -1,8 +1,6 @@
 // The deliveries table as a queue: claim under a lease, expiry, release, graceful stop,
 // retention. Real SQLite file, real loop, real receivers.
 import { afterEach, describe, expect, test } from "bun:test";
-import { claimDueDeliveries, recordAndClaim, releaseLeases } from "../src/delivery/queue";
-import { purgeExpired } from "../src/delivery/retention";
 import { createApiKey } from "../src/auth/api-keys";
 import { enqueueEvent } from "../src/events/outbox";
 import { newId } from "../src/ids";
@@ -30,6 +28,10 @@ function enqueue(app: TestApp, webhookId: string, n: number, at: number): string
   return ids;
 }
 
+/** A claim alone, as the loop's turn makes it when it has no outcomes to write. */
+const claim = async (app: TestApp, now: number, limit: number, leaseMs: number) =>
+  (await app.deps.store.queue.recordAndClaim([], { now, limit, leaseMs })).deliveries;
+
 const statusOf = (app: TestApp, id: string) =>
   app.deps.db.$client.prepare("SELECT status, attempts, next_attempt_at AS next, lease_expires_at AS lease FROM deliveries WHERE id = ?").get(id) as {
     status: string; attempts: number; next: number; lease: number | null;
@@ -41,23 +43,23 @@ describe("claim", () => {
     const now = 1_000_000;
     const ids = enqueue(app, webhookId, 5, now - 100);
     enqueue(app, webhookId, 1, now + 60_000); // not due yet
-    const first = claimDueDeliveries(app.deps.db, now, 3, 30_000);
+    const first = await claim(app, now, 3, 30_000);
     expect(first.map((c) => c.id)).toEqual(ids.slice(0, 3));
     expect(first[0]).toMatchObject({ transport: "http", webhookId, attempts: 0 });
-    expect(typeof first[0]!.rowid).toBe("number");
+    expect(typeof first[0]!.lease).toBe("string");
     expect(statusOf(app, ids[0]!)).toEqual({ status: "leased", attempts: 0, next: now + 30_000, lease: now + 30_000 });
-    const second = claimDueDeliveries(app.deps.db, now, 10, 30_000);
+    const second = await claim(app, now, 10, 30_000);
     expect(second.map((c) => c.id)).toEqual(ids.slice(3));
-    expect(claimDueDeliveries(app.deps.db, now + 1000, 10, 30_000)).toEqual([]);
+    expect(await claim(app, now + 1000, 10, 30_000)).toEqual([]);
   });
 
   test("an expired lease makes the row due again (a crashed worker loses nothing)", async () => {
     const { app, webhookId } = await appWithWebhook();
     const now = 2_000_000;
     const [id] = enqueue(app, webhookId, 1, now);
-    expect(claimDueDeliveries(app.deps.db, now, 10, 5000)).toHaveLength(1);
-    expect(claimDueDeliveries(app.deps.db, now + 4999, 10, 5000)).toHaveLength(0);
-    const again = claimDueDeliveries(app.deps.db, now + 5000, 10, 5000);
+    expect(await claim(app, now, 10, 5000)).toHaveLength(1);
+    expect(await claim(app, now + 4999, 10, 5000)).toHaveLength(0);
+    const again = await claim(app, now + 5000, 10, 5000);
     expect(again.map((c) => c.id)).toEqual([id!]);
     expect(statusOf(app, id!).lease).toBe(now + 10_000);
   });
@@ -66,10 +68,10 @@ describe("claim", () => {
     const { app, webhookId } = await appWithWebhook();
     const now = 3_000_000;
     const ids = enqueue(app, webhookId, 2, now);
-    expect(claimDueDeliveries(app.deps.db, now + 5, 10, 60_000)).toHaveLength(2);
-    expect(releaseLeases(app.deps.db, ids, now + 10)).toBe(2);
+    expect(await claim(app, now + 5, 10, 60_000)).toHaveLength(2);
+    expect(await app.deps.store.queue.release(ids.map((id) => ({ id, lease: "" })), now + 10)).toBe(2);
     expect(statusOf(app, ids[0]!)).toMatchObject({ status: "pending", next: now + 10, lease: null });
-    expect(claimDueDeliveries(app.deps.db, now + 10, 10, 60_000)).toHaveLength(2);
+    expect(await claim(app, now + 10, 10, 60_000)).toHaveLength(2);
   });
 });
 
@@ -78,28 +80,28 @@ describe("rows put back without an attempt (deferred)", () => {
     const { app, webhookId } = await appWithWebhook();
     const now = 4_000_000;
     const [id] = enqueue(app, webhookId, 1, now);
-    const [claimed] = claimDueDeliveries(app.deps.db, now, 10, 60_000);
+    const [claimed] = await claim(app, now, 10, 60_000);
     const deferred = {
-      kind: "deferred" as const, deliveryId: id!, deliveryRowid: claimed!.rowid, webhookId, attemptedAt: now + 1,
+      kind: "deferred" as const, deliveryId: id!, lease: claimed!.lease, webhookId, attemptedAt: now + 1,
       durationMs: 0, statusCode: null, responseBody: null, error: "Not attempted yet", nextAttemptAt: now + 90_000,
     };
     const lastError = () => app.deps.db.$client.prepare("SELECT last_error FROM deliveries WHERE id = ?").pluck().get(id!);
-    recordAndClaim(app.deps.db, [deferred], "silent", null);
+    await app.deps.store.queue.recordAndClaim([deferred], null);
     expect(statusOf(app, id!)).toEqual({ status: "pending", attempts: 0, next: now + 90_000, lease: null });
     expect(lastError()).toBe("Not attempted yet");
     const logged = app.deps.db.$client.prepare("SELECT count(*) FROM delivery_attempts WHERE delivery_id = ?").pluck().get(id!);
     expect(logged).toBe(0);
-    expect(claimDueDeliveries(app.deps.db, now + 89_999, 10, 60_000)).toHaveLength(0);
-    expect(claimDueDeliveries(app.deps.db, now + 90_000, 10, 60_000).map((c) => c.id)).toEqual([id!]);
+    expect(await claim(app, now + 89_999, 10, 60_000)).toHaveLength(0);
+    expect((await claim(app, now + 90_000, 10, 60_000)).map((c) => c.id)).toEqual([id!]);
     // A retry put back keeps the error of the attempt it retries.
     app.deps.db.$client.prepare("UPDATE deliveries SET attempts = 1, last_error = 'HTTP 500' WHERE id = ?").run(id!);
-    recordAndClaim(app.deps.db, [{ ...deferred, nextAttemptAt: now + 200_000 }], "silent", null);
+    await app.deps.store.queue.recordAndClaim([{ ...deferred, nextAttemptAt: now + 200_000 }], null);
     expect(statusOf(app, id!)).toMatchObject({ status: "pending", attempts: 1, next: now + 200_000 });
     expect(lastError()).toBe("HTTP 500");
-    claimDueDeliveries(app.deps.db, now + 200_000, 10, 60_000);
+    await claim(app, now + 200_000, 10, 60_000);
     // A row no longer leased (delivered meanwhile by another claim) is left as it is.
     app.deps.db.$client.prepare("UPDATE deliveries SET status = 'delivered' WHERE id = ?").run(id!);
-    recordAndClaim(app.deps.db, [{ ...deferred, nextAttemptAt: now + 500_000 }], "silent", null);
+    await app.deps.store.queue.recordAndClaim([{ ...deferred, nextAttemptAt: now + 500_000 }], null);
     expect(statusOf(app, id!).status).toBe("delivered");
   });
 });
@@ -154,7 +156,7 @@ describe("retention", () => {
     for (const [name, expiresAt] of [["gone", now - 2 * day], ["recent", now - 3_600_000], ["live", now + day]] as const) {
       createApiKey(app.deps.db, { name, tenantId: "default", kind: "portal", canPublish: false, expiresAt });
     }
-    const counts = await purgeExpired(app.deps.db, 30, now);
+    const counts = await app.deps.store.retention.purgeExpired(30, now);
     expect(counts).toEqual({ deliveries: 1, attempts: 1, events: 1, portalKeys: 1 });
     expect(db.prepare("SELECT name FROM api_keys WHERE kind = 'portal' ORDER BY name").pluck().all()).toEqual(["live", "recent"]);
     expect(db.prepare("SELECT id FROM deliveries ORDER BY created_at").all().map((r: any) => r.id)).toEqual([oldFailed, recent]);
@@ -173,7 +175,7 @@ describe("retention at scale", () => {
     db.transaction(() => ids.forEach((id) => mark.run(old, id)))();
     let otherWorkRan = false;
     setImmediate(() => (otherWorkRan = true));
-    const counts = await purgeExpired(app.deps.db, 30, Date.now());
+    const counts = await app.deps.store.retention.purgeExpired(30, Date.now());
     expect(counts.deliveries).toBe(5000);
     expect(otherWorkRan).toBe(true);
   }, 20_000);

@@ -68,7 +68,7 @@ describe("retry schedule", () => {
   });
 
   test("outcomes map to the next state of the row", () => {
-    const delivery = { rowid: 1, id: "dlv_1", eventId: "evt_1", transport: "http" as const, webhookId: "whk_1", alertWebhookId: null, attempts: 0, createdAt: 0, tenantId: "default" };
+    const delivery = { lease: "1", id: "dlv_1", eventId: "evt_1", publicEventId: "evt_1", transport: "http" as const, webhookId: "whk_1", alertWebhookId: null, attempts: 0, createdAt: 0, tenantId: "default" };
     const policy = { retrySchedule: [10], disableAfterHours: 120, random: () => 0.5 };
     const at = 1_000_000;
     const base = { responseBody: "", error: null, durationMs: 100 };

@@ -16,6 +16,7 @@ import { jsonBody } from "../src/http/body-parser";
 import { errorHandler } from "../src/http/error-handler";
 import { createLogger } from "../src/log";
 import { createTestApp, type TestApp } from "./helpers/app";
+import { SqliteStore } from "../src/db/sqlite/store";
 
 const PASSWORD = "correct horse battery";
 let app: TestApp;
@@ -122,7 +123,7 @@ describe("two app instances over the same file", () => {
     await createUser(app.deps.db, { email: "shared@example.com", password: PASSWORD });
     const second = openDatabase(join(app.dir, "test.db"));
     try {
-      const other = buildApp({ ...app.deps, db: second });
+      const other = buildApp({ ...app.deps, db: second, store: new SqliteStore(second) });
       const loginVia = async (instance: ReturnType<typeof buildApp>, password: string) =>
         (
           await instance.handle(

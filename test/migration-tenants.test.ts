@@ -9,6 +9,7 @@ import { buildApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { closeDatabase, openDatabase, type Db } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
+import { SqliteStore } from "../src/db/sqlite/store";
 import { createDeliveryLoop, type DeliveryLoop } from "../src/delivery/loop";
 import { createLogger } from "../src/log";
 import { AppMetrics } from "../src/metrics/app-metrics";
@@ -45,8 +46,9 @@ beforeAll(() => {
   db = openDatabase(path);
   before = countRows();
   migrateDatabase(db); // what start-up does
-  loop = createDeliveryLoop({ config, db, logger: createLogger("silent") });
-  app = buildApp({ config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: loop.wake, delivery: loop });
+  const store = new SqliteStore(db);
+  loop = createDeliveryLoop({ config, store, db, logger: createLogger("silent") });
+  app = buildApp({ config, db, store, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: loop.wake, delivery: loop });
   receiver = startReceiver();
 });
 

@@ -6,7 +6,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { closeDatabase, openDatabase } from "../src/db/client";
 import { commitSoon } from "../src/db/group-commit";
-import { claimDueDeliveries, recordAndClaim } from "../src/delivery/queue";
 import { publishEvent } from "../src/events/service";
 import { createWebhook, deleteWebhook, updateWebhook } from "../src/links/service";
 import { createTestApp, type TestApp } from "./helpers/app";
@@ -45,14 +44,14 @@ describe("subscribers seen by publish", () => {
     expect(publish("uptime.down")).toEqual([b]);
   });
 
-  test("follow the delivery loop disabling a webhook whose endpoint answered 410 Gone", () => {
+  test("follow the delivery loop disabling a webhook whose endpoint answered 410 Gone", async () => {
     const id = create();
     publish();
-    const [claimed] = claimDueDeliveries(t.deps.db, Date.now(), 10, 60_000);
-    recordAndClaim(t.deps.db, [{
-      kind: "gone", reason: "The endpoint answered 410 Gone", deliveryId: claimed!.id, deliveryRowid: claimed!.rowid, webhookId: id,
+    const [claimed] = (await t.deps.store.queue.recordAndClaim([], { now: Date.now(), limit: 10, leaseMs: 60_000 })).deliveries;
+    await t.deps.store.queue.recordAndClaim([{
+      kind: "gone", reason: "The endpoint answered 410 Gone", deliveryId: claimed!.id, lease: claimed!.lease, webhookId: id,
       attemptedAt: Date.now(), durationMs: 1, statusCode: 410, responseBody: null, error: null,
-    }], "silent", null);
+    }], null);
     expect(publish()).toEqual([]);
   });
 

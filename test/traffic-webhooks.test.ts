@@ -7,6 +7,7 @@ import { openDatabase, closeDatabase } from "../src/db/client";
 import { trafficSourceWebhooks } from "../src/db/schema";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { signIn, type SignedInUser } from "./helpers/sessions";
+import { SqliteStore } from "../src/db/sqlite/store";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -199,7 +200,7 @@ describe("POST /webhooks/:trafficSourceId", () => {
   test("two racing creates for one level, over two database connections: one 201, one 409", async () => {
     const sourceId = await newSource(alice);
     const secondDb = openDatabase(app.deps.config.databasePath);
-    const second = buildApp({ ...app.deps, db: secondDb });
+    const second = buildApp({ ...app.deps, db: secondDb, store: new SqliteStore(secondDb) });
     try {
       const send = (target: { handle(r: Request): Promise<Response> }) =>
         target.handle(

@@ -1,6 +1,6 @@
 // Turns one attempt's outcome into the next state of its delivery row (docs/architecture.md).
 import { applyRetryAfter, retryDelayMs } from "./backoff";
-import type { ClaimedDelivery, AttemptResult } from "./queue";
+import type { AttemptResult, ClaimedDelivery } from "../db/store";
 import type { OutcomeKind } from "./metrics";
 import { isSuccess, type AttemptOutcome } from "./transport";
 
@@ -19,7 +19,7 @@ export function resultFor(
 ): AttemptResult & { kind: OutcomeKind } {
   const base = {
     deliveryId: delivery.id,
-    deliveryRowid: delivery.rowid,
+    lease: delivery.lease,
     webhookId: delivery.webhookId,
     attemptedAt,
     durationMs: outcome.durationMs,
@@ -33,7 +33,10 @@ export function resultFor(
   const delay = retryDelayMs(policy.retrySchedule, attemptsMade, policy.random);
   const finishedAt = attemptedAt + outcome.durationMs;
   if (delay === null) {
-    return { ...base, kind: "exhausted", disableIfSilentSince: finishedAt - policy.disableAfterHours * 3_600_000 };
+    return {
+      ...base, kind: "exhausted", disableIfSilentSince: finishedAt - policy.disableAfterHours * 3_600_000,
+      silenceReason: `No successful delivery for ${policy.disableAfterHours} hours`,
+    };
   }
   const wait =
     delivery.transport === "discord" ? honourDiscordRetryAfter(delay, outcome.retryAfterMs) : applyRetryAfter(delay, outcome.retryAfterMs);

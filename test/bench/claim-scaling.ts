@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeDatabase, openDatabase, type Db } from "../../src/db/client";
-import { claimDueDeliveries } from "../../src/delivery/queue";
+import { SqliteDeliveryQueue } from "../../src/db/sqlite/delivery-queue";
 import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
 import { seedBacklog } from "./lib/seed";
 
@@ -16,12 +16,16 @@ const TARGET = 1.2;
 const BATCH = 128;
 const SIZES = [1_000, 1_000_000];
 
-function claimOnceMs(db: Db): number {
+const queues = new WeakMap<Db, SqliteDeliveryQueue>();
+
+async function claimOnceMs(db: Db): Promise<number> {
   const sqlite = db.$client;
+  let queue = queues.get(db);
+  if (!queue) queues.set(db, (queue = new SqliteDeliveryQueue(db)));
   sqlite.exec("BEGIN IMMEDIATE");
   try {
     const started = performance.now();
-    const claimed = claimDueDeliveries(db, Date.now(), BATCH, 60_000);
+    const claimed = (await queue.recordAndClaim([], { now: Date.now(), limit: BATCH, leaseMs: 60_000 })).deliveries;
     const elapsed = performance.now() - started;
     if (claimed.length !== BATCH) throw new Error(`claimed ${claimed.length} rows, expected ${BATCH}`);
     return elapsed;
@@ -42,9 +46,9 @@ export async function run(): Promise<BenchResult> {
       seeding.push(seedBacklog(path, { webhookUrl: "http://127.0.0.1:9/unused", pending: size }).seconds);
       dbs.push(openDatabase(path));
     }
-    for (const db of dbs) for (let i = 0; i < 5; i++) claimOnceMs(db); // warm page cache
+    for (const db of dbs) for (let i = 0; i < 5; i++) await claimOnceMs(db); // warm page cache
     // Interleaved, so machine noise lands on both sizes alike.
-    for (let r = 0; r < rounds; r++) dbs.forEach((db, i) => times[i]!.push(claimOnceMs(db)));
+    for (let r = 0; r < rounds; r++) for (const [i, db] of dbs.entries()) times[i]!.push(await claimOnceMs(db));
   } finally {
     for (const db of dbs) closeDatabase(db);
     rmSync(dir, { recursive: true, force: true });

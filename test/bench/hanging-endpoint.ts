@@ -1,7 +1,7 @@
 // Bench 7: delivery beside a hanging endpoint. A webhook whose endpoint accepts connections and
 // never answers has an older backlog than a healthy webhook's; how long do the healthy
 // deliveries take? Baseline in the same run: the same healthy backlog drained alone. Before
-// per-endpoint shares (src/delivery/target-limits.ts) the hanging backlog held every slot for
+// per-endpoint shares (src/delivery/endpoint-queues.ts) the hanging backlog held every slot for
 // a whole timeout per round: OLDER ÷ concurrency × timeout before the first healthy delivery.
 import { fmt, median, printTable, roundsResult, roundsRow, writeResult, type BenchResult } from "./lib/report";
 import { startReceiver, type Receiver } from "./lib/receiver";

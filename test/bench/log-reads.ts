@@ -15,6 +15,7 @@ import { AppMetrics } from "../../src/metrics/app-metrics";
 import { ADMIN_KEY } from "./lib/processes";
 import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
 import { seedBacklog } from "./lib/seed";
+import { SqliteStore } from "../../src/db/sqlite/store";
 
 export const name = "log-reads";
 const SIZES = [1_000, 1_000_000];
@@ -60,7 +61,7 @@ export async function run(): Promise<BenchResult> {
       db.$client.exec(`UPDATE deliveries SET status = CASE WHEN rowid % 1000 = 0 THEN 'failed' ELSE 'delivered' END`);
       dbs.push(db);
       const config = loadConfig({ DATABASE_PATH: path });
-      apps.push(buildApp({ config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} }));
+      apps.push(buildApp({ config, db, store: new SqliteStore(db), logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} }));
     }
     for (let s = 0; s < SIZES.length; s++) for (const read of READS) for (let i = 0; i < 3; i++) await timeMs(apps[s]!, read.path(SIZES[s]!));
     // Interleaved, so machine noise lands on both sizes alike.

@@ -7,6 +7,7 @@ import { bootstrapApiKey } from "../../src/auth/api-keys";
 import { loadConfig, type Config } from "../../src/config";
 import { closeDatabase, openDatabase } from "../../src/db/client";
 import { migrateDatabase } from "../../src/db/migrate";
+import { SqliteStore } from "../../src/db/sqlite/store";
 import type { AppDeps } from "../../src/deps";
 import { createLogger } from "../../src/log";
 import { AppMetrics } from "../../src/metrics/app-metrics";
@@ -45,7 +46,7 @@ export function createTestApp(env: Record<string, string> = {}): TestApp {
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
   bootstrapApiKey(db, ADMIN_KEY);
-  const deps: AppDeps = { config, db, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
+  const deps: AppDeps = { config, db, store: new SqliteStore(db), logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
   const app = buildApp(deps);
 
   async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}) {

@@ -1,26 +1,101 @@
-// A target's share of the delivery slots (src/delivery/target-limits.ts): a few slots to start,
+// Claimed jobs waiting per endpoint (src/delivery/endpoint-queues.ts), driven alone on a fake
+// clock: jobs start in claim order, skipping endpoints at their share; and an endpoint's share of
+// the delivery slots: a few slots to start,
 // doubled by each answered attempt; halved by each attempt that hangs without an answer (or
 // whose request waits too long with no answer at all); rows beyond a restricted target's queue
 // put back for a delay that grows while the target keeps hanging. A fake clock throughout.
 import { describe, expect, test } from "bun:test";
 import {
-  FIRST_ANSWER_PATIENCE_MS, IDLE_FORGET_MS, INITIAL_SLOTS, MAX_DEFER_MS, RESTRICTED_FORGET_MS, suspectAfterMs, TargetLimits,
-} from "../src/delivery/target-limits";
+  EndpointQueues, FIRST_ANSWER_PATIENCE_MS, IDLE_FORGET_MS, INITIAL_SLOTS, MAX_DEFER_MS, RESTRICTED_FORGET_MS, suspectAfterMs,
+  type EndpointJob,
+} from "../src/delivery/endpoint-queues";
+import type { AttemptOutcome } from "../src/delivery/transport";
 
 const TIMEOUT = 1000;
 const hung = { statusCode: null, responseBody: null, error: "Timed out after 1000 ms", durationMs: TIMEOUT };
 const refused = { statusCode: null, responseBody: null, error: "ECONNREFUSED", durationMs: 2 };
 const answered = (statusCode: number) => ({ statusCode, responseBody: "", error: null, durationMs: 5 });
 
-/** A TargetLimits on a clock the test moves. */
+type Job = EndpointJob & { name: string };
+let named = 0;
+const job = (target: string, isRetry = false, name = `j${named++}`): Job => ({ target, isRetry, name, startedAt: 0, seq: 0, slot: -1 });
+
+/**
+ * The queues driven by endpoint key, as the share tests below think of them: `queued` adds a
+ * job, `started` starts that endpoint's oldest waiting job whatever its share, `finished` ends
+ * one of its running attempts as if it had started at `startedAt`.
+ */
+class Limits {
+  readonly queues: EndpointQueues<Job>;
+  private readonly waitingOf = new Map<string, Job[]>();
+  private readonly runningOf = new Map<string, Job[]>();
+
+  constructor(max: number, timeoutMs: number, clock: () => number) {
+    this.queues = new EndpointQueues<Job>(max, timeoutMs, clock);
+  }
+
+  private list(map: Map<string, Job[]>, key: string): Job[] {
+    let jobs = map.get(key);
+    if (!jobs) map.set(key, (jobs = []));
+    return jobs;
+  }
+
+  queued(key: string): void {
+    const j = job(key);
+    this.queues.push(j);
+    this.list(this.waitingOf, key).push(j);
+  }
+
+  started(key: string): void {
+    const j = this.list(this.waitingOf, key).shift()!;
+    this.queues.start(j);
+    this.list(this.runningOf, key).push(j);
+  }
+
+  dropped(key: string): void {
+    const taken = this.queues.takeBack(key, 1);
+    const waiting = this.list(this.waitingOf, key);
+    waiting.splice(waiting.indexOf(taken[0]!), 1);
+  }
+
+  finished(key: string, outcome: AttemptOutcome, startedAt: number): number | undefined {
+    const j = this.list(this.runningOf, key).pop()!;
+    j.startedAt = startedAt;
+    return this.queues.finished(j, outcome);
+  }
+
+  putBack(key: string): void {
+    this.queues.touch(key);
+  }
+
+  now = () => this.queues.now();
+  canStart = (key: string) => this.queues.canStart(key);
+  admits = (key: string) => this.queues.admits(key);
+  suspect = (key: string, startedAt: number) => this.queues.suspect(key, startedAt);
+  excessQueued = (key: string) => this.queues.excessQueued(key);
+  restrictedWaiting = () => this.queues.restrictedWaiting();
+  deferMs = (key: string, random?: () => number) => this.queues.deferMs(key, random);
+  forgetIdle = () => this.queues.forgetIdle();
+  get limited() {
+    return this.queues.limited;
+  }
+  get restricted() {
+    return this.queues.restricted;
+  }
+  get tracked() {
+    return this.queues.tracked;
+  }
+}
+
+/** Queues on a clock the test moves. */
 function withClock(max: number, timeoutMs = TIMEOUT) {
   let now = 1_000_000;
-  const limits = new TargetLimits(max, timeoutMs, () => now);
+  const limits = new Limits(max, timeoutMs, () => now);
   return { limits, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 /** Queues and starts `n` jobs for `key`. */
-function start(limits: TargetLimits, key: string, n: number): void {
+function start(limits: Limits, key: string, n: number): void {
   for (let i = 0; i < n; i++) {
     limits.queued(key);
     limits.started(key);
@@ -28,7 +103,7 @@ function start(limits: TargetLimits, key: string, n: number): void {
 }
 
 /** A target that has answered enough to hold every slot, with `inFlight` attempts running. */
-function warm(limits: TargetLimits, key: string, inFlight: number, max: number): void {
+function warm(limits: Limits, key: string, inFlight: number, max: number): void {
   start(limits, key, inFlight + 1);
   for (let slots = INITIAL_SLOTS; slots < max; slots *= 2) {
     limits.finished(key, answered(200), limits.now());
@@ -37,7 +112,7 @@ function warm(limits: TargetLimits, key: string, inFlight: number, max: number):
   limits.finished(key, answered(200), limits.now());
 }
 
-describe("TargetLimits", () => {
+describe("an endpoint's share of the slots", () => {
   test("a new target starts with a few slots and doubles them per answer; its state is dropped after a minute idle", () => {
     const { limits, advance } = withClock(64);
     start(limits, "a", INITIAL_SLOTS);
@@ -138,7 +213,7 @@ describe("TargetLimits", () => {
     advance(1000);
     expect(limits.suspect("busy", silent)).toBe(20);
     // Nothing to share with one slot.
-    const single = new TargetLimits(1, 15_000, limits.now.bind(limits));
+    const single = new Limits(1, 15_000, limits.now);
     start(single, "x", 1);
     advance(5_000);
     expect(single.suspect("x", 0)).toBeUndefined();
@@ -289,5 +364,87 @@ describe("TargetLimits", () => {
     expect(limits.admits("a")).toBe(false);
     limits.dropped("a");
     expect(limits.admits("a")).toBe(true);
+  });
+});
+
+describe("waiting jobs", () => {
+  test("start in the order they were claimed, skipping endpoints at their share, up to what may run", () => {
+    const { limits } = withClock(64);
+    const q = limits.queues;
+    const a = [job("a"), job("a"), job("a"), job("a"), job("a")];
+    const b = job("b");
+    for (const j of a) q.push(j);
+    q.push(b);
+    expect(q.waiting).toBe(6);
+    // "a" starts with INITIAL_SLOTS: its fifth job waits, and "b", claimed after it, goes first.
+    expect([q.take(), q.take(), q.take(), q.take(), q.take()]).toEqual([a[0], a[1], a[2], a[3], b]);
+    expect(q.take()).toBeUndefined();
+    expect(q.inFlight).toBe(5);
+    expect(q.waiting).toBe(1);
+    // A slot of "a" frees: its last job starts.
+    expect(q.finished(a[0]!, answered(200))).toBeUndefined();
+    expect(q.take()).toBe(a[4]);
+    expect(q.isRunning(a[4]!)).toBe(true);
+    expect(q.isRunning(a[0]!)).toBe(false);
+  });
+
+  test("with every endpoint at the whole share, the oldest job goes first across many endpoints", () => {
+    const { limits } = withClock(1);
+    const q = limits.queues;
+    const jobs = Array.from({ length: 50 }, (_, i) => job(`t${i % 7}`));
+    for (const j of jobs) q.push(j);
+    const started: Job[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const j = q.take()!;
+      started.push(j);
+      q.finished(j, answered(200));
+    }
+    expect(started).toEqual(jobs);
+    expect(q.take()).toBeUndefined();
+  });
+
+  test("taken back newest first, first attempts before retries; with firstAttemptsOnly only those", () => {
+    const { limits } = withClock(8);
+    const q = limits.queues;
+    const [r1, f1, r2, f2] = [job("a", true), job("a"), job("a", true), job("a")];
+    for (const j of [r1, f1, r2, f2]) q.push(j!);
+    expect(q.takeBack("a", 3)).toEqual([f2, f1, r2]);
+    expect(q.takeBack("a", 1, true)).toEqual([]);
+    expect(q.waiting).toBe(1);
+    expect(q.take()).toBe(r1);
+  });
+
+  test("taking the oldest back keeps claim order for the rest", () => {
+    const { limits } = withClock(1);
+    const q = limits.queues;
+    const [a1, b1, a2] = [job("a"), job("b"), job("a", true)];
+    for (const j of [a1, b1, a2]) q.push(j!);
+    expect(q.takeBack("a", 2)).toEqual([a1, a2]);
+    expect(q.take()).toBe(b1);
+  });
+
+  test("shutdown takes every waiting job, then every running one, and forgets them", () => {
+    const { limits } = withClock(4);
+    const q = limits.queues;
+    const jobs = [job("a"), job("b"), job("a")];
+    for (const j of jobs) q.push(j);
+    const running = q.take()!;
+    expect(q.takeAllWaiting()).toEqual(expect.arrayContaining([jobs[1], jobs[2]]));
+    expect(q.waiting).toBe(0);
+    expect(q.drain()).toEqual([running]);
+    expect(q.inFlight).toBe(0);
+    expect(q.isRunning(running)).toBe(false);
+    expect(q.take()).toBeUndefined();
+  });
+
+  test("a hang suspected on a running attempt is reported once, with the endpoint's new share", () => {
+    const { limits, advance } = withClock(64, 15_000);
+    const q = limits.queues;
+    for (let i = 0; i < 4; i++) q.push(job("slow"));
+    while (q.take());
+    expect(q.suspectHangs()).toEqual([]);
+    advance(FIRST_ANSWER_PATIENCE_MS);
+    expect(q.suspectHangs()).toEqual([{ target: "slow", limit: 2 }]);
+    expect(q.suspectHangs()).toEqual([]);
   });
 });

@@ -1,0 +1,16 @@
+// The Store (db/store.ts) over one SQLite connection. Each aggregate owns its statements,
+// compiled once when the store is built; their transactions stay synchronous inside it.
+import type { Db } from "../client";
+import type { Store } from "../store";
+import { SqliteDeliveryQueue } from "./delivery-queue";
+import { SqliteRetention } from "./retention";
+
+export class SqliteStore implements Store {
+  readonly queue: SqliteDeliveryQueue;
+  readonly retention: SqliteRetention;
+
+  constructor(readonly db: Db) {
+    this.queue = new SqliteDeliveryQueue(db);
+    this.retention = new SqliteRetention(db.$client);
+  }
+}

@@ -1,0 +1,119 @@
+// What the services and the delivery loop may ask of a database, and nothing else: only src/db/
+// imports a driver. Operations are coarse (one business step, one transaction) and asynchronous,
+// so a SQLite store (src/db/sqlite/) and a store on a server database can both stand behind it.
+// Nothing here is SQLite's own: leases and cursors are opaque strings the store makes and reads.
+
+/** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
+export interface ClaimedDelivery {
+  /** Opaque proof of this claim: every outcome written for the row carries it back. */
+  lease: string;
+  id: string;
+  eventId: string;
+  /** The id receivers and logs know the event by (`webhook-id`). */
+  publicEventId: string;
+  transport: "http" | "discord";
+  webhookId: string | null;
+  alertWebhookId: string | null;
+  /** Attempts made before this one. */
+  attempts: number;
+  /** When the event was published (a delivery row is created with its event). */
+  createdAt: number;
+  tenantId: string;
+}
+
+export interface EventBody {
+  /** The exact bytes every target receives. */
+  body: string;
+  /** W3C `traceparent` of the publish, the parent of the attempt spans. */
+  traceParent: string | null;
+}
+
+/** What a webhook delivery needs of its webhook: where, and the secrets that sign it. */
+export interface WebhookTarget {
+  id: string;
+  url: string;
+  active: boolean;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+/** What the loop decided after one attempt (or instead of one); `DeliveryQueue.record` writes it. */
+export type AttemptResult = {
+  deliveryId: string;
+  /** The lease of the claim the attempt was made under. */
+  lease: string;
+  webhookId: string | null;
+  attemptedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  error: string | null;
+} & (
+  | { kind: "delivered" }
+  | { kind: "retry"; nextAttemptAt: number }
+  /** Failed for good; the webhook is disabled with `silenceReason` if it has had no success since `disableIfSilentSince`. */
+  | { kind: "exhausted"; disableIfSilentSince: number; silenceReason: string }
+  | { kind: "gone"; reason: string }
+  /** Not attempted: the webhook was disabled or deleted after the event was queued. */
+  | { kind: "skipped" }
+  /** Not attempted: put back as pending, due at `nextAttemptAt` (its target's share of slots was full). */
+  | { kind: "deferred"; nextAttemptAt: number }
+);
+
+export interface ClaimRequest {
+  now: number;
+  /** At most this many rows. */
+  limit: number;
+  /** How long the lease lasts: past it, the row is due again (a crashed worker loses nothing). */
+  leaseMs: number;
+}
+
+/** Claimed rows with what sending them needs, each event body and webhook read once. */
+export interface ClaimedBatch {
+  deliveries: ClaimedDelivery[];
+  /** By event id. */
+  events: Map<string, EventBody>;
+  /** By webhook id; a webhook deleted since its rows were queued is missing. */
+  webhooks: Map<string, WebhookTarget>;
+}
+
+/** The deliveries table as a work queue. */
+export interface DeliveryQueue {
+  /**
+   * One commit for a whole turn of the loop: the outcomes gathered since the last one, then,
+   * when `claim` is given, up to `claim.limit` due rows leased, with their event bodies and webhook targets.
+   */
+  recordAndClaim(results: readonly AttemptResult[], claim: ClaimRequest | null): Promise<ClaimedBatch>;
+  /** Makes these claimed rows due at `now` (a stopping loop hands unfinished work on). */
+  release(claims: readonly { id: string; lease: string }[], now: number): Promise<number>;
+  /**
+   * Makes every leased row due at `now`. Only for a server that knows no other holds leases
+   * (SQLite: it holds the file's serve lock), so each lease is a dead server's.
+   */
+  releaseAll(now: number): Promise<number>;
+}
+
+
+export interface PurgeCounts {
+  deliveries: number;
+  attempts: number;
+  events: number;
+  /** Portal links (docs/tenancy.md) that expired more than a day ago: nobody can use them again. */
+  portalKeys: number;
+}
+
+/** RETENTION_DAYS (docs/architecture.md): what is old enough to go. */
+export interface Retention {
+  /**
+   * Deletes delivered deliveries and attempt logs older than `retentionDays`, then events nothing
+   * refers to any more, then long-expired portal links, in small batches that leave room for
+   * other work between them. `keepGoing` is asked before every batch: false ends the purge early.
+   */
+  purgeExpired(retentionDays: number, now: number, keepGoing?: () => boolean): Promise<PurgeCounts>;
+}
+
+export interface Store {
+  readonly queue: DeliveryQueue;
+  readonly retention: Retention;
+}
