@@ -2,6 +2,7 @@
 // HMAC-SHA256 over `{id}.{timestamp}.{body}`, one entry per active secret, space-separated.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as signWith, type KeyObject } from "node:crypto";
+import { BoundedMap } from "../bounded-map";
 
 const WHSEC_PREFIX = "whsec_";
 
@@ -58,14 +59,13 @@ export function ed25519SecretProblem(secret: string): string | undefined {
 
 const MAX_KEY_OBJECTS = 4096;
 /** Parsed keys by secret text: a changed secret is a new entry, so none goes stale. */
-const keyObjects = new Map<string, KeyObject>();
+const keyObjects = new BoundedMap<string, KeyObject>(MAX_KEY_OBJECTS);
 
 export function ed25519PrivateKey(secret: string): KeyObject {
   let key = keyObjects.get(secret);
   if (!key) {
     const raw = Buffer.from(secret.slice(ED25519_SECRET_PREFIX.length), "base64");
     key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, raw]), format: "der", type: "pkcs8" });
-    if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.clear();
     keyObjects.set(secret, key);
   }
   return key;

@@ -3,6 +3,7 @@
 // anything it does not call plain "unicast" is refused.
 import ipaddr from "ipaddr.js";
 import { lookup } from "node:dns/promises";
+import { BoundedMap } from "../bounded-map";
 
 /** True for every address that is not a public unicast address (IPv4, IPv6, IPv4-mapped). */
 export function isPrivateAddress(address: string): boolean {
@@ -65,7 +66,7 @@ const PUBLIC_NAME_CACHE_MAX = 10_000;
  * never cached, so a name that turns private is refused at the first lookup after its entry
  * expires, and the request still goes to the very address that was checked (no rebinding).
  */
-const publicNames = new Map<string, { until: number; target: { address: string; family: 4 | 6 } }>();
+const publicNames = new BoundedMap<string, { until: number; target: { address: string; family: 4 | 6 } }>(PUBLIC_NAME_CACHE_MAX);
 
 /**
  * Delivery-time check: resolve the host and refuse it when ANY of its addresses is not public
@@ -96,7 +97,6 @@ export async function resolvePublicTarget(hostname: string, resolve: Lookup = sy
   }
   const first = answers[0]!;
   const target = { address: first.address, family: first.family === 6 ? (6 as const) : (4 as const) };
-  if (publicNames.size >= PUBLIC_NAME_CACHE_MAX) publicNames.clear();
   publicNames.set(bare, { until: now + PUBLIC_NAME_TTL_MS, target });
   return target;
 }

@@ -4,13 +4,14 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import type { FieldError } from "../http/errors";
+import { BoundedMap } from "../bounded-map";
 
 // allErrors: every problem of `data` in one answer. No remote $refs are ever loaded.
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
 addFormats(ajv);
 
 const MAX_COMPILED = 256;
-const compiled = new Map<string, ValidateFunction>();
+const compiled = new BoundedMap<string, ValidateFunction>(MAX_COMPILED);
 
 /** Why the schema is not a usable JSON Schema, or undefined. */
 export function schemaProblem(schema: unknown): string | undefined {
@@ -27,7 +28,6 @@ function validatorFor(schemaText: string): ValidateFunction {
   let validate = compiled.get(schemaText);
   if (!validate) {
     validate = ajv.compile(JSON.parse(schemaText) as object);
-    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     compiled.set(schemaText, validate);
   }
   return validate;

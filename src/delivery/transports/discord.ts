@@ -9,6 +9,7 @@ import { trafficSourceWebhooks } from "../../db/schema";
 import { VERSION } from "../../version";
 import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
 import { parseDiscordTarget } from "./discord-target";
+import { BoundedMap } from "../../bounded-map";
 
 // Discord asks API clients to identify themselves as `DiscordBot ($url, $version)`; we have
 // no public URL, so the product name stands in for it.
@@ -55,7 +56,7 @@ function retryAfterMs(response: Response, body: string): number | undefined {
  * seen, and a 429 still reaches the usual retry.
  */
 export class DiscordBuckets {
-  private readonly resetAt = new Map<string, number>();
+  private readonly resetAt = new BoundedMap<string, number>(MAX_BUCKETS);
 
   /** How long to wait before sending to `key` (ms). */
   waitFor(key: string, now = Date.now()): number {
@@ -70,7 +71,6 @@ export class DiscordBuckets {
     const remaining = headers.get("x-ratelimit-remaining");
     const resetAfter = Number(headers.get("x-ratelimit-reset-after"));
     if (remaining !== "0" || !Number.isFinite(resetAfter) || resetAfter <= 0) return;
-    if (this.resetAt.size >= MAX_BUCKETS) this.resetAt.clear();
     this.resetAt.set(key, now + Math.ceil(resetAfter * 1000));
   }
 }

@@ -7,6 +7,7 @@ import { signatureHeader } from "../sign";
 import { loggableBody, type AttemptOutcome } from "../transport";
 import { post, type Endpoint, type ProxyRoute } from "../http1/client";
 import { USER_AGENT } from "../../version";
+import { BoundedMap } from "../../bounded-map";
 
 export interface WebhookRequest {
   url: string;
@@ -39,7 +40,7 @@ interface ParsedTarget {
 }
 
 const TARGET_CACHE_MAX = 10_000;
-const targets = new Map<string, ParsedTarget | { invalid: string }>();
+const targets = new BoundedMap<string, ParsedTarget | { invalid: string }>(TARGET_CACHE_MAX);
 
 function parseTarget(url: string): ParsedTarget | { invalid: string } {
   let target = targets.get(url);
@@ -59,7 +60,6 @@ function parseTarget(url: string): ParsedTarget | { invalid: string } {
   } catch (e) {
     target = { invalid: `Invalid webhook URL: ${(e as Error).message}` };
   }
-  if (targets.size >= TARGET_CACHE_MAX) targets.clear();
   targets.set(url, target);
   return target;
 }
