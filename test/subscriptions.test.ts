@@ -1,5 +1,5 @@
 // Publishing finds subscribers in the webhook_event_types table, which the database keeps in the
-// statement that writes a webhook (triggers, and a cascade on delete). Every way the set of
+// statement that writes a webhook (triggers on insert, update and delete). Every way the set of
 // subscribers can change is seen by the next publish: this connection's creates, updates and
 // deletes, the delivery loop disabling a webhook, another process's writes, rows written by raw
 // SQL, and a group commit that was rolled back.
@@ -42,6 +42,27 @@ describe("subscribers seen by publish", () => {
     expect(publish("uptime.down")).toEqual([a, b]);
     deleteWebhook(t.deps.db, a);
     expect(publish("uptime.down")).toEqual([b]);
+  });
+
+  test("are exactly the webhooks' own types: nothing is left behind by tenant moves, duplicates, odd events or deletes", () => {
+    const db = t.deps.db.$client;
+    const rows = () => db.prepare(`SELECT tenant_id || ' ' || event_type || ' ' || webhook_id AS r FROM webhook_event_types ORDER BY 1`).pluck().all();
+    const a = create(["link.clicked", "uptime.down"]);
+    db.prepare(`UPDATE webhooks SET events = '["link.clicked", "uptime.down", "link.clicked"]' WHERE id = ?`).run(a);
+    expect(rows()).toEqual([`default link.clicked ${a}`, `default uptime.down ${a}`]);
+    db.prepare(`INSERT INTO tenants (id, name, created_at, updated_at) VALUES ('acme', 'Acme', 0, 0)`).run();
+    db.prepare(`UPDATE webhooks SET tenant_id = 'acme' WHERE id = ?`).run(a);
+    expect(rows()).toEqual([`acme link.clicked ${a}`, `acme uptime.down ${a}`]);
+    // Rows written by raw SQL with events that are no JSON array subscribe to nothing, and leave nothing.
+    db.prepare(`UPDATE webhooks SET events = '{"not":"a list"}' WHERE id = ?`).run(a);
+    expect(rows()).toEqual([]);
+    db.prepare(`UPDATE webhooks SET events = '["uptime.down", 7]' WHERE id = ?`).run(a);
+    expect(rows()).toEqual([`acme uptime.down ${a}`]);
+    const b = create();
+    deleteWebhook(t.deps.db, a);
+    expect(rows()).toEqual([`default link.clicked ${b}`]);
+    db.prepare(`DELETE FROM webhooks`).run();
+    expect(rows()).toEqual([]);
   });
 
   test("follow the delivery loop disabling a webhook whose endpoint answered 410 Gone", async () => {
@@ -147,7 +168,7 @@ describe("the subscribers lookup", () => {
                  WHERE s.tenant_id = ? AND s.event_type = ? AND w.active = 1 ORDER BY s.webhook_id`)
       .all("default", "link.clicked") as { detail: string }[];
     const details = plan.map((p) => p.detail).join("\n");
-    expect(details).toContain("SEARCH s USING COVERING INDEX sqlite_autoindex_webhook_event_types_1 (tenant_id=? AND event_type=?)");
+    expect(details).toContain("SEARCH s USING PRIMARY KEY (tenant_id=? AND event_type=?)");
     expect(details).not.toContain("SCAN");
     expect(details).not.toContain("TEMP B-TREE");
   });

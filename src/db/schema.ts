@@ -69,25 +69,23 @@ export const webhooks = sqliteTable(
 /**
  * Which webhook subscribes to which event type: publish finds a tenant's subscribers by one
  * index range instead of parsing every webhook's `events`. Kept by the database itself in the
- * statement that writes the webhook (triggers of migration 0006 on insert and on an update of
- * `events`; a delete cascades), so no writer can forget it. Whether the webhook is active is
- * read from `webhooks` by the join, so disabling needs no second write.
+ * statement that writes the webhook (triggers on insert, on an update of `events` or
+ * `tenant_id`, and on delete; migrations 0006 and 0007), so no writer can forget it. Whether
+ * the webhook is active is read from `webhooks` by the join, so disabling needs no second write.
+ * Its rows are always exactly the webhook's `events`, so the triggers find the rows to remove by
+ * this key from OLD.events: no second index and no foreign key to check on every create
+ * (both cost more than the rows themselves; test/bench/RESULTS.md). The table is WITHOUT ROWID
+ * (migration 0007): the key is the table, one b-tree per row.
  */
 export const webhookEventTypes = sqliteTable(
   "webhook_event_types",
   {
     tenantId: text("tenant_id").notNull(),
     eventType: text("event_type").notNull(),
-    webhookId: text("webhook_id")
-      .notNull()
-      .references(() => webhooks.id, { onDelete: "cascade" }),
+    webhookId: text("webhook_id").notNull(),
   },
-  (t) => [
-    // Publish reads (tenant, type) in webhook id order: oldest webhook first.
-    primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] }),
-    // The cascade and the update trigger find a webhook's rows through this.
-    index("webhook_event_types_webhook_idx").on(t.webhookId),
-  ],
+  // Publish reads (tenant, type) in webhook id order: oldest webhook first.
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] })],
 );
 
 /** Every published event (and every traffic-source alert). `body` is the exact bytes sent. */

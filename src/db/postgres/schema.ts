@@ -75,13 +75,11 @@ export const webhookEventTypes = pgTable(
   {
     tenantId: text("tenant_id").notNull(),
     eventType: text("event_type").notNull(),
-    webhookId: text("webhook_id")
-      .notNull()
-      .references(() => webhooks.id, { onDelete: "cascade" }),
+    webhookId: text("webhook_id").notNull(),
   },
-  // The key is the publish lookup (tenant, type → webhooks); the second index serves the cascade
-  // and the rewrite of one webhook's types.
-  (t) => [primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] }), index("webhook_event_types_webhook_idx").on(t.webhookId)],
+  // The key is the publish lookup (tenant, type → webhooks). Like SQLite's (src/db/schema.ts),
+  // the rows are exactly the webhook's `events`, so they are removed by this key: no second index.
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] })],
 );
 
 /** Every published event (and every traffic-source alert). `body` is the exact text sent. */
