@@ -4,7 +4,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as signWith, type KeyObject } from "node:crypto";
 import { BoundedMap } from "../bounded-map";
 
-const WHSEC_PREFIX = "whsec_";
+/** Marks a secret whose key bytes are the base64 after it (generated secrets have it). */
+export const WHSEC_PREFIX = "whsec_";
 
 /** Key bytes: base64 after `whsec_` when the secret has that prefix, else its UTF-8 bytes. */
 export function signingKey(secret: string): Buffer {
