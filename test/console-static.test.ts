@@ -38,7 +38,7 @@ describe("console files", () => {
     expect(res.headers.get("content-security-policy")).toContain("connect-src 'self'");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     // Nothing in public/ names another host (no CDN script, style, font or image); the one
-    // exception is the document's example endpoint, shown as a placeholder and never fetched.
+    // exception is the example endpoint of docs/api-guide.md, shown as a placeholder and never fetched.
     const foreign: string[] = [];
     for await (const file of new Bun.Glob("**/*.{html,css,js,svg}").scan(PUBLIC_DIR)) {
       const text = await Bun.file(join(PUBLIC_DIR, file)).text();
