@@ -66,7 +66,7 @@ describe("the compiled binary", () => {
   let webhook: Record<string, unknown>;
 
   test("serves from a fresh database with its embedded migrations", async () => {
-    server = await startServerProcess([binary], { cwd: runDir, env });
+    server = await startServerProcess(env, { cmd: [binary], cwd: runDir });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     // The background checkpointer is a second entry point of the binary; it must have started.
     expect(server.output()).toContain('"msg":"checkpointer: running"');
@@ -123,7 +123,7 @@ describe("the compiled binary", () => {
     expect(await server!.stop("SIGTERM")).toBe(0);
     expect(server!.output()).toContain('"msg":"stopped"');
 
-    server = await startServerProcess([binary], { cwd: runDir, env });
+    server = await startServerProcess(env, { cmd: [binary], cwd: runDir });
     const res = await api(`/api/v1/links/webhooks/${webhook.id}`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { data: unknown }).data).toMatchObject(webhook);

@@ -6,8 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./helpers/app";
-import { DEV_ENTRY, runCommand } from "./helpers/process";
-import { startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { DEV_ENTRY, runCommand, startServerProcess, type ServerProcess } from "./helpers/process";
 
 const ADMIN = "cli-keys-admin-key-0123456789";
 const dir = tempDir("hookrelay-cli-keys-");
@@ -79,23 +78,10 @@ describe("keys beside a running server", () => {
 
   test("a first start without any key prints one, names it in keys list, and says how to revoke it", async () => {
     const path = join(dir, "generated.db");
-    const child = Bun.spawn([...DEV_ENTRY, "serve"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", DATABASE_PATH: path, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" },
-      stdout: "pipe",
-      stderr: "ignore",
-    });
-    let out = "";
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    const deadline = Date.now() + 15_000;
-    while (!out.includes('"msg":"listening"') && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += decoder.decode(value);
-    }
-    child.kill("SIGTERM");
-    await child.exited;
+    const server = await startServerProcess({ DATABASE_PATH: path }, { cmd: [...DEV_ENTRY, "serve"], cwd: dir });
+    servers.push(server);
+    await server.stop();
+    const out = server.output();
     const key = /\n {4}(hr_[0-9A-Za-z]{40})\n/.exec(out)?.[1];
     expect(key).toBeString();
     const id = /hookrelay keys revoke (key_\w+)/.exec(out)?.[1];

@@ -1,5 +1,5 @@
 // Both API surfaces walked with the generated TypeScript client (clients/typescript/) against
-// a real server on 127.0.0.1 with a running delivery loop: what the document promises, the
+// a real server on 127.0.0.1 with a running delivery loop: what the OpenAPI document promises, the
 // server does, down to the signed request a receiver gets.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Webhook as StandardWebhook } from "standardwebhooks";

@@ -1,6 +1,6 @@
-// The console's snippet generators (public/js/snippets.js) for the documented example of
-// the create-webhook document (docs/api-guide.md, surface A): exact text per language, and line-for-line the document's
-// samples once indentation is ignored (the document's copy lost it).
+// The console's snippet generators (public/js/snippets.js) for the create-webhook example of
+// docs/api-guide.md (surface A): exact text per language, and line for line the samples clients
+// were given for it (DOC_SAMPLES below) once indentation is ignored (their copy lost it).
 import { describe, expect, test } from "bun:test";
 import { buildRequest, findOperation } from "../public/js/operations.js";
 import { LANGUAGES, bodyText, pythonLiteral, snippet } from "../public/js/snippets.js";
@@ -23,7 +23,7 @@ const docRequest = {
   body: DOC_BODY,
 };
 
-// The document's samples, copied verbatim (it has no indentation).
+// The samples clients were given, copied verbatim (they have no indentation).
 const DOC_JSON = `{
 "url": "https://api.acme-retail.com/webhooks/links",
 "events": [
@@ -211,12 +211,12 @@ response = http.request(request)
 puts response.body`);
   });
 
-  test.each(["curl", "python", "javascript", "ruby"])("%s is the document's sample line for line, ignoring indentation", (language) => {
+  test.each(["curl", "python", "javascript", "ruby"])("%s is the given sample line for line, ignoring indentation", (language) => {
     expect(unindented(snippet(language, docRequest))).toEqual(unindented(DOC_SAMPLES[language]!));
   });
 
-  test("Go differs from the document only in its import block, which must compile", () => {
-    // The document imports encoding/json without using it, which Go refuses to compile;
+  test("Go differs from the given sample only in its import block, which must compile", () => {
+    // The given sample imports encoding/json without using it, which Go refuses to compile;
     // the rest is the same, with imports in gofmt order and gofmt's blank lines.
     const ours = unindented(snippet("go", docRequest)).filter((line) => line !== "");
     const doc = unindented(DOC_SAMPLES.go!);

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { ASSET_ROOT } from "../src/assets";
 import { relativeFilePath, shippedPublicFile } from "../src/console/routes";
 import { createTestApp, tempDir } from "./helpers/app";
+import { startServerProcess } from "./helpers/process";
 
 const PUBLIC_DIR = join(ASSET_ROOT, "public");
 
@@ -37,7 +38,7 @@ describe("console files", () => {
     expect(res.headers.get("content-security-policy")).toContain("connect-src 'self'");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     // Nothing in public/ names another host (no CDN script, style, font or image); the one
-    // exception is the document's example endpoint, shown as a placeholder and never fetched.
+    // exception is the example endpoint of docs/api-guide.md, shown as a placeholder and never fetched.
     const foreign: string[] = [];
     for await (const file of new Bun.Glob("**/*.{html,css,js,svg}").scan(PUBLIC_DIR)) {
       const text = await Bun.file(join(PUBLIC_DIR, file)).text();
@@ -94,31 +95,16 @@ describe("no way out of the folder", () => {
 
 test("the real server serves the console when started from another directory", async () => {
   const cwd = tempDir("hookrelay-cwd-");
-  const entry = resolve(import.meta.dir, "../src/index.ts");
-  const server = Bun.spawn(["bun", entry], {
-    cwd,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATABASE_PATH: join(cwd, "db.sqlite"), ADMIN_API_KEY: "console-cwd-key-0123456789", LOG_LEVEL: "info" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const server = await startServerProcess(
+    { DATABASE_PATH: join(cwd, "db.sqlite"), ADMIN_API_KEY: "console-cwd-key-0123456789" },
+    { cwd },
+  );
   try {
-    // The first log line names the URL the server listens on.
-    const reader = server.stdout.getReader();
-    let output = "";
-    const deadline = Date.now() + 10_000;
-    while (!/"url":"(http:[^"]+)"/.test(output) && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      output += new TextDecoder().decode(value);
-    }
-    const url = /"url":"(http:[^"]+)"/.exec(output)?.[1];
-    expect(url).toBeDefined();
-    const res = await fetch(`${url}/`);
+    const res = await fetch(`${server.url}/`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<title>hookrelay console</title>");
-    expect((await fetch(`${url}/js/snippets.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect((await fetch(`${server.url}/js/snippets.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
   } finally {
-    server.kill("SIGTERM");
-    await server.exited;
+    await server.stop();
   }
 }, 15_000);

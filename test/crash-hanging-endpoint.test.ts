@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { waitFor } from "./helpers/delivery";
 import { rawServer } from "./helpers/faults";
-import { startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { startServerProcess, type ServerProcess } from "./helpers/process";
 
 const EVENTS = 40;
 const dir = tempDir("hookrelay-crash-hanging-");
 const servers: ServerProcess[] = [];
 afterAll(async () => {
-  for (const server of servers) if (server.child.exitCode === null) await server.kill();
+  for (const server of servers) await server.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,57 +6,29 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor } from "./helpers/delivery";
+import { startServerProcess, type ServerProcess } from "./helpers/process";
 
 const EVENTS = 1000;
 const dir = tempDir("hookrelay-crash-");
-const children: ReturnType<typeof Bun.spawn>[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+const servers: ServerProcess[] = [];
+afterAll(async () => {
+  for (const server of servers) await server.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `bun src/index.ts` and resolves with its base URL once it logs that it listens. */
-async function startServer(env: Record<string, string> = {}): Promise<{ url: string; child: ReturnType<typeof Bun.spawn> }> {
-  const child = Bun.spawn(["bun", join(import.meta.dir, "../src/index.ts")], {
-    env: {
-      ...process.env,
-      DATABASE_PATH: join(dir, "hookrelay.db"),
-      PORT: "0",
-      HOST: "127.0.0.1",
-      ADMIN_API_KEY: ADMIN_KEY,
-      DELIVERY_ALLOW_PRIVATE: "1",
-      DELIVERY_CONCURRENCY: "16",
-      DELIVERY_TIMEOUT_MS: "1000",
-      DELIVERY_POLL_MS: "50",
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdout: "pipe",
-    stderr: "inherit",
+/** Starts `bun src/index.ts` on the shared database file; resolves once it listens. */
+async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const server = await startServerProcess({
+    DATABASE_PATH: join(dir, "hookrelay.db"),
+    ADMIN_API_KEY: ADMIN_KEY,
+    DELIVERY_ALLOW_PRIVATE: "1",
+    DELIVERY_CONCURRENCY: "16",
+    DELIVERY_TIMEOUT_MS: "1000",
+    DELIVERY_POLL_MS: "50",
+    ...env,
   });
-  children.push(child);
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("server did not start within 10 s")), 10_000);
-    (async () => {
-      // Keep reading to the end so the child never blocks on a full pipe.
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffered += decoder.decode(value, { stream: true });
-        const match = /"msg":"listening","url":"([^"]+)"/.exec(buffered);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-          buffered = "";
-        }
-        if (buffered.length > 1_000_000) buffered = buffered.slice(-1000);
-      }
-    })().catch(() => {});
-  });
-  return { url, child };
+  servers.push(server);
+  return server;
 }
 
 test("SIGKILL mid-delivery loses no event", async () => {
@@ -89,8 +61,7 @@ test("SIGKILL mid-delivery loses no event", async () => {
 
     openGate();
     await waitFor(() => seen.size >= 200, 20_000, "200 deliveries before the kill");
-    first.child.kill("SIGKILL");
-    await first.child.exited;
+    await first.kill();
     const beforeRestart = seen.size;
     expect(beforeRestart).toBeLessThan(EVENTS);
 
@@ -105,8 +76,7 @@ test("SIGKILL mid-delivery loses no event", async () => {
       "an empty queue",
     );
 
-    second.child.kill("SIGTERM");
-    expect(await second.child.exited).toBe(0);
+    expect(await second.stop()).toBe(0);
   } finally {
     rx.stop();
   }
@@ -127,16 +97,14 @@ test("SIGTERM drains in-flight requests for a bounded time and releases the rest
     expect((await api(first.url, "/api/v1/links/webhooks", { url: rx.url, events: ["link.clicked"] })).status).toBe(201);
     for (let i = 0; i < 10; i++) expect((await api(first.url, "/api/v1/events", { type: "link.clicked", data: { i } })).status).toBe(202);
     await waitFor(() => rx.received.length === 4, 5000, "4 requests in flight");
-    first.child.kill("SIGTERM");
-    expect(await first.child.exited).toBe(0);
+    expect(await first.stop()).toBe(0);
 
     hanging = false;
     // Leases last 3 × 2 s; released rows are due at once, so everything arrives well before that.
     const second = await startServer(env);
     const ids = () => new Set(rx.received.map((r) => r.headers["webhook-id"]));
     await waitFor(() => ids().size === 10, 4000, "all 10 events before any lease could expire");
-    second.child.kill("SIGTERM");
-    expect(await second.child.exited).toBe(0);
+    expect(await second.stop()).toBe(0);
   } finally {
     hanging = false;
     rx.stop();

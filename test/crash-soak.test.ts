@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor } from "./helpers/delivery";
 import { Random, seedFromEnv } from "./helpers/fuzz/random";
-import { killDuringStart, startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { killDuringStart, startServerProcess, type ServerProcess } from "./helpers/process";
 
 const SOAK = process.env.SOAK === "1";
 const KILLS = SOAK ? 12 : 3;
@@ -19,7 +19,7 @@ const SEED = seedFromEnv(0xc0a5_5eed);
 const dir = tempDir("hookrelay-crash-soak-");
 const servers: ServerProcess[] = [];
 afterAll(async () => {
-  for (const s of servers) if (s.child.exitCode === null) await s.kill();
+  for (const s of servers) await s.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 

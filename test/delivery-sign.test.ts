@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { applyRetryAfter, parseRetryAfter, retryDelayMs } from "../src/delivery/backoff";
-import { resultFor } from "../src/delivery/schedule";
+import { resultFor } from "../src/delivery/attempt-result";
 import { sign, signatureHeader, signingKey } from "../src/delivery/sign";
 
 describe("Standard Webhooks signature", () => {

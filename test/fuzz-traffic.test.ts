@@ -23,6 +23,6 @@ test(`surface B write routes survive ${REQUESTS} fuzzed requests: no 5xx, reject
   expect(report.violations).toEqual([]);
   expect(report.requests).toBeGreaterThanOrEqual(REQUESTS * 0.99);
   expect(report.accepted).toBeGreaterThan(REQUESTS / 50);
-  // Every documented rejection of the spec: bad body, no token (400), bad token, other user's source, unknown source, duplicate level.
+  // Every documented rejection (docs/api-guide.md, surface B): bad body, no token (400), bad token, other user's source, unknown source, duplicate level.
   for (const status of [400, 401, 403, 404, 409, 413, 415]) expect(report.byStatus[status] ?? 0).toBeGreaterThan(0);
 }, 120_000);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { WRITE_LOCK_PATIENCE_MS } from "../src/db/busy";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor, type Receiver } from "./helpers/delivery";
-import { startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { startServerProcess, type ServerProcess } from "./helpers/process";
 import { holdWriteLock } from "./helpers/write-lock";
 
 const dir = tempDir("hookrelay-contention-");
@@ -108,7 +108,7 @@ describe("another process holds the write lock", () => {
     } finally {
       if (!released) await lock.release();
     }
-    expect(server.child.exitCode).toBeNull();
+    expect(server.proc.exitCode).toBeNull();
     // Nothing refused was stored: the events table holds exactly the accepted events.
     const reader = new Database(databasePath, { readonly: true });
     const ids = (reader.prepare("SELECT id FROM events").all() as { id: string }[]).map((r) => r.id);

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from "../src/config";
 import { createLogger } from "../src/log";
 import { ADMIN_KEY } from "./helpers/app";
 import { createDeliveryTestApp, startReceiver, waitFor } from "./helpers/delivery";
-import { startServerProcess } from "./helpers/server-process";
+import { DEV_ENTRY, runCommand, startServerProcess } from "./helpers/process";
 import { tempDir } from "./helpers/app";
 
 const cleanup: (() => unknown)[] = [];
@@ -50,49 +50,21 @@ describe("LOG_FORMAT", () => {
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/" }).tracing).toMatchObject({ url: "http://c:4318/v1/traces", protocol: "http/protobuf", serviceName: "hookrelay" });
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://t.example/traces" }).tracing?.url).toBe("https://t.example/traces");
 
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../src/index.ts"), "serve"], {
-      env: { ...process.env, LOG_FORMAT: "xml", DATABASE_PATH: ":memory:", PORT: "0" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-    const stderr = await new Response(proc.stderr).text();
-    clearTimeout(timer);
-    expect(await proc.exited).toBe(1);
+    const { code, stderr } = await runCommand([...DEV_ENTRY, "serve"], { env: { LOG_FORMAT: "xml", DATABASE_PATH: ":memory:", PORT: "0" }, timeoutMs: 15_000 });
+    expect(code).toBe(1);
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain("LOG_FORMAT");
   });
 
   test("serve with LOG_FORMAT=pretty writes readable lines, without colour into a pipe", async () => {
     const dir = tempDir("hookrelay-pretty-");
-    const child = Bun.spawn([process.execPath, join(import.meta.dir, "../src/index.ts")], {
-      env: { ...process.env, LOG_FORMAT: "pretty", LOG_LEVEL: "info", DATABASE_PATH: join(dir, "p.db"), PORT: "0", HOST: "127.0.0.1", ADMIN_API_KEY: ADMIN_KEY },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    cleanup.push(() => child.kill("SIGKILL"));
-    let out = "";
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    const url = await waitFor(
-      async () => {
-        const { value } = await reader.read();
-        out += decoder.decode(value ?? new Uint8Array(), { stream: true });
-        return /INFO  listening url=(\S+)/.exec(out)?.[1];
-      },
-      15_000,
-      "the listening line",
-    );
-    expect((await fetch(url + "/api/v1/event-types", { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
-    const line = await waitFor(async () => {
-      const { value } = await reader.read();
-      out += decoder.decode(value ?? new Uint8Array(), { stream: true });
-      return out.split("\n").find((l) => l.includes(" request "));
-    }, 5000, "the request line");
+    const server = await startServerProcess({ LOG_FORMAT: "pretty", DATABASE_PATH: join(dir, "p.db"), ADMIN_API_KEY: ADMIN_KEY });
+    cleanup.push(() => server.kill());
+    expect((await fetch(server.url + "/api/v1/event-types", { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
+    const [, line] = await server.waitForOutput(/^(.* request .*)\n/m, 5000);
     expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  request request_id=\S+ method=GET path=\/api\/v1\/event-types route=\/api\/v1\/event-types status=200 duration_ms=[\d.]+$/);
-    expect(out).not.toContain("\x1b[");
-    child.kill("SIGTERM");
-    await child.exited;
+    expect(server.output()).not.toContain("\x1b[");
+    expect(await server.stop()).toBe(0);
   }, 30_000);
 });
 

@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor } from "./helpers/delivery";
-import { startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { startServerProcess, type ServerProcess } from "./helpers/process";
 
 interface ExportedSpan {
   traceId: string;
@@ -54,7 +54,7 @@ const dir = tempDir("hookrelay-tracing-");
 const servers: ServerProcess[] = [];
 const collector = startCollector();
 afterAll(async () => {
-  for (const s of servers) if (s.child.exitCode === null) await s.kill();
+  for (const s of servers) await s.kill();
   collector.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -194,37 +194,22 @@ describe("a collector that is down", () => {
     const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
     const deadPort = closed.port;
     closed.stop(true);
-    const child = Bun.spawn([process.execPath, join(import.meta.dir, "../src/index.ts")], {
-      env: {
-        ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ADMIN_API_KEY: ADMIN_KEY, DATABASE_PATH: join(dir, "down.db"),
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://user:secret@127.0.0.1:${deadPort}`, OTEL_BSP_SCHEDULE_DELAY: "50", OTEL_EXPORTER_OTLP_TIMEOUT: "500",
-      },
-      stdout: "pipe",
-      stderr: "pipe",
+    const server = await startServerProcess({
+      ADMIN_API_KEY: ADMIN_KEY, DATABASE_PATH: join(dir, "down.db"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://user:secret@127.0.0.1:${deadPort}`, OTEL_BSP_SCHEDULE_DELAY: "50", OTEL_EXPORTER_OTLP_TIMEOUT: "500",
     });
-    const kill = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    try {
-      const reader = child.stdout.getReader();
-      let out = "";
-      const read = async () => {
-        const { value } = await reader.read();
-        out += new TextDecoder().decode(value ?? new Uint8Array());
-      };
-      const url = await waitFor(async () => (await read(), /"msg":"listening","url":"([^"]+)"/.exec(out)?.[1]), 15_000, "listening");
-      for (let i = 0; i < 3; i++) {
-        const res = await fetch(url + "/api/v1/event-types", { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-        expect(res.status).toBe(200);
-      }
-      await waitFor(async () => (await read(), out.includes("tracing: exporting spans failed")), 30_000, "the export warning");
-      const warnings = out.split("\n").filter((l) => l.includes("tracing: exporting spans failed"));
-      expect(warnings).toHaveLength(1);
-      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn", endpoint: `http://127.0.0.1:${deadPort}/v1/traces` });
-      expect(out).not.toContain("secret");
-    } finally {
-      clearTimeout(kill);
-      child.kill("SIGTERM");
-      await child.exited;
+    servers.push(server);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(server.url + "/api/v1/event-types", { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(res.status).toBe(200);
     }
+    await server.waitForOutput(/tracing: exporting spans failed.*\n/, 30_000);
+    const out = server.output();
+    const warnings = out.split("\n").filter((l) => l.includes("tracing: exporting spans failed"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn", endpoint: `http://127.0.0.1:${deadPort}/v1/traces` });
+    expect(out).not.toContain("secret");
+    expect(await server.stop()).toBe(0);
   }, 45_000);
 });
 

@@ -1,5 +1,5 @@
 // The auth matrix: every route the app serves, by credential kind, with the exact status and body
-// of docs/api-guide.md (Authentication) and the traffic-source document (missing token 400, invalid 401, other
+// of docs/api-guide.md (Authentication, and surface B's order of checks: missing token 400, invalid 401, other
 // user's source 403). Routes are read from the app itself, so a new route cannot slip past.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";

@@ -7,8 +7,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_KEY, tempDir } from "./helpers/app";
 import { startReceiver, waitFor } from "./helpers/delivery";
-import { DEV_ENTRY, runCommand } from "./helpers/process";
-import { startServerProcess, type ServerProcess } from "./helpers/server-process";
+import { DEV_ENTRY, runCommand, startServerProcess, type ServerProcess } from "./helpers/process";
 
 const dir = tempDir("hookrelay-exclusive-");
 const running: ServerProcess[] = [];

@@ -1,5 +1,5 @@
 // POST/GET/PATCH/DELETE /webhooks/:trafficSourceId — every status of
-// the traffic-source document (docs/api-guide.md, surface B) with its body, the order of checks, and the 409 race.
+// surface B (docs/api-guide.md) with its body, the order of checks, and the 409 race.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { buildApp } from "../src/app";

@@ -17,7 +17,7 @@ export function setEventCatalogue(types) {
   return true;
 }
 
-/** Shown in the preview while the key field is empty, as the API document does. */
+/** Shown in the preview while the key field is empty, as the samples of docs/api-guide.md do. */
 export const TOKEN_PLACEHOLDER = "YOUR_API_TOKEN";
 /** The same for surface B's session token (from Log in). */
 export const USER_TOKEN_PLACEHOLDER = "YOUR_SESSION_TOKEN";
@@ -457,7 +457,7 @@ function fieldValue(field, raw) {
  * @param {string} origin the server's scheme, host and port (the page's location.origin)
  * @param {{tenantId?: string}} context tenantId: the tenant picked for a platform key; sent as
  *   tenant_id where the operation takes one, and nowhere for the default tenant, so a console
- *   that never picks a tenant builds exactly the requests of the API document
+ *   that never picks a tenant builds exactly the requests of docs/api-guide.md
  * @returns {{ method: string, url: string, headers: [string,string][], body?: unknown,
  *   errors: Record<string,string>, missing: string[] }}
  *   errors: fields whose text cannot be sent (the preview leaves them out, Send is refused);

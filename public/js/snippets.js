@@ -1,5 +1,5 @@
-// Code samples for one HTTP request, shaped like the samples of the API document
-// (docs/api-guide.md, surface A) line for line, but indented and correct to paste and run.
+// Code samples for one HTTP request, shaped line for line like the samples clients were given
+// (copied in test/console-snippets.test.ts), but indented and correct to paste and run.
 // Pure functions with no DOM access, so the browser and `bun test` import the same module.
 //
 // A request is { method, url, headers: [[name, value], ...], body } where body is any JSON
@@ -122,7 +122,7 @@ export function goSnippet(req) {
   const text = bodyText(req.body);
   // gofmt order; "bytes" only when there is a body, since Go rejects unused imports.
   const imports = text !== undefined ? ["bytes", "fmt", "net/http"] : ["fmt", "net/http"];
-  // The blank lines are gofmt's; the document's copy lost them along with its indentation.
+  // The blank lines are gofmt's; the samples clients were given lost them with their indentation.
   const lines = ["package main", "", "import ("];
   for (const name of imports) lines.push(`\t${doubleQuoted(name)}`);
   lines.push(")", "", "func main() {");

@@ -1,7 +1,7 @@
 // Surface B auth shapes: users, login, sessions. Declared once for validation, types and OpenAPI.
 import { t } from "elysia";
 
-/** The message of the API document's own example of a 400 (spec/links-webhooks-api.txt). */
+/** The 400 message for a malformed email: existing clients match this exact text. */
 export const INVALID_EMAIL = "Invalid email format";
 
 export const UserSchema = t.Object({

@@ -16,7 +16,7 @@ import { closeIdleConnections } from "./http1/client";
 import { DeliveryMetrics } from "./metrics";
 import { OutcomeWriter } from "./outcome-writer";
 import { RetentionSchedule } from "./retention";
-import { resultFor } from "./schedule";
+import { resultFor } from "./attempt-result";
 import { SigningKeys } from "./signing-keys";
 import type { AttemptOutcome } from "./transport";
 import { DiscordBuckets, sendDiscordAlert } from "./transports/discord";

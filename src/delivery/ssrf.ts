@@ -61,8 +61,8 @@ const PUBLIC_NAME_CACHE_MAX = 10_000;
 
 /**
  * Names that resolved to public addresses only, with the address chosen. Every attempt used to
- * pay a getaddrinfo round trip (~170 µs here, through libuv's thread pool) for the same few
- * endpoints; keep-alive connections to them are reused anyway. Refusals and lookup failures are
+ * pay a getaddrinfo round trip through libuv's thread pool for the same few endpoints
+ * (test/bench/RESULTS.md, session 2, item 6); keep-alive connections to them are reused anyway. Refusals and lookup failures are
  * never cached, so a name that turns private is refused at the first lookup after its entry
  * expires, and the request still goes to the very address that was checked (no rebinding).
  */

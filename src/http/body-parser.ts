@@ -23,7 +23,7 @@ async function readLimited(request: Request, limit: number): Promise<string> {
   if (lengthHeader !== null && declared >= 0) {
     // Fast path: the server never reads past a declared length, so the body is known to be
     // within the limit and Bun's native arrayBuffer() avoids a JavaScript stream reader,
-    // which cost about a tenth of a create request's CPU (test/bench/RESULTS.md).
+    // which cost a large share of a create request's CPU (test/bench/RESULTS.md, session 1, item 2).
     bytes = new Uint8Array(await request.arrayBuffer());
     // Only an in-process Request (app.handle) can carry more than it declares.
     if (bytes.byteLength > limit) throw tooLarge();

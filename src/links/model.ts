@@ -21,7 +21,8 @@ const Url = t.String({
   examples: ["https://api.acme-retail.com/webhooks/links"],
 });
 // Distinctness is checked by the service (checkEvents): TypeBox's uniqueItems hashes every
-// string a byte at a time through BigInt arithmetic, which was a sixth of a create's CPU.
+// string a byte at a time through BigInt arithmetic, a large share of a create's CPU
+// (test/bench/RESULTS.md, session 2).
 export const EVENTS_ERROR = "Must be a non-empty list of distinct event types";
 const Events = t.Array(EventTypeName, {
   minItems: 1,

@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { preparedPer, preparedPerShape } from "../db/prepared";
 import { webhookEventTypes, webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
+import { WHSEC_PREFIX } from "../delivery/sign";
 import { NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
@@ -21,7 +22,7 @@ export interface UrlPolicy {
 }
 
 export function generateSecret(): string {
-  return "whsec_" + pooledRandomBytes(32).toString("base64");
+  return WHSEC_PREFIX + pooledRandomBytes(32).toString("base64");
 }
 
 /** Why the URL breaks a rule, or undefined when it passes every one. */
@@ -54,8 +55,6 @@ function hasUserinfo(raw: string): boolean {
   const afterScheme = raw.slice(raw.indexOf(":") + 1).replace(/^[/\\]*/, "");
   return afterScheme.split(/[/?#\\]/, 1)[0]!.includes("@");
 }
-
-const WHSEC_PREFIX = "whsec_";
 
 /**
  * A `whsec_` secret is base64 key bytes (docs/api-guide.md#signatures). Lenient decoding would turn

@@ -35,7 +35,7 @@ export function listTrafficSources(db: Db, ownerId: string): TrafficSource[] {
 
 /**
  * The source if `userId` may manage it: 404 when no source has that id, 403 when another
- * user owns it, as the API document orders them. Telling the two apart reveals that an id
+ * user owns it, in the order of checks of docs/api-guide.md (surface B). Telling the two apart reveals that an id
  * exists, but ids are random UUIDs (122 bits), so they cannot be found by guessing.
  */
 export function findManagedSource(db: Db, sourceId: string, userId: string): SourceRow {

@@ -1,5 +1,7 @@
-// Real hookrelay processes for tests: one-shot commands and a server started and stopped with
-// signals. Every wait is bounded; the environment is exactly what the test passes, plus PATH.
+// Real hookrelay processes for tests, for claims only a process can prove (SIGKILL, restart on
+// the same database file, exit codes, the compiled binary): one-shot commands, and servers
+// started and stopped with signals. Every wait is bounded; the environment is exactly what the
+// test passes plus PATH, so a developer's shell (OTEL_*, LOG_*) cannot change what a test sees.
 import type { Subprocess } from "bun";
 
 export const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -23,6 +25,7 @@ function baseEnv(env: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env };
 }
 
+/** Runs `cmd` to its exit (SIGKILL after `timeoutMs`) and collects both streams. */
 export async function runCommand(cmd: string[], options: RunOptions = {}): Promise<CommandResult> {
   const proc = Bun.spawn(cmd, {
     env: baseEnv(options.env),
@@ -41,52 +44,112 @@ export async function runCommand(cmd: string[], options: RunOptions = {}): Promi
   return { code, stdout, stderr };
 }
 
+/** A server on 127.0.0.1, on a port of its own choosing, logging its "listening" line. */
+const SERVER_DEFAULTS = { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" };
+
+/** The URL of the "listening" line, in the JSON format or in LOG_FORMAT=pretty. */
+const LISTENING = /"msg":"listening","url":"([^"]+)"|INFO {2}listening url=(\S+)/;
+
+/** Output kept per server: the newest part, so a long soak cannot grow a test's memory. */
+const OUTPUT_KEPT = 4_000_000;
+
+export interface ServerOptions {
+  /** The command; the development entry by default. */
+  cmd?: string[];
+  cwd?: string;
+  /** How long the server may take to log that it listens. */
+  startTimeoutMs?: number;
+}
+
 export interface ServerProcess {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   url: string;
-  /** Everything written to stdout and stderr so far. */
+  /** Everything written to stdout and stderr so far (the newest 4 MB). */
   output(): string;
+  /** Resolves once the output matches `pattern`, with the match; rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Sends the signal and resolves with the exit code (SIGKILL after `timeoutMs`). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number>;
+  /** SIGKILL, then wait for the exit: the port and the database are free afterwards. No-op once exited. */
+  kill(): Promise<void>;
 }
 
-/** Starts `cmd` and resolves once it logs that it listens (PORT=0 picks a free port). */
-export async function startServerProcess(cmd: string[], options: RunOptions = {}): Promise<ServerProcess> {
-  const proc = Bun.spawn(cmd, { env: baseEnv(options.env), cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+/**
+ * Starts a server with `env` over PORT=0, HOST=127.0.0.1 and LOG_LEVEL=info, and resolves once
+ * it logs that it listens. Both streams are drained for the whole life of the process, so the
+ * child never blocks on a full pipe. A server that exits or stays silent is killed, and the
+ * rejection carries its output.
+ */
+export async function startServerProcess(env: Record<string, string> = {}, options: ServerOptions = {}): Promise<ServerProcess> {
+  const proc = Bun.spawn(options.cmd ?? DEV_ENTRY, {
+    env: baseEnv({ ...SERVER_DEFAULTS, ...env }),
+    cwd: options.cwd,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   let text = "";
-  let onData = () => {};
+  const watchers = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
-      onData();
+      if (text.length > OUTPUT_KEPT) text = text.slice(-OUTPUT_KEPT / 2);
+      for (const watch of watchers) watch();
     }
   };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
+  void pump(proc.stdout).catch(() => {});
+  void pump(proc.stderr).catch(() => {});
 
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`no "listening" line within ${options.timeoutMs ?? 15_000} ms`)), options.timeoutMs ?? 15_000);
-    function fail(error: Error) {
-      clearTimeout(timer);
-      proc.kill("SIGKILL");
-      reject(new Error(`${error.message}; output:\n${text}`));
-    }
-    onData = () => {
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(text);
-      if (match) {
+  function waitForOutput(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
         clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    void proc.exited.then((code) => fail(new Error(`exited with ${code} before listening`)));
-    onData();
+        watchers.delete(check);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms; output:\n${text}`));
+      }, timeoutMs);
+      const check = () => {
+        const match = pattern.exec(text);
+        if (match) {
+          done();
+          resolve(match);
+        }
+      };
+      watchers.add(check);
+      check();
+    });
+  }
+
+  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => fail(`no "listening" line within ${startTimeoutMs} ms`), startTimeoutMs);
+    function fail(reason: string) {
+      clearTimeout(timer);
+      watchers.delete(check);
+      proc.kill("SIGKILL");
+      reject(new Error(`${reason}; output:\n${text}`));
+    }
+    function check() {
+      const match = LISTENING.exec(text);
+      if (!match) return;
+      clearTimeout(timer);
+      watchers.delete(check);
+      resolve((match[1] ?? match[2])!);
+    }
+    watchers.add(check);
+    // A little later, so the reason comes with the last lines it wrote. No-op once listening.
+    void proc.exited.then((code) => Bun.sleep(50).then(() => fail(`exited with ${code} before listening`)));
+    check();
   });
 
   return {
     proc,
     url,
     output: () => text,
+    waitForOutput,
     async stop(signal = "SIGTERM", timeoutMs = 10_000) {
       proc.kill(signal);
       const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
@@ -94,5 +157,22 @@ export async function startServerProcess(cmd: string[], options: RunOptions = {}
       clearTimeout(timer);
       return code;
     },
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+    },
   };
+}
+
+/** Starts the development entry and SIGKILLs it after `afterMs`, listening or not (a kill during start-up). */
+export async function killDuringStart(env: Record<string, string>, afterMs: number): Promise<void> {
+  const proc = Bun.spawn(DEV_ENTRY, {
+    env: baseEnv({ ...SERVER_DEFAULTS, LOG_LEVEL: "silent", ...env }),
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  await Bun.sleep(afterMs);
+  proc.kill("SIGKILL");
+  await proc.exited;
 }

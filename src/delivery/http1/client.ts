@@ -1,7 +1,7 @@
 // One HTTP/1.1 POST over a pooled keep-alive connection, with a deadline. The delivery engine's
-// hot path: Bun's fetch hands each request to a separate HTTP-client thread and back, about
-// 14 CPU-µs a request on the reference machine (as much as all our database work per delivery),
-// while a socket on the event loop costs a third of that. See test/bench/RESULTS.md.
+// hot path: Bun's fetch hands each request to a separate HTTP-client thread and back, which
+// cost as much CPU as all our database work per delivery, while a socket on the event loop costs
+// far less (test/bench/RESULTS.md, session 2, item 1).
 import { acquire, type Connection, type ConnectionRequest, type Endpoint, type ExchangeListener } from "./connection";
 import type { ParsedResponse } from "./response-parser";
 

@@ -4,7 +4,8 @@
 //    out too). Only its id and token are used: the request goes to DISCORD_API_BASE, never to
 //    the stored host, so a stored value cannot point requests anywhere else;
 //  - a channel id (a snowflake: digits), sent through the bot API with DISCORD_BOT_TOKEN.
-//    Any 1–20 digits are accepted because the API document's own example is "123456789".
+//    Any 1–20 digits are accepted: clients send short example ids such as "123456789", not
+//    only real 17–20 digit snowflakes (docs/api-guide.md, surface B).
 
 export type DiscordTarget = { kind: "webhook"; webhookId: string; token: string } | { kind: "channel"; channelId: string };
 

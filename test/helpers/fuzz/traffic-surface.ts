@@ -22,7 +22,7 @@ export interface TrafficFixtures {
   webhookLevels: Map<string, string[]>;
 }
 
-/** Two users (argon2: ~0.5 s), sessions made directly (a login would cost another argon2). */
+/** Two users (argon2 is slow by design), sessions made directly (a login would cost another argon2). */
 export async function createTrafficFixtures(t: TestApp): Promise<TrafficFixtures> {
   const db = t.deps.db;
   const owner = await createUser(db, { email: "owner@fuzz.example", password: FIXTURE_PASSWORD });
@@ -118,7 +118,7 @@ export function trafficSurface(t: TestApp, fixtures: TrafficFixtures): FuzzSurfa
       { method: "POST", path: "/auth/logout", weight: 0.1 },
       { method: "GET", path: "/traffic-sources", query: garbageQuery(["limit", "cursor"]), weight: 0.3 },
       { method: "GET", path: "/webhooks/:trafficSourceId", params: { trafficSourceId: sourceId }, query: garbageQuery(["level"]), weight: 0.3 },
-      // argon2 on every well-formed attempt (~0.3 s here): kept rare; the login limiter also caps it.
+      // argon2 (slow by design) on every well-formed attempt: kept rare; the login limiter also caps it.
       {
         method: "POST",
         path: "/auth/login",

@@ -1,17 +1,18 @@
 // SSRF at delivery time (docs/architecture.md): whatever is stored — a name that resolves to a private
 // address (here the /etc/hosts aliases of loopback), or a literal private address saved while
 // DELIVERY_ALLOW_PRIVATE was on — is checked again before connecting, the attempt fails with the
-// reason logged, and the loopback receiver behind it is never reached. Redirects are never
-// followed (tested with private targets allowed: a public receiver is impossible offline).
+// reason logged, and the loopback receiver behind it is never reached, unless private targets
+// are allowed. Redirects are never followed (tested with private targets allowed: a public
+// receiver is impossible offline). The checks themselves: address-check.test.ts.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { isPrivateAddress } from "../src/delivery/ssrf";
-import { createWebhook } from "../src/links/service";
-import { startReceiver, type Receiver } from "./helpers/delivery";
-import { createFaultApp, type FaultApp } from "./helpers/faults";
-import { PRIVATE_TARGETS } from "./helpers/ssrf-targets";
+import { isPrivateAddress } from "../../src/delivery/ssrf";
+import { createWebhook } from "../../src/links/service";
+import { startReceiver, type Receiver } from "../helpers/delivery";
+import { createFaultApp, type FaultApp } from "../helpers/faults";
+import { PRIVATE_TARGETS } from "./targets";
 
 // Real receivers, argon2 and loaded CI machines: more than bun's 5 s default per test.
 setDefaultTimeout(30_000);
@@ -86,6 +87,20 @@ test("literal private targets stored while private targets were allowed are refu
     expect(d.attempt_log[0]).toMatchObject({ status_code: null, error: expect.stringMatching(/^Refused: /) });
   }
   expect(receiver.received).toHaveLength(0);
+});
+
+test("DELIVERY_ALLOW_PRIVATE=1 (development) delivers to a name that resolves to loopback", async () => {
+  const dev = createFaultApp({ DELIVERY_ALLOW_PRIVATE: "1", DELIVERY_RETRY_SCHEDULE: "" });
+  const target = startReceiver();
+  try {
+    const { deliveryId } = await dev.deliverTo(target.url.replace("127.0.0.1", hostname()));
+    const d = await dev.waitDelivery(deliveryId, (x) => x.status === "delivered" || x.status === "failed");
+    expect(d.status).toBe("delivered");
+    expect(target.received).toHaveLength(1);
+  } finally {
+    target.stop();
+    await dev.shutdown();
+  }
 });
 
 test("redirects are never followed, whether to loopback, metadata or public addresses", async () => {

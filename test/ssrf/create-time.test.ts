@@ -1,10 +1,9 @@
 // SSRF at create/update time (docs/architecture.md): every spelling of a loopback, private, link-local,
 // metadata, unspecified or reserved address, and localhost names, is refused with 400 on `url`
-// and nothing is stored. (Delivery-time refusal after DNS, and redirects: security-ssrf-delivery.)
+// and nothing is stored. (Delivery-time refusal after DNS, and redirects: delivery-time.test.ts.)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestApp, type TestApp } from "./helpers/app";
-import { PRIVATE_TARGETS } from "./helpers/ssrf-targets";
-
+import { createTestApp, type TestApp } from "../helpers/app";
+import { PRIVATE_TARGETS } from "./targets";
 
 let t: TestApp;
 let existing: string;

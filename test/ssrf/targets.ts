@@ -1,5 +1,5 @@
-// Every spelling of a target the SSRF guard must refuse, shared by the create-time and the
-// delivery-time tests.
+// Every spelling of a target the SSRF guard must refuse, shared by create-time.test.ts and
+// delivery-time.test.ts.
 
 /** [form, url]: the WHATWG URL parser turns most of these into 127.0.0.1 before we look. */
 export const PRIVATE_TARGETS: [string, string][] = [
@@ -31,7 +31,11 @@ export const PRIVATE_TARGETS: [string, string][] = [
   ["NAT64 of loopback", "http://[64:ff9b::7f00:1]/h"],
   ["6to4 of loopback", "http://[2002:7f00:1::]/h"],
   ["IPv4-compatible loopback", "http://[::127.0.0.1]/h"],
+  ["IPv4-compatible loopback, hex, with a port", "http://[::7f00:1]:8080/h"],
+  ["IPv4-compatible metadata", "http://[::a9fe:a9fe]/h"],
   ["IPv6 outside 2000::/3", "http://[4000::1]/h"],
+  ["IPv6 outside 2000::/3, upper half", "http://[8000::1]/h"],
+  ["IPv6 site-local (deprecated)", "http://[fec0::1]/h"],
   ["10/8", "http://10.0.0.1/h"],
   ["172.16/12", "http://172.16.0.1/h"],
   ["192.168/16", "http://192.168.1.1/h"],

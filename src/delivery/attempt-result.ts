@@ -4,7 +4,7 @@ import type { AttemptResult, ClaimedDelivery } from "../db/store";
 import type { OutcomeKind } from "./metrics";
 import { isSuccess, type AttemptOutcome } from "./transport";
 
-export interface SchedulePolicy {
+export interface RetryPolicy {
   /** Seconds to wait after each failed attempt. */
   retrySchedule: number[];
   disableAfterHours: number;
@@ -15,7 +15,7 @@ export function resultFor(
   delivery: ClaimedDelivery,
   outcome: AttemptOutcome,
   attemptedAt: number,
-  policy: SchedulePolicy,
+  policy: RetryPolicy,
 ): AttemptResult & { kind: OutcomeKind } {
   const base = {
     deliveryId: delivery.id,
