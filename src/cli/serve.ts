@@ -1,15 +1,21 @@
 // `hookrelay serve`: runs until SIGTERM or SIGINT, then stops the way startServer's handle says.
+// The handlers are installed before the server starts: a signal that arrives while it starts (or
+// right after it said it listens) is answered by the same graceful stop once start-up is done,
+// never by the default action of killing the process mid-write.
 import type { Config } from "../config";
 import { startServer } from "../server";
 import { checkTempDir } from "./runtime";
 
 export async function serveCommand(config: Config): Promise<void> {
   checkTempDir();
-  const running = await startServer(config);
+  let running: Awaited<ReturnType<typeof startServer>> | undefined;
+  let requested: string | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
-    // A second signal while draining means "now".
-    if (stopping) process.exit(1);
+    // A second signal while draining (or while still starting) means "now".
+    if (stopping || (requested !== undefined && running === undefined)) process.exit(1);
+    requested = signal;
+    if (running === undefined) return; // stopped as soon as start-up is done
     stopping = true;
     running.deps.logger.info("stopping", { signal });
     try {
@@ -23,4 +29,6 @@ export async function serveCommand(config: Config): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  running = await startServer(config);
+  if (requested !== undefined) await shutdown(requested);
 }
