@@ -80,7 +80,7 @@ describe("keys beside a running server", () => {
     const path = join(dir, "generated.db");
     const server = await startServerProcess({ DATABASE_PATH: path }, { cmd: [...DEV_ENTRY, "serve"], cwd: dir });
     servers.push(server);
-    await server.stop();
+    expect(await server.stop()).toBe(0);
     const out = server.output();
     const key = /\n {4}(hr_[0-9A-Za-z]{40})\n/.exec(out)?.[1];
     expect(key).toBeString();
