@@ -29,7 +29,7 @@ export function buildApp(deps: AppDeps) {
   const app = new Elysia({ normalize: "typebox" })
     .use(requestLog({ logger: deps.logger, metrics: deps.metrics.http, tracing: deps.tracing }))
     .use(errorHandler(deps.logger, () => noteWriteLockHeld(deps.db)))
-    .use(apiKeyGate(deps.db))
+    .use(apiKeyGate(deps.store.apiKeys))
     .use(sessionGate(deps.db))
     .use(jsonBody)
     .use(apiReferenceRoutes())

@@ -28,7 +28,7 @@ let linkWebhook: string;
 beforeAll(async () => {
   t = createTestApp();
   const db = t.deps.db;
-  revokedKey = createApiKey(db, { name: "revoked" }).key;
+  revokedKey = (await createApiKey(t.deps.store.apiKeys, { name: "revoked" })).key;
   db.update(apiKeys).set({ revokedAt: Date.now() - 1000 }).where(eq(apiKeys.name, "revoked")).run();
   const a = await createUser(db, { email: "owner@auth.example", password: "owner password" });
   const b = await createUser(db, { email: "other@auth.example", password: "other password" });

@@ -1,10 +1,12 @@
 // `keys create | list | revoke` (docs/tenancy.md): the same service the API-key routes call,
 // against the database file, so they work beside a running server and take effect on its
 // next request.
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "../auth/api-keys";
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "../auth/api-keys";
 import type { Config } from "../config";
-import { closeDatabase, type Db } from "../db/client";
-import { tenantExists } from "../tenants/service";
+import { closeDatabase } from "../db/client";
+import { SqliteStore } from "../db/sqlite/store";
+import type { ApiKeyStore } from "../db/aggregates/api-keys";
+import { NotFound } from "../http/errors";
 import { TENANT_ID_PATTERN } from "../tenants/model";
 import { UsageError } from "./args";
 import { CommandFailed } from "./admin-commands";
@@ -20,10 +22,10 @@ export function parseDuration(raw: string, option: string): number {
   return ms;
 }
 
-function withDatabase<T>(config: Config, run: (db: Db) => T): T {
+async function withKeys<T>(config: Config, run: (keys: ApiKeyStore) => Promise<T>): Promise<T> {
   const db = openMigratedDatabase(config);
   try {
-    return run(db);
+    return await run(new SqliteStore(db).apiKeys);
   } finally {
     closeDatabase(db);
   }
@@ -36,21 +38,21 @@ export interface CreateKeyOptions {
   expiresIn: string | undefined;
 }
 
-export function createKeyCommand(config: Config, options: CreateKeyOptions): void {
+export async function createKeyCommand(config: Config, options: CreateKeyOptions): Promise<void> {
   const name = options.name.trim();
   if (name === "" || name.length > 100) throw new UsageError("--name must be 1 to 100 characters long");
   if (options.tenant !== undefined && !new RegExp(TENANT_ID_PATTERN).test(options.tenant)) {
     throw new UsageError("--tenant must be 1 to 64 characters of letters, digits, '_', '.' or '-'");
   }
   const expiresAt = options.expiresIn === undefined ? undefined : Date.now() + parseDuration(options.expiresIn, "--expires-in");
-  withDatabase(config, (db) => {
-    if (options.tenant !== undefined && !tenantExists(db, options.tenant)) {
-      throw new CommandFailed(`no tenant ${options.tenant}: create it first with PUT /api/v1/tenants/${options.tenant}`);
-    }
+  await withKeys(config, async (keys) => {
     // Platform keys always may publish; for a tenant key it is asked for.
     const canPublish = options.tenant === undefined ? true : options.canPublish;
-    const created = createApiKey(db, { name, tenantId: options.tenant ?? null, canPublish, expiresAt });
-    const info = getApiKey(db, created.id);
+    const created = await createApiKey(keys, { name, tenantId: options.tenant ?? null, canPublish, expiresAt }).catch((e) => {
+      if (e instanceof NotFound) throw new CommandFailed(`no tenant ${options.tenant}: create it first with PUT /api/v1/tenants/${options.tenant}`);
+      throw e;
+    });
+    const { info } = created;
     // The key alone on stdout, so `KEY=$(hookrelay keys create)` works; the notice goes to stderr.
     process.stdout.write(`${created.key}\n`);
     const scope = info.tenant_id === null ? "platform key" : `key of tenant ${info.tenant_id}${info.can_publish ? ", may publish" : ""}`;
@@ -65,12 +67,12 @@ function row(k: ApiKeyInfo): string[] {
 }
 
 /** Every key, newest first, as an aligned table on stdout (no secrets: only their hashes are stored). */
-export function listKeysCommand(config: Config, tenant: string | undefined): void {
-  const rows = withDatabase(config, (db) => {
+export async function listKeysCommand(config: Config, tenant: string | undefined): Promise<void> {
+  const rows = await withKeys(config, async (keys) => {
     const all: ApiKeyInfo[] = [];
     let cursor: string | undefined;
     do {
-      const page = listApiKeys(db, { limit: "100", cursor, tenantId: tenant });
+      const page = await listApiKeys(keys, { limit: "100", cursor, tenantId: tenant });
       all.push(...page.data);
       cursor = page.pagination.next_cursor ?? undefined;
     } while (cursor);
@@ -81,11 +83,11 @@ export function listKeysCommand(config: Config, tenant: string | undefined): voi
   process.stdout.write(table.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n");
 }
 
-export function revokeKeyCommand(config: Config, id: string): void {
-  withDatabase(config, (db) => {
+export async function revokeKeyCommand(config: Config, id: string): Promise<void> {
+  await withKeys(config, async (keys) => {
     let info: ApiKeyInfo;
     try {
-      info = revokeApiKey(db, id);
+      info = await revokeApiKey(keys, id);
     } catch {
       throw new CommandFailed(`no API key with id ${id} (see hookrelay keys list)`);
     }
