@@ -30,7 +30,7 @@ export function buildApp(deps: AppDeps) {
     .use(requestLog({ logger: deps.logger, metrics: deps.metrics.http, tracing: deps.tracing }))
     .use(errorHandler(deps.logger, () => noteWriteLockHeld(deps.db)))
     .use(apiKeyGate(deps.store.apiKeys))
-    .use(sessionGate(deps.db))
+    .use(sessionGate(deps.store.sessions))
     .use(jsonBody)
     .use(apiReferenceRoutes())
     .use(healthRoutes(deps))

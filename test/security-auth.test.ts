@@ -30,12 +30,12 @@ beforeAll(async () => {
   const db = t.deps.db;
   revokedKey = (await createApiKey(t.deps.store.apiKeys, { name: "revoked" })).key;
   db.update(apiKeys).set({ revokedAt: Date.now() - 1000 }).where(eq(apiKeys.name, "revoked")).run();
-  const a = await createUser(db, { email: "owner@auth.example", password: "owner password" });
-  const b = await createUser(db, { email: "other@auth.example", password: "other password" });
-  owner = { id: a.id, token: createSession(db, a.id).token };
-  other = { id: b.id, token: createSession(db, b.id).token };
-  expiredToken = createSession(db, a.id, Date.now() - 25 * 60 * 60 * 1000).token;
-  loggedOutToken = createSession(db, a.id).token;
+  const a = await createUser(t.deps.store.users, { email: "owner@auth.example", password: "owner password" });
+  const b = await createUser(t.deps.store.users, { email: "other@auth.example", password: "other password" });
+  owner = { id: a.id, token: (await createSession(t.deps.store.sessions, a.id)).token };
+  other = { id: b.id, token: (await createSession(t.deps.store.sessions, b.id)).token };
+  expiredToken = (await createSession(t.deps.store.sessions, a.id, Date.now() - 25 * 60 * 60 * 1000)).token;
+  loggedOutToken = (await createSession(t.deps.store.sessions, a.id)).token;
   const out = await t.request("POST", "/auth/logout", undefined, { auth: { bearer: loggedOutToken } });
   expect(out.status).toBe(204);
   const source = await t.request("POST", "/traffic-sources", { name: "Checkout" }, { auth: { bearer: owner.token } });
