@@ -3,14 +3,12 @@
 // next request.
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "../auth/api-keys";
 import type { Config } from "../config";
-import { closeDatabase } from "../db/client";
-import { SqliteStore } from "../db/sqlite/store";
 import type { ApiKeyStore } from "../db/aggregates/api-keys";
 import { NotFound } from "../http/errors";
 import { TENANT_ID_PATTERN } from "../tenants/model";
 import { UsageError } from "./args";
 import { CommandFailed } from "./admin-commands";
-import { openMigratedDatabase } from "./runtime";
+import { withStore } from "./runtime";
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -22,14 +20,7 @@ export function parseDuration(raw: string, option: string): number {
   return ms;
 }
 
-async function withKeys<T>(config: Config, run: (keys: ApiKeyStore) => Promise<T>): Promise<T> {
-  const db = openMigratedDatabase(config);
-  try {
-    return await run(new SqliteStore(db).apiKeys);
-  } finally {
-    closeDatabase(db);
-  }
-}
+const withKeys = <T>(config: Config, run: (keys: ApiKeyStore) => Promise<T>) => withStore(config, (store) => run(store.apiKeys));
 
 export interface CreateKeyOptions {
   name: string;

@@ -3,21 +3,12 @@
 import { createUser } from "../auth/users";
 import type { Config } from "../config";
 import type { UserStore } from "../db/aggregates/users";
-import { closeDatabase } from "../db/client";
-import { SqliteStore } from "../db/sqlite/store";
 import { randomBase62 } from "../ids";
 import { findUserByEmail, listUsers, resetPassword, updateUser, type ManagedUser } from "../users/service";
 import { UsageError } from "./args";
-import { openMigratedDatabase } from "./runtime";
+import { withStore } from "./runtime";
 
-async function withUsers<T>(config: Config, run: (users: UserStore) => Promise<T>): Promise<T> {
-  const db = openMigratedDatabase(config);
-  try {
-    return await run(new SqliteStore(db).users);
-  } finally {
-    closeDatabase(db);
-  }
-}
+const withUsers = <T>(config: Config, run: (users: UserStore) => Promise<T>) => withStore(config, (store) => run(store.users));
 
 /** One trailing newline is what `echo` and here-strings add; it is not part of the password. */
 async function passwordFromStdin(): Promise<string> {
