@@ -4,7 +4,7 @@
 // Every request reads the key's row: nothing in memory could miss a revocation made by another
 // process or node, so a revoked or expired key is refused on the very next request.
 import { timingSafeEqual } from "node:crypto";
-import type { ApiKeyKind, ApiKeyRecord, ApiKeyStore, NewApiKeyRecord } from "../db/aggregates/api-keys";
+import type { ApiKeyKind, ApiKeyRecord, ApiKeyStore, NewApiKeyRecord, UnrevokedKey } from "../db/aggregates/api-keys";
 import { NotFound } from "../http/errors";
 import { parsePage, toPagination } from "../http/pagination";
 import { iso, newId, newSortableId, randomBase62 } from "../ids";
@@ -81,7 +81,11 @@ export interface VerifiedKey extends Caller {
 /** The caller behind a presented key, when the key exists, is not revoked and has not expired. */
 export async function verifyApiKey(keys: ApiKeyStore, presented: string, now = Date.now()): Promise<VerifiedKey | undefined> {
   const hash = sha256Hex(presented);
-  const row = await keys.findUnrevoked(hash);
+  return verifiedKey(await keys.findUnrevoked(hash), hash, now);
+}
+
+/** The gate's check of the row found by `hash` (split from verifyApiKey so the gate awaits once). */
+export function verifiedKey(row: UnrevokedKey | undefined, hash: string, now = Date.now()): VerifiedKey | undefined {
   if (!row) return undefined;
   if (!timingSafeEqual(Buffer.from(row.keyHash, "hex"), Buffer.from(hash, "hex"))) return undefined;
   if (row.expiresAt !== null && row.expiresAt <= now) return undefined;
