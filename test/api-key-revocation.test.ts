@@ -88,3 +88,21 @@ test("changing ADMIN_API_KEY revokes the key the old value registered, and a re-
     fresh.close();
   }
 });
+
+test("the gate asks the store once per request, by the key's hash, and nothing else on the request's path", async () => {
+  const { key } = await createApiKey(app.deps.store.apiKeys, { name: "counted" });
+  const keys = app.deps.store.apiKeys;
+  const calls: string[] = [];
+  const spied = ["findUnrevoked", "get", "list", "create", "revoke"] as const;
+  const originals = spied.map((name) => [name, keys[name]] as const);
+  for (const [name, original] of originals) {
+    (keys as any)[name] = (...args: unknown[]) => (calls.push(name), (original as any).apply(keys, args));
+  }
+  try {
+    for (let i = 0; i < 5; i++) expect((await list(key)).status).toBe(200);
+    expect((await list("hr_not-a-key-0123456789")).status).toBe(401);
+  } finally {
+    for (const [name, original] of originals) (keys as any)[name] = original;
+  }
+  expect(calls).toEqual(Array(6).fill("findUnrevoked"));
+});
