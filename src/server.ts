@@ -36,7 +36,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // Start-up may wait for a one-shot command's write lock; serving may not (db/busy.ts).
     db = openDatabase(config.databasePath);
     migrateDatabase(db);
-    const generated = bootstrapApiKey(db, config.adminApiKey);
+    store = new SqliteStore(db);
+    const generated = await bootstrapApiKey(store.apiKeys, config.adminApiKey);
     if (generated) {
       // Printed once, to stdout; only its hash is stored.
       process.stdout.write(
@@ -46,7 +47,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
       );
     }
     // With the lock held no other server holds leases on this file: any left were a dead one's.
-    store = new SqliteStore(db);
     const released = await store.queue.releaseAll(Date.now());
     if (released > 0) logger.warn("delivery: released leases left by a previous server", { released });
     db.$client.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);

@@ -12,7 +12,7 @@ afterAll(() => app.close());
 const list = (key: string) => app.request("GET", "/api/v1/links/webhooks", undefined, { auth: { bearer: key } });
 
 test("a key revoked by another connection is refused on the next request", async () => {
-  const { id, key } = createApiKey(db, { name: "ci" });
+  const { id, key } = await createApiKey(app.deps.store.apiKeys, { name: "ci" });
   expect((await list(key)).status).toBe(200);
   expect((await list(key)).status).toBe(200);
   const other = new Database(db.$client.name); // what the CLI does: its own connection
@@ -27,7 +27,7 @@ test("a key revoked by another connection is refused on the next request", async
 });
 
 test("a key revoked through the API is refused on the next request, and revoking twice keeps the first time", async () => {
-  const { id, key } = createApiKey(db, { name: "to revoke" });
+  const { id, key } = await createApiKey(app.deps.store.apiKeys, { name: "to revoke" });
   expect((await list(key)).status).toBe(200);
   const revoked = await app.request("DELETE", `/api/v1/api-keys/${id}`);
   expect(revoked.status).toBe(200);
@@ -39,15 +39,15 @@ test("a key revoked through the API is refused on the next request, and revoking
 
 test("an expired key is refused from its expiry on", async () => {
   const now = Date.now();
-  const { key } = createApiKey(db, { name: "short", expiresAt: now + 60_000 });
-  expect(verifyApiKey(db, key, now)?.keyId).toBeString();
-  expect(verifyApiKey(db, key, now + 60_000)).toBeUndefined();
-  const { key: gone } = createApiKey(db, { name: "gone", expiresAt: now - 1 });
+  const { key } = await createApiKey(app.deps.store.apiKeys, { name: "short", expiresAt: now + 60_000 });
+  expect((await verifyApiKey(app.deps.store.apiKeys, key, now))?.keyId).toBeString();
+  expect(await verifyApiKey(app.deps.store.apiKeys, key, now + 60_000)).toBeUndefined();
+  const { key: gone } = await createApiKey(app.deps.store.apiKeys, { name: "gone", expiresAt: now - 1 });
   expect((await list(gone)).status).toBe(401);
 });
 
 test("last_used_at is written at most once a minute per key", async () => {
-  const { id, key } = createApiKey(db, { name: "busy" });
+  const { id, key } = await createApiKey(app.deps.store.apiKeys, { name: "busy" });
   const lastUsed = () => db.$client.prepare("select last_used_at from api_keys where id = ?").pluck().get(id) as number | null;
   expect(lastUsed()).toBeNull();
   expect((await list(key)).status).toBe(200);
@@ -64,27 +64,45 @@ test("last_used_at is written at most once a minute per key", async () => {
   expect(lastUsed()).toBeGreaterThanOrEqual(first!);
 });
 
-test("wrong keys are refused and the admin key keeps working", () => {
-  for (let i = 0; i < 5; i++) expect(verifyApiKey(db, `wrong-key-${i}-0123456789`)).toBeUndefined();
-  expect(verifyApiKey(db, ADMIN_KEY)?.tenantId).toBeNull();
+test("wrong keys are refused and the admin key keeps working", async () => {
+  for (let i = 0; i < 5; i++) expect(await verifyApiKey(app.deps.store.apiKeys, `wrong-key-${i}-0123456789`)).toBeUndefined();
+  expect((await verifyApiKey(app.deps.store.apiKeys, ADMIN_KEY))?.tenantId).toBeNull();
 });
 
 test("changing ADMIN_API_KEY revokes the key the old value registered, and a re-configured key works again", async () => {
   const fresh = createTestApp();
   try {
     const rotated = "a-new-admin-key-after-a-leak";
-    const kept = createApiKey(fresh.deps.db, { name: "ci" }).key;
-    bootstrapApiKey(fresh.deps.db, rotated);
+    const kept = (await createApiKey(fresh.deps.store.apiKeys, { name: "ci" })).key;
+    await bootstrapApiKey(fresh.deps.store.apiKeys, rotated);
     const status = async (key: string) =>
       (await fresh.request("GET", "/api/v1/links/webhooks", undefined, { auth: { bearer: key } })).status;
     expect(await status(ADMIN_KEY)).toBe(401); // the leaked one
     expect(await status(rotated)).toBe(200);
     expect(await status(kept)).toBe(200); // keys made with `keys create` are not touched
     // Going back to the old value (after it was revoked) restores it instead of failing start-up.
-    expect(() => bootstrapApiKey(fresh.deps.db, ADMIN_KEY)).not.toThrow();
+    expect(bootstrapApiKey(fresh.deps.store.apiKeys, ADMIN_KEY)).resolves.toBeUndefined();
     expect(await status(ADMIN_KEY)).toBe(200);
     expect(await status(rotated)).toBe(401);
   } finally {
     fresh.close();
   }
+});
+
+test("the gate asks the store once per request, by the key's hash, and nothing else on the request's path", async () => {
+  const { key } = await createApiKey(app.deps.store.apiKeys, { name: "counted" });
+  const keys = app.deps.store.apiKeys;
+  const calls: string[] = [];
+  const spied = ["findUnrevoked", "get", "list", "create", "revoke"] as const;
+  const originals = spied.map((name) => [name, keys[name]] as const);
+  for (const [name, original] of originals) {
+    (keys as any)[name] = (...args: unknown[]) => (calls.push(name), (original as any).apply(keys, args));
+  }
+  try {
+    for (let i = 0; i < 5; i++) expect((await list(key)).status).toBe(200);
+    expect((await list("hr_not-a-key-0123456789")).status).toBe(401);
+  } finally {
+    for (const [name, original] of originals) (keys as any)[name] = original;
+  }
+  expect(calls).toEqual(Array(6).fill("findUnrevoked"));
 });

@@ -154,7 +154,7 @@ describe("retention", () => {
 
     // Portal links: one expired two days ago goes, one expired an hour ago and a live one stay.
     for (const [name, expiresAt] of [["gone", now - 2 * day], ["recent", now - 3_600_000], ["live", now + day]] as const) {
-      createApiKey(app.deps.db, { name, tenantId: "default", kind: "portal", canPublish: false, expiresAt });
+      await createApiKey(app.deps.store.apiKeys, { name, tenantId: "default", kind: "portal", canPublish: false, expiresAt });
     }
     const counts = await app.deps.store.retention.purgeExpired(30, now);
     expect(counts).toEqual({ deliveries: 1, attempts: 1, events: 1, portalKeys: 1 });

@@ -18,7 +18,7 @@ beforeAll(async () => {
   t = createTestApp();
   await t.request("PUT", "/api/v1/tenants/acme", {});
   await t.request("PUT", "/api/v1/tenants/globex", {});
-  acmeKey = createApiKey(t.deps.db, { name: "acme", tenantId: "acme", canPublish: true }).key;
+  acmeKey = (await createApiKey(t.deps.store.apiKeys, { name: "acme", tenantId: "acme", canPublish: true })).key;
   const make = async (tenant: string, events: string[]) =>
     (await t.request("POST", "/api/v1/links/webhooks", { url: `https://${tenant}.example.com/in`, events, tenant_id: tenant })).body.data.id as string;
   hookA = await make("acme", ["link.clicked", "uptime.down"]);
@@ -150,7 +150,7 @@ describe("POST /api/v1/deliveries/retry", () => {
   test(`makes matching failed deliveries due, ${RETRY_BATCH} a request, skipping disabled webhooks; the cursor goes on`, async () => {
     const db = t.deps.db;
     await t.request("PUT", "/api/v1/tenants/retry", {});
-    const key = createApiKey(db, { name: "retry", tenantId: "retry", canPublish: true }).key;
+    const key = (await createApiKey(t.deps.store.apiKeys, { name: "retry", tenantId: "retry", canPublish: true })).key;
     const on = (await t.request("POST", "/api/v1/links/webhooks", { url: "https://r.example.com/on", events: ["link.clicked"] }, as(key))).body.data.id;
     const off = (await t.request("POST", "/api/v1/links/webhooks", { url: "https://r.example.com/off", events: ["link.clicked"] }, as(key))).body.data.id;
     db.$client.transaction(() => {

@@ -59,7 +59,7 @@ describe("PUT /api/v1/event-types/{name}", () => {
 
   test("only platform keys may change the catalogue; every key may read it", async () => {
     await t.request("PUT", "/api/v1/tenants/acme", {});
-    const key = createApiKey(t.deps.db, { name: "acme", tenantId: "acme", canPublish: true }).key;
+    const key = (await createApiKey(t.deps.store.apiKeys, { name: "acme", tenantId: "acme", canPublish: true })).key;
     expect((await t.request("PUT", "/api/v1/event-types/order.refunded", {}, { auth: { bearer: key } })).status).toBe(403);
     expect((await t.request("GET", "/api/v1/event-types", undefined, { auth: { bearer: key } })).status).toBe(200);
   });

@@ -64,7 +64,7 @@ function loginFrom(from: string, email: string, password: string): Promise<Answe
 
 describe("one address guessing", () => {
   test("is stopped at 5 failures there, and does not lock the owner out from another address", async () => {
-    await createUser(app.deps.db, { email: "owner@example.com", password: PASSWORD });
+    await createUser(app.deps.store.users, { email: "owner@example.com", password: PASSWORD });
     for (let i = 0; i < 5; i++) expect((await loginFrom("127.0.0.2", "owner@example.com", `guess-${i}`)).status).toBe(401);
     const stopped = await loginFrom("127.0.0.2", "owner@example.com", PASSWORD);
     expect(stopped.status).toBe(429);
@@ -80,7 +80,7 @@ describe("one address guessing", () => {
 
 describe("many addresses guessing", () => {
   test("are held to the per-account budget: past it every attempt waits, from a known address the owner does not", async () => {
-    await createUser(app.deps.db, { email: "popular@example.com", password: PASSWORD });
+    await createUser(app.deps.store.users, { email: "popular@example.com", password: PASSWORD });
     // The owner signs in from 127.0.1.1 first: that address is known from now on.
     expect((await loginFrom("127.0.1.1", "popular@example.com", PASSWORD)).status).toBe(200);
     const budget = DEFAULT_LOGIN_LIMITS.perAccount.free;
@@ -120,7 +120,7 @@ describe("many addresses guessing", () => {
 
 describe("two app instances over the same file", () => {
   test("share the counts: failures through either one add up", async () => {
-    await createUser(app.deps.db, { email: "shared@example.com", password: PASSWORD });
+    await createUser(app.deps.store.users, { email: "shared@example.com", password: PASSWORD });
     const second = openDatabase(join(app.dir, "test.db"));
     try {
       const other = buildApp({ ...app.deps, db: second, store: new SqliteStore(second) });

@@ -46,8 +46,8 @@ test("no signing secret or Discord credential in delivery logs or the delivery l
   await app.request("POST", `/api/v1/links/webhooks/${hooks[1]}/test`);
 
   // Surface B alerts: one through the bot (channel id), one through a Discord webhook URL.
-  const user = await createUser(app.deps.db, { email: "alerts@example.com", password: "alerts password" });
-  const auth = { bearer: createSession(app.deps.db, user.id).token };
+  const user = await createUser(app.deps.store.users, { email: "alerts@example.com", password: "alerts password" });
+  const auth = { bearer: (await createSession(app.deps.store.sessions, user.id)).token };
   const source = await app.request("POST", "/traffic-sources", { name: "Checkout" }, { auth });
   await app.request("POST", `/webhooks/${source.body.id}`, { type: "discord", level: "fatal", value: "123456789" }, { auth });
   await app.request("POST", `/webhooks/${source.body.id}`, { type: "discord", level: "info", value: `https://discord.com/api/webhooks/42/${DISCORD_HOOK_TOKEN}` }, { auth });

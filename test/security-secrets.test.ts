@@ -40,8 +40,8 @@ beforeAll(async () => {
   t = createTestApp({ DISCORD_BOT_TOKEN: BOT_TOKEN, DELIVERY_ALLOW_PRIVATE: "1" });
   app = buildApp({ ...t.deps, logger: createLogger("debug", (line) => logLines.push(line)) });
   const db = t.deps.db;
-  const extraKey = createApiKey(db, { name: "second" }).key;
-  const user = await createUser(db, { email: "secret-owner@example.com", password: PASSWORD });
+  const extraKey = (await createApiKey(t.deps.store.apiKeys, { name: "second" })).key;
+  const user = await createUser(t.deps.store.users, { email: "secret-owner@example.com", password: PASSWORD });
   const hash = (db.$client.prepare("select password_hash from users where id = ?").pluck().get(user.id) as string);
   secrets.set("admin API key", ADMIN_KEY).set("admin API key hash", sha256Hex(ADMIN_KEY));
   secrets.set("second API key", extraKey).set("second API key hash", sha256Hex(extraKey));

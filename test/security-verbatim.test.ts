@@ -35,8 +35,8 @@ let t: TestApp;
 let token: string;
 beforeAll(async () => {
   t = createTestApp();
-  const user = await createUser(t.deps.db, { email: "verbatim@example.com", password: "verbatim password" });
-  token = createSession(t.deps.db, user.id).token;
+  const user = await createUser(t.deps.store.users, { email: "verbatim@example.com", password: "verbatim password" });
+  token = (await createSession(t.deps.store.sessions, user.id)).token;
 });
 afterAll(() => t.close());
 

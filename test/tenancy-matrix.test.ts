@@ -42,7 +42,7 @@ async function acmeFixture(): Promise<Fixture> {
   // Failed, so retry and recover have something to do.
   t.deps.db.$client.prepare("update deliveries set status = 'failed' where id = ?").run(delivery);
   const secret = (await t.request("GET", `/api/v1/links/webhooks/${webhook}/secret`)).body.data.secret;
-  const key = createApiKey(t.deps.db, { name: "acme extra", tenantId: "acme" }).id;
+  const key = (await createApiKey(t.deps.store.apiKeys, { name: "acme extra", tenantId: "acme" })).id;
   for (const value of [webhook, event, delivery, secret, key]) acmeSecrets.add(value);
   return { webhook, delivery, event, key };
 }
@@ -154,12 +154,12 @@ beforeAll(async () => {
   const db = t.deps.db;
   for (const id of ["acme", "globex"]) expect((await t.request("PUT", `/api/v1/tenants/${id}`, { name: id })).status).toBe(201);
   keys.platform = ADMIN_KEY;
-  keys.own = createApiKey(db, { name: "acme", tenantId: "acme", canPublish: true }).key;
-  keys.other = createApiKey(db, { name: "globex", tenantId: "globex", canPublish: true }).key;
-  const revoked = createApiKey(db, { name: "acme revoked", tenantId: "acme", canPublish: true });
+  keys.own = (await createApiKey(t.deps.store.apiKeys, { name: "acme", tenantId: "acme", canPublish: true })).key;
+  keys.other = (await createApiKey(t.deps.store.apiKeys, { name: "globex", tenantId: "globex", canPublish: true })).key;
+  const revoked = await createApiKey(t.deps.store.apiKeys, { name: "acme revoked", tenantId: "acme", canPublish: true });
   db.$client.prepare("update api_keys set revoked_at = ? where id = ?").run(Date.now(), revoked.id);
   keys.revoked = revoked.key;
-  keys.expired = createApiKey(db, { name: "acme expired", tenantId: "acme", canPublish: true, expiresAt: Date.now() - 1 }).key;
+  keys.expired = (await createApiKey(t.deps.store.apiKeys, { name: "acme expired", tenantId: "acme", canPublish: true, expiresAt: Date.now() - 1 })).key;
   userId = freshUserId();
   // globex has objects of its own, so its answers are not empty by chance.
   await t.request("POST", "/api/v1/links/webhooks", { url: "https://globex.example.com/in", events: ["link.clicked"], tenant_id: "globex" });
@@ -221,7 +221,7 @@ describe("lists show only the caller's tenant", () => {
   });
 
   test("a tenant key without can_publish may manage webhooks but not publish", async () => {
-    const reader = createApiKey(t.deps.db, { name: "acme reader", tenantId: "acme" }).key;
+    const reader = (await createApiKey(t.deps.store.apiKeys, { name: "acme reader", tenantId: "acme" })).key;
     const as = { auth: { bearer: reader } };
     expect((await t.request("GET", "/api/v1/links/webhooks", undefined, as)).status).toBe(200);
     const res = await t.request("POST", "/api/v1/events", { type: "link.clicked", data: {} }, as);

@@ -15,7 +15,7 @@ beforeAll(async () => {
   acmeReceiver = startReceiver();
   globexReceiver = startReceiver();
   for (const id of ["acme", "globex"]) await t.request("PUT", `/api/v1/tenants/${id}`, { name: id.toUpperCase() });
-  acmeKey = createApiKey(t.deps.db, { name: "acme backend", tenantId: "acme", canPublish: true }).key;
+  acmeKey = (await createApiKey(t.deps.store.apiKeys, { name: "acme backend", tenantId: "acme", canPublish: true })).key;
 });
 afterAll(async () => {
   acmeReceiver.stop();
@@ -128,7 +128,7 @@ describe("tenants", () => {
 
   test("DELETE removes the tenant with its webhooks, events, deliveries, attempts and keys, and says how many", async () => {
     await t.request("PUT", "/api/v1/tenants/leaving", {});
-    const key = createApiKey(t.deps.db, { name: "leaving", tenantId: "leaving", canPublish: true }).key;
+    const key = (await createApiKey(t.deps.store.apiKeys, { name: "leaving", tenantId: "leaving", canPublish: true })).key;
     const as = { auth: { bearer: key } };
     const receiver = startReceiver();
     try {

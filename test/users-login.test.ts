@@ -77,10 +77,10 @@ describe("POST /api/v1/users", () => {
   });
 
   test("createUser, the function the CLI calls, validates like the route", async () => {
-    const user = await createUser(app.deps.db, { email: "cli@example.com", password: PASSWORD });
+    const user = await createUser(app.deps.store.users, { email: "cli@example.com", password: PASSWORD });
     expect(user).toMatchObject({ email: "cli@example.com", name: null });
-    await expect(createUser(app.deps.db, { email: "cli@example.com", password: PASSWORD })).rejects.toMatchObject({ status: 409 });
-    await expect(createUser(app.deps.db, { email: "x@example.com", password: "1234567" })).rejects.toMatchObject({ status: 400 });
+    await expect(createUser(app.deps.store.users, { email: "cli@example.com", password: PASSWORD })).rejects.toMatchObject({ status: 409 });
+    await expect(createUser(app.deps.store.users, { email: "x@example.com", password: "1234567" })).rejects.toMatchObject({ status: 400 });
   });
 });
 
@@ -146,7 +146,7 @@ describe("POST /auth/login", () => {
   });
 
   test("5 failures for one email from one address in 15 minutes: 429 with Retry-After there, even with the right password", async () => {
-    await createUser(app.deps.db, { email: "target@example.com", password: PASSWORD });
+    await createUser(app.deps.store.users, { email: "target@example.com", password: PASSWORD });
     for (let i = 0; i < 5; i++) expect((await login("target@example.com", `guess-${i}`)).status).toBe(401);
     const limited = await login("TARGET@example.com", PASSWORD);
     expect(limited.status).toBe(429);

@@ -25,18 +25,19 @@ function apiKeyFieldErrors(body: { expires_at?: unknown }, now = Date.now()): Fi
 
 const apiKeyBodyChecks = ({ body }: CheckedInput) => apiKeyFieldErrors(fieldsOf(body));
 
-export function apiKeyRoutes({ db }: AppDeps) {
+export function apiKeyRoutes({ db, store }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/api-keys", detail: { tags: ["API keys"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
     .post(
       "",
-      ({ body, set, caller }) => {
+      async ({ body, set, caller }) => {
         rejectInvalidFields([...apiKeyFieldErrors(body), ...tenantFieldErrors(db, caller, body.tenant_id)]);
         const expiresAt = body.expires_at === undefined ? undefined : Date.parse(body.expires_at);
-        const created = createApiKey(db, { name: body.name.trim(), tenantId: body.tenant_id ?? null, canPublish: body.can_publish, expiresAt });
+        const input = { name: body.name.trim(), tenantId: body.tenant_id ?? null, canPublish: body.can_publish, expiresAt };
+        const created = await createApiKey(store.apiKeys, input);
         set.status = 201;
-        return ok({ ...getApiKey(db, created.id), key: created.key });
+        return ok({ ...created.info, key: created.key });
       },
       {
         platformOnly: true,
@@ -51,8 +52,8 @@ export function apiKeyRoutes({ db }: AppDeps) {
         },
       },
     )
-    .get("", ({ query }) => {
-      const { data, pagination } = listApiKeys(db, { ...query, tenantId: query.tenant_id });
+    .get("", async ({ query }) => {
+      const { data, pagination } = await listApiKeys(store.apiKeys, { ...query, tenantId: query.tenant_id });
       return page(data, pagination);
     }, {
       platformOnly: true,
@@ -61,9 +62,9 @@ export function apiKeyRoutes({ db }: AppDeps) {
       response: { 200: SuccessPage(ApiKey, "A page of keys, newest first, without secrets."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listApiKeys", summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
     })
-    .get("/current", ({ caller }) => {
-      const key = getApiKey(db, caller.keyId);
-      const tenant = caller.tenantId === null ? null : getTenant(db, caller.tenantId);
+    .get("/current", async ({ caller }) => {
+      const key = await getApiKey(store.apiKeys, caller.keyId);
+      const tenant = caller.tenantId === null ? null : await getTenant(store.tenants, caller.tenantId);
       return ok({
         key_id: key.id,
         kind: key.kind,
@@ -77,10 +78,7 @@ export function apiKeyRoutes({ db }: AppDeps) {
       response: { 200: Success(CurrentCaller, "The key that made this request."), ...errors(401) },
       detail: { operationId: "getCurrentApiKey", summary: "Who am I", description: "The key making this request: platform or tenant, which tenant, whether it may publish, when it expires." },
     })
-    .delete("/:id", ({ params }) => {
-      const key = revokeApiKey(db, params.id);
-      return ok(key);
-    }, {
+    .delete("/:id", async ({ params }) => ok(await revokeApiKey(store.apiKeys, params.id)), {
       platformOnly: true,
       params: ApiKeyIdParams,
       response: { 200: Success(ApiKey, "The key, revoked."), ...errors(401, 403, 404, { 403: PLATFORM_ONLY_MESSAGE, 404: "No API key with id key_0FcZk3Qb8xL2mN7pR4sT" }) },

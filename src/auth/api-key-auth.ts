@@ -4,11 +4,10 @@
 // or validation rules. The `apiKey: true` route option then hands the caller to handlers;
 // `platformOnly: true` refuses tenant keys (docs/tenancy.md).
 import { Elysia } from "elysia";
-import type { Db } from "../db/client";
-import { commitSoon } from "../db/group-commit";
+import type { ApiKeyStore } from "../db/aggregates/api-keys";
 import { Forbidden, Unauthorized } from "../http/errors";
 import { annotateRequest } from "../http/request-log";
-import { touchApiKey, verifyApiKey, type Caller } from "./api-keys";
+import { sha256Hex, verifiedKey, type Caller } from "./api-keys";
 
 const API_PREFIX = "/api/v1/";
 const authenticated = new WeakMap<Request, Caller>();
@@ -38,24 +37,28 @@ function isApiPath(url: string): boolean {
  * at most once a minute, and a failed refresh (the database busy) only leaves it older.
  * Keys whose refresh is already queued are not queued again by the requests of the same turn.
  */
-function lastUsedRefresher(db: Db) {
+function lastUsedRefresher(keys: ApiKeyStore) {
   const queued = new Set<string>();
   return (keyId: string) => {
     if (queued.has(keyId)) return;
     queued.add(keyId);
-    commitSoon(db, () => touchApiKey(db, keyId), { singleStatement: true })
+    keys
+      .touch(keyId, Date.now())
       .catch(() => {})
       .finally(() => queued.delete(keyId));
   };
 }
 
 /** Registered once by the app: rejects unauthenticated /api/v1/* requests on arrival. */
-export function apiKeyGate(db: Db) {
-  const refreshLastUsed = lastUsedRefresher(db);
-  return new Elysia({ name: "auth/api-key-gate" }).onRequest(({ request }) => {
+export function apiKeyGate(keys: ApiKeyStore) {
+  const refreshLastUsed = lastUsedRefresher(keys);
+  return new Elysia({ name: "auth/api-key-gate" }).onRequest(async ({ request }) => {
     if (!isApiPath(request.url)) return;
     const key = presentedKey(request.headers);
-    const verified = key ? verifyApiKey(db, key) : undefined;
+    if (!key) throw new Unauthorized();
+    // One read of the key's row per request: a revocation anywhere holds on the next one.
+    const hash = sha256Hex(key);
+    const verified = verifiedKey(await keys.findUnrevoked(hash), hash);
     if (!verified) throw new Unauthorized();
     if (verified.stale) refreshLastUsed(verified.keyId);
     authenticated.set(request, verified);

@@ -4,13 +4,12 @@
 // Every request reads the key's row: nothing in memory could miss a revocation made by another
 // process or node, so a revoked or expired key is refused on the very next request.
 import { timingSafeEqual } from "node:crypto";
-import { and, desc, eq, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
-import { apiKeys } from "../db/schema";
+import type { ApiKeyKind, ApiKeyRecord, ApiKeyStore, NewApiKeyRecord, UnrevokedKey } from "../db/aggregates/api-keys";
 import { NotFound } from "../http/errors";
-import { parsePage, toPage } from "../http/pagination";
+import { parsePage, toPagination } from "../http/pagination";
 import { iso, newId, newSortableId, randomBase62 } from "../ids";
+
+export type { ApiKeyKind } from "../db/aggregates/api-keys";
 
 export const API_KEY_PREFIX = "hr_";
 export const PORTAL_TOKEN_PREFIX = "hrp_";
@@ -23,8 +22,6 @@ export function sha256Hex(value: string): string {
 export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBase62(40);
 }
-
-export type ApiKeyKind = "api_key" | "portal";
 
 /** Who is calling: what the gate learnt from the key's row. */
 export interface Caller {
@@ -48,57 +45,47 @@ export interface CreatedApiKey {
   name: string;
   /** Shown once, at creation. */
   key: string;
+  info: ApiKeyInfo;
 }
 
-export function createApiKey(db: Db, input: NewApiKey, key = generateApiKey()): CreatedApiKey {
-  const now = Date.now();
-  const id = newSortableId("key", now);
+function newKeyRecord(input: NewApiKey, key: string, now: number, id = newSortableId("key", now)): NewApiKeyRecord {
   const tenantId = input.tenantId ?? null;
-  db.insert(apiKeys)
-    .values({
-      id,
-      name: input.name,
-      keyHash: sha256Hex(key),
-      createdAt: now,
-      tenantId,
-      // Platform keys publish unless told otherwise; tenant keys only when created to.
-      canPublish: input.canPublish ?? tenantId === null,
-      expiresAt: input.expiresAt ?? null,
-      kind: input.kind ?? "api_key",
-    })
-    .run();
-  return { id, name: input.name, key };
+  return {
+    id,
+    name: input.name,
+    keyHash: sha256Hex(key),
+    createdAt: now,
+    tenantId,
+    // Platform keys publish unless told otherwise; tenant keys only when created to.
+    canPublish: input.canPublish ?? tenantId === null,
+    expiresAt: input.expiresAt ?? null,
+    kind: input.kind ?? "api_key",
+  };
 }
 
-// Runs on every /api/v1 request: compiled once per connection.
-const keyByHash = preparedPer((db) =>
-  db
-    .select({
-      id: apiKeys.id,
-      keyHash: apiKeys.keyHash,
-      tenantId: apiKeys.tenantId,
-      canPublish: apiKeys.canPublish,
-      kind: apiKeys.kind,
-      expiresAt: apiKeys.expiresAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-    })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, sql.placeholder("hash")), isNull(apiKeys.revokedAt)))
-    .prepare(),
-);
+/** Stores a new key; 404 when its tenant does not exist (any more). */
+export async function createApiKey(keys: ApiKeyStore, input: NewApiKey, key = generateApiKey()): Promise<CreatedApiKey> {
+  const record = await keys.create(newKeyRecord(input, key, Date.now()));
+  if (!record) throw new NotFound(`No tenant with id ${input.tenantId}`);
+  return { id: record.id, name: record.name, key, info: toInfo(record) };
+}
 
 /** `last_used_at` is refreshed when it is older than this: at most one write per key per minute. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface VerifiedKey extends Caller {
-  /** The stored `last_used_at` is stale: the caller should refresh it (see touchApiKey). */
+  /** The stored `last_used_at` is stale: the caller should refresh it (ApiKeyStore.touch). */
   stale: boolean;
 }
 
 /** The caller behind a presented key, when the key exists, is not revoked and has not expired. */
-export function verifyApiKey(db: Db, presented: string, now = Date.now()): VerifiedKey | undefined {
+export async function verifyApiKey(keys: ApiKeyStore, presented: string, now = Date.now()): Promise<VerifiedKey | undefined> {
   const hash = sha256Hex(presented);
-  const row = keyByHash(db).get({ hash });
+  return verifiedKey(await keys.findUnrevoked(hash), hash, now);
+}
+
+/** The gate's check of the row found by `hash` (split from verifyApiKey so the gate awaits once). */
+export function verifiedKey(row: UnrevokedKey | undefined, hash: string, now = Date.now()): VerifiedKey | undefined {
   if (!row) return undefined;
   if (!timingSafeEqual(Buffer.from(row.keyHash, "hex"), Buffer.from(hash, "hex"))) return undefined;
   if (row.expiresAt !== null && row.expiresAt <= now) return undefined;
@@ -109,14 +96,6 @@ export function verifyApiKey(db: Db, presented: string, now = Date.now()): Verif
     kind: row.kind,
     stale: row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS,
   };
-}
-
-const touch = preparedPer((db) =>
-  db.update(apiKeys).set({ lastUsedAt: sql.placeholder("now") as unknown as number }).where(eq(apiKeys.id, sql.placeholder("id"))).prepare(),
-);
-
-export function touchApiKey(db: Db, keyId: string, now = Date.now()): void {
-  touch(db).run({ id: keyId, now });
 }
 
 export interface ApiKeyInfo {
@@ -131,9 +110,7 @@ export interface ApiKeyInfo {
   revoked_at: string | null;
 }
 
-type ApiKeyRow = typeof apiKeys.$inferSelect;
-
-function toInfo(row: ApiKeyRow): ApiKeyInfo {
+function toInfo(row: ApiKeyRecord): ApiKeyInfo {
   const at = (ms: number | null) => (ms === null ? null : iso(ms));
   return {
     id: row.id,
@@ -148,8 +125,8 @@ function toInfo(row: ApiKeyRow): ApiKeyInfo {
   };
 }
 
-export function getApiKey(db: Db, id: string): ApiKeyInfo {
-  const row = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+export async function getApiKey(keys: ApiKeyStore, id: string): Promise<ApiKeyInfo> {
+  const row = await keys.get(id);
   if (!row) throw new NotFound(`No API key with id ${id}`);
   return toInfo(row);
 }
@@ -162,28 +139,19 @@ export interface ApiKeyListOptions {
   kind?: ApiKeyKind;
 }
 
-/** Newest first. A rare, operator-only read: built per call. */
-export function listApiKeys(db: Db, options: ApiKeyListOptions) {
-  const { limit, beforeRowId } = parsePage(options);
-  const rowId = sql<number>`${apiKeys}.rowid`;
-  const where: SQL[] = [];
-  if (beforeRowId !== undefined) where.push(lt(rowId, beforeRowId));
-  if (options.tenantId === null) where.push(isNull(apiKeys.tenantId));
-  else if (options.tenantId !== undefined) where.push(eq(apiKeys.tenantId, options.tenantId));
-  if (options.kind) where.push(eq(apiKeys.kind, options.kind));
-  const rows = db.select({ rowId, row: apiKeys }).from(apiKeys).where(and(...where)).orderBy(desc(rowId)).limit(limit + 1).all();
-  const { rows: pageRows, pagination } = toPage(rows, limit);
-  return { data: pageRows.map((r) => toInfo(r.row)), pagination };
+/** Newest first. */
+export async function listApiKeys(keys: ApiKeyStore, options: ApiKeyListOptions) {
+  const { limit } = parsePage(options);
+  const filter = { ...(options.tenantId !== undefined && { tenantId: options.tenantId }), ...(options.kind && { kind: options.kind }) };
+  const found = await keys.list(filter, { limit, cursor: options.cursor });
+  return { data: found.rows.map(toInfo), pagination: toPagination(found.nextCursor) };
 }
 
 /** Revokes a key (again: a no-op that keeps the first time). Effective on the next request. */
-export function revokeApiKey(db: Db, id: string, now = Date.now()): ApiKeyInfo {
-  db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).run();
-  return getApiKey(db, id);
-}
-
-export function countApiKeys(db: Db): number {
-  return db.select({ id: apiKeys.id }).from(apiKeys).where(and(isNull(apiKeys.revokedAt), eq(apiKeys.kind, "api_key"))).all().length;
+export async function revokeApiKey(keys: ApiKeyStore, id: string, now = Date.now()): Promise<ApiKeyInfo> {
+  const row = await keys.revoke(id, now);
+  if (!row) throw new NotFound(`No API key with id ${id}`);
+  return toInfo(row);
 }
 
 export const ENV_ADMIN_KEY_NAME = "admin (ADMIN_API_KEY)";
@@ -195,22 +163,13 @@ export const GENERATED_ADMIN_KEY_NAME = "admin (generated)";
  * Changing ADMIN_API_KEY is how an operator rotates a leaked admin key, so the key an earlier
  * ADMIN_API_KEY registered is revoked; keys made with `keys create` are left alone.
  */
-export function bootstrapApiKey(db: Db, adminApiKey: string | undefined): CreatedApiKey | undefined {
+export async function bootstrapApiKey(keys: ApiKeyStore, adminApiKey: string | undefined): Promise<Omit<CreatedApiKey, "info"> | undefined> {
+  const now = Date.now();
   if (adminApiKey) {
-    const hash = sha256Hex(adminApiKey);
-    const now = Date.now();
-    db.transaction((tx) => {
-      tx.update(apiKeys)
-        .set({ revokedAt: now })
-        .where(and(eq(apiKeys.name, ENV_ADMIN_KEY_NAME), isNull(apiKeys.revokedAt), ne(apiKeys.keyHash, hash)))
-        .run();
-      // Configured again after being revoked (by hand): the operator's explicit choice wins.
-      const existing = tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
-      if (existing) tx.update(apiKeys).set({ revokedAt: null }).where(eq(apiKeys.id, existing.id)).run();
-      else tx.insert(apiKeys).values({ id: newId("key"), name: ENV_ADMIN_KEY_NAME, keyHash: hash, createdAt: now }).run();
-    });
+    await keys.registerAdminKey(newKeyRecord({ name: ENV_ADMIN_KEY_NAME }, adminApiKey, now, newId("key")));
     return undefined;
   }
-  if (countApiKeys(db) > 0) return undefined;
-  return createApiKey(db, { name: GENERATED_ADMIN_KEY_NAME });
+  const key = generateApiKey();
+  const record = newKeyRecord({ name: GENERATED_ADMIN_KEY_NAME }, key, now);
+  return (await keys.createIfNoKeys(record)) ? { id: record.id, name: record.name, key } : undefined;
 }

@@ -12,8 +12,7 @@
 // An attempt is recorded as `pending` (a failure) before its password is checked, so a burst
 // of concurrent guesses cannot all pass the check; it becomes `succeeded` when it was right.
 import ipaddr from "ipaddr.js";
-import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
+import type { LoginThrottleStore, ThrottleFacts, ThrottleQuery } from "../db/aggregates/login-throttle";
 
 export interface WindowLimit {
   max: number;
@@ -58,42 +57,10 @@ export function throttleAddress(address: string): string {
   return `${parts.join(":")}::/64`;
 }
 
-const statements = preparedPer((db) => {
-  const s = db.$client;
-  return {
-    // The `n`-th most recent attempt in a window (OFFSET n - 1): once it exists the limit is
-    // reached, and it leaves the window (freeing a place) at its time + the window.
-    nthByAddress: s.prepare(`SELECT at FROM login_attempts WHERE address = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`).pluck(),
-    nthFailureByAccountAndAddress: s
-      .prepare(
-        `SELECT at FROM login_attempts WHERE email = ? AND address = ? AND at > ? AND outcome != 'succeeded'
-          ORDER BY at DESC LIMIT 1 OFFSET ?`,
-      )
-      .pluck(),
-    accountFailures: s.prepare(
-      `SELECT count(*) AS n, max(at) AS last FROM login_attempts WHERE email = ? AND at > ? AND outcome != 'succeeded'`,
-    ),
-    knownAddress: s
-      .prepare(
-        `SELECT 1 FROM login_known_addresses k JOIN users u ON u.id = k.user_id
-          WHERE u.email = ? AND k.address = ? AND k.last_success_at > ?`,
-      )
-      .pluck(),
-    insert: s.prepare(`INSERT INTO login_attempts (email, address, outcome, at) VALUES (?, ?, 'pending', ?)`),
-    outcome: s.prepare(`UPDATE login_attempts SET outcome = ? WHERE id = ?`),
-    remember: s.prepare(
-      `INSERT INTO login_known_addresses (user_id, address, last_success_at) VALUES (?, ?, ?)
-       ON CONFLICT (user_id, address) DO UPDATE SET last_success_at = excluded.last_success_at`,
-    ),
-    prune: s.prepare(`DELETE FROM login_attempts WHERE at <= ?`),
-    pruneKnown: s.prepare(`DELETE FROM login_known_addresses WHERE last_success_at <= ?`),
-  };
-});
-
 /** An attempt let through: say how it ended. */
 export interface LoginAttempt {
-  succeeded(userId: string): void;
-  failed(): void;
+  succeeded(userId: string): Promise<void>;
+  failed(): Promise<void>;
 }
 
 export type ThrottleDecision = { retryAfterSeconds: number; attempt?: undefined } | { retryAfterSeconds: 0; attempt: LoginAttempt };
@@ -105,7 +72,7 @@ export class LoginThrottle {
   private untilPrune = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly attempts: LoginThrottleStore,
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
   ) {}
 
@@ -113,57 +80,48 @@ export class LoginThrottle {
    * Decides whether this attempt may check a password and, if so, records it as pending, in
    * one write transaction: two processes deciding at once see each other's attempts.
    */
-  begin(email: string, clientAddress: string, now = Date.now()): ThrottleDecision {
+  async begin(email: string, clientAddress: string, now = Date.now()): Promise<ThrottleDecision> {
     const address = throttleAddress(clientAddress);
-    return this.db.$client.transaction((): ThrottleDecision => {
-      this.prune(now);
-      const wait = this.waitMs(email, address, now);
-      if (wait > 0) return { retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
-      const s = statements(this.db);
-      const id = Number(s.insert.run(email, address, now).lastInsertRowid);
-      return {
-        retryAfterSeconds: 0,
-        attempt: {
-          succeeded: (userId) => {
-            this.db.$client.transaction(() => {
-              s.outcome.run("succeeded", id);
-              s.remember.run(userId, address, Date.now());
-            })();
-          },
-          failed: () => void s.outcome.run("failed", id),
-        },
-      };
-    }).immediate();
+    await this.prune(now);
+    const { perAddress, perAccountAndAddress, perAccount, knownAddressMs } = this.limits;
+    const query: ThrottleQuery = {
+      addressSince: now - perAddress.windowMs,
+      addressMax: perAddress.max,
+      pairSince: now - perAccountAndAddress.windowMs,
+      pairMax: perAccountAndAddress.max,
+      accountSince: now - perAccount.windowMs,
+      knownSince: now - knownAddressMs,
+    };
+    const begun = await this.attempts.begin({ email, address }, query, now, (facts) => this.waitMs(facts, now));
+    if (begun.attemptId === undefined) return { retryAfterSeconds: Math.max(1, Math.ceil(begun.waitMs / 1000)) };
+    const id = begun.attemptId;
+    return {
+      retryAfterSeconds: 0,
+      attempt: {
+        succeeded: (userId) => this.attempts.succeeded(id, userId, address, Date.now()),
+        failed: () => this.attempts.failed(id),
+      },
+    };
   }
 
   /** Milliseconds until the first limit this attempt is over lets it through, or 0. */
-  private waitMs(email: string, address: string, now: number): number {
-    const s = statements(this.db);
+  private waitMs(facts: ThrottleFacts, now: number): number {
     const { perAddress, perAccountAndAddress, perAccount } = this.limits;
     const waits = [0];
-    const nthAddress = s.nthByAddress.get(address, now - perAddress.windowMs, perAddress.max - 1) as number | undefined;
-    if (nthAddress !== undefined) waits.push(nthAddress + perAddress.windowMs - now);
-    const nthPair = s.nthFailureByAccountAndAddress.get(email, address, now - perAccountAndAddress.windowMs, perAccountAndAddress.max - 1) as
-      | number
-      | undefined;
-    if (nthPair !== undefined) waits.push(nthPair + perAccountAndAddress.windowMs - now);
-    const failures = s.accountFailures.get(email, now - perAccount.windowMs) as { n: number; last: number | null };
-    if (failures.n >= perAccount.free && failures.last !== null) {
-      const known = s.knownAddress.get(email, address, now - this.limits.knownAddressMs) !== undefined;
-      if (!known) {
-        const delay = Math.min(perAccount.firstDelayMs * 2 ** (failures.n - perAccount.free), perAccount.maxDelayMs);
-        waits.push(failures.last + delay - now);
-      }
+    if (facts.addressNth !== undefined) waits.push(facts.addressNth + perAddress.windowMs - now);
+    if (facts.pairNth !== undefined) waits.push(facts.pairNth + perAccountAndAddress.windowMs - now);
+    const last = facts.lastAccountFailure;
+    if (facts.accountFailures >= perAccount.free && last !== null && !facts.knownAddress) {
+      const delay = Math.min(perAccount.firstDelayMs * 2 ** (facts.accountFailures - perAccount.free), perAccount.maxDelayMs);
+      waits.push(last + delay - now);
     }
     return Math.max(...waits);
   }
 
-  private prune(now: number): void {
+  private async prune(now: number): Promise<void> {
     if (--this.untilPrune > 0) return;
     this.untilPrune = PRUNE_EVERY;
     const { perAddress, perAccountAndAddress, perAccount, knownAddressMs } = this.limits;
-    const s = statements(this.db);
-    s.prune.run(now - Math.max(perAddress.windowMs, perAccountAndAddress.windowMs, perAccount.windowMs));
-    s.pruneKnown.run(now - knownAddressMs);
+    await this.attempts.prune(now - Math.max(perAddress.windowMs, perAccountAndAddress.windowMs, perAccount.windowMs), now - knownAddressMs);
   }
 }

@@ -8,7 +8,7 @@ import { ChangePasswordBody } from "../users/model";
 import { changeOwnPassword } from "../users/service";
 import { DEFAULT_LOGIN_LIMITS, LoginThrottle, type LoginAttempt, type LoginLimits } from "./login-rate-limit";
 import { LoginBody, LoginResponse, UserSchema } from "./model";
-import { createSession, deleteSession } from "./sessions";
+import { createSession } from "./sessions";
 import { userAuth } from "./user-auth";
 import { normaliseEmail, passwordProblem, verifyCredentials } from "./users";
 
@@ -22,11 +22,11 @@ function clientAddress(server: { requestIP(request: Request): { address: string 
   return server?.requestIP(request)?.address ?? "unknown";
 }
 
-export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-  const throttle = new LoginThrottle(db, limits);
+export function authRoutes({ store }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  const throttle = new LoginThrottle(store.loginThrottle, limits);
   /** A password check for `email` may run now (and is counted), or the request is answered 429. */
-  const admit = (email: string, address: string): LoginAttempt => {
-    const decision = throttle.begin(email, address);
+  const admit = async (email: string, address: string): Promise<LoginAttempt> => {
+    const decision = await throttle.begin(email, address);
     if (!decision.attempt) {
       const wait = decision.retryAfterSeconds;
       throw new TooManyRequests(`Too many login attempts. Try again in ${wait} seconds`, wait);
@@ -34,20 +34,20 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
     return decision.attempt;
   };
   return new Elysia({ prefix: "/auth", detail: { tags: ["Authentication"] } })
-    .use(userAuth(db))
+    .use(userAuth(store.sessions))
     .post(
       "/login",
       async ({ body, request, server }) => {
         const email = normaliseEmail(body.email);
-        const attempt = admit(email, clientAddress(server, request));
+        const attempt = await admit(email, clientAddress(server, request));
         // Unknown email and wrong password take the same time and get the same answer.
-        const user = await verifyCredentials(db, email, body.password);
+        const user = await verifyCredentials(store.users, email, body.password);
         if (!user) {
-          attempt.failed();
+          await attempt.failed();
           throw new Unauthorized(LOGIN_FAILED_MESSAGE);
         }
-        attempt.succeeded(user.id);
-        return { ...createSession(db, user.id), user };
+        await attempt.succeeded(user.id);
+        return { ...(await createSession(store.sessions, user.id)), user };
       },
       {
         body: LoginBody,
@@ -72,8 +72,8 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
     })
     .post(
       "/logout",
-      ({ sessionId, set }) => {
-        deleteSession(db, sessionId);
+      async ({ sessionId, set }) => {
+        await store.sessions.delete(sessionId);
         set.status = 204;
       },
       {
@@ -88,13 +88,13 @@ export function authRoutes({ db }: AppDeps, limits: LoginLimits = DEFAULT_LOGIN_
         const rule = passwordProblem(body.newPassword);
         if (rule) throw invalidField("newPassword", rule);
         // Throttled like sign-in: a stolen token must not become a way to guess the password.
-        const attempt = admit(user.email, clientAddress(server, request));
-        const changed = await changeOwnPassword(db, user.id, body, sessionId);
+        const attempt = await admit(user.email, clientAddress(server, request));
+        const changed = await changeOwnPassword(store.users, user.id, body, sessionId);
         if (!changed) {
-          attempt.failed();
+          await attempt.failed();
           throw invalidField("currentPassword", "Is not the current password");
         }
-        attempt.succeeded(user.id);
+        await attempt.succeeded(user.id);
         set.status = 204;
       },
       {

@@ -4,7 +4,7 @@
 // validated, so the order of answers is: no token (400) → bad token (401) → bad body
 // (400/413/415) → the route's own checks. The `user: true` route option hands the user over.
 import { Elysia } from "elysia";
-import type { Db } from "../db/client";
+import type { SessionStore } from "../db/aggregates/users";
 import { BadRequest, Unauthorized } from "../http/errors";
 import { bearerOf, pathOf } from "./api-key-auth";
 import { findSessionUser, type SessionUser } from "./sessions";
@@ -20,30 +20,30 @@ const SESSION_PATH = /^\/(?:traffic-sources|webhooks|auth\/me|auth\/logout|auth\
 
 const authenticated = new WeakMap<Request, SessionUser>();
 
-function authenticate(db: Db, request: Request): SessionUser {
+async function authenticate(sessions: SessionStore, request: Request): Promise<SessionUser> {
   const token = bearerOf(request.headers.get("authorization"));
   if (!token) throw new BadRequest([{ field: "authorization", message: "Is required" }], MISSING_TOKEN_MESSAGE);
-  const session = findSessionUser(db, token);
+  const session = await findSessionUser(sessions, token);
   if (!session) throw new Unauthorized(INVALID_TOKEN_MESSAGE);
   authenticated.set(request, session);
   return session;
 }
 
 /** Registered once by the app: checks the session token of surface B requests on arrival. */
-export function sessionGate(db: Db) {
-  return new Elysia({ name: "auth/session-gate" }).onRequest(({ request }) => {
-    if (SESSION_PATH.test(pathOf(request.url))) authenticate(db, request);
+export function sessionGate(sessions: SessionStore) {
+  return new Elysia({ name: "auth/session-gate" }).onRequest(async ({ request }) => {
+    if (SESSION_PATH.test(pathOf(request.url))) await authenticate(sessions, request);
   });
 }
 
 /** Route option `user: true`: resolves `user` and `sessionId`, and documents the bearer scheme. */
-export function userAuth(db: Db) {
+export function userAuth(sessions: SessionStore) {
   return new Elysia({ name: "auth/user-session" }).macro({
     user: {
       detail: { security: SESSION_SECURITY },
-      resolve({ request }) {
+      async resolve({ request }) {
         // The gate has normally run; checking here too keeps a route safe in an app without it.
-        const session = authenticated.get(request) ?? authenticate(db, request);
+        const session = authenticated.get(request) ?? (await authenticate(sessions, request));
         return { user: session.user, sessionId: session.sessionId };
       },
     },

@@ -1,13 +1,10 @@
 // Users of surface B: created by an admin (API or CLI), signing in with email and password.
 // Passwords are hashed with argon2id (Bun.password); emails are lower-cased on the way in so
 // uniqueness and sign-in are case-insensitive.
-import { eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { users } from "../db/schema";
+import type { UserRecord, UserStore } from "../db/aggregates/users";
 import { Conflict, rejectInvalidFields, type FieldError } from "../http/errors";
 import { INVALID_EMAIL } from "./model";
 import { iso } from "../ids";
-import { isUniqueViolation } from "../db/constraint";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -22,9 +19,7 @@ export interface User {
   updatedAt: string;
 }
 
-type UserRow = typeof users.$inferSelect;
-
-export function toUser(row: UserRow): User {
+export function toUser(row: UserRecord): User {
   return { id: row.id, email: row.email, name: row.name, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
 }
 
@@ -66,23 +61,15 @@ export function newUserFieldErrors(input: { email?: unknown; password?: unknown;
  * Creates a user. Used by `POST /api/v1/users` and the `users create` CLI command; throws a 400
  * naming the field for a bad email/password/name and a 409 when the email is taken.
  */
-export async function createUser(db: Db, input: NewUser): Promise<User> {
+export async function createUser(users: UserStore, input: NewUser): Promise<User> {
   rejectInvalidFields(newUserFieldErrors(input));
   const email = normaliseEmail(input.email);
   const name = input.name?.trim() || null;
   const passwordHash = await hashPassword(input.password);
   const now = Date.now();
-  try {
-    const row = db
-      .insert(users)
-      .values({ id: crypto.randomUUID(), email, name, passwordHash, createdAt: now, updatedAt: now })
-      .returning()
-      .get();
-    return toUser(row);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new Conflict("A user with this email already exists");
-    throw e;
-  }
+  const row = await users.create({ id: crypto.randomUUID(), email, name, passwordHash, createdAt: now, updatedAt: now, disabledAt: null });
+  if (!row) throw new Conflict("A user with this email already exists");
+  return toUser(row);
 }
 
 // Verified against when the email is unknown, so a miss costs the same argon2 work as a hit
@@ -97,8 +84,8 @@ function dummyPasswordHash(): Promise<string> {
  * The user whose email and password match, or undefined; the same work is done either way. A
  * disabled user gets the same answer as a wrong password.
  */
-export async function verifyCredentials(db: Db, email: string, password: string): Promise<User | undefined> {
-  const row = db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
+export async function verifyCredentials(users: UserStore, email: string, password: string): Promise<User | undefined> {
+  const row = await users.byEmail(normaliseEmail(email));
   const matches = await passwordMatches(password, row?.passwordHash);
   return row && matches && row.disabledAt === null ? toUser(row) : undefined;
 }

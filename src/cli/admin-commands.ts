@@ -5,11 +5,12 @@ import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config";
 import { closeDatabase, openDatabase } from "../db/client";
 import { MIGRATIONS_DIR, migrateDatabase } from "../db/migrate";
+import { appliedMigrationCount, liveBytes } from "../db/sqlite/file-facts";
 import { DatabaseTaskFailed, runDatabaseTask } from "../db/task-runner";
 import type { DatabaseTask } from "../db/task-worker";
 import { terminalProgress } from "./progress";
 import { UsageError } from "./args";
-import { checkTempDir, openMigratedDatabase } from "./runtime";
+import { checkTempDir } from "./runtime";
 
 export class CommandFailed extends Error {}
 
@@ -42,16 +43,6 @@ export async function migrateCommand(config: Config): Promise<void> {
 function migrationTags(): string[] {
   const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as { entries: { tag: string }[] };
   return journal.entries.map((e) => e.tag);
-}
-
-function appliedMigrationCount(path: string): number {
-  const db = openDatabase(path);
-  try {
-    const table = db.$client.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
-    return table ? (db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n : 0;
-  } finally {
-    closeDatabase(db);
-  }
 }
 
 /**
@@ -104,17 +95,6 @@ export async function backupCommand(config: Config, target: string): Promise<voi
     progress.clear();
   }
   process.stderr.write(`Backed up ${config.databasePath} to ${out} (${statSync(out).size} bytes) in ${elapsed(started)}.\n`);
-}
-
-/** Bytes in use in the database (its pages less the free ones): about the size of a compact copy. */
-function liveBytes(path: string): number {
-  const db = openDatabase(path);
-  try {
-    const pragma = (name: string) => db.$client.pragma(name, { simple: true }) as number;
-    return (pragma("page_count") - pragma("freelist_count")) * pragma("page_size");
-  } finally {
-    closeDatabase(db);
-  }
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;

@@ -1,14 +1,14 @@
 // `keys create | list | revoke` (docs/tenancy.md): the same service the API-key routes call,
 // against the database file, so they work beside a running server and take effect on its
 // next request.
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "../auth/api-keys";
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "../auth/api-keys";
 import type { Config } from "../config";
-import { closeDatabase, type Db } from "../db/client";
-import { tenantExists } from "../tenants/service";
+import type { ApiKeyStore } from "../db/aggregates/api-keys";
+import { NotFound } from "../http/errors";
 import { TENANT_ID_PATTERN } from "../tenants/model";
 import { UsageError } from "./args";
 import { CommandFailed } from "./admin-commands";
-import { openMigratedDatabase } from "./runtime";
+import { withStore } from "./runtime";
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -20,14 +20,7 @@ export function parseDuration(raw: string, option: string): number {
   return ms;
 }
 
-function withDatabase<T>(config: Config, run: (db: Db) => T): T {
-  const db = openMigratedDatabase(config);
-  try {
-    return run(db);
-  } finally {
-    closeDatabase(db);
-  }
-}
+const withKeys = <T>(config: Config, run: (keys: ApiKeyStore) => Promise<T>) => withStore(config, (store) => run(store.apiKeys));
 
 export interface CreateKeyOptions {
   name: string;
@@ -36,21 +29,21 @@ export interface CreateKeyOptions {
   expiresIn: string | undefined;
 }
 
-export function createKeyCommand(config: Config, options: CreateKeyOptions): void {
+export async function createKeyCommand(config: Config, options: CreateKeyOptions): Promise<void> {
   const name = options.name.trim();
   if (name === "" || name.length > 100) throw new UsageError("--name must be 1 to 100 characters long");
   if (options.tenant !== undefined && !new RegExp(TENANT_ID_PATTERN).test(options.tenant)) {
     throw new UsageError("--tenant must be 1 to 64 characters of letters, digits, '_', '.' or '-'");
   }
   const expiresAt = options.expiresIn === undefined ? undefined : Date.now() + parseDuration(options.expiresIn, "--expires-in");
-  withDatabase(config, (db) => {
-    if (options.tenant !== undefined && !tenantExists(db, options.tenant)) {
-      throw new CommandFailed(`no tenant ${options.tenant}: create it first with PUT /api/v1/tenants/${options.tenant}`);
-    }
+  await withKeys(config, async (keys) => {
     // Platform keys always may publish; for a tenant key it is asked for.
     const canPublish = options.tenant === undefined ? true : options.canPublish;
-    const created = createApiKey(db, { name, tenantId: options.tenant ?? null, canPublish, expiresAt });
-    const info = getApiKey(db, created.id);
+    const created = await createApiKey(keys, { name, tenantId: options.tenant ?? null, canPublish, expiresAt }).catch((e) => {
+      if (e instanceof NotFound) throw new CommandFailed(`no tenant ${options.tenant}: create it first with PUT /api/v1/tenants/${options.tenant}`);
+      throw e;
+    });
+    const { info } = created;
     // The key alone on stdout, so `KEY=$(hookrelay keys create)` works; the notice goes to stderr.
     process.stdout.write(`${created.key}\n`);
     const scope = info.tenant_id === null ? "platform key" : `key of tenant ${info.tenant_id}${info.can_publish ? ", may publish" : ""}`;
@@ -65,12 +58,12 @@ function row(k: ApiKeyInfo): string[] {
 }
 
 /** Every key, newest first, as an aligned table on stdout (no secrets: only their hashes are stored). */
-export function listKeysCommand(config: Config, tenant: string | undefined): void {
-  const rows = withDatabase(config, (db) => {
+export async function listKeysCommand(config: Config, tenant: string | undefined): Promise<void> {
+  const rows = await withKeys(config, async (keys) => {
     const all: ApiKeyInfo[] = [];
     let cursor: string | undefined;
     do {
-      const page = listApiKeys(db, { limit: "100", cursor, tenantId: tenant });
+      const page = await listApiKeys(keys, { limit: "100", cursor, tenantId: tenant });
       all.push(...page.data);
       cursor = page.pagination.next_cursor ?? undefined;
     } while (cursor);
@@ -81,11 +74,11 @@ export function listKeysCommand(config: Config, tenant: string | undefined): voi
   process.stdout.write(table.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n");
 }
 
-export function revokeKeyCommand(config: Config, id: string): void {
-  withDatabase(config, (db) => {
+export async function revokeKeyCommand(config: Config, id: string): Promise<void> {
+  await withKeys(config, async (keys) => {
     let info: ApiKeyInfo;
     try {
-      info = revokeApiKey(db, id);
+      info = await revokeApiKey(keys, id);
     } catch {
       throw new CommandFailed(`no API key with id ${id} (see hookrelay keys list)`);
     }

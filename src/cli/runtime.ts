@@ -3,8 +3,10 @@ import { accessSync, constants, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { Config } from "../config";
 import { ConfigError } from "../config";
-import { openDatabase, type Db } from "../db/client";
+import { closeDatabase, openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
+import { SqliteStore } from "../db/sqlite/store";
+import type { Store } from "../db/store";
 
 /**
  * The compiled binary unpacks the SQLite driver (a native module) into the temp dir before
@@ -21,10 +23,17 @@ export function checkTempDir(): void {
   }
 }
 
-/** Opens the configured database and brings its schema up to date, as every start-up does. */
-export function openMigratedDatabase(config: Config): Db {
+/**
+ * Runs a command against the configured database, its schema brought up to date as every
+ * start-up does, and closes it after.
+ */
+export async function withStore<T>(config: Config, run: (store: Store) => Promise<T>): Promise<T> {
   checkTempDir();
   const db = openDatabase(config.databasePath);
-  migrateDatabase(db);
-  return db;
+  try {
+    migrateDatabase(db);
+    return await run(new SqliteStore(db));
+  } finally {
+    closeDatabase(db);
+  }
 }

@@ -2,20 +2,13 @@
 // services as the /api/v1/users routes, on the database file, beside a running server or not.
 import { createUser } from "../auth/users";
 import type { Config } from "../config";
-import { closeDatabase, type Db } from "../db/client";
+import type { UserStore } from "../db/aggregates/users";
 import { randomBase62 } from "../ids";
 import { findUserByEmail, listUsers, resetPassword, updateUser, type ManagedUser } from "../users/service";
 import { UsageError } from "./args";
-import { openMigratedDatabase } from "./runtime";
+import { withStore } from "./runtime";
 
-async function withDatabase<T>(config: Config, run: (db: Db) => Promise<T> | T): Promise<T> {
-  const db = openMigratedDatabase(config);
-  try {
-    return await run(db);
-  } finally {
-    closeDatabase(db);
-  }
-}
+const withUsers = <T>(config: Config, run: (users: UserStore) => Promise<T>) => withStore(config, (store) => run(store.users));
 
 /** One trailing newline is what `echo` and here-strings add; it is not part of the password. */
 async function passwordFromStdin(): Promise<string> {
@@ -30,7 +23,7 @@ export async function createUserCommand(
 ): Promise<void> {
   const generated = !input.passwordFromStdin;
   const password = input.passwordFromStdin ? await passwordFromStdin() : randomBase62(24);
-  const user = await withDatabase(config, (db) => createUser(db, { email: input.email, password, name: input.name }));
+  const user = await withUsers(config, (users) => createUser(users, { email: input.email, password, name: input.name }));
   if (generated) process.stdout.write(`${password}\n`);
   process.stderr.write(
     `Created user ${user.id} (${user.email}).${generated ? " The password above was generated and is shown only now." : ""}\n`,
@@ -39,11 +32,11 @@ export async function createUserCommand(
 
 /** Every user, newest first, one line each under a header: ID, EMAIL, STATUS, CREATED, NAME. */
 export async function listUsersCommand(config: Config): Promise<void> {
-  const all = await withDatabase(config, (db) => {
+  const all = await withUsers(config, async (users) => {
     const found: ManagedUser[] = [];
     let cursor: string | undefined;
     do {
-      const { data, pagination } = listUsers(db, { limit: "100", cursor });
+      const { data, pagination } = await listUsers(users, { limit: "100", cursor });
       found.push(...data);
       cursor = pagination.next_cursor ?? undefined;
     } while (cursor);
@@ -61,7 +54,7 @@ export async function listUsersCommand(config: Config): Promise<void> {
 
 /** Disables (ending every session at once) or enables the user with that email. */
 export async function setUserDisabledCommand(config: Config, email: string, disabled: boolean): Promise<void> {
-  const user = await withDatabase(config, (db) => updateUser(db, findUserByEmail(db, email).id, { disabled }));
+  const user = await withUsers(config, async (users) => updateUser(users, (await findUserByEmail(users, email)).id, { disabled }));
   process.stderr.write(
     disabled
       ? `Disabled user ${user.id} (${user.email}): they cannot sign in, and their sessions have ended.\n`
@@ -72,7 +65,7 @@ export async function setUserDisabledCommand(config: Config, email: string, disa
 /** Sets a new password (read from stdin, or generated and printed once) and ends every session. */
 export async function resetPasswordCommand(config: Config, email: string, fromStdin: boolean): Promise<void> {
   const chosen = fromStdin ? await passwordFromStdin() : undefined;
-  const reset = await withDatabase(config, async (db) => resetPassword(db, findUserByEmail(db, email).id, chosen));
+  const reset = await withUsers(config, async (users) => resetPassword(users, (await findUserByEmail(users, email)).id, chosen));
   if (reset.password) process.stdout.write(`${reset.password}\n`);
   process.stderr.write(
     `Reset the password of ${reset.user.id} (${reset.user.email}); ${reset.sessionsEnded} session(s) ended.` +

@@ -4,6 +4,7 @@ import { t } from "elysia";
 import { rejectInvalidFields, type FieldError } from "./errors";
 import type { Pagination } from "./envelope";
 import { documentedAs } from "./schemas";
+import { decodeRowIdCursor, encodeRowIdCursor } from "../db/sqlite/rowid-page";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -34,9 +35,7 @@ function limitOf(raw: unknown): number {
 
 function beforeRowIdOf(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
-  const decoded = typeof raw === "string" ? Buffer.from(raw, "base64url").toString() : "";
-  const rowId = /^r\d{1,15}$/.test(decoded) ? Number(decoded.slice(1)) : NaN;
-  return Number.isSafeInteger(rowId) ? rowId : NaN;
+  return typeof raw === "string" ? decodeRowIdCursor(raw) : NaN;
 }
 
 /** What is wrong with `limit` and `cursor`, both checked. */
@@ -65,8 +64,13 @@ export function toPage<R extends { rowId: number }>(rows: R[], limit: number): {
   return {
     rows: pageRows,
     pagination: {
-      next_cursor: hasMore && last ? Buffer.from(`r${last.rowId}`).toString("base64url") : null,
+      next_cursor: hasMore && last ? encodeRowIdCursor(last.rowId) : null,
       has_more: hasMore,
     },
   };
+}
+
+/** The `pagination` of a page a store cut (its cursor is the store's own). */
+export function toPagination(nextCursor: string | null): Pagination {
+  return { next_cursor: nextCursor, has_more: nextCursor !== null };
 }

@@ -13,14 +13,15 @@ import { pageChecks } from "../http/pagination";
 
 const tenantBodyChecks = ({ body }: CheckedInput) => putTenantFieldErrors(fieldsOf(body));
 
-export function tenantRoutes({ db, config }: AppDeps) {
+export function tenantRoutes({ store, config }: AppDeps) {
+  const { tenants } = store;
   return new Elysia({ prefix: "/api/v1/tenants", detail: { tags: ["Tenants"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
     .put(
       "/:id",
-      ({ params, body, set }) => {
-        const { tenant, created } = putTenant(db, params.id, body);
+      async ({ params, body, set }) => {
+        const { tenant, created } = await putTenant(tenants, params.id, body);
         set.status = created ? 201 : 200;
         return ok(tenant);
       },
@@ -38,8 +39,8 @@ export function tenantRoutes({ db, config }: AppDeps) {
         },
       },
     )
-    .get("", ({ query }) => {
-      const { data, pagination } = listTenants(db, query);
+    .get("", async ({ query }) => {
+      const { data, pagination } = await listTenants(tenants, query);
       return page(data, pagination);
     }, {
       platformOnly: true,
@@ -48,13 +49,13 @@ export function tenantRoutes({ db, config }: AppDeps) {
       response: { 200: SuccessPage(Tenant, "A page of tenants, newest first."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listTenants", summary: "List tenants", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
     })
-    .get("/:id", ({ params }) => ok(getTenant(db, params.id)), {
+    .get("/:id", async ({ params }) => ok(await getTenant(tenants, params.id)), {
       platformOnly: true,
       params: TenantIdParams,
       response: { 200: Success(Tenant, "The tenant."), ...errors(400, 401, 403, 404, { 404: "No tenant with id acme-retail", 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "getTenant", summary: "Get a tenant" },
     })
-    .delete("/:id", ({ params }) => ok({ id: params.id, deleted: true as const, removed: deleteTenant(db, params.id) }), {
+    .delete("/:id", async ({ params }) => ok({ id: params.id, deleted: true as const, removed: await deleteTenant(tenants, params.id) }), {
       platformOnly: true,
       params: TenantIdParams,
       response: {
@@ -69,9 +70,10 @@ export function tenantRoutes({ db, config }: AppDeps) {
     })
     .post(
       "/:id/portal",
-      ({ params, body, request, set }) => {
+      async ({ params, body, request, set }) => {
+        const link = await createPortalLink(store.apiKeys, params.id, body.expires_in, config.publicUrl ?? new URL(request.url).origin);
         set.status = 201;
-        return ok(createPortalLink(db, params.id, body.expires_in, config.publicUrl ?? new URL(request.url).origin));
+        return ok(link);
       },
       {
         platformOnly: true,

@@ -35,9 +35,9 @@ const SOURCE_ERRORS = {
   409: "A webhook for this severity level already exists on this traffic source",
 };
 
-function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
+function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
   return new Elysia({ prefix: "/traffic-sources", detail: { tags: ["Traffic sources"] } })
-    .use(userAuth(db))
+    .use(userAuth(store.sessions))
     .post(
       "",
       ({ body, user, set }) => {
@@ -118,9 +118,9 @@ function sourceRoutes({ db, wakeDelivery, metrics }: AppDeps) {
     );
 }
 
-function alertWebhookRoutes({ db }: AppDeps) {
+function alertWebhookRoutes({ db, store }: AppDeps) {
   return new Elysia({ prefix: "/webhooks", detail: { tags: ["Traffic source webhooks"] } })
-    .use(userAuth(db))
+    .use(userAuth(store.sessions))
     .post(
       "/:trafficSourceId",
       ({ params, body, user, set }) => {

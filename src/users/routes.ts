@@ -18,16 +18,17 @@ const newUserChecks = ({ body }: CheckedInput) => newUserFieldErrors(fieldsOf(bo
 
 const NO_USER = { 404: USER_NOT_FOUND, 403: PLATFORM_ONLY_MESSAGE };
 
-export function userAdminRoutes({ db }: AppDeps) {
+export function userAdminRoutes({ store }: AppDeps) {
+  const { users } = store;
   return new Elysia({ prefix: "/api/v1/users", detail: { tags: ["Users"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
     .post(
       "",
       async ({ body, set }) => {
-        const user = await createUser(db, body);
+        const user = await createUser(users, body);
         set.status = 201;
-        return ok(getUser(db, user.id));
+        return ok(await getUser(users, user.id));
       },
       {
         platformOnly: true,
@@ -48,8 +49,8 @@ export function userAdminRoutes({ db }: AppDeps) {
     )
     .get(
       "",
-      ({ query }) => {
-        const { data, pagination } = listUsers(db, query);
+      async ({ query }) => {
+        const { data, pagination } = await listUsers(users, query);
         return page(data, pagination);
       },
       {
@@ -60,13 +61,13 @@ export function userAdminRoutes({ db }: AppDeps) {
         detail: { operationId: "listUsers", summary: "List users", description: "Newest first, in cursor pages (`limit` 1–100, `cursor`)." },
       },
     )
-    .get("/:id", ({ params }) => ok(getUser(db, params.id)), {
+    .get("/:id", async ({ params }) => ok(await getUser(users, params.id)), {
       platformOnly: true,
       params: UserIdParams,
       response: { 200: Success(ManagedUserSchema, "The user."), ...errors(401, 403, 404, NO_USER) },
       detail: { operationId: "getUser", summary: "Get user" },
     })
-    .patch("/:id", ({ params, body }) => ok(updateUser(db, params.id, body)), {
+    .patch("/:id", async ({ params, body }) => ok(await updateUser(users, params.id, body)), {
       platformOnly: true,
       params: UserIdParams,
       body: UpdateUserBody,
@@ -81,8 +82,8 @@ export function userAdminRoutes({ db }: AppDeps) {
     })
     .delete(
       "/:id",
-      ({ params, set }) => {
-        deleteUser(db, params.id);
+      async ({ params, set }) => {
+        await deleteUser(users, params.id);
         set.status = 204;
       },
       {
@@ -96,7 +97,7 @@ export function userAdminRoutes({ db }: AppDeps) {
         },
       },
     )
-    .post("/:id/password", async ({ params, body }) => ok(await resetPassword(db, params.id, body?.password)), {
+    .post("/:id/password", async ({ params, body }) => ok(await resetPassword(users, params.id, body?.password)), {
       platformOnly: true,
       params: UserIdParams,
       body: t.Optional(ResetPasswordBody),
@@ -112,7 +113,7 @@ export function userAdminRoutes({ db }: AppDeps) {
           "response only. Every session of the user ends at once.",
       },
     })
-    .delete("/:id/sessions", ({ params }) => ok({ sessionsEnded: revokeSessions(db, params.id) }), {
+    .delete("/:id/sessions", async ({ params }) => ok({ sessionsEnded: await revokeSessions(users, params.id) }), {
       platformOnly: true,
       params: UserIdParams,
       response: { 200: Success(RevokedSessions, "How many sessions ended."), ...errors(401, 403, 404, NO_USER) },

@@ -2,55 +2,41 @@
 // sessions. Used by the /api/v1/users routes and the `users` CLI commands alike. Whatever takes
 // access away (disable, delete, password reset) ends the user's sessions in the same
 // transaction, so a token stops working with the very next request, on every process.
-import { desc, eq, lt, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { users } from "../db/schema";
+import type { UserRecord, UserStore } from "../db/aggregates/users";
 import { BadRequest, invalidField, NotFound, type FieldError } from "../http/errors";
-import { parsePage, toPage } from "../http/pagination";
+import { parsePage, toPagination } from "../http/pagination";
 import { iso, randomBase62 } from "../ids";
 import { hashPassword, normaliseEmail, passwordMatches, passwordProblem, toUser, type User } from "../auth/users";
-import { deleteUserSessions } from "../auth/sessions";
 
 export interface ManagedUser extends User {
   disabledAt: string | null;
 }
 
-type UserRow = typeof users.$inferSelect;
-
-export function toManagedUser(row: UserRow): ManagedUser {
+export function toManagedUser(row: UserRecord): ManagedUser {
   return { ...toUser(row), disabledAt: row.disabledAt === null ? null : iso(row.disabledAt) };
 }
 
 export const USER_NOT_FOUND = "User not found";
 
-const sqlRowId = sql<number>`${users}.rowid`;
-
-/** Newest first (by rowid: insertion order), cursor pages like every list. */
-export function listUsers(db: Db, query: { limit?: string; cursor?: string }) {
-  const { limit, beforeRowId } = parsePage(query);
-  const rows = db
-    .select({ row: users, rowId: sqlRowId })
-    .from(users)
-    .where(beforeRowId === undefined ? undefined : lt(sqlRowId, beforeRowId))
-    .orderBy(desc(sqlRowId))
-    .limit(limit + 1)
-    .all();
-  const { rows: pageRows, pagination } = toPage(rows, limit);
-  return { data: pageRows.map((r) => toManagedUser(r.row)), pagination };
+/** Newest first, cursor pages like every list. */
+export async function listUsers(users: UserStore, query: { limit?: string; cursor?: string }) {
+  const { limit } = parsePage(query);
+  const found = await users.list({ limit, cursor: query.cursor });
+  return { data: found.rows.map(toManagedUser), pagination: toPagination(found.nextCursor) };
 }
 
-export function getUser(db: Db, id: string): ManagedUser {
-  return toManagedUser(userRow(db, id));
+export async function getUser(users: UserStore, id: string): Promise<ManagedUser> {
+  return toManagedUser(await userRow(users, id));
 }
 
-export function findUserByEmail(db: Db, email: string): ManagedUser {
-  const row = db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
+export async function findUserByEmail(users: UserStore, email: string): Promise<ManagedUser> {
+  const row = await users.byEmail(normaliseEmail(email));
   if (!row) throw new NotFound(`No user with email ${normaliseEmail(email)}`);
   return toManagedUser(row);
 }
 
-function userRow(db: Db, id: string): UserRow {
-  const row = db.select().from(users).where(eq(users.id, id)).get();
+async function userRow(users: UserStore, id: string) {
+  const row = await users.get(id);
   if (!row) throw new NotFound(USER_NOT_FOUND);
   return row;
 }
@@ -61,7 +47,7 @@ export interface UserChanges {
 }
 
 /** Renames and/or disables or enables; disabling ends every session at once. */
-export function updateUser(db: Db, id: string, changes: UserChanges): ManagedUser {
+export async function updateUser(users: UserStore, id: string, changes: UserChanges): Promise<ManagedUser> {
   const problems: FieldError[] = [];
   const name = changes.name === undefined ? undefined : changes.name?.trim() || null;
   if (name && name.length > 200) problems.push({ field: "name", message: "Must be a string of at most 200 characters or null" });
@@ -69,28 +55,14 @@ export function updateUser(db: Db, id: string, changes: UserChanges): ManagedUse
     problems.push({ field: "body", message: "Must contain name or disabled" });
   }
   if (problems.length > 0) throw new BadRequest(problems);
-  return db.transaction(
-    () => {
-      const row = userRow(db, id);
-      const now = Date.now();
-      const disabledAt = changes.disabled === undefined ? row.disabledAt : changes.disabled ? (row.disabledAt ?? now) : null;
-      const updated = db
-        .update(users)
-        .set({ name: name === undefined ? row.name : name, disabledAt, updatedAt: now })
-        .where(eq(users.id, id))
-        .returning()
-        .get()!;
-      if (disabledAt !== null) deleteUserSessions(db, id);
-      return toManagedUser(updated);
-    },
-    { behavior: "immediate" },
-  );
+  const updated = await users.update(id, { ...(name !== undefined && { name }), ...(changes.disabled !== undefined && { disabled: changes.disabled }) }, Date.now());
+  if (!updated) throw new NotFound(USER_NOT_FOUND);
+  return toManagedUser(updated);
 }
 
 /** Deletes the user, their sessions and their traffic sources (with those sources' alert webhooks). */
-export function deleteUser(db: Db, id: string): void {
-  const changes = db.delete(users).where(eq(users.id, id)).run().changes;
-  if (changes === 0) throw new NotFound(USER_NOT_FOUND);
+export async function deleteUser(users: UserStore, id: string): Promise<void> {
+  if (!(await users.delete(id))) throw new NotFound(USER_NOT_FOUND);
 }
 
 export interface PasswordReset {
@@ -101,39 +73,29 @@ export interface PasswordReset {
 }
 
 /** Sets a new password (the one given, or a generated one) and ends every session of the user. */
-export async function resetPassword(db: Db, id: string, chosen: string | undefined): Promise<PasswordReset> {
+export async function resetPassword(users: UserStore, id: string, chosen: string | undefined): Promise<PasswordReset> {
   if (chosen !== undefined) {
     const rule = passwordProblem(chosen);
     if (rule) throw invalidField("password", rule);
   }
-  userRow(db, id); // 404 before the hashing work
+  await userRow(users, id); // 404 before the hashing work
   const password = chosen ?? randomBase62(24);
-  const passwordHash = await hashPassword(password);
-  const { user, sessionsEnded } = setPasswordHash(db, id, passwordHash);
+  const { user, sessionsEnded } = await setPasswordHash(users, id, await hashPassword(password));
   return chosen === undefined ? { user, password, sessionsEnded } : { user, sessionsEnded };
 }
 
 /** Stores a new hash and ends the user's sessions (all, or all but the caller's own). */
-export function setPasswordHash(db: Db, id: string, passwordHash: string, keepSessionId?: string) {
-  return db.transaction(
-    () => {
-      const row = db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, id)).returning().get();
-      if (!row) throw new NotFound(USER_NOT_FOUND);
-      return { user: toManagedUser(row), sessionsEnded: deleteUserSessions(db, id, keepSessionId) };
-    },
-    { behavior: "immediate" },
-  );
+async function setPasswordHash(users: UserStore, id: string, passwordHash: string, keepSessionId?: string) {
+  const changed = await users.setPasswordHash(id, passwordHash, Date.now(), keepSessionId);
+  if (!changed) throw new NotFound(USER_NOT_FOUND);
+  return { user: toManagedUser(changed.user), sessionsEnded: changed.sessionsEnded };
 }
 
 /** Ends every session of the user: their tokens stop working at once. */
-export function revokeSessions(db: Db, id: string): number {
-  return db.transaction(
-    () => {
-      userRow(db, id);
-      return deleteUserSessions(db, id);
-    },
-    { behavior: "immediate" },
-  );
+export async function revokeSessions(users: UserStore, id: string): Promise<number> {
+  const ended = await users.endSessions(id);
+  if (ended === undefined) throw new NotFound(USER_NOT_FOUND);
+  return ended;
 }
 
 /**
@@ -141,15 +103,15 @@ export function revokeSessions(db: Db, id: string): number {
  * session of the user; `keepSessionId` (the caller's) stays.
  */
 export async function changeOwnPassword(
-  db: Db,
+  users: UserStore,
   userId: string,
   input: { currentPassword: string; newPassword: string },
   keepSessionId: string,
 ): Promise<boolean> {
   const rule = passwordProblem(input.newPassword);
   if (rule) throw invalidField("newPassword", rule);
-  const row = userRow(db, userId);
+  const row = await userRow(users, userId);
   if (!(await passwordMatches(input.currentPassword, row.passwordHash))) return false;
-  setPasswordHash(db, userId, await hashPassword(input.newPassword), keepSessionId);
+  await setPasswordHash(users, userId, await hashPassword(input.newPassword), keepSessionId);
   return true;
 }

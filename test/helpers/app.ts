@@ -45,8 +45,10 @@ export function createTestApp(env: Record<string, string> = {}): TestApp {
   const config: Config = loadConfig({ DATABASE_PATH: join(dir, "test.db"), DELIVERY_ALLOW_PRIVATE: "0", ...env });
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
-  bootstrapApiKey(db, ADMIN_KEY);
-  const deps: AppDeps = { config, db, store: new SqliteStore(db), logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
+  const store = new SqliteStore(db);
+  // The SQLite store writes before its promise settles: the key is there when this returns.
+  void bootstrapApiKey(store.apiKeys, ADMIN_KEY);
+  const deps: AppDeps = { config, db, store, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
   const app = buildApp(deps);
 
   async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}) {

@@ -11,7 +11,7 @@ export interface SignedInUser {
 }
 
 export async function signIn(app: TestApp, email: string, password = "correct horse battery"): Promise<SignedInUser> {
-  const user = await createUser(app.deps.db, { email, password });
+  const user = await createUser(app.deps.store.users, { email, password });
   const res = await app.request("POST", "/auth/login", { email, password }, { auth: "none" });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
   return { id: user.id, email, password, token: res.body.token, auth: { bearer: res.body.token } };

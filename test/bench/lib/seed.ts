@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { closeDatabase, openDatabase } from "../../../src/db/client";
 import { migrateDatabase } from "../../../src/db/migrate";
 import { bootstrapApiKey } from "../../../src/auth/api-keys";
+import { SqliteStore } from "../../../src/db/sqlite/store";
 import { ADMIN_KEY, startHookrelay } from "./processes";
 
 export const BENCH_WEBHOOK_ID = "whk_benchReceiver0001";
@@ -29,7 +30,8 @@ export function seedBacklog(databasePath: string, { webhookUrl, pending, offset 
   const db = openDatabase(databasePath);
   try {
     migrateDatabase(db);
-    bootstrapApiKey(db, ADMIN_KEY);
+    // The SQLite store writes before its promise settles.
+    void bootstrapApiKey(new SqliteStore(db).apiKeys, ADMIN_KEY);
     const sqlite = db.$client;
     const now = Date.now();
     sqlite.transaction(() => {

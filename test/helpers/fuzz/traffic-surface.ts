@@ -1,7 +1,8 @@
 // Surface B (docs/api-guide.md) as the fuzzer sees it: session-token auth, traffic sources, their
 // Discord webhooks and alerts, login/logout, and the admin route that creates users.
 import { sha256Hex } from "../../../src/auth/api-keys";
-import { createSession } from "../../../src/auth/sessions";
+import { createSession, SESSION_TOKEN_PREFIX, SESSION_TTL_MS } from "../../../src/auth/sessions";
+import { randomBase62 } from "../../../src/ids";
 import { createUser } from "../../../src/auth/users";
 import { createAlertWebhook } from "../../../src/traffic-sources/alert-webhooks";
 import type { ALERT_LEVELS } from "../../../src/traffic-sources/model";
@@ -25,12 +26,12 @@ export interface TrafficFixtures {
 /** Two users (argon2 is slow by design), sessions made directly (a login would cost another argon2). */
 export async function createTrafficFixtures(t: TestApp): Promise<TrafficFixtures> {
   const db = t.deps.db;
-  const owner = await createUser(db, { email: "owner@fuzz.example", password: FIXTURE_PASSWORD });
-  const other = await createUser(db, { email: "other@fuzz.example", password: FIXTURE_PASSWORD });
-  const expired = createSession(db, owner.id, Date.now() - 2 * 24 * 60 * 60 * 1000);
+  const owner = await createUser(t.deps.store.users, { email: "owner@fuzz.example", password: FIXTURE_PASSWORD });
+  const other = await createUser(t.deps.store.users, { email: "other@fuzz.example", password: FIXTURE_PASSWORD });
+  const expired = await createSession(t.deps.store.sessions, owner.id, Date.now() - 2 * 24 * 60 * 60 * 1000);
   const fixtures: TrafficFixtures = {
-    owner: { id: owner.id, email: owner.email, token: createSession(db, owner.id).token },
-    other: { id: other.id, email: other.email, token: createSession(db, other.id).token },
+    owner: { id: owner.id, email: owner.email, token: (await createSession(t.deps.store.sessions, owner.id)).token },
+    other: { id: other.id, email: other.email, token: (await createSession(t.deps.store.sessions, other.id)).token },
     expiredToken: expired.token,
     webhookLevels: new Map(),
   };
@@ -140,7 +141,10 @@ export function trafficSurface(t: TestApp, fixtures: TrafficFixtures): FuzzSurfa
       for (const user of [fixtures.owner, fixtures.other]) {
         const live = sqlite.prepare("select 1 from sessions where token_hash = ? and expires_at > ?").get(sha256Hex(user.token), Date.now());
         if (!live) {
-          user.token = createSession(t.deps.db, user.id).token;
+          user.token = `${SESSION_TOKEN_PREFIX}${randomBase62(43)}`;
+          // refresh() is synchronous; the SQLite store writes before its promise settles.
+          const now = Date.now();
+          void t.deps.store.sessions.create({ id: crypto.randomUUID(), userId: user.id, tokenHash: sha256Hex(user.token), expiresAt: now + SESSION_TTL_MS, createdAt: now });
           wrote = true;
         }
       }
