@@ -7,25 +7,13 @@ import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
 import { apiKeys, tenants } from "../schema";
 import { pageOf, rowIdOfCursor } from "./rowid-page";
+import { compile, param } from "./sql";
 
 const p = sql.placeholder;
 const rowId = sql<number>`${apiKeys}.rowid`;
 
 function statements(db: Db) {
   return {
-    byHash: db
-      .select({
-        id: apiKeys.id,
-        keyHash: apiKeys.keyHash,
-        tenantId: apiKeys.tenantId,
-        canPublish: apiKeys.canPublish,
-        kind: apiKeys.kind,
-        expiresAt: apiKeys.expiresAt,
-        lastUsedAt: apiKeys.lastUsedAt,
-      })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.keyHash, p("hash")), isNull(apiKeys.revokedAt)))
-      .prepare(),
     touch: db
       .update(apiKeys)
       .set({ lastUsedAt: sql`${p("now")}` })
@@ -85,8 +73,20 @@ const bindable = (key: NewApiKeyRecord) => ({ ...key, canPublish: key.canPublish
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly s;
 
+  /**
+   * The gate's read, on every API request: a bare statement with positional rows, not a Drizzle
+   * query, whose per-call placeholder filling and row mapping cost as much as the read itself.
+   */
+  private readonly byHash;
+
   constructor(private readonly db: Db) {
     this.s = statements(db);
+    const k = apiKeys;
+    this.byHash = compile(
+      db.$client,
+      sql`SELECT ${k.id}, ${k.keyHash}, ${k.tenantId}, ${k.canPublish}, ${k.kind}, ${k.expiresAt}, ${k.lastUsedAt}
+            FROM ${k} WHERE ${k.keyHash} = ${param("hash")} AND ${k.revokedAt} IS NULL`,
+    ).raw(true);
   }
 
   async create(key: NewApiKeyRecord): Promise<ApiKeyRecord | undefined> {
@@ -101,7 +101,10 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async findUnrevoked(keyHash: string): Promise<UnrevokedKey | undefined> {
-    return this.s.byHash.get({ hash: keyHash });
+    const row = this.byHash.get({ hash: keyHash }) as [string, string, string | null, number, UnrevokedKey["kind"], number | null, number | null] | undefined;
+    if (!row) return undefined;
+    const [id, hash, tenantId, canPublish, kind, expiresAt, lastUsedAt] = row;
+    return { id, keyHash: hash, tenantId, canPublish: canPublish === 1, kind, expiresAt, lastUsedAt };
   }
 
   touch(id: string, now: number): Promise<void> {
