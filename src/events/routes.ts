@@ -2,7 +2,6 @@
 import { withHeaders } from "@elysiajs/openapi/openapi";
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
-import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import type { Db } from "../db/client";
 import { requestMemberText } from "../http/body-parser";
@@ -38,12 +37,9 @@ export function eventRoutes(deps: AppDeps) {
         const traceParent = requestTraceparent(request);
         // The payload is delivered as published (http/json-text.ts); the parser kept its text.
         const dataJson = requestMemberText(request, "data");
-        let tenantId = "";
-        // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
-        const { event, replayed } = await commitSoon(db, () => {
-          tenantId = actingTenant(db, caller, body.tenant_id);
-          return publishEvent(db, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
-        });
+        const tenantId = actingTenant(db, caller, body.tenant_id);
+        // Answered after the commit, which concurrent publishes share (db/sqlite/publish.ts).
+        const { event, replayed } = await publishEvent(deps, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
         annotateRequest(request, "event_id", event.id);
         annotateRequest(request, "tenant_id", tenantId);
         // After the commit: the loop may claim the new rows now instead of at its next poll.

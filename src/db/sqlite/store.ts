@@ -4,13 +4,16 @@ import type { Db } from "../client";
 import type { Store } from "../store";
 import { SqliteDeliveryQueue } from "./delivery-queue";
 import { SqliteRetention } from "./retention";
+import { SqlitePublishStore } from "./publish";
 
 export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
   readonly retention: SqliteRetention;
+  readonly publish: SqlitePublishStore;
 
   constructor(readonly db: Db) {
     this.queue = new SqliteDeliveryQueue(db);
     this.retention = new SqliteRetention(db.$client);
+    this.publish = new SqlitePublishStore(db);
   }
 }
