@@ -3,6 +3,7 @@
 // so a SQLite store (src/db/sqlite/) and a store on a server database can both stand behind it.
 // Nothing here is SQLite's own: leases and cursors are opaque strings the store makes and reads.
 import type { PublishStore } from "./aggregates/publish";
+import type { HealthStore } from "./aggregates/health";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -118,4 +119,5 @@ export interface Store {
   readonly queue: DeliveryQueue;
   readonly retention: Retention;
   readonly publish: PublishStore;
+  readonly health: HealthStore;
 }

@@ -5,15 +5,18 @@ import type { Store } from "../store";
 import { SqliteDeliveryQueue } from "./delivery-queue";
 import { SqliteRetention } from "./retention";
 import { SqlitePublishStore } from "./publish";
+import { SqliteHealth } from "./health";
 
 export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
   readonly retention: SqliteRetention;
   readonly publish: SqlitePublishStore;
+  readonly health: SqliteHealth;
 
   constructor(readonly db: Db) {
     this.queue = new SqliteDeliveryQueue(db);
     this.retention = new SqliteRetention(db.$client);
     this.publish = new SqlitePublishStore(db);
+    this.health = new SqliteHealth(db.$client);
   }
 }
