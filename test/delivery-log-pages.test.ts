@@ -6,8 +6,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { closeDatabase, openDatabase } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
-import { DELIVERY_STATUSES } from "../src/deliveries/model";
-import { getDelivery, listWebhookDeliveries } from "../src/deliveries/service";
+import { DELIVERY_STATUSES } from "../src/delivery-log/model";
+import { getDelivery, listWebhookDeliveries } from "../src/delivery-log/service";
 import { tempDir } from "./helpers/app";
 
 const dir = tempDir();

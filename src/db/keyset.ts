@@ -20,7 +20,7 @@ export function newestFirst(table: SQLiteTable, createdAt: SQLiteColumn) {
       if (!row) return lt(rowId, beforeRowId);
       return sql`(${createdAt}, ${rowId}) < (${row.createdAt}, ${beforeRowId})`;
     },
-    /** Rows at or after a row already seen, for a bounded window (see deliveries/search.ts). */
+    /** Rows at or after a row already seen, for a bounded window (see delivery-log/search.ts). */
     notBefore(edge: { createdAt: number; rowId: number }): SQL {
       return sql`(${createdAt}, ${rowId}) >= (${edge.createdAt}, ${edge.rowId})`;
     },

@@ -2,8 +2,8 @@
 // recover failed deliveries. Kept beside routes.ts (CRUD) under the same prefix.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
-import { RecoverBody, Recovered } from "../deliveries/model";
-import { recoverFailedDeliveries } from "../deliveries/service";
+import { RecoverBody, Recovered } from "../delivery-log/model";
+import { recoverFailedDeliveries } from "../delivery-log/service";
 import type { AppDeps } from "../deps";
 import { PublishedEvent } from "../events/model";
 import { ok } from "../http/envelope";
