@@ -4,6 +4,8 @@
 // Nothing here is SQLite's own: leases and cursors are opaque strings the store makes and reads.
 import type { PublishStore } from "./aggregates/publish";
 import type { HealthStore } from "./aggregates/health";
+import type { DeliveryLogStore } from "./aggregates/delivery-log";
+import type { EventLogStore } from "./aggregates/event-log";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -120,4 +122,6 @@ export interface Store {
   readonly retention: Retention;
   readonly publish: PublishStore;
   readonly health: HealthStore;
+  readonly deliveryLog: DeliveryLogStore;
+  readonly eventLog: EventLogStore;
 }

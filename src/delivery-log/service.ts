@@ -1,47 +1,18 @@
-// The delivery log and manual re-delivery, over the database; no HTTP here.
-import { and, asc, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { preparedPer, preparedPerShape } from "../db/prepared";
-import { deliveries, deliveryAttempts, events } from "../db/schema";
+// The delivery log and manual re-delivery, over the store (db/aggregates/delivery-log.ts); no
+// HTTP here. `owner` is the tenant a tenant key is confined to (undefined for platform keys).
+import type { AttemptRecord, DeliveryRecord } from "../db/aggregates/delivery-log";
+import type { Store } from "../db/store";
 import { Conflict, NotFound, invalidField } from "../http/errors";
 import { iso } from "../ids";
-import { parsePage, toPage } from "../http/pagination";
-import { findWebhookRow } from "../links/service";
+import { parsePage } from "../http/pagination";
+import type { Pagination } from "../http/envelope";
 import { SINCE_ERROR, type Delivery, type DeliveryListQuery, type DeliveryWithAttempts } from "./model";
 
-export const deliveryColumns = {
-  id: deliveries.id,
-  // The id publishers and receivers know the event by (events.public_id).
-  eventId: sql<string>`coalesce(${events.publicId}, ${events.id})`,
-  tenantId: deliveries.tenantId,
-  eventType: events.type,
-  webhookId: deliveries.webhookId,
-  status: deliveries.status,
-  attempts: deliveries.attempts,
-  nextAttemptAt: deliveries.nextAttemptAt,
-  lastStatusCode: deliveries.lastStatusCode,
-  lastError: deliveries.lastError,
-  createdAt: deliveries.createdAt,
-  updatedAt: deliveries.updatedAt,
-  deliveredAt: deliveries.deliveredAt,
-};
-export interface DeliveryRow {
-  id: string;
-  eventId: string;
-  tenantId: string;
-  eventType: string;
-  webhookId: string | null;
-  status: Delivery["status"];
-  attempts: number;
-  nextAttemptAt: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: number;
-  updatedAt: number;
-  deliveredAt: number | null;
-}
+const WEBHOOK_DISABLED = "The webhook is disabled; enable it (PATCH active: true) before retrying";
+const noWebhook = (id: string) => new NotFound(`No webhook with id ${id}`);
+const noDelivery = (id: string) => new NotFound(`No delivery with id ${id}`);
 
-export function toDelivery(row: DeliveryRow): Delivery {
+export function toDelivery(row: DeliveryRecord): Delivery {
   return {
     id: row.id,
     event_id: row.eventId,
@@ -58,133 +29,54 @@ export function toDelivery(row: DeliveryRow): Delivery {
   };
 }
 
-function selectDeliveries(db: Db) {
-  return db.select(deliveryColumns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId));
+function toAttempt(a: AttemptRecord): DeliveryWithAttempts["attempt_log"][number] {
+  return { attempted_at: iso(a.attemptedAt), duration_ms: a.durationMs, status_code: a.statusCode, response_body: a.responseBody, error: a.error };
 }
 
-/** Where a list page starts: the first page, after a row still there, or after a deleted one. */
-type ListFrom = "start" | "afterRow" | "afterRowid";
-
-const cursorCreatedAt = preparedPer((db) =>
-  db
-    .select({ createdAt: deliveries.createdAt })
-    .from(deliveries)
-    .where(eq(sql`${deliveries}.rowid`, sql.placeholder("rowid")))
-    .prepare(),
-);
-
-interface ListShape {
-  from: ListFrom;
-  byStatus: boolean;
+export function toPagination(page: { nextCursor: string | null; hasMore: boolean }): Pagination {
+  return { next_cursor: page.nextCursor, has_more: page.hasMore };
 }
 
-function prepareList(db: Db, { from, byStatus }: ListShape) {
-  const rowId = sql<number>`${deliveries}.rowid`;
-  const where: SQL[] = [eq(deliveries.webhookId, sql.placeholder("webhookId"))];
-  if (from === "afterRow") where.push(sql`(${deliveries.createdAt}, ${rowId}) < (${sql.placeholder("createdAt")}, ${sql.placeholder("rowid")})`);
-  if (from === "afterRowid") where.push(lt(rowId, sql.placeholder("rowid")));
-  if (byStatus) where.push(eq(deliveries.status, sql.placeholder("status")));
-  return db
-    .select({ ...deliveryColumns, rowId })
-    .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
-    .where(and(...where))
-    .orderBy(desc(deliveries.createdAt), desc(rowId))
-    .limit(sql.placeholder("limit"))
-    .prepare();
-}
-
-/** Each combination of start and filter is its own query, prepared once per connection (6 at most). */
-const listQuery = preparedPerShape((s: ListShape) => `${s.from}:${+s.byStatus}`, prepareList);
-
-/**
- * Newest first, with the shared rowid cursor. Ordered by (created_at, rowid) so the walk follows
- * the (webhook_id, created_at) index and a deep page is a seek, not a scan of the newer rows.
- */
-export function listWebhookDeliveries(db: Db, webhookId: string, query: DeliveryListQuery, owner?: string) {
+/** A webhook's deliveries, newest first. */
+export async function listWebhookDeliveries(store: Store, webhookId: string, query: DeliveryListQuery, owner?: string) {
   // Bad parameters are a 400 before an unknown webhook is a 404, as when the schema refuses them.
-  const { limit, beforeRowId } = parsePage(query);
-  findWebhookRow(db, webhookId, owner);
-  const after = beforeRowId === undefined ? undefined : cursorCreatedAt(db).get({ rowid: beforeRowId });
-  const from: ListFrom = beforeRowId === undefined ? "start" : after ? "afterRow" : "afterRowid";
-  const values = { webhookId, createdAt: after?.createdAt, rowid: beforeRowId, status: query.status, limit: limit + 1 };
-  const rows = listQuery(db, { from, byStatus: Boolean(query.status) }).all(values) as (DeliveryRow & { rowId: number })[];
-  const { rows: pageRows, pagination } = toPage(rows, limit);
-  return { data: pageRows.map(toDelivery), pagination };
+  const { limit } = parsePage(query);
+  const page = await store.deliveryLog.listForWebhook(webhookId, owner ?? null, query.status, { limit, cursor: query.cursor });
+  if (!page) throw noWebhook(webhookId);
+  return { data: page.items.map(toDelivery), pagination: toPagination(page) };
 }
-
-// One delivery and its attempt log: the console's and API's most frequent read of the log.
-const deliveryById = preparedPer((db) => selectDeliveries(db).where(eq(deliveries.id, sql.placeholder("id"))).prepare());
-const attemptsOf = preparedPer((db) =>
-  db
-    .select()
-    .from(deliveryAttempts)
-    .where(eq(deliveryAttempts.deliveryId, sql.placeholder("id")))
-    .orderBy(asc(deliveryAttempts.attemptedAt), asc(deliveryAttempts.id))
-    .prepare(),
-);
 
 /** Another tenant's delivery is answered exactly like one that does not exist. */
-function findDelivery(db: Db, id: string, owner: string | undefined): Delivery {
-  const row = deliveryById(db).get({ id }) as DeliveryRow | undefined;
-  if (!row || (owner !== undefined && row.tenantId !== owner)) throw new NotFound(`No delivery with id ${id}`);
-  return toDelivery(row);
-}
-
-export function getDelivery(db: Db, id: string, owner?: string): DeliveryWithAttempts {
-  const delivery = findDelivery(db, id, owner);
-  const attempts = attemptsOf(db).all({ id });
-  return {
-    ...delivery,
-    attempt_log: attempts.map((a) => ({
-      attempted_at: iso(a.attemptedAt),
-      duration_ms: a.durationMs,
-      status_code: a.statusCode,
-      response_body: a.responseBody,
-      error: a.error,
-    })),
-  };
+export async function getDelivery(store: Store, id: string, owner?: string): Promise<DeliveryWithAttempts> {
+  const found = await store.deliveryLog.get(id, owner ?? null);
+  if (!found) throw noDelivery(id);
+  return { ...toDelivery(found.delivery), attempt_log: found.attempts.map(toAttempt) };
 }
 
 /**
  * Makes a delivery due now, whatever its state except in flight. A failed delivery gets one more
  * attempt (its retry budget is spent); a pending one just stops waiting.
  */
-export function retryDelivery(db: Db, id: string, owner?: string, now = Date.now()): Delivery {
-  return db.transaction(
-    () => {
-      const current = db
-        .select({ status: deliveries.status, leaseExpiresAt: deliveries.leaseExpiresAt, webhookId: deliveries.webhookId, tenantId: deliveries.tenantId })
-        .from(deliveries)
-        .where(eq(deliveries.id, id))
-        .get();
-      if (!current || (owner !== undefined && current.tenantId !== owner)) throw new NotFound(`No delivery with id ${id}`);
-      // A lease that has run out (the process that held it died) is not an attempt in progress.
-      if (current.status === "leased" && (current.leaseExpiresAt ?? 0) > now) {
-        throw new Conflict("The delivery is being attempted right now");
-      }
-      if (current.webhookId !== null && !findWebhookRow(db, current.webhookId).active) {
-        throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before retrying");
-      }
-      db.update(deliveries)
-        .set({ status: "pending", nextAttemptAt: now, leaseExpiresAt: null, updatedAt: now })
-        .where(eq(deliveries.id, id))
-        .run();
-      return findDelivery(db, id, owner);
-    },
-    { behavior: "immediate" },
-  );
+export async function retryDelivery(store: Store, id: string, owner?: string, now = Date.now()): Promise<Delivery> {
+  const outcome = await store.deliveryLog.retry(id, owner ?? null, now);
+  switch (outcome.kind) {
+    case "missing":
+      throw noDelivery(id);
+    case "in_flight":
+      throw new Conflict("The delivery is being attempted right now");
+    case "webhook_disabled":
+      throw new Conflict(WEBHOOK_DISABLED);
+    case "retried":
+      return toDelivery(outcome.delivery);
+  }
 }
 
 /** Makes every failed delivery of the webhook enqueued since `since` due now. */
-export function recoverFailedDeliveries(db: Db, webhookId: string, sinceIso: string, owner?: string, now = Date.now()): number {
+export async function recoverFailedDeliveries(store: Store, webhookId: string, sinceIso: string, owner?: string, now = Date.now()): Promise<number> {
   const since = Date.parse(sinceIso);
   if (Number.isNaN(since) || since > now) throw invalidField("since", SINCE_ERROR);
-  const webhook = findWebhookRow(db, webhookId, owner);
-  if (!webhook.active) throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before recovering");
-  return db
-    .update(deliveries)
-    .set({ status: "pending", nextAttemptAt: now, updatedAt: now })
-    .where(and(eq(deliveries.webhookId, webhookId), eq(deliveries.status, "failed"), gte(deliveries.createdAt, since)))
-    .run().changes;
+  const outcome = await store.deliveryLog.recoverFailed(webhookId, owner ?? null, since, now);
+  if (outcome.kind === "missing") throw noWebhook(webhookId);
+  if (outcome.kind === "webhook_disabled") throw new Conflict("The webhook is disabled; enable it (PATCH active: true) before recovering");
+  return outcome.count;
 }

@@ -6,7 +6,7 @@ import type { Store } from "../db/store";
 import { iso, newSortableId } from "../ids";
 import { publishTypeFieldErrors } from "../event-types/service";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
-import { rejectInvalidFields, UnprocessableEntity, type FieldError } from "../http/errors";
+import { UnprocessableEntity, type FieldError } from "../http/errors";
 
 export interface PublishResult {
   event: PublishedEvent;
@@ -55,15 +55,14 @@ export interface PublishOptions {
   traceParent?: string | null;
 }
 
-/** Publishes into one tenant: only its subscribed webhooks get a delivery. */
+/** Publishes into one tenant: only its subscribed webhooks get a delivery. The caller has checked the input (publishFieldErrors). */
 export async function publishEvent(
-  deps: { db: Db; store: Store },
+  store: Store,
   tenantId: string,
   input: PublishEventBody,
   idempotencyKey: string | undefined,
   { dataJson, traceParent = null }: PublishOptions = {},
 ): Promise<PublishResult> {
-  rejectInvalidFields(publishFieldErrors(deps.db, input, idempotencyKey));
   // Only a publish that can be replayed (a key or its own id) is compared later: the others skip
   // the hash on the hot path, and their rows keep none.
   const replayable = idempotencyKey !== undefined || input.id !== undefined;
@@ -74,7 +73,7 @@ export async function publishEvent(
   const publicId = input.id ?? id;
   const body = eventBody(publicId, input.type, createdAt, input.data, dataJson);
   const event = { id, publicId, tenantId, type: input.type, body, idempotencyKey: idempotencyKey ?? null, requestHash, createdAt, traceParent };
-  const outcome = await deps.store.publish.publish({ event, clientId: input.id ?? null });
+  const outcome = await store.publish.publish({ event, clientId: input.id ?? null });
   if (!outcome.replayed) return { event: { id: publicId, type: input.type, created_at: iso(createdAt), deliveries: outcome.deliveries }, replayed: false };
   const { original } = outcome;
   // Nothing was written: refusing now leaves the store as it was.

@@ -57,8 +57,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     )
     .post(
       "/:id/recover",
-      ({ params, body, set, caller }) => {
-        const recovered = recoverFailedDeliveries(db, params.id, body.since, ownerFilter(caller));
+      async ({ params, body, set, caller }) => {
+        const recovered = await recoverFailedDeliveries(deps.store, params.id, body.since, ownerFilter(caller));
         if (recovered > 0) deps.wakeDelivery();
         set.status = 202;
         return ok({ recovered });
