@@ -9,7 +9,7 @@ import { errorHandler } from "./http/error-handler";
 import { noteWriteLockHeld } from "./db/busy";
 import { requestLog } from "./http/request-log";
 import { dropUnknownFieldsOfAnyName } from "./http/unknown-fields";
-import { deliveryRoutes } from "./deliveries/routes";
+import { deliveryRoutes } from "./delivery-log/routes";
 import { eventRoutes } from "./events/routes";
 import { linkWebhookActionRoutes } from "./links/action-routes";
 import { linkWebhookRoutes } from "./links/routes";

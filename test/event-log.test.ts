@@ -2,7 +2,7 @@
 // webhooks within a tenant (bounded per request), bulk retry, and alerts of surface B.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApiKey } from "../src/auth/api-keys";
-import { SEARCH_WINDOW, RETRY_BATCH } from "../src/deliveries/search";
+import { SEARCH_WINDOW, RETRY_BATCH } from "../src/delivery-log/search";
 import { enqueueEvent } from "../src/events/outbox";
 import { newSortableId } from "../src/ids";
 import { createTestApp, type TestApp } from "./helpers/app";

@@ -6,6 +6,10 @@ import type { ApiKeyStore } from "./aggregates/api-keys";
 import type { LoginThrottleStore } from "./aggregates/login-throttle";
 import type { TenantStore } from "./aggregates/tenants";
 import type { SessionStore, UserStore } from "./aggregates/users";
+import type { PublishStore } from "./aggregates/publish";
+import type { HealthStore } from "./aggregates/health";
+import type { DeliveryLogStore } from "./aggregates/delivery-log";
+import type { EventLogStore } from "./aggregates/event-log";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -125,4 +129,8 @@ export interface Store {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly loginThrottle: LoginThrottleStore;
+  readonly publish: PublishStore;
+  readonly health: HealthStore;
+  readonly deliveryLog: DeliveryLogStore;
+  readonly eventLog: EventLogStore;
 }

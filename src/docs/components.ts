@@ -4,7 +4,7 @@
 // feature's model.ts.
 import type { TSchema } from "elysia";
 import { CreateUserBody, LoginBody, LoginResponse, UserSchema } from "../auth/model";
-import { BulkRetried, BulkRetryBody, Delivery, DeliveryAttempt, DeliveryWithAttempts, RecoverBody, Recovered } from "../deliveries/model";
+import { BulkRetried, BulkRetryBody, Delivery, DeliveryAttempt, DeliveryWithAttempts, RecoverBody, Recovered } from "../delivery-log/model";
 import { EventDetail, EventSummary, PublishedEvent, PublishEventBody } from "../events/model";
 import { EventTypeInfo, PutEventTypeBody } from "../event-types/model";
 import { ApiKey, CreateApiKeyBody, CreatedApiKeyResponse, CurrentCaller } from "../api-keys/model";

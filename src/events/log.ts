@@ -1,14 +1,11 @@
-// The event log (docs/api-guide.md): what was published, read back exactly. Plain functions over
-// the database; no HTTP. Lists walk events_tenant_created_idx, or events_tenant_type_created_idx
-// with a type filter.
-import { and, asc, count, eq, gte, lt, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { newestFirst } from "../db/keyset";
-import { deliveries, events } from "../db/schema";
-import { deliveryColumns, toDelivery, type DeliveryRow } from "../deliveries/service";
-import type { Delivery } from "../deliveries/model";
+// The event log (docs/api-guide.md): what was published, read back exactly, over the store
+// (db/aggregates/event-log.ts); no HTTP.
+import type { EventRecord } from "../db/aggregates/event-log";
+import type { Store } from "../db/store";
+import { toDelivery, toPagination } from "../delivery-log/service";
+import type { Delivery } from "../delivery-log/model";
 import { NotFound, rejectInvalidFields } from "../http/errors";
-import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
+import { pageFieldErrors, parsePage } from "../http/pagination";
 import { parseTimeRange, timeRangeFieldErrors } from "../http/time-range";
 import { iso } from "../ids";
 
@@ -27,25 +24,17 @@ export interface EventListOptions {
   until?: string;
 }
 
-const page = newestFirst(events, events.createdAt);
-const summaryColumns = { rowId: page.rowId, id: events.id, publicId: events.publicId, type: events.type, createdAt: events.createdAt, tenantId: events.tenantId };
-
-function toSummary(row: { id: string; publicId: string | null; type: string; createdAt: number; tenantId: string }): EventSummary {
-  return { id: row.publicId ?? row.id, type: row.type, created_at: iso(row.createdAt), tenant_id: row.tenantId };
+function toSummary(event: EventRecord): EventSummary {
+  return { id: event.publicId, type: event.type, created_at: iso(event.createdAt), tenant_id: event.tenantId };
 }
 
 /** One tenant's events, newest first. */
-export function listEvents(db: Db, tenantId: string, options: EventListOptions) {
+export async function listEvents(store: Store, tenantId: string, options: EventListOptions) {
   rejectInvalidFields([...pageFieldErrors(options), ...timeRangeFieldErrors(options)]);
-  const { limit, beforeRowId } = parsePage(options);
+  const { limit } = parsePage(options);
   const { since, until } = parseTimeRange(options);
-  const where: (SQL | undefined)[] = [eq(events.tenantId, tenantId), page.after(db, beforeRowId)];
-  if (options.type !== undefined) where.push(eq(events.type, options.type));
-  if (since !== undefined) where.push(gte(events.createdAt, since));
-  if (until !== undefined) where.push(lt(events.createdAt, until));
-  const rows = db.select(summaryColumns).from(events).where(and(...where)).orderBy(...page.orderBy).limit(limit + 1).all();
-  const { rows: pageRows, pagination } = toPage(rows, limit);
-  return { data: pageRows.map(toSummary), pagination };
+  const page = await store.eventLog.list(tenantId, { type: options.type, since, until }, { limit, cursor: options.cursor });
+  return { data: page.items.map(toSummary), pagination: toPagination(page) };
 }
 
 /** How many of an event's deliveries an event read shows; the rest are a delivery search away. */
@@ -60,23 +49,10 @@ export interface EventDetail {
 }
 
 /** The event a tenant knows by `publicId` (its own id, or the generated one). */
-export function getEvent(db: Db, tenantId: string, publicId: string): EventDetail {
-  const row = db
-    .select({ ...summaryColumns, body: events.body })
-    .from(events)
-    .where(and(eq(events.tenantId, tenantId), eq(events.publicId, publicId)))
-    .get();
-  if (!row) throw new NotFound(`No event with id ${publicId}`);
-  const ownDeliveries = db
-    .select(deliveryColumns)
-    .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
-    .where(eq(deliveries.eventId, row.id))
-    .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
-    .limit(EVENT_DELIVERIES_SHOWN)
-    .all() as DeliveryRow[];
-  const total = db.select({ n: count() }).from(deliveries).where(eq(deliveries.eventId, row.id)).get()?.n ?? 0;
-  return { summary: toSummary(row), payload: row.body, deliveries: ownDeliveries.map(toDelivery), deliveriesTotal: total };
+export async function getEvent(store: Store, tenantId: string, publicId: string): Promise<EventDetail> {
+  const found = await store.eventLog.get(tenantId, publicId, EVENT_DELIVERIES_SHOWN);
+  if (!found) throw new NotFound(`No event with id ${publicId}`);
+  return { summary: toSummary(found.event), payload: found.body, deliveries: found.deliveries.map(toDelivery), deliveriesTotal: found.deliveriesTotal };
 }
 
 /**

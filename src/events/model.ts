@@ -4,7 +4,7 @@ import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from "../event-types/model"
 import { TenantId } from "../tenants/model";
 import { PageQuery } from "../http/pagination";
 import { TimeRangeQuery } from "../http/time-range";
-import { Delivery } from "../deliveries/model";
+import { Delivery } from "../delivery-log/model";
 
 // Known to the catalogue, and `data` valid for it: checked by the service (event-types/service.ts).
 export const PublishableEventType = t.String({

@@ -1,78 +1,25 @@
-// The transactional outbox: an event row plus one delivery row per target, written in one
-// transaction by whoever publishes (the events API, webhook tests, traffic-source alerts).
-// The delivery loop only ever reads the deliveries table, so anything committed here is
-// delivered or visibly failed, whatever happens to the process afterwards.
-// Prepared statements (compiled once per database) keep fan-out to many targets cheap.
-import type { Database, Statement } from "better-sqlite3";
+// For the writers not yet behind the Store (a webhook test, a traffic-source alert), which write
+// their event inside a transaction of their own on `db`: the outbox's inserts (db/sqlite/outbox.ts)
+// run there synchronously. Publishing itself goes through `deps.store.publish`.
 import type { Db } from "../db/client";
-import { DEFAULT_TENANT } from "../db/schema";
-import { newSortableId } from "../ids";
+import type { NewEvent, OutboxTarget } from "../db/aggregates/publish";
+import { SqliteOutbox } from "../db/sqlite/outbox";
 
-export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
+export type { NewEvent, OutboxTarget } from "../db/aggregates/publish";
 
-export interface NewEvent {
-  /** The row's key. */
-  id: string;
-  /** The id publishers and receivers see (`webhook-id`); `id` when absent. */
-  publicId?: string;
-  /** `default` when absent (traffic-source alerts, for one). */
-  tenantId?: string;
-  /** What a replay of the same idempotency key is compared with (events/service.ts). */
-  requestHash?: string | null;
-  /** The traffic source of an alert. */
-  sourceId?: string;
-  type: string;
-  /** The exact bytes every target receives (for http: `{"id","type","created_at","data"}`). */
-  body: string;
-  idempotencyKey?: string | null;
-  createdAt: number;
-  /** W3C `traceparent` of the publish (events.trace_parent). */
-  traceParent?: string | null;
-}
-
-interface OutboxStatements {
-  event: Statement;
-  delivery: Statement;
-  /** Built once: better-sqlite3 builds a new wrapper (several property definitions) per transaction() call. */
-  enqueue: (event: NewEvent, targets: OutboxTarget[]) => string[];
-}
-
-const cache = new WeakMap<Database, OutboxStatements>();
-
-function statements(sqlite: Database): OutboxStatements {
-  let s = cache.get(sqlite);
-  if (!s) {
-    const event = sqlite.prepare(
-      `INSERT INTO events (id, public_id, tenant_id, type, body, idempotency_key, request_hash, source_id, created_at, trace_parent)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const delivery = sqlite.prepare(
-      `INSERT INTO deliveries (id, event_id, tenant_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-    );
-    const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
-      const tenantId = e.tenantId ?? DEFAULT_TENANT;
-      event.run(e.id, e.publicId ?? e.id, tenantId, e.type, e.body, e.idempotencyKey ?? null, e.requestHash ?? null, e.sourceId ?? null, e.createdAt, e.traceParent ?? null);
-      const ids: string[] = [];
-      for (const target of targets) {
-        const id = newSortableId("dlv", e.createdAt);
-        const webhookId = target.transport === "http" ? target.webhookId : null;
-        const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
-        delivery.run(id, e.id, tenantId, target.transport, webhookId, alertWebhookId, e.createdAt, e.createdAt, e.createdAt);
-        ids.push(id);
-      }
-      return ids;
-    });
-    s = { event, delivery, enqueue };
-    cache.set(sqlite, s);
-  }
-  return s;
-}
+/** Built once per connection: better-sqlite3 makes a new wrapper on every transaction() call. */
+const enqueuers = new WeakMap<Db, (event: NewEvent, targets: readonly OutboxTarget[]) => string[]>();
 
 /**
  * Inserts the event and its deliveries (due at once) and returns the delivery ids. Atomic on its
  * own; inside an enclosing db.transaction() it commits with the caller's other writes.
  */
 export function enqueueEvent(db: Db, event: NewEvent, targets: OutboxTarget[]): string[] {
-  return statements(db.$client).enqueue(event, targets);
+  let enqueue = enqueuers.get(db);
+  if (!enqueue) {
+    const outbox = new SqliteOutbox(db.$client);
+    enqueue = db.$client.transaction((e: NewEvent, ts: readonly OutboxTarget[]) => outbox.enqueue(e, ts));
+    enqueuers.set(db, enqueue);
+  }
+  return enqueue(event, targets);
 }

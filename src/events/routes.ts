@@ -2,7 +2,6 @@
 import { withHeaders } from "@elysiajs/openapi/openapi";
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
-import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import type { Db } from "../db/client";
 import { requestMemberText } from "../http/body-parser";
@@ -16,6 +15,7 @@ import { page } from "../http/envelope";
 import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
 import { publishEvent, publishFieldErrors } from "./service";
+import { rejectInvalidFields } from "../http/errors";
 import { actingTenant, requirePublish, tenantIdCheck } from "../tenants/scope";
 
 const IdempotentReplayedHeader = t.Literal("true", {
@@ -38,12 +38,10 @@ export function eventRoutes(deps: AppDeps) {
         const traceParent = requestTraceparent(request);
         // The payload is delivered as published (http/json-text.ts); the parser kept its text.
         const dataJson = requestMemberText(request, "data");
-        let tenantId = "";
-        // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
-        const { event, replayed } = await commitSoon(db, () => {
-          tenantId = actingTenant(db, caller, body.tenant_id);
-          return publishEvent(db, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
-        });
+        const tenantId = actingTenant(db, caller, body.tenant_id);
+        rejectInvalidFields(publishFieldErrors(db, body, headers["idempotency-key"]));
+        // Answered after the commit, which concurrent publishes share (db/sqlite/publish.ts).
+        const { event, replayed } = await publishEvent(deps.store, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
         annotateRequest(request, "event_id", event.id);
         annotateRequest(request, "tenant_id", tenantId);
         // After the commit: the loop may claim the new rows now instead of at its next poll.
@@ -74,8 +72,8 @@ export function eventRoutes(deps: AppDeps) {
     )
     .get(
       "/events",
-      ({ query, caller }) => {
-        const { data, pagination } = listEvents(db, actingTenant(db, caller, query.tenant_id), query);
+      async ({ query, caller }) => {
+        const { data, pagination } = await listEvents(deps.store, actingTenant(db, caller, query.tenant_id), query);
         return page(data, pagination);
       },
       {
@@ -92,8 +90,8 @@ export function eventRoutes(deps: AppDeps) {
     )
     .get(
       "/events/:id",
-      ({ params, query, caller }) =>
-        new Response(eventDetailJson(getEvent(db, actingTenant(db, caller, query.tenant_id), params.id)), {
+      async ({ params, query, caller }) =>
+        new Response(eventDetailJson(await getEvent(deps.store, actingTenant(db, caller, query.tenant_id), params.id)), {
           headers: { "content-type": "application/json; charset=utf-8" },
         }),
       {

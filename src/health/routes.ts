@@ -13,7 +13,7 @@ const BUILD_INFO = family("hookrelay_build_info", "gauge", "Always 1; the labels
 ]);
 
 export function healthRoutes(deps: AppDeps) {
-  const { db } = deps;
+  const { store } = deps;
   return new Elysia({ detail: { tags: ["Operations"], security: [] } })
     .get("/health", () => ({ status: "ok" as const }), {
       response: t.Object({ status: t.Literal("ok") }, { description: "The process is up." }),
@@ -21,13 +21,11 @@ export function healthRoutes(deps: AppDeps) {
     })
     .get(
       "/ready",
-      ({ set }) => {
-        let database = true;
-        try {
-          db.$client.prepare("SELECT 1").get();
-        } catch {
-          database = false;
-        }
+      async ({ set }) => {
+        const database = await store.health.ping().then(
+          () => true,
+          () => false,
+        );
         const deliveryLoop = deps.delivery?.isRunning() ?? false;
         const ready = database && deliveryLoop;
         set.status = ready ? 200 : 503;
@@ -43,10 +41,10 @@ export function healthRoutes(deps: AppDeps) {
     )
     .get(
       "/metrics",
-      ({ set }) => {
+      async ({ set }) => {
         set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
         // Gauges from the database (the same for every process on it), then this process's counters.
-        return queueGauges(db) + (deps.delivery?.metrics.render() ?? "") + deps.metrics.render() + processMetrics() + BUILD_INFO;
+        return (await queueGauges(store)) + (deps.delivery?.metrics.render() ?? "") + deps.metrics.render() + processMetrics() + BUILD_INFO;
       },
       {
         response: t.String({

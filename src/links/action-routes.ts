@@ -2,8 +2,8 @@
 // recover failed deliveries. Kept beside routes.ts (CRUD) under the same prefix.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
-import { RecoverBody, Recovered } from "../deliveries/model";
-import { recoverFailedDeliveries } from "../deliveries/service";
+import { RecoverBody, Recovered } from "../delivery-log/model";
+import { recoverFailedDeliveries } from "../delivery-log/service";
 import type { AppDeps } from "../deps";
 import { PublishedEvent } from "../events/model";
 import { ok } from "../http/envelope";
@@ -57,8 +57,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     )
     .post(
       "/:id/recover",
-      ({ params, body, set, caller }) => {
-        const recovered = recoverFailedDeliveries(db, params.id, body.since, ownerFilter(caller));
+      async ({ params, body, set, caller }) => {
+        const recovered = await recoverFailedDeliveries(deps.store, params.id, body.since, ownerFilter(caller));
         if (recovered > 0) deps.wakeDelivery();
         set.status = 202;
         return ok({ recovered });

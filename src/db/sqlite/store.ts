@@ -8,6 +8,10 @@ import { SqliteApiKeyStore } from "./api-keys";
 import { SqliteLoginThrottleStore } from "./login-throttle";
 import { SqliteTenantStore } from "./tenants";
 import { SqliteSessionStore, SqliteUserStore } from "./users";
+import { SqlitePublishStore } from "./publish";
+import { SqliteHealth } from "./health";
+import { SqliteDeliveryLog } from "./delivery-log";
+import { SqliteEventLog } from "./event-log";
 
 export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
@@ -17,6 +21,10 @@ export class SqliteStore implements Store {
   readonly users: SqliteUserStore;
   readonly sessions: SqliteSessionStore;
   readonly loginThrottle: SqliteLoginThrottleStore;
+  readonly publish: SqlitePublishStore;
+  readonly health: SqliteHealth;
+  readonly deliveryLog: SqliteDeliveryLog;
+  readonly eventLog: SqliteEventLog;
 
   constructor(readonly db: Db) {
     this.queue = new SqliteDeliveryQueue(db);
@@ -26,5 +34,9 @@ export class SqliteStore implements Store {
     this.users = new SqliteUserStore(db);
     this.sessions = new SqliteSessionStore(db);
     this.loginThrottle = new SqliteLoginThrottleStore(db);
+    this.publish = new SqlitePublishStore(db);
+    this.health = new SqliteHealth(db.$client);
+    this.deliveryLog = new SqliteDeliveryLog(db.$client);
+    this.eventLog = new SqliteEventLog(db.$client);
   }
 }

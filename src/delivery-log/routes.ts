@@ -17,14 +17,14 @@ import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
 const cursorChecks = ({ body }: CheckedInput) => pageFieldErrors({ cursor: fieldsOf(body).cursor });
 
 export function deliveryRoutes(deps: AppDeps) {
-  const { db } = deps;
+  const { db, store } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Deliveries"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
     .get(
       "/links/webhooks/:id/deliveries",
-      ({ params, query, caller }) => {
-        const { data, pagination } = listWebhookDeliveries(db, params.id, query, ownerFilter(caller));
+      async ({ params, query, caller }) => {
+        const { data, pagination } = await listWebhookDeliveries(store, params.id, query, ownerFilter(caller));
         return page(data, pagination);
       },
       {
@@ -42,8 +42,8 @@ export function deliveryRoutes(deps: AppDeps) {
     )
     .get(
       "/deliveries",
-      ({ query, caller }) => {
-        const { data, pagination } = searchDeliveries(db, actingTenant(db, caller, query.tenant_id), query, ownerFilter(caller));
+      async ({ query, caller }) => {
+        const { data, pagination } = await searchDeliveries(store, actingTenant(db, caller, query.tenant_id), query, ownerFilter(caller));
         return page(data, pagination);
       },
       {
@@ -62,8 +62,8 @@ export function deliveryRoutes(deps: AppDeps) {
     )
     .post(
       "/deliveries/retry",
-      ({ body, caller, set }) => {
-        const result = retryMatchingDeliveries(db, actingTenant(db, caller, body.tenant_id), body, ownerFilter(caller));
+      async ({ body, caller, set }) => {
+        const result = await retryMatchingDeliveries(store, actingTenant(db, caller, body.tenant_id), body, ownerFilter(caller));
         if (result.retried > 0) deps.wakeDelivery();
         set.status = 202;
         return ok(result);
@@ -82,7 +82,7 @@ export function deliveryRoutes(deps: AppDeps) {
         },
       },
     )
-    .get("/deliveries/:id", ({ params, caller }) => ok(getDelivery(db, params.id, ownerFilter(caller))), {
+    .get("/deliveries/:id", async ({ params, caller }) => ok(await getDelivery(store, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: DeliveryIdParams,
       response: { 200: Success(DeliveryWithAttempts, "The delivery with every attempt, oldest first."), ...errors(401, 404, { 404: "No delivery with id dlv_9Xc2LmQ4rT7vB1nK8pZ3aW" }) },
@@ -90,9 +90,9 @@ export function deliveryRoutes(deps: AppDeps) {
     })
     .post(
       "/deliveries/:id/retry",
-      ({ params, set, caller, request }) => {
+      async ({ params, set, caller, request }) => {
         annotateRequest(request, "delivery_id", params.id);
-        const delivery = retryDelivery(db, params.id, ownerFilter(caller));
+        const delivery = await retryDelivery(store, params.id, ownerFilter(caller));
         deps.wakeDelivery();
         set.status = 202;
         return ok(delivery);
