@@ -15,10 +15,14 @@ const WRITTEN_BY_REJECTIONS = new Set(["login_attempts"]);
 interface Table {
   name: string;
   select: Sqlite.Statement<[]>;
+  /** A WITHOUT ROWID table (webhook_event_types): rows kept by triggers from another table's, so
+   * they are dumped in key order and pruned with the rows they derive from. */
+  withoutRowid: boolean;
 }
 
 export class Snapshotter {
   private readonly tables: Table[];
+  private readonly withRowid: Table[];
   private watermark = new Map<string, number>();
 
   constructor(private readonly sqlite: Database) {
@@ -30,8 +34,11 @@ export class Snapshotter {
       const columns = (sqlite.prepare(`select name from pragma_table_info(?)`).pluck().all(name) as string[])
         .filter((column) => !BOOKKEEPING.has(`${name}.${column}`))
         .map((column) => `"${column}"`);
-      return { name, select: sqlite.prepare<[]>(`select ${columns.join(", ")} from "${name}" order by rowid`).raw(true) };
+      const withoutRowid = sqlite.prepare("select wr from pragma_table_list where name = ?").pluck().get(name) === 1;
+      const order = withoutRowid ? columns.map((_, i) => i + 1).join(", ") : "rowid";
+      return { name, withoutRowid, select: sqlite.prepare<[]>(`select ${columns.join(", ")} from "${name}" order by ${order}`).raw(true) };
     });
+    this.withRowid = this.tables.filter((t) => !t.withoutRowid);
   }
 
   /** Every row of every table, as one string. */
@@ -45,7 +52,7 @@ export class Snapshotter {
 
   /** Rows present now are fixtures: prune() never deletes them. */
   markFixtures(): void {
-    for (const { name } of this.tables) {
+    for (const { name } of this.withRowid) {
       const max = this.sqlite.prepare(`select coalesce(max(rowid), 0) from "${name}"`).pluck().get() as number;
       this.watermark.set(name, max);
     }
@@ -54,7 +61,7 @@ export class Snapshotter {
   /** Number of rows added since markFixtures(). */
   growth(): number {
     let rows = 0;
-    for (const { name } of this.tables) {
+    for (const { name } of this.withRowid) {
       rows += this.sqlite.prepare(`select count(*) from "${name}" where rowid > ?`).pluck().get(this.watermark.get(name) ?? 0) as number;
     }
     return rows;
@@ -62,7 +69,7 @@ export class Snapshotter {
 
   /** Deletes rows added since markFixtures() (foreign keys cascade to their dependants). */
   prune(): void {
-    for (const { name } of [...this.tables].reverse()) {
+    for (const { name } of [...this.withRowid].reverse()) {
       if (name === "__drizzle_migrations") continue;
       this.sqlite.prepare(`delete from "${name}" where rowid > ?`).run(this.watermark.get(name) ?? 0);
     }
