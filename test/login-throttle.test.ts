@@ -100,7 +100,8 @@ describe("many addresses guessing", () => {
     // Refused attempts are not counted: the account's failures are exactly the guesses made.
     const failures = app.deps.db.select().from(loginAttempts).all().filter((a) => a.email === "popular@example.com" && a.outcome === "failed");
     expect(failures).toHaveLength(budget);
-  });
+    // Every guess is a real password hash check: bounded generously for a loaded machine.
+  }, 30_000);
 
   test("the delay doubles with every failure past the budget, up to its bound", async () => {
     const { free, firstDelayMs, maxDelayMs } = DEFAULT_LOGIN_LIMITS.perAccount;
