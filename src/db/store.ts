@@ -2,6 +2,8 @@
 // imports a driver. Operations are coarse (one business step, one transaction) and asynchronous,
 // so a SQLite store (src/db/sqlite/) and a store on a server database can both stand behind it.
 // Nothing here is SQLite's own: leases and cursors are opaque strings the store makes and reads.
+import type { EventTypeStore } from "./aggregates/event-types";
+import type { WebhookStore } from "./aggregates/webhooks";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -116,4 +118,6 @@ export interface Retention {
 export interface Store {
   readonly queue: DeliveryQueue;
   readonly retention: Retention;
+  readonly webhooks: WebhookStore;
+  readonly eventTypes: EventTypeStore;
 }

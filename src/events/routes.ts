@@ -16,6 +16,8 @@ import { page } from "../http/envelope";
 import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
 import { publishEvent, publishFieldErrors } from "./service";
+import type { EventTypeStore } from "../db/aggregates/event-types";
+import { rejectInvalidFields } from "../http/errors";
 import { actingTenant, requirePublish, tenantIdCheck } from "../tenants/scope";
 
 const IdempotentReplayedHeader = t.Literal("true", {
@@ -23,8 +25,8 @@ const IdempotentReplayedHeader = t.Literal("true", {
 });
 
 // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
-const publishChecksFor = (db: Db) => ({ body, request }: CheckedInput) =>
-  publishFieldErrors(db, fieldsOf(body), request.headers.get("idempotency-key"));
+const publishChecksFor = (types: EventTypeStore) => ({ body, request }: CheckedInput) =>
+  publishFieldErrors(types, fieldsOf(body), request.headers.get("idempotency-key"));
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -38,6 +40,7 @@ export function eventRoutes(deps: AppDeps) {
         const traceParent = requestTraceparent(request);
         // The payload is delivered as published (http/json-text.ts); the parser kept its text.
         const dataJson = requestMemberText(request, "data");
+        rejectInvalidFields(await publishFieldErrors(deps.store.eventTypes, body, headers["idempotency-key"]));
         let tenantId = "";
         // Concurrent publishes share one commit (db/group-commit.ts); answered after it.
         const { event, replayed } = await commitSoon(db, () => {
@@ -58,7 +61,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        fieldChecks: allChecks(publishChecksFor(db), tenantIdCheck(db)),
+        fieldChecks: allChecks(publishChecksFor(deps.store.eventTypes), tenantIdCheck(db)),
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",

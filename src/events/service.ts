@@ -7,7 +7,8 @@ import { deliveries, events, webhookEventTypes, webhooks } from "../db/schema";
 import { iso, newSortableId } from "../ids";
 import { publishTypeFieldErrors } from "../event-types/service";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
-import { rejectInvalidFields, UnprocessableEntity, type FieldError } from "../http/errors";
+import { UnprocessableEntity, type FieldError } from "../http/errors";
+import type { EventTypeStore } from "../db/aggregates/event-types";
 import { enqueueEvent, type OutboxTarget } from "./outbox";
 
 export interface PublishResult {
@@ -82,7 +83,11 @@ function existingEvent(db: Db, lookup: typeof eventByKey, tenantId: string, key:
 }
 
 /** Every rule of a publish request its schema cannot express (the body may not have passed it). */
-export function publishFieldErrors(db: Db, input: { type?: unknown; data?: unknown }, idempotencyKey: string | null | undefined): FieldError[] {
+export async function publishFieldErrors(
+  types: EventTypeStore,
+  input: { type?: unknown; data?: unknown },
+  idempotencyKey: string | null | undefined,
+): Promise<FieldError[]> {
   const problems: FieldError[] = [];
   if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     problems.push({ field: "Idempotency-Key", message: `Must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
@@ -91,7 +96,7 @@ export function publishFieldErrors(db: Db, input: { type?: unknown; data?: unkno
   if ("data" in input && (input.data === null || typeof input.data !== "object" || Array.isArray(input.data))) {
     problems.push({ field: "data", message: "Must be a JSON object" });
   }
-  problems.push(...publishTypeFieldErrors(db, input.type, input.data));
+  problems.push(...(await publishTypeFieldErrors(types, input.type, input.data)));
   return problems;
 }
 
@@ -102,7 +107,7 @@ export interface PublishOptions {
   traceParent?: string | null;
 }
 
-/** Publishes into one tenant: only its subscribed webhooks get a delivery. */
+/** Publishes into one tenant: only its subscribed webhooks get a delivery. The caller has checked the input (publishFieldErrors). */
 export function publishEvent(
   db: Db,
   tenantId: string,
@@ -110,7 +115,6 @@ export function publishEvent(
   idempotencyKey: string | undefined,
   { dataJson, traceParent = null }: PublishOptions = {},
 ): PublishResult {
-  rejectInvalidFields(publishFieldErrors(db, input, idempotencyKey));
   // Only a publish that can be replayed (a key or its own id) is compared later: the others skip
   // the hash on the hot path, and their rows keep none.
   const replayable = idempotencyKey !== undefined || input.id !== undefined;

@@ -70,3 +70,8 @@ export function toPage<R extends { rowId: number }>(rows: R[], limit: number): {
     },
   };
 }
+
+/** The `pagination` of a page a store cut (its cursor is the store's own). */
+export function toPagination(nextCursor: string | null): Pagination {
+  return { next_cursor: nextCursor, has_more: nextCursor !== null };
+}
