@@ -50,6 +50,30 @@ function listStatement(db: Db, shape: { before: boolean; active: boolean; event:
   return db.select({ rowId, row: w }).from(w).where(and(...where)).orderBy(desc(rowId)).limit(p("limit")).prepare();
 }
 
+/**
+ * A null parameter keeps the stored value. Enabling clears the reason and restarts the
+ * auto-disable clock; a new secret retires the previous one at once.
+ */
+function updateStatement(db: Db, withEvents: boolean) {
+  return db
+    .update(w)
+    .set({
+      url: sql`coalesce(${p("url")}, ${w.url})`,
+      ...(withEvents ? { events: sql`${p("events")}` } : {}),
+      metadata: sql`coalesce(${p("metadata")}, ${w.metadata})`,
+      secret: sql`coalesce(${p("secret")}, ${w.secret})`,
+      previousSecret: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecret} END`,
+      previousSecretExpiresAt: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecretExpiresAt} END`,
+      active: sql`coalesce(${p("active")}, ${w.active})`,
+      disabledReason: sql`CASE ${p("active")} WHEN 1 THEN NULL WHEN 0 THEN ${p("reason")} ELSE ${w.disabledReason} END`,
+      lastSuccessAt: sql`CASE ${p("active")} WHEN 1 THEN ${p("now")} ELSE ${w.lastSuccessAt} END`,
+      updatedAt: sql`${p("now")}`,
+    })
+    .where(and(eq(w.id, p("id")), inScope))
+    .returning()
+    .prepare();
+}
+
 function statements(db: Db) {
   // The row only if its tenant exists (`default` always does): no foreign key says so, and a
   // tenant deleted since the request was checked must not gain a webhook.
@@ -63,25 +87,9 @@ function statements(db: Db) {
           WHERE ${param("tenantId")} = ${param("defaultTenant")} OR exists (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")})`,
     ),
     byId: db.select().from(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
-    // A null parameter keeps the stored value. Enabling clears the reason and restarts the
-    // auto-disable clock; a new secret retires the previous one at once.
-    update: db
-      .update(w)
-      .set({
-        url: sql`coalesce(${p("url")}, ${w.url})`,
-        events: sql`coalesce(${p("events")}, ${w.events})`,
-        metadata: sql`coalesce(${p("metadata")}, ${w.metadata})`,
-        secret: sql`coalesce(${p("secret")}, ${w.secret})`,
-        previousSecret: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecret} END`,
-        previousSecretExpiresAt: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecretExpiresAt} END`,
-        active: sql`coalesce(${p("active")}, ${w.active})`,
-        disabledReason: sql`CASE ${p("active")} WHEN 1 THEN NULL WHEN 0 THEN ${p("reason")} ELSE ${w.disabledReason} END`,
-        lastSuccessAt: sql`CASE ${p("active")} WHEN 1 THEN ${p("now")} ELSE ${w.lastSuccessAt} END`,
-        updatedAt: sql`${p("now")}`,
-      })
-      .where(and(eq(w.id, p("id")), inScope))
-      .returning()
-      .prepare(),
+    update: updateStatement(db, false),
+    // Apart: naming `events` in SET fires the trigger that rewrites the subscriptions.
+    updateWithEvents: updateStatement(db, true),
     delete: db.delete(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
     // The right-hand sides read the row as it was: the current secret becomes the previous one.
     rotate: db
@@ -113,7 +121,8 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   async update(id: string, tenantId: string | null, changes: WebhookChanges, now: number): Promise<WebhookRecord | undefined> {
-    const row = this.s.update.get({
+    const statement = changes.events === undefined ? this.s.update : this.s.updateWithEvents;
+    const row = statement.get({
       id,
       tenantId,
       now,
