@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { closeDatabase, openDatabase, reusingStatements } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
 import { webhooks } from "../src/db/schema";
+import { SqliteStore } from "../src/db/sqlite/store";
 import { listWebhooks } from "../src/links/service";
 import { tempDir } from "./helpers/app";
 
@@ -44,19 +45,20 @@ describe("statement reuse", () => {
     sqlite.close();
   });
 
-  test("Drizzle queries answer correctly when their statements are reused", () => {
+  test("Drizzle queries answer correctly when their statements are reused", async () => {
     const db = openDatabase(join(dir, "reuse.db"));
     migrateDatabase(db);
+    const store = new SqliteStore(db);
     const now = Date.now();
     const insert = (id: string) =>
       db.insert(webhooks).values({ id, url: `https://example.com/${id}`, events: "[\"link.clicked\"]", metadata: "{}", secret: "whsec_x", createdAt: now, updatedAt: now }).run();
     insert("whk_a");
     insert("whk_b");
-    const first = listWebhooks(db, "default", { limit: "1" });
+    const first = await listWebhooks(store, "default", { limit: "1" });
     expect(first.data.map((w) => w.id)).toEqual(["whk_b"]);
-    const second = listWebhooks(db, "default", { limit: "1", cursor: first.pagination.next_cursor! });
+    const second = await listWebhooks(store, "default", { limit: "1", cursor: first.pagination.next_cursor! });
     expect(second.data.map((w) => w.id)).toEqual(["whk_a"]);
-    expect(listWebhooks(db, "default", { limit: "1" }).data.map((w) => w.id)).toEqual(["whk_b"]);
+    expect((await listWebhooks(store, "default", { limit: "1" })).data.map((w) => w.id)).toEqual(["whk_b"]);
     // Builder queries read rows as arrays; hand-written SQL through Drizzle reads objects.
     expect(db.select({ id: webhooks.id }).from(webhooks).orderBy(webhooks.id).all()).toEqual([{ id: "whk_a" }, { id: "whk_b" }]);
     expect(db.all(sql`select "id" from "webhooks" order by "webhooks"."id"`)).toEqual([{ id: "whk_a" }, { id: "whk_b" }]);

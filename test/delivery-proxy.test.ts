@@ -117,7 +117,7 @@ describe("deliveries through a CONNECT proxy", () => {
   test("the SSRF check still applies to the target: a private one is refused before any tunnel is asked for", async () => {
     const before = proxy.tunnels.length;
     // Written past the API's literal check, as an address that resolves privately would be.
-    const hook = createWebhook(app.deps.db, "default", { url: `http://127.0.0.1:${new URL(receiver.url).port}/private`, events: ["uptime.down"] }, { allowPrivate: true });
+    const hook = await createWebhook(app.deps.store, "default", { url: `http://127.0.0.1:${new URL(receiver.url).port}/private`, events: ["uptime.down"] }, { allowPrivate: true });
     await app.publish("uptime.down", {});
     const delivery = await waitFor(async () => {
       const res = await app.request("GET", `/api/v1/links/webhooks/${hook.id}/deliveries`);

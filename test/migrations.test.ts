@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeDatabase, openDatabase, type Db } from "../src/db/client";
 import { MIGRATIONS_DIR, migrateDatabase } from "../src/db/migrate";
+import { SqliteStore } from "../src/db/sqlite/store";
 import { createWebhook } from "../src/links/service";
 
 const dirs: string[] = [];
@@ -36,7 +37,7 @@ const indexNames = (db: Db) =>
   (db.$client.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhooks'`).all() as { name: string }[]).map((r) => r.name);
 
 describe("0001: the unused webhooks created_at index is dropped", () => {
-  test("a 0000 database keeps its webhooks, loses the index, and takes new ones", () => {
+  test("a 0000 database keeps its webhooks, loses the index, and takes new ones", async () => {
     const db = freshDatabase();
     try {
       migrateDatabase(db, migrationsUpTo("0000_init"));
@@ -53,7 +54,7 @@ describe("0001: the unused webhooks created_at index is dropped", () => {
       expect(indexNames(db)).not.toContain("webhooks_created_idx");
       const ids = (db.$client.prepare(`SELECT id FROM webhooks ORDER BY rowid`).all() as { id: string }[]).map((r) => r.id);
       expect(ids).toEqual([old.id]);
-      const added = createWebhook(db, "default", { url: "https://hooks.example.com/new", events: ["uptime.down"] }, policy);
+      const added = await createWebhook(new SqliteStore(db), "default", { url: "https://hooks.example.com/new", events: ["uptime.down"] }, policy);
       expect(added.id).not.toBe(old.id);
 
       migrateDatabase(db); // applied once: a second start changes nothing

@@ -40,6 +40,14 @@ describe("PublishStore.publish", () => {
     expect(deliveryTargets(r.event.id)).toEqual([a, b].sort().map((webhook_id) => ({ webhook_id, tenant_id: "acme", status: "pending" })));
   });
 
+  test("a tenant deleted after the request was checked gains no event", async () => {
+    expect((await t.request("DELETE", "/api/v1/tenants/globex")).status).toBe(200);
+    const before = [count("events"), count("deliveries")];
+    expect(await t.deps.store.publish.publish(request("globex"))).toEqual({ replayed: false, noSuchTenant: true });
+    expect(await t.deps.store.publish.publish(request("never-created"))).toEqual({ replayed: false, noSuchTenant: true });
+    expect([count("events"), count("deliveries")]).toEqual(before);
+  });
+
   test("a replayed idempotency key answers with the original, per tenant, and writes nothing", async () => {
     await webhook("acme");
     const first = request("acme", { idempotencyKey: "k1", requestHash: "h1" });

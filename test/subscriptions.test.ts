@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { closeDatabase, openDatabase } from "../src/db/client";
 import { commitSoon } from "../src/db/group-commit";
 import { publishEvent } from "../src/events/service";
+import { SqliteStore } from "../src/db/sqlite/store";
 import { createWebhook, deleteWebhook, updateWebhook } from "../src/links/service";
 import { createTestApp, type TestApp } from "./helpers/app";
 
@@ -15,8 +16,8 @@ let t: TestApp;
 beforeEach(() => (t = createTestApp()));
 afterEach(() => t.close());
 
-const create = (events: string[] = ["link.clicked"]) =>
-  createWebhook(t.deps.db, "default", { url: "https://hooks.example.com/in", events: events as never }, policy).id;
+const create = async (events: string[] = ["link.clicked"]) =>
+  (await createWebhook(t.deps.store, "default", { url: "https://hooks.example.com/in", events: events as never }, policy)).id;
 /** How many deliveries a publish of `type` enqueued, and for which webhooks. */
 async function publish(type = "link.clicked") {
   const { event } = await publishEvent(t.deps.store, "default", { type: type as never, data: {} }, undefined);
@@ -40,26 +41,26 @@ function breakCommit() {
 describe("subscribers seen by publish", () => {
   test("follow this connection's creates, event changes, disabling, enabling and deletes", async () => {
     expect(await publish()).toEqual([]);
-    const a = create();
+    const a = await create();
     expect(await publish()).toEqual([a]);
-    const b = create(["link.clicked", "uptime.down"]);
+    const b = await create(["link.clicked", "uptime.down"]);
     expect(await publish()).toEqual([a, b]);
     expect(await publish("uptime.down")).toEqual([b]);
-    updateWebhook(t.deps.db, a, { events: ["uptime.down"] as never }, policy);
+    await updateWebhook(t.deps.store, a, { events: ["uptime.down"] as never }, policy);
     expect(await publish()).toEqual([b]);
     expect(await publish("uptime.down")).toEqual([a, b]);
-    updateWebhook(t.deps.db, b, { active: false }, policy);
+    await updateWebhook(t.deps.store, b, { active: false }, policy);
     expect(await publish("uptime.down")).toEqual([a]);
-    updateWebhook(t.deps.db, b, { active: true }, policy);
+    await updateWebhook(t.deps.store, b, { active: true }, policy);
     expect(await publish("uptime.down")).toEqual([a, b]);
-    deleteWebhook(t.deps.db, a);
+    await deleteWebhook(t.deps.store, a);
     expect(await publish("uptime.down")).toEqual([b]);
   });
 
-  test("are exactly the webhooks' own types: nothing is left behind by tenant moves, duplicates, odd events or deletes", () => {
+  test("are exactly the webhooks' own types: nothing is left behind by tenant moves, duplicates, odd events or deletes", async () => {
     const db = t.deps.db.$client;
     const rows = () => db.prepare(`SELECT tenant_id || ' ' || event_type || ' ' || webhook_id AS r FROM webhook_event_types ORDER BY 1`).pluck().all();
-    const a = create(["link.clicked", "uptime.down"]);
+    const a = await create(["link.clicked", "uptime.down"]);
     db.prepare(`UPDATE webhooks SET events = '["link.clicked", "uptime.down", "link.clicked"]' WHERE id = ?`).run(a);
     expect(rows()).toEqual([`default link.clicked ${a}`, `default uptime.down ${a}`]);
     db.prepare(`INSERT INTO tenants (id, name, created_at, updated_at) VALUES ('acme', 'Acme', 0, 0)`).run();
@@ -70,15 +71,15 @@ describe("subscribers seen by publish", () => {
     expect(rows()).toEqual([]);
     db.prepare(`UPDATE webhooks SET events = '["uptime.down", 7]' WHERE id = ?`).run(a);
     expect(rows()).toEqual([`acme uptime.down ${a}`]);
-    const b = create();
-    deleteWebhook(t.deps.db, a);
+    const b = await create();
+    await deleteWebhook(t.deps.store, a);
     expect(rows()).toEqual([`default link.clicked ${b}`]);
     db.prepare(`DELETE FROM webhooks`).run();
     expect(rows()).toEqual([]);
   });
 
   test("follow the delivery loop disabling a webhook whose endpoint answered 410 Gone", async () => {
-    const id = create();
+    const id = await create();
     await publish();
     const [claimed] = (await t.deps.store.queue.recordAndClaim([], { now: Date.now(), limit: 10, leaseMs: 60_000 })).deliveries;
     await t.deps.store.queue.recordAndClaim([{
@@ -89,21 +90,24 @@ describe("subscribers seen by publish", () => {
   });
 
   test("follow another process's writes to the same database", async () => {
-    const a = create();
+    const a = await create();
     expect(await publish()).toEqual([a]);
     const other = openDatabase(t.deps.config.databasePath);
-    const b = createWebhook(other, "default", { url: "https://hooks.example.com/other", events: ["link.clicked"] as never }, policy).id;
+    const otherStore = new SqliteStore(other);
+    const b = (await createWebhook(otherStore, "default", { url: "https://hooks.example.com/other", events: ["link.clicked"] as never }, policy)).id;
     expect(await publish()).toEqual([a, b]);
-    deleteWebhook(other, a);
+    await deleteWebhook(otherStore, a);
     expect(await publish()).toEqual([b]);
     closeDatabase(other);
   });
 
   test("forget a webhook whose group commit failed, after a publish in the same commit counted it", async () => {
-    create(); // a subscriber before the batch
+    await create(); // a subscriber before the batch
     await publish();
     const db = t.deps.db;
-    const created = commitSoon(db, () => create(), { singleStatement: true });
+    const created = t.deps.store.webhooks.create({
+      id: "whk_rolledback", tenantId: "default", url: "https://hooks.example.com/in", events: ["link.clicked"], metadataJson: "{}", secret: "whsec_x", createdAt: Date.now(),
+    });
     const published = publishEvent(t.deps.store, "default", { type: "link.clicked" as never, data: {} }, undefined);
     const breaksCommit = breakCommit();
     const outcomes = await Promise.allSettled([created, published, breaksCommit]);
@@ -115,20 +119,22 @@ describe("subscribers seen by publish", () => {
 
   test("forget what a rolled-back commit wrote, whichever write it was", async () => {
     const db = t.deps.db;
-    const kept = create();
+    const kept = await create();
     expect(await publish()).toEqual([kept]);
     // A create and a publish after it, rolled back together.
-    const createdThenRolledBack = [commitSoon(db, () => create(), { singleStatement: true }), publishEvent(t.deps.store, "default", { type: "link.clicked" as never, data: {} }, undefined), breakCommit()];
+    const createdThenRolledBack = [t.deps.store.webhooks.create({
+      id: "whk_rolledback", tenantId: "default", url: "https://hooks.example.com/in", events: ["link.clicked"], metadataJson: "{}", secret: "whsec_x", createdAt: Date.now(),
+    }), publishEvent(t.deps.store, "default", { type: "link.clicked" as never, data: {} }, undefined), breakCommit()];
     expect((await Promise.allSettled(createdThenRolledBack)).map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
     expect(await publish()).toEqual([kept]);
     // A disable and a publish after it, rolled back together.
-    const disabledThenRolledBack = [commitSoon(db, () => updateWebhook(db, kept, { active: false }, policy)), publishEvent(t.deps.store, "default", { type: "link.clicked" as never, data: {} }, undefined), breakCommit()];
+    const disabledThenRolledBack = [commitSoon(db, () => db.$client.prepare("UPDATE webhooks SET active = 0 WHERE id = ?").run(kept)), publishEvent(t.deps.store, "default", { type: "link.clicked" as never, data: {} }, undefined), breakCommit()];
     expect((await Promise.allSettled(disabledThenRolledBack)).map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
     expect(await publish()).toEqual([kept]);
   });
 
   test("read subscriptions written outside the API without failing or doubling", async () => {
-    const a = create();
+    const a = await create();
     const sqlite = t.deps.db.$client;
     const write = (id: string, events: string) =>
       sqlite.prepare(`INSERT INTO webhooks (id, url, events, active, metadata, secret, created_at, updated_at) VALUES (?, 'https://x', ?, 1, '{}', 's', 0, 0)`).run(id, events);
@@ -140,14 +146,14 @@ describe("subscribers seen by publish", () => {
   });
 
   test("an update of events written by raw SQL moves the subscriptions with it", async () => {
-    const a = create();
+    const a = await create();
     t.deps.db.$client.prepare(`UPDATE webhooks SET events = '["uptime.down"]' WHERE id = ?`).run(a);
     expect(await publish()).toEqual([]);
     expect(await publish("uptime.down")).toEqual([a]);
   });
 
   test("a refused publish leaves the subscriptions as they were", async () => {
-    const a = create();
+    const a = await create();
     const refused = await t.request("POST", "/api/v1/events", { type: "link.clicked", data: [] });
     expect(refused.status).toBe(400);
     expect(await publish()).toEqual([a]);

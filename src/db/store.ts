@@ -10,6 +10,8 @@ import type { PublishStore } from "./aggregates/publish";
 import type { HealthStore } from "./aggregates/health";
 import type { DeliveryLogStore } from "./aggregates/delivery-log";
 import type { EventLogStore } from "./aggregates/event-log";
+import type { EventTypeStore } from "./aggregates/event-types";
+import type { WebhookStore } from "./aggregates/webhooks";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -133,4 +135,6 @@ export interface Store {
   readonly health: HealthStore;
   readonly deliveryLog: DeliveryLogStore;
   readonly eventLog: EventLogStore;
+  readonly webhooks: WebhookStore;
+  readonly eventTypes: EventTypeStore;
 }

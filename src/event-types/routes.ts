@@ -11,11 +11,11 @@ import { listEventTypes, putEventType, putEventTypeFieldErrors } from "./service
 
 const putChecks = ({ body, params }: CheckedInput) => putEventTypeFieldErrors(params.name ?? "", fieldsOf(body));
 
-export function eventTypeRoutes({ db }: AppDeps) {
+export function eventTypeRoutes({ store }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/event-types", detail: { tags: ["Events"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
-    .get("", () => ok(listEventTypes(db)), {
+    .get("", async () => ok(await listEventTypes(store.eventTypes)), {
       apiKey: true,
       response: { 200: Success(t.Array(EventTypeInfo), "Every event type, built in first."), ...errors(401) },
       detail: {
@@ -26,8 +26,8 @@ export function eventTypeRoutes({ db }: AppDeps) {
     })
     .put(
       "/:name",
-      ({ params, body, set }) => {
-        const { type, created } = putEventType(db, params.name, body);
+      async ({ params, body, set }) => {
+        const { type, created } = await putEventType(store.eventTypes, params.name, body);
         set.status = created ? 201 : 200;
         return ok(type);
       },

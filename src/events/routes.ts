@@ -15,6 +15,7 @@ import { page } from "../http/envelope";
 import { EventDetail, EventIdParams, EventListQuery, EventReadQuery, EventSummary, IdempotencyKeyParameter, PublishedEvent, PublishEventBody } from "./model";
 import { eventDetailJson, getEvent, listEvents } from "./log";
 import { publishEvent, publishFieldErrors } from "./service";
+import type { EventTypeStore } from "../db/aggregates/event-types";
 import { rejectInvalidFields } from "../http/errors";
 import { actingTenant, requirePublish, tenantIdCheck } from "../tenants/scope";
 
@@ -23,8 +24,8 @@ const IdempotentReplayedHeader = t.Literal("true", {
 });
 
 // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
-const publishChecksFor = (db: Db) => ({ body, request }: CheckedInput) =>
-  publishFieldErrors(db, fieldsOf(body), request.headers.get("idempotency-key"));
+const publishChecksFor = (types: EventTypeStore) => ({ body, request }: CheckedInput) =>
+  publishFieldErrors(types, fieldsOf(body), request.headers.get("idempotency-key"));
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
@@ -39,7 +40,7 @@ export function eventRoutes(deps: AppDeps) {
         // The payload is delivered as published (http/json-text.ts); the parser kept its text.
         const dataJson = requestMemberText(request, "data");
         const tenantId = actingTenant(db, caller, body.tenant_id);
-        rejectInvalidFields(publishFieldErrors(db, body, headers["idempotency-key"]));
+        rejectInvalidFields(await publishFieldErrors(deps.store.eventTypes, body, headers["idempotency-key"]));
         // Answered after the commit, which concurrent publishes share (db/sqlite/publish.ts).
         const { event, replayed } = await publishEvent(deps.store, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
         annotateRequest(request, "event_id", event.id);
@@ -56,7 +57,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        fieldChecks: allChecks(publishChecksFor(db), tenantIdCheck(db)),
+        fieldChecks: allChecks(publishChecksFor(deps.store.eventTypes), tenantIdCheck(db)),
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",

@@ -1,12 +1,13 @@
 // Publishing: event + one delivery per subscribed active webhook, in one transaction, with
 // idempotent replays keyed by the Idempotency-Key header or the publisher's event id. The store
 // (db/aggregates/publish.ts) writes; this decides what is written and what a replay must match.
-import type { Db } from "../db/client";
 import type { Store } from "../db/store";
 import { iso, newSortableId } from "../ids";
 import { publishTypeFieldErrors } from "../event-types/service";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
-import { UnprocessableEntity, type FieldError } from "../http/errors";
+import { BadRequest, UnprocessableEntity, type FieldError } from "../http/errors";
+import { NO_SUCH_TENANT } from "../tenants/scope";
+import type { EventTypeStore } from "../db/aggregates/event-types";
 
 export interface PublishResult {
   event: PublishedEvent;
@@ -35,7 +36,11 @@ export function requestHashOf(type: string, id: string | undefined, data: unknow
 }
 
 /** Every rule of a publish request its schema cannot express (the body may not have passed it). */
-export function publishFieldErrors(db: Db, input: { type?: unknown; data?: unknown }, idempotencyKey: string | null | undefined): FieldError[] {
+export async function publishFieldErrors(
+  types: EventTypeStore,
+  input: { type?: unknown; data?: unknown },
+  idempotencyKey: string | null | undefined,
+): Promise<FieldError[]> {
   const problems: FieldError[] = [];
   if (idempotencyKey != null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     problems.push({ field: "Idempotency-Key", message: `Must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
@@ -44,7 +49,7 @@ export function publishFieldErrors(db: Db, input: { type?: unknown; data?: unkno
   if ("data" in input && (input.data === null || typeof input.data !== "object" || Array.isArray(input.data))) {
     problems.push({ field: "data", message: "Must be a JSON object" });
   }
-  problems.push(...publishTypeFieldErrors(db, input.type, input.data));
+  problems.push(...(await publishTypeFieldErrors(types, input.type, input.data)));
   return problems;
 }
 
@@ -74,6 +79,7 @@ export async function publishEvent(
   const body = eventBody(publicId, input.type, createdAt, input.data, dataJson);
   const event = { id, publicId, tenantId, type: input.type, body, idempotencyKey: idempotencyKey ?? null, requestHash, createdAt, traceParent };
   const outcome = await store.publish.publish({ event, clientId: input.id ?? null });
+  if ("noSuchTenant" in outcome) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
   if (!outcome.replayed) return { event: { id: publicId, type: input.type, created_at: iso(createdAt), deliveries: outcome.deliveries }, replayed: false };
   const { original } = outcome;
   // Nothing was written: refusing now leaves the store as it was.

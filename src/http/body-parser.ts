@@ -4,7 +4,7 @@
 // can hand on a member exactly as it was sent (see jsonMemberText).
 import { Elysia } from "elysia";
 import { BadRequest, HttpError, invalidField, type FieldError } from "./errors";
-import { mergeFieldErrors, routeFieldErrors, topLevelName } from "./field-errors";
+import { topLevelName } from "./field-errors";
 import { jsonMemberText } from "./json-text";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -114,7 +114,8 @@ export const jsonBody = new Elysia({ name: "http/json-body" })
   .onBeforeHandle({ as: "global" }, (context) => {
     if (!numberProblems.has(context.request)) return;
     const problems = parserFieldErrors(context.request, context.body);
-    if (problems.length > 0) throw new BadRequest(mergeFieldErrors(problems, routeFieldErrors(context)));
+    // The error handler adds the route's own checks.
+    if (problems.length > 0) throw new BadRequest(problems);
   });
 
 const NUMBER_RANGE_MESSAGE = "Must be a number within ±1.7976931348623157e308";

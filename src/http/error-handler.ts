@@ -65,10 +65,10 @@ function requestOrder(context: RequestContext, declared: string[] = []): string[
  * The schema refused part of the request: add what the parser and the route's own checks find
  * in the rest of it, so one answer lists every invalid field.
  */
-function validationFailure(error: ValidationErrorLike, context: RequestContext): FieldError[] {
+async function validationFailure(error: ValidationErrorLike, context: RequestContext): Promise<FieldError[]> {
   const on = error.type ?? "body";
   const schemaErrors = validationDetails(valueErrors(error), on);
-  const merged = mergeFieldErrors(schemaErrors, parserFieldErrors(context.request, context.body), routeFieldErrors(context));
+  const merged = mergeFieldErrors(schemaErrors, parserFieldErrors(context.request, context.body), await routeFieldErrors(context));
   return inRequestOrder(merged, requestOrder(context, keysOf(error.validator?.schema?.properties)));
 }
 
@@ -100,27 +100,27 @@ function envelope(status: number, body: object, headers?: Record<string, string>
 
 /** `onBusy` hears of every request that failed on a database write lock held elsewhere. */
 export function errorHandler(logger: Logger, onBusy?: () => void) {
-  return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, (context) => {
+  return new Elysia({ name: "http/error-handler" }).onError({ as: "global" }, async (context) => {
     const { code, error, set } = context;
-    const response = respond(code, error, context as unknown as RequestContext);
+    const response = await respond(code, error, context as unknown as RequestContext);
     set.status = response.status; // so the request log line carries the real status
     return response;
   });
 
-  function respond(code: string | number, error: unknown, context: RequestContext): Response {
+  async function respond(code: string | number, error: unknown, context: RequestContext): Promise<Response> {
     const { request } = context;
     // Elysia wraps whatever a parser throws in a ParseError; ours carry the real answer.
     if (code === "PARSE" && (error as Error).cause instanceof HttpError) error = (error as Error).cause;
     if (error instanceof BadRequest && error.details) {
       // Found by a service, a check in the handler (the tenant) or the parser gate: add what the
       // route's own checks find in the rest of the request, and list them as it gave the fields.
-      const merged = mergeFieldErrors(error.details, routeFieldErrors(context));
+      const merged = mergeFieldErrors(error.details, await routeFieldErrors(context));
       if (merged.length > 1) return envelope(400, { ...error.toEnvelope(), details: inRequestOrder(merged, requestOrder(context)) });
     }
     if (error instanceof HttpError) return envelope(error.status, error.toEnvelope(), error.headers);
     switch (code) {
       case "VALIDATION": {
-        const details = validationFailure(error as unknown as ValidationErrorLike, context);
+        const details = await validationFailure(error as unknown as ValidationErrorLike, context);
         return envelope(400, { error: "Bad Request", message: INVALID_PARAMETERS, code: 400, details });
       }
       case "PARSE":

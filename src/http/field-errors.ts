@@ -14,7 +14,8 @@ export interface CheckedInput {
   request: Request;
 }
 
-export type FieldCheck = (input: CheckedInput) => FieldError[];
+/** May read the store: the error handler waits for it. */
+export type FieldCheck = (input: CheckedInput) => FieldError[] | Promise<FieldError[]>;
 
 // Set on the request's context before validation, so the error handler finds it even when the
 // schema refused the body and the handler never ran.
@@ -32,16 +33,16 @@ export const fieldChecks = new Elysia({ name: "http/field-checks" }).macro({
 
 /** Several checks as one route's `fieldChecks`. */
 export function allChecks(...checks: FieldCheck[]): FieldCheck {
-  return (input) => checks.flatMap((check) => check(input));
+  return async (input) => (await Promise.all(checks.map((check) => check(input)))).flat();
 }
 
 /** The route's own checks over the request, or none. A check that trips over odd input reports nothing. */
-export function routeFieldErrors(context: object): FieldError[] {
+export async function routeFieldErrors(context: object): Promise<FieldError[]> {
   const check = (context as { [FIELD_CHECK]?: FieldCheck })[FIELD_CHECK];
   if (!check) return [];
   const { body, query, params, request } = context as Partial<CheckedInput>;
   try {
-    return check({ body, query: query ?? {}, params: params ?? {}, request: request! });
+    return await check({ body, query: query ?? {}, params: params ?? {}, request: request! });
   } catch {
     return [];
   }

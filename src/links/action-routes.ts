@@ -15,10 +15,10 @@ import { ownerFilter } from "../tenants/scope";
 import { NOT_FOUND } from "./routes";
 
 export function linkWebhookActionRoutes(deps: AppDeps) {
-  const { db } = deps;
+  const { db, store } = deps;
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
-    .post("/:id/secret/rotate", ({ params, caller }) => ok(rotateWebhookSecret(db, params.id, ownerFilter(caller))), {
+    .post("/:id/secret/rotate", async ({ params, caller }) => ok(await rotateWebhookSecret(store, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       response: { 200: Success(SecretRotation, "Rotated: the new secret signs from now on, the old one beside it until `previous_secret_expires_at`."), ...errors(401, 404, NOT_FOUND) },
@@ -31,8 +31,8 @@ export function linkWebhookActionRoutes(deps: AppDeps) {
     })
     .post(
       "/:id/test",
-      ({ params, set, caller, request }) => {
-        const event = sendTestEvent(db, params.id, ownerFilter(caller), Date.now(), requestTraceparent(request));
+      async ({ params, set, caller, request }) => {
+        const event = await sendTestEvent(store, params.id, ownerFilter(caller), Date.now(), requestTraceparent(request));
         deps.wakeDelivery();
         deps.metrics.eventPublished(event.type);
         annotateRequest(request, "event_id", event.id);

@@ -2,7 +2,6 @@
 // live here; the logic is in service.ts.
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
-import { commitSoon } from "../db/group-commit";
 import type { AppDeps } from "../deps";
 import { requestMemberText } from "../http/body-parser";
 import { ok, page } from "../http/envelope";
@@ -16,11 +15,11 @@ import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
 /** The example message of a 404 on /api/v1/links/webhooks/{id}…, for the OpenAPI document. */
 export const NOT_FOUND = { 404: "No webhook with id whk_7kH3nPqR" };
 
-export function linkWebhookRoutes({ db, config }: AppDeps) {
+export function linkWebhookRoutes({ db, store, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
   const webhookChecks = ({ body, request }: CheckedInput) =>
-    service.webhookFieldErrors(db, fieldsOf(body), policy, requestMemberText(request, "metadata"));
+    service.webhookFieldErrors(store, fieldsOf(body), policy, requestMemberText(request, "metadata"));
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -29,14 +28,8 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       async ({ body, request, set, caller }) => {
         // Metadata is stored as sent, so its numbers keep every digit (http/json-text.ts).
         const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
-        // Concurrent creates share one commit (db/group-commit.ts); answered after it. Checks
-        // (the tenant's existence among them) throw before the one INSERT, so the write needs
-        // no savepoint of its own.
-        const created = await commitSoon(
-          db,
-          () => service.createWebhook(db, actingTenant(db, caller, body.tenant_id), body, policy, metadataJson),
-          { singleStatement: true },
-        );
+        // Concurrent creates share one commit (the store's group commit); answered after it.
+        const created = await service.createWebhook(store, actingTenant(db, caller, body.tenant_id), body, policy, metadataJson);
         const { id, url, events, active, metadata, created_at } = created;
         set.status = 201;
         return ok({ id, url, events, active, metadata, created_at });
@@ -54,13 +47,13 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
         },
       },
     )
-    .get("", ({ query, caller }) => {
-      const { data, pagination } = service.listWebhooks(db, actingTenant(db, caller, query.tenant_id), query);
+    .get("", async ({ query, caller }) => {
+      const { data, pagination } = await service.listWebhooks(store, actingTenant(db, caller, query.tenant_id), query);
       return page(data, pagination);
     }, {
       apiKey: true,
       query: ListQuery,
-      fieldChecks: allChecks(({ query }) => service.listFieldErrors(db, query), tenantIdCheck(db)),
+      fieldChecks: allChecks(({ query }) => service.listFieldErrors(store, query), tenantIdCheck(db)),
       response: { 200: SuccessPage(Webhook, "A page of the tenant's webhooks, newest first."), ...errors(400, 401) },
       detail: {
         operationId: "listWebhooks",
@@ -68,15 +61,15 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
         description: "One tenant's webhooks (a platform key's `tenant_id`, `default` when absent), newest first. Pass `next_cursor` back as `cursor` for the next page.",
       },
     })
-    .get("/:id", ({ params, caller }) => ok(service.getWebhook(db, params.id, ownerFilter(caller))), {
+    .get("/:id", async ({ params, caller }) => ok(await service.getWebhook(store, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       response: { 200: Success(Webhook, "The webhook."), ...errors(401, 404, NOT_FOUND) },
       detail: { operationId: "getWebhook", summary: "Get webhook" },
     })
-    .patch("/:id", ({ params, body, request, caller }) => {
+    .patch("/:id", async ({ params, body, request, caller }) => {
       const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
-      return ok(service.updateWebhook(db, params.id, body, policy, ownerFilter(caller), metadataJson));
+      return ok(await service.updateWebhook(store, params.id, body, policy, ownerFilter(caller), metadataJson));
     }, {
       apiKey: true,
       params: WebhookIdParams,
@@ -89,8 +82,8 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
         description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
       },
     })
-    .delete("/:id", ({ params, caller }) => {
-      service.deleteWebhook(db, params.id, ownerFilter(caller));
+    .delete("/:id", async ({ params, caller }) => {
+      await service.deleteWebhook(store, params.id, ownerFilter(caller));
       return ok({ id: params.id, deleted: true });
     }, {
       apiKey: true,
@@ -98,7 +91,7 @@ export function linkWebhookRoutes({ db, config }: AppDeps) {
       response: { 200: Success(t.Object({ id: t.String({ examples: ["whk_7kH3nPqR"] }), deleted: t.Literal(true) }), "Deleted."), ...errors(401, 404, NOT_FOUND) },
       detail: { operationId: "deleteWebhook", summary: "Delete webhook", description: "Deletes the webhook with its pending deliveries and their log." },
     })
-    .get("/:id/secret", ({ params, caller }) => ok(service.getWebhookSecret(db, params.id, ownerFilter(caller))), {
+    .get("/:id/secret", async ({ params, caller }) => ok(await service.getWebhookSecret(store, params.id, ownerFilter(caller))), {
       apiKey: true,
       params: WebhookIdParams,
       response: { 200: Success(WebhookSecret, "The signing secret (and when a rotated-out one stops signing)."), ...errors(401, 404, NOT_FOUND) },

@@ -1,21 +1,23 @@
-// Link webhooks over the database: plain functions, no HTTP. Validation that a schema cannot
-// express (URL rules, SSRF literals, metadata size) happens here, before anything is written.
-import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
+// Link webhooks over the store (db/aggregates/webhooks.ts): plain functions, no HTTP. Validation
+// that a schema cannot express (URL rules, SSRF literals, metadata size) happens here, before
+// anything is written.
+import type { WebhookChanges, WebhookRecord } from "../db/aggregates/webhooks";
+import type { Store } from "../db/store";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { preparedPer, preparedPerShape } from "../db/prepared";
-import { webhookEventTypes, webhooks } from "../db/schema";
+import { preparedPer } from "../db/prepared";
+import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { WHSEC_PREFIX } from "../delivery/sign";
-import { NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
-import { pageFieldErrors, parsePage, toPage } from "../http/pagination";
+import { BadRequest, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
+import { pageFieldErrors, parsePage, toPagination } from "../http/pagination";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { parseJsonExact } from "../http/json-text";
 import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/service";
+import { NO_SUCH_TENANT } from "../tenants/scope";
 import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
-
-type WebhookRow = typeof webhooks.$inferSelect;
 
 export interface UrlPolicy {
   allowPrivate: boolean;
@@ -84,7 +86,7 @@ export interface WebhookFields {
  * lists them all. A field of the wrong type is left to the schema, which reports it.
  * `metadataJson` is the metadata's text as sent (its size is what is stored).
  */
-export function webhookFieldErrors(db: Db, input: WebhookFields, policy: UrlPolicy, metadataJson?: string): FieldError[] {
+export async function webhookFieldErrors(store: Store, input: WebhookFields, policy: UrlPolicy, metadataJson?: string): Promise<FieldError[]> {
   const problems: FieldError[] = [];
   if (typeof input.url === "string") {
     const problem = webhookUrlProblem(input.url, policy);
@@ -93,7 +95,7 @@ export function webhookFieldErrors(db: Db, input: WebhookFields, policy: UrlPoli
   if (Array.isArray(input.events) && new Set(input.events).size !== input.events.length) {
     problems.push({ field: "events", message: EVENTS_ERROR });
   }
-  problems.push(...subscriptionFieldErrors(db, input.events));
+  problems.push(...(await subscriptionFieldErrors(store.eventTypes, input.events)));
   if (typeof input.secret === "string") {
     const problem = secretProblem(input.secret);
     if (problem) problems.push({ field: "secret", message: problem });
@@ -109,17 +111,17 @@ function metadataProblem(metadata: unknown, json: string | undefined): boolean {
   return Buffer.byteLength(json ?? JSON.stringify(metadata)) > MAX_METADATA_BYTES;
 }
 
-export function toWebhook(row: WebhookRow): Webhook {
+export function toWebhook(webhook: WebhookRecord): Webhook {
   return {
-    id: row.id,
-    url: row.url,
-    events: JSON.parse(row.events),
-    active: row.active,
-    metadata: parseJsonExact(row.metadata) as Record<string, unknown>,
-    created_at: iso(row.createdAt),
-    updated_at: iso(row.updatedAt),
-    disabled_reason: row.disabledReason,
-    tenant_id: row.tenantId,
+    id: webhook.id,
+    url: webhook.url,
+    events: webhook.events as Webhook["events"],
+    active: webhook.active,
+    metadata: parseJsonExact(webhook.metadataJson) as Record<string, unknown>,
+    created_at: iso(webhook.createdAt),
+    updated_at: iso(webhook.updatedAt),
+    disabled_reason: webhook.disabledReason,
+    tenant_id: webhook.tenantId,
   };
 }
 
@@ -127,18 +129,19 @@ export function toWebhook(row: WebhookRow): Webhook {
  * `metadataJson`, when given, is the metadata's text as sent: it is stored as it is, so numbers
  * a double cannot hold digit for digit (1234567890123456789, 1e-400) come back unchanged.
  */
-export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy, metadataJson?: string): Webhook {
-  rejectInvalidFields(webhookFieldErrors(db, input, policy, metadataJson));
+export async function createWebhook(store: Store, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy, metadataJson?: string): Promise<Webhook> {
+  rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
   const { url } = input;
-  const events = JSON.stringify(input.events);
   const metadata = input.metadata === undefined ? "{}" : (metadataJson ?? JSON.stringify(input.metadata));
   const secret = input.secret ?? generateSecret();
   const now = Date.now();
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
-  insertWebhook(db).run({ id, url, events, metadata, secret, now, tenantId });
-  // Everything the answer holds is known here: no RETURNING, no row to map back.
+  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, createdAt: now });
+  // Deleted since the request's tenant was checked.
+  if (!created) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
+  // Everything the answer holds is known here: no row to map back.
   const at = iso(now);
   const shownMetadata = metadataJson === undefined ? (input.metadata ?? {}) : (parseJsonExact(metadataJson) as Record<string, unknown>);
   return {
@@ -147,81 +150,48 @@ export function createWebhook(db: Db, tenantId: string, input: CreateWebhookBody
   };
 }
 
-// The create route's only statement, compiled once per connection (see db/prepared.ts).
-const insertWebhook = preparedPer((db) =>
-  db.$client.prepare(
-    `INSERT INTO webhooks (id, url, events, active, metadata, secret, last_success_at, created_at, updated_at, tenant_id)
-     VALUES (:id, :url, :events, 1, :metadata, :secret, :now, :now, :now, :tenantId)`,
-  ),
-);
-
-// Reads behind most webhook routes: built once per connection, so a request skips Drizzle's
-// query builder (~25 µs a query; see db/prepared.ts).
-const webhookById = preparedPer((db) => db.select().from(webhooks).where(eq(webhooks.id, sql.placeholder("id"))).prepare());
+const notFound = (id: string) => new NotFound(`No webhook with id ${id}`);
 
 /**
  * The webhook with this id, if it belongs to `owner` (any tenant when undefined): another
  * tenant's webhook is answered exactly like one that does not exist.
  */
-export function findWebhookRow(db: Db, id: string, owner?: string): WebhookRow {
-  const row = webhookById(db).get({ id });
-  if (!row || (owner !== undefined && row.tenantId !== owner)) throw new NotFound(`No webhook with id ${id}`);
-  return row;
+export async function findWebhook(store: Store, id: string, owner?: string): Promise<WebhookRecord> {
+  const webhook = await store.webhooks.get(id, owner ?? null);
+  if (!webhook) throw notFound(id);
+  return webhook;
 }
 
-export function getWebhook(db: Db, id: string, owner?: string): Webhook {
-  return toWebhook(findWebhookRow(db, id, owner));
+export async function getWebhook(store: Store, id: string, owner?: string): Promise<Webhook> {
+  return toWebhook(await findWebhook(store, id, owner));
 }
 
 /** `metadataJson` as for createWebhook. */
-export function updateWebhook(
-  db: Db,
+export async function updateWebhook(
+  store: Store,
   id: string,
   input: UpdateWebhookBody,
   policy: UrlPolicy,
   owner?: string,
   metadataJson?: string,
-): Webhook {
-  rejectInvalidFields(webhookFieldErrors(db, input, policy, metadataJson));
-  const changes: Partial<typeof webhooks.$inferInsert> = { updatedAt: Date.now() };
-  if (input.events !== undefined) changes.events = JSON.stringify(input.events);
-  if (input.url !== undefined) changes.url = input.url;
-  if (input.metadata !== undefined) changes.metadata = metadataJson ?? JSON.stringify(input.metadata);
-  if (input.secret !== undefined) {
-    // Setting a secret by hand replaces it outright; rotation is the route that keeps the old one.
-    changes.secret = input.secret;
-    changes.previousSecret = null;
-    changes.previousSecretExpiresAt = null;
-  }
-  if (input.active !== undefined) {
-    changes.active = input.active;
-    if (input.active) {
-      // Re-enabling clears the reason and restarts the auto-disable clock.
-      changes.disabledReason = null;
-      changes.lastSuccessAt = changes.updatedAt;
-    } else {
-      changes.disabledReason = "Disabled by an API request";
-    }
-  }
-  const row = db.update(webhooks).set(changes).where(and(eq(webhooks.id, id), ownedBy(owner))).returning().get();
-  if (!row) throw new NotFound(`No webhook with id ${id}`);
-  return toWebhook(row);
+): Promise<Webhook> {
+  rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
+  const changes: WebhookChanges = { url: input.url, events: input.events, secret: input.secret, active: input.active };
+  if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
+  if (input.active === false) changes.disabledReason = "Disabled by an API request";
+  const webhook = await store.webhooks.update(id, owner ?? null, changes, Date.now());
+  if (!webhook) throw notFound(id);
+  return toWebhook(webhook);
 }
 
-export function deleteWebhook(db: Db, id: string, owner?: string): void {
-  const result = db.delete(webhooks).where(and(eq(webhooks.id, id), ownedBy(owner))).run();
-  if (result.changes === 0) throw new NotFound(`No webhook with id ${id}`);
+export async function deleteWebhook(store: Store, id: string, owner?: string): Promise<void> {
+  if (!(await store.webhooks.delete(id, owner ?? null))) throw notFound(id);
 }
 
-/** Only webhooks of `owner` (every tenant's when undefined). */
-function ownedBy(owner: string | undefined): SQL | undefined {
-  return owner === undefined ? undefined : eq(webhooks.tenantId, owner);
-}
-
-export function getWebhookSecret(db: Db, id: string, owner?: string): { secret: string; previous_secret_expires_at: string | null } {
-  const row = findWebhookRow(db, id, owner);
-  const previousLive = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > Date.now();
-  return { secret: row.secret, previous_secret_expires_at: previousLive ? iso(row.previousSecretExpiresAt!) : null };
+export async function getWebhookSecret(store: Store, id: string, owner?: string): Promise<{ secret: string; previous_secret_expires_at: string | null }> {
+  const webhook = await findWebhook(store, id, owner);
+  const expiresAt = webhook.previousSecretExpiresAt;
+  return { secret: webhook.secret, previous_secret_expires_at: expiresAt !== null && expiresAt > Date.now() ? iso(expiresAt) : null };
 }
 
 export interface ListOptions {
@@ -231,47 +201,27 @@ export interface ListOptions {
   active?: boolean;
 }
 
-/** Which filters a list request uses: each combination is its own prepared query (8 at most). */
-interface ListShape {
-  before: boolean;
-  active: boolean;
-  event: boolean;
-}
-
-function prepareList(db: Db, shape: ListShape) {
-  const rowId = sql<number>`${webhooks}.rowid`;
-  const where: SQL[] = [eq(webhooks.tenantId, sql.placeholder("tenantId"))];
-  if (shape.before) where.push(lt(rowId, sql.placeholder("before")));
-  if (shape.active) where.push(eq(webhooks.active, sql.placeholder("active")));
-  // One lookup in the subscriptions' primary key per webhook of the tenant.
-  if (shape.event) {
-    const e = webhookEventTypes;
-    where.push(sql`exists (select 1 from ${e} where ${e.tenantId} = ${webhooks.tenantId} and ${e.eventType} = ${sql.placeholder("event")} and ${e.webhookId} = ${webhooks.id})`);
-  }
-  return db
-    .select({ rowId, row: webhooks })
-    .from(webhooks)
-    .where(and(...where))
-    .orderBy(desc(rowId))
-    .limit(sql.placeholder("limit"))
-    .prepare();
-}
-
-const listQuery = preparedPerShape((s: ListShape) => `${+s.before}${+s.active}${+s.event}`, prepareList);
-
 /** What is wrong with a list's parameters: the page, and an `event` filter naming no known type. */
-export function listFieldErrors(db: Db, query: { limit?: unknown; cursor?: unknown; event?: unknown }): FieldError[] {
-  return [...pageFieldErrors(query), ...knownTypeFieldErrors(db, query.event, "event")];
+export async function listFieldErrors(store: Store, query: { limit?: unknown; cursor?: unknown; event?: unknown }): Promise<FieldError[]> {
+  return [...pageFieldErrors(query), ...(await knownTypeFieldErrors(store.eventTypes, query.event, "event"))];
 }
 
-/** The tenant's webhooks, newest first (by rowid, which follows insertion even within one millisecond). */
-export function listWebhooks(db: Db, tenantId: string, options: ListOptions) {
-  rejectInvalidFields(listFieldErrors(db, options));
-  const { limit, beforeRowId } = parsePage(options);
-  const query = listQuery(db, { before: beforeRowId !== undefined, active: options.active !== undefined, event: Boolean(options.event) });
-  // Placeholders are bound as given: the boolean column is stored as 1 / 0.
-  const active = options.active === undefined ? undefined : options.active ? 1 : 0;
-  const rows = query.all({ tenantId, before: beforeRowId, active, event: options.event, limit: limit + 1 });
-  const { rows: pageRows, pagination } = toPage(rows, limit);
-  return { data: pageRows.map((r) => toWebhook(r.row)), pagination };
+/** The tenant's webhooks, newest first. */
+export async function listWebhooks(store: Store, tenantId: string, options: ListOptions) {
+  rejectInvalidFields(await listFieldErrors(store, options));
+  const { limit } = parsePage(options);
+  const filter = { active: options.active, event: options.event || undefined };
+  const { rows, nextCursor } = await store.webhooks.list(tenantId, filter, { limit, cursor: options.cursor });
+  return { data: rows.map(toWebhook), pagination: toPagination(nextCursor) };
+}
+
+// The delivery log's reads (deliveries/) still check a webhook inside their own synchronous
+// transactions on the connection; this goes when they check it in their store.
+const webhookById = preparedPer((db) => db.select().from(webhooks).where(eq(webhooks.id, sql.placeholder("id"))).prepare());
+
+/** The webhook's row, if it belongs to `owner` (any tenant when undefined); else 404. */
+export function findWebhookRow(db: Db, id: string, owner?: string): typeof webhooks.$inferSelect {
+  const row = webhookById(db).get({ id });
+  if (!row || (owner !== undefined && row.tenantId !== owner)) throw notFound(id);
+  return row;
 }

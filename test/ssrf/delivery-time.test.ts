@@ -76,11 +76,11 @@ test("names that resolve to loopback are accepted at create time but refused at 
 
 test("literal private targets stored while private targets were allowed are refused at delivery", async () => {
   // As if created on a development instance (DELIVERY_ALLOW_PRIVATE=1) and served by this one.
-  const ids = PRIVATE_TARGETS.map(([, raw]) => {
+  const ids = await Promise.all(PRIVATE_TARGETS.map(async ([, raw]) => {
     const url = new URL(raw);
     if (url.hostname === "127.0.0.1" || url.hostname === "[::1]") url.port = port;
-    return createWebhook(app.deps.db, "default", { url: url.href, events: ["link.clicked"] }, { allowPrivate: true }).id;
-  });
+    return (await createWebhook(app.deps.store, "default", { url: url.href, events: ["link.clicked"] }, { allowPrivate: true })).id;
+  }));
   const results = await publishAndSettle(ids);
   for (const { d } of results) {
     expect(d.attempt_log).toHaveLength(1);

@@ -41,13 +41,18 @@ export interface ReplayedEvent {
   deliveries: number;
 }
 
-export type PublishOutcome = { replayed: false; deliveries: number } | { replayed: true; original: ReplayedEvent };
+export type PublishOutcome =
+  | { replayed: false; deliveries: number }
+  | { replayed: true; original: ReplayedEvent }
+  /** The tenant was deleted after the request was checked: nothing was written. */
+  | { replayed: false; noSuchTenant: true };
 
 export interface PublishStore {
   /**
    * One transaction: if the tenant already has an event with `event.idempotencyKey` (or else
    * with `clientId`), that event, and nothing is written; otherwise the event and one delivery,
-   * due at once, per subscribed active webhook of the tenant.
+   * due at once, per subscribed active webhook of the tenant. The tenant's existence is checked
+   * in the same transaction, so a tenant deleted meanwhile gains no event.
    */
   publish(request: PublishRequest): Promise<PublishOutcome>;
   /** The event and one delivery per given target, in one transaction; the delivery ids. */

@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import type { NewEvent, OutboxTarget, PublishOutcome, PublishRequest, PublishStore, ReplayedEvent } from "../aggregates/publish";
 import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
-import { deliveries as d, events as e, webhookEventTypes as s, webhooks as w } from "../schema";
+import { DEFAULT_TENANT, deliveries as d, events as e, tenants, webhookEventTypes as s, webhooks as w } from "../schema";
 import { SqliteOutbox } from "./outbox";
 import { compile, param } from "./sql";
 
@@ -34,6 +34,7 @@ export class SqlitePublishStore implements PublishStore {
       ).pluck(),
       byKey: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
       byPublicId: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
+      tenant: compile(sqlite, sql`SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")}`).pluck(),
       deliveryCount: compile(sqlite, sql`SELECT count(*) FROM ${d} WHERE ${d.eventId} = ${param("eventId")}`).pluck(),
     };
   }
@@ -48,6 +49,8 @@ export class SqlitePublishStore implements PublishStore {
 
   /** Inside the group commit's transaction (a savepoint of it). */
   private publishNow({ event, clientId }: PublishRequest): PublishOutcome {
+    // `default` always exists (it cannot be deleted): only other tenants cost a read.
+    if (event.tenantId !== DEFAULT_TENANT && this.s.tenant.get({ tenantId: event.tenantId }) === undefined) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
     const webhookIds = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];

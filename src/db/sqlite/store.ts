@@ -12,6 +12,8 @@ import { SqlitePublishStore } from "./publish";
 import { SqliteHealth } from "./health";
 import { SqliteDeliveryLog } from "./delivery-log";
 import { SqliteEventLog } from "./event-log";
+import { SqliteEventTypeStore } from "./event-types";
+import { SqliteWebhookStore } from "./webhooks";
 
 export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
@@ -25,6 +27,8 @@ export class SqliteStore implements Store {
   readonly health: SqliteHealth;
   readonly deliveryLog: SqliteDeliveryLog;
   readonly eventLog: SqliteEventLog;
+  readonly webhooks: SqliteWebhookStore;
+  readonly eventTypes: SqliteEventTypeStore;
 
   constructor(readonly db: Db) {
     this.queue = new SqliteDeliveryQueue(db);
@@ -38,5 +42,7 @@ export class SqliteStore implements Store {
     this.health = new SqliteHealth(db.$client);
     this.deliveryLog = new SqliteDeliveryLog(db.$client);
     this.eventLog = new SqliteEventLog(db.$client);
+    this.webhooks = new SqliteWebhookStore(db);
+    this.eventTypes = new SqliteEventTypeStore(db);
   }
 }

@@ -1,0 +1,169 @@
+// Link webhooks on SQLite. Every statement is built once, here, with the schema's columns;
+// creating one rides the group commit (db/group-commit.ts) as a single statement. The tenant
+// scope of a lookup is one more term of its WHERE clause (`:tenantId IS NULL` for a platform caller).
+import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
+import type { Page, PageRequest } from "../aggregates/page";
+import type { NewWebhook, TestEvent, TestOutcome, WebhookChanges, WebhookListFilter, WebhookRecord, WebhookStore } from "../aggregates/webhooks";
+import type { Db } from "../client";
+import { commitSoon } from "../group-commit";
+import { DEFAULT_TENANT, tenants, webhookEventTypes as s, webhooks as w } from "../schema";
+// Until the outbox is the publish store's (it is the same two inserts for every writer).
+import { enqueueEvent } from "../../events/outbox";
+import { pageOf, rowIdOfCursor } from "./rowid-page";
+import { bare, compile, param } from "./sql";
+
+const p = sql.placeholder;
+const rowId = sql<number>`${w}.rowid`;
+const inScope = sql`(${p("tenantId")} IS NULL OR ${w.tenantId} = ${p("tenantId")})`;
+
+type WebhookRow = typeof w.$inferSelect;
+
+function toRecord(row: WebhookRow): WebhookRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    url: row.url,
+    events: JSON.parse(row.events),
+    active: row.active,
+    metadataJson: row.metadata,
+    secret: row.secret,
+    previousSecret: row.previousSecret,
+    previousSecretExpiresAt: row.previousSecretExpiresAt,
+    disabledReason: row.disabledReason,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** Which filters a list uses: each combination is its own statement (8 in all), so each keeps its best plan. */
+const LIST_SHAPES = [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => ({ before: (bits & 1) !== 0, active: (bits & 2) !== 0, event: (bits & 4) !== 0 }));
+const shapeKey = (shape: { before: boolean; active: boolean; event: boolean }) => `${+shape.before}${+shape.active}${+shape.event}`;
+
+function listStatement(db: Db, shape: { before: boolean; active: boolean; event: boolean }) {
+  const where: SQL[] = [eq(w.tenantId, p("tenantId"))];
+  if (shape.before) where.push(lt(rowId, p("before")));
+  if (shape.active) where.push(eq(w.active, p("active")));
+  // One lookup in the subscriptions' primary key per webhook of the tenant.
+  if (shape.event) {
+    where.push(sql`exists (select 1 from ${s} where ${s.tenantId} = ${w.tenantId} and ${s.eventType} = ${p("event")} and ${s.webhookId} = ${w.id})`);
+  }
+  return db.select({ rowId, row: w }).from(w).where(and(...where)).orderBy(desc(rowId)).limit(p("limit")).prepare();
+}
+
+/**
+ * A null parameter keeps the stored value. Enabling clears the reason and restarts the
+ * auto-disable clock; a new secret retires the previous one at once.
+ */
+function updateStatement(db: Db, withEvents: boolean) {
+  return db
+    .update(w)
+    .set({
+      url: sql`coalesce(${p("url")}, ${w.url})`,
+      ...(withEvents ? { events: sql`${p("events")}` } : {}),
+      metadata: sql`coalesce(${p("metadata")}, ${w.metadata})`,
+      secret: sql`coalesce(${p("secret")}, ${w.secret})`,
+      previousSecret: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecret} END`,
+      previousSecretExpiresAt: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecretExpiresAt} END`,
+      active: sql`coalesce(${p("active")}, ${w.active})`,
+      disabledReason: sql`CASE ${p("active")} WHEN 1 THEN NULL WHEN 0 THEN ${p("reason")} ELSE ${w.disabledReason} END`,
+      lastSuccessAt: sql`CASE ${p("active")} WHEN 1 THEN ${p("now")} ELSE ${w.lastSuccessAt} END`,
+      updatedAt: sql`${p("now")}`,
+    })
+    .where(and(eq(w.id, p("id")), inScope))
+    .returning()
+    .prepare();
+}
+
+function statements(db: Db) {
+  // The row only if its tenant exists (`default` always does): no foreign key says so, and a
+  // tenant deleted since the request was checked must not gain a webhook.
+  return {
+    insert: compile(
+      db.$client,
+      sql`INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
+            ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)})
+          SELECT ${param("id")}, ${param("url")}, ${param("events")}, 1, ${param("metadata")}, ${param("secret")},
+            ${param("now")}, ${param("now")}, ${param("now")}, ${param("tenantId")}
+          WHERE ${param("tenantId")} = ${param("defaultTenant")} OR exists (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")})`,
+    ),
+    byId: db.select().from(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
+    update: updateStatement(db, false),
+    // Apart: naming `events` in SET fires the trigger that rewrites the subscriptions.
+    updateWithEvents: updateStatement(db, true),
+    delete: db.delete(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
+    // The right-hand sides read the row as it was: the current secret becomes the previous one.
+    rotate: db
+      .update(w)
+      .set({ previousSecret: sql`${w.secret}`, secret: sql`${p("secret")}`, previousSecretExpiresAt: sql`${p("expiresAt")}`, updatedAt: sql`${p("now")}` })
+      .where(and(eq(w.id, p("id")), inScope))
+      .prepare(),
+    list: new Map(LIST_SHAPES.map((shape) => [shapeKey(shape), listStatement(db, shape)])),
+  };
+}
+
+export class SqliteWebhookStore implements WebhookStore {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = statements(db);
+  }
+
+  create(webhook: NewWebhook): Promise<boolean> {
+    const { id, tenantId, url, secret, createdAt } = webhook;
+    const params = { id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt, events: JSON.stringify(webhook.events), metadata: webhook.metadataJson };
+    // One statement that throws before writing anything: no savepoint of its own.
+    return commitSoon(this.db, () => this.s.insert.run(params).changes === 1, { singleStatement: true });
+  }
+
+  async get(id: string, tenantId: string | null): Promise<WebhookRecord | undefined> {
+    const row = this.s.byId.get({ id, tenantId });
+    return row && toRecord(row);
+  }
+
+  async update(id: string, tenantId: string | null, changes: WebhookChanges, now: number): Promise<WebhookRecord | undefined> {
+    const statement = changes.events === undefined ? this.s.update : this.s.updateWithEvents;
+    const row = statement.get({
+      id,
+      tenantId,
+      now,
+      url: changes.url ?? null,
+      events: changes.events === undefined ? null : JSON.stringify(changes.events),
+      metadata: changes.metadataJson ?? null,
+      secret: changes.secret ?? null,
+      active: changes.active === undefined ? null : changes.active ? 1 : 0,
+      reason: changes.disabledReason ?? null,
+    });
+    return row && toRecord(row);
+  }
+
+  async delete(id: string, tenantId: string | null): Promise<boolean> {
+    return this.s.delete.run({ id, tenantId }).changes > 0;
+  }
+
+  async list(tenantId: string, filter: WebhookListFilter, page: PageRequest): Promise<Page<WebhookRecord>> {
+    const before = rowIdOfCursor(page.cursor);
+    const shape = { before: before !== null, active: filter.active !== undefined, event: Boolean(filter.event) };
+    // Placeholders are bound as given: the boolean column is stored as 1 / 0.
+    const active = filter.active === undefined ? undefined : filter.active ? 1 : 0;
+    const rows = this.s.list.get(shapeKey(shape))!.all({ tenantId, before, active, event: filter.event, limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (r) => toRecord(r.row));
+  }
+
+  async rotateSecret(id: string, tenantId: string | null, secret: string, previousExpiresAt: number, now: number): Promise<boolean> {
+    return this.s.rotate.run({ id, tenantId, secret, expiresAt: previousExpiresAt, now }).changes > 0;
+  }
+
+  async sendTest(id: string, tenantId: string | null, event: TestEvent): Promise<TestOutcome> {
+    return this.db.transaction(
+      (): TestOutcome => {
+        const row = this.s.byId.get({ id, tenantId });
+        if (!row) return { sent: false, reason: "missing" };
+        if (!row.active) return { sent: false, reason: "disabled" };
+        const [deliveryId] = enqueueEvent(this.db, { ...event, tenantId: row.tenantId }, [{ transport: "http", webhookId: id }]);
+        return { sent: true, deliveryId: deliveryId! };
+      },
+      // The write lock up front: the webhook read and the insert see the same state.
+      { behavior: "immediate" },
+    );
+  }
+}
