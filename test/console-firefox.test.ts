@@ -64,7 +64,9 @@ test("Firefox: create → publish to a failing receiver → attempts arrive → 
 
   await page.waitForSelector("#deliveries-list tr[data-delivery-id]");
   expect(await text("#deliveries-list tbody tr")).toContain(webhookId);
-  await page.click("#deliveries-list tbody tr .retry-cell button");
+  // Clicked in the page: an auto-refresh that redraws the row between finding and clicking its
+  // button would otherwise leave the test holding a detached node.
+  await page.$eval("#deliveries-list tbody tr .retry-cell button", (b) => (b as HTMLButtonElement).click());
   await page.waitForSelector("#drawer[open]");
   expect(await page.evaluate(() => document.activeElement?.id)).toBe("drawer-title");
 
@@ -89,7 +91,7 @@ test("Firefox: create → publish to a failing receiver → attempts arrive → 
 
   await page.setViewport({ width: 390, height: 844 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
-  await page.click("#deliveries-list tbody tr .retry-cell button");
+  await page.$eval("#deliveries-list tbody tr .retry-cell button", (b) => (b as HTMLButtonElement).click());
   await page.waitForSelector("#drawer table.attempts");
   await page.screenshot({ path: join(s.dir, "firefox-phone-drawer.png") });
   await page.keyboard.press("Escape");

@@ -83,7 +83,13 @@ export function createDeliveriesView({ section, details, drawerOpen }, { call, h
 
   const shownCount = () => list.querySelectorAll("tbody tr").length;
 
+  /** What the rows show now: a refresh that finds the same deliveries leaves them alone. */
+  let shown = "";
+
   function show(deliveries, append) {
+    const seen = JSON.stringify([deliveries, nextCursor]);
+    if (!append && seen === shown && list.querySelector("tbody")) return;
+    shown = append ? "" : seen;
     // A refresh redraws the rows: keyboard focus on a row's button moves to its new copy.
     const focused = list.contains(document.activeElement) ? document.activeElement?.getAttribute("aria-label") : null;
     const rows = deliveries.map(row);
