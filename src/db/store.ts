@@ -2,6 +2,7 @@
 // imports a driver. Operations are coarse (one business step, one transaction) and asynchronous,
 // so a SQLite store (src/db/sqlite/) and a store on a server database can both stand behind it.
 // Nothing here is SQLite's own: leases and cursors are opaque strings the store makes and reads.
+import type { TrafficSourceStore } from "./aggregates/traffic-sources";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -116,4 +117,5 @@ export interface Retention {
 export interface Store {
   readonly queue: DeliveryQueue;
   readonly retention: Retention;
+  readonly trafficSources: TrafficSourceStore;
 }
