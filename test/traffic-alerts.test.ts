@@ -57,7 +57,7 @@ function jobFor(eventId: string) {
   return { alertWebhookId: row.alertWebhookId!, eventBody: row.eventBody };
 }
 
-const deps = () => ({ config: app.deps.config, db: app.deps.db });
+const deps = () => ({ config: app.deps.config, trafficSources: app.deps.store.trafficSources });
 
 describe("POST /traffic-sources/:id/events", () => {
   test("202; one event and one pending 'discord' delivery for the level's webhook; the loop is woken", async () => {
@@ -202,7 +202,7 @@ describe("sendDiscordAlert against a fake Discord", () => {
   test("channel id without DISCORD_BOT_TOKEN: a failed attempt with a clear reason, nothing sent", async () => {
     const res = await raise({ level: "warning", title: "Slow", message: "p99 2.1 s" });
     discord.requests.length = 0;
-    const noBot = { config: loadConfig({ DATABASE_PATH: ":memory:", DISCORD_API_BASE: discord.url }), db: app.deps.db };
+    const noBot = { config: loadConfig({ DATABASE_PATH: ":memory:", DISCORD_API_BASE: discord.url }), trafficSources: app.deps.store.trafficSources };
     const outcome = await sendDiscordAlert(noBot, jobFor(res.body.id), 2000);
     expect(isSuccess(outcome)).toBe(false);
     expect(outcome.statusCode).toBeNull();

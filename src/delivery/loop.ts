@@ -6,7 +6,6 @@
 // polls every DELIVERY_POLL_MS. Work lives only in the database, so a crash loses nothing:
 // expired leases become due again.
 import type { Config } from "../config";
-import type { Db } from "../db/client";
 import type { ClaimedBatch, ClaimedDelivery, Store } from "../db/store";
 import type { Logger } from "../log";
 import type { Tracing } from "../tracing/tracing";
@@ -27,8 +26,6 @@ export { leaseMsFor };
 export interface DeliveryLoopDeps {
   config: Config;
   store: Store;
-  /** For the Discord transport, which reads its alert webhook itself. */
-  db: Db;
   logger: Logger;
   /** Absent when tracing is off: then attempts make no spans at all. */
   tracing?: Tracing;
@@ -66,11 +63,11 @@ type Job = EndpointJob & { delivery: ClaimedDelivery; traceParent: string | null
     | { request?: undefined; alert: { alertWebhookId: string; eventBody: string } }
   );
 
-export function createDeliveryLoop({ config, store, db, logger, tracing }: DeliveryLoopDeps): DeliveryLoop {
+export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryLoopDeps): DeliveryLoop {
   const metrics = new DeliveryMetrics();
   const concurrency = config.deliveryConcurrency;
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
-  const transportDeps = { config, db, discordBuckets: new DiscordBuckets() };
+  const transportDeps = { config, trafficSources: store.trafficSources, discordBuckets: new DiscordBuckets() };
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate, proxy: config.deliveryProxy };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
