@@ -14,7 +14,7 @@ export interface ClaimedDelivery {
   publicEventId: string;
   transport: "http" | "discord";
   webhookId: string | null;
-  alertWebhookId: string | null;
+  trafficSourceWebhookId: string | null;
   /** Attempts made before this one. */
   attempts: number;
   /** When the event was published (a delivery row is created with its event). */

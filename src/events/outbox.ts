@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { DEFAULT_TENANT } from "../db/schema";
 import { newSortableId } from "../ids";
 
-export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
+export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; trafficSourceWebhookId: string };
 
 export interface NewEvent {
   /** The row's key. */
@@ -47,7 +47,7 @@ function statements(sqlite: Database): OutboxStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const delivery = sqlite.prepare(
-      `INSERT INTO deliveries (id, event_id, tenant_id, transport, webhook_id, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+      `INSERT INTO deliveries (id, event_id, tenant_id, transport, webhook_id, traffic_source_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     );
     const enqueue = sqlite.transaction((e: NewEvent, targets: OutboxTarget[]) => {
@@ -57,8 +57,8 @@ function statements(sqlite: Database): OutboxStatements {
       for (const target of targets) {
         const id = newSortableId("dlv", e.createdAt);
         const webhookId = target.transport === "http" ? target.webhookId : null;
-        const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
-        delivery.run(id, e.id, tenantId, target.transport, webhookId, alertWebhookId, e.createdAt, e.createdAt, e.createdAt);
+        const trafficSourceWebhookId = target.transport === "discord" ? target.trafficSourceWebhookId : null;
+        delivery.run(id, e.id, tenantId, target.transport, webhookId, trafficSourceWebhookId, e.createdAt, e.createdAt, e.createdAt);
         ids.push(id);
       }
       return ids;

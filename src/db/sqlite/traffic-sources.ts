@@ -65,7 +65,7 @@ export class SqliteTrafficSources implements TrafficSourceStore {
         createdAt: p("createdAt"), traceParent: p("traceParent"),
       }).prepare(),
       insertDelivery: db.insert(deliveries).values({
-        id: p("id"), eventId: p("eventId"), tenantId: DEFAULT_TENANT, transport: "discord", alertWebhookId: p("hookId"),
+        id: p("id"), eventId: p("eventId"), tenantId: DEFAULT_TENANT, transport: "discord", trafficSourceWebhookId: p("hookId"),
         status: "pending", attempts: 0, nextAttemptAt: p("at"), createdAt: p("at"), updatedAt: p("at"),
       }).prepare(),
       // Walks events_source_created_idx.

@@ -77,15 +77,15 @@ const MAX_BUCKETS = 10_000;
 
 export async function sendDiscordAlert(
   deps: { config: Config; trafficSources: Pick<TrafficSourceStore, "webhookValue">; discordBuckets?: DiscordBuckets },
-  job: { alertWebhookId: string; eventBody: string },
+  job: { trafficSourceWebhookId: string; eventBody: string },
   timeoutMs: number,
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const value = await deps.trafficSources.webhookValue(job.alertWebhookId);
-  if (value === null) return failed("The alert webhook was deleted", elapsed(), "The alert webhook was deleted");
+  const value = await deps.trafficSources.webhookValue(job.trafficSourceWebhookId);
+  if (value === null) return failed("The traffic-source webhook was deleted", elapsed(), "The traffic-source webhook was deleted");
   const target = parseDiscordTarget(value);
-  if (!target) return failed("The alert webhook's value is not a Discord webhook URL or channel id", elapsed());
+  if (!target) return failed("The traffic-source webhook's value is not a Discord webhook URL or channel id", elapsed());
 
   const base = deps.config.discordApiBase;
   const headers: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT };
