@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import { userAuth } from "../auth/user-auth";
 import type { AppDeps } from "../deps";
 import { described, errors } from "../http/schemas";
-import * as webhooks from "./alert-webhooks";
+import * as webhooks from "./webhooks";
 import { getAlert, listAlerts } from "./alert-log";
 import { alertEventType, raiseAlert } from "./alerts";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
