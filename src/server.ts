@@ -57,7 +57,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw e;
   }
   const tracing = await startTracing(config.tracing, logger);
-  const loop = createDeliveryLoop({ config, store, db, logger, tracing });
+  const loop = createDeliveryLoop({ config, store, logger, tracing });
   const deps: AppDeps = { config, db, store, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
   let server: NonNullable<ReturnType<typeof buildApp>["server"]>;
   try {

@@ -7,7 +7,7 @@ import { createDeliveryTestApp, startReceiver, waitFor, type DeliveryTestApp, ty
 
 /** A second loop over the same app, started by the test when it is ready. */
 function secondLoop(app: DeliveryTestApp) {
-  return createDeliveryLoop({ config: app.deps.config, store: app.deps.store, db: app.deps.db, logger: app.deps.logger });
+  return createDeliveryLoop({ config: app.deps.config, store: app.deps.store, logger: app.deps.logger });
 }
 
 const apps: DeliveryTestApp[] = [];

@@ -68,7 +68,7 @@ describe("retry schedule", () => {
   });
 
   test("outcomes map to the next state of the row", () => {
-    const delivery = { lease: "1", id: "dlv_1", eventId: "evt_1", publicEventId: "evt_1", transport: "http" as const, webhookId: "whk_1", alertWebhookId: null, attempts: 0, createdAt: 0, tenantId: "default" };
+    const delivery = { lease: "1", id: "dlv_1", eventId: "evt_1", publicEventId: "evt_1", transport: "http" as const, webhookId: "whk_1", trafficSourceWebhookId: null, attempts: 0, createdAt: 0, tenantId: "default" };
     const policy = { retrySchedule: [10], disableAfterHours: 120, random: () => 0.5 };
     const at = 1_000_000;
     const base = { responseBody: "", error: null, durationMs: 100 };
@@ -78,7 +78,7 @@ describe("retry schedule", () => {
     expect(resultFor(delivery, { ...base, statusCode: 503, retryAfterMs: 15_000 }, at, policy)).toMatchObject({ kind: "retry", nextAttemptAt: at + 100 + 15_000 });
     // A receiver's Retry-After is clamped to 2× the schedule; Discord's retry_after is honoured (≤ 1 h).
     expect(resultFor(delivery, { ...base, statusCode: 429, retryAfterMs: 60_000 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 20_000 });
-    const alert = { ...delivery, transport: "discord" as const, webhookId: null, alertWebhookId: "a1" };
+    const alert = { ...delivery, transport: "discord" as const, webhookId: null, trafficSourceWebhookId: "a1" };
     expect(resultFor(alert, { ...base, statusCode: 429, retryAfterMs: 60_000 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 60_000 });
     expect(resultFor(alert, { ...base, statusCode: 429, retryAfterMs: 86_400_000 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 3_600_000 });
     expect(resultFor(alert, { ...base, statusCode: 429, retryAfterMs: 500 }, at, policy)).toMatchObject({ nextAttemptAt: at + 100 + 10_000 });

@@ -1,6 +1,6 @@
 // A webhook deleted while one of its deliveries is in flight (the delete cascades to the
 // delivery row): the late outcome must be dropped, and the loop must go on delivering
-// everything else. Also a traffic-source alert webhook deleted mid-flight.
+// everything else. Also a traffic-source webhook deleted mid-flight.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startReceiver, waitFor } from "./helpers/delivery";
 import { createFaultApp, type FaultApp } from "./helpers/faults";

@@ -47,7 +47,7 @@ beforeAll(() => {
   before = countRows();
   migrateDatabase(db); // what start-up does
   const store = new SqliteStore(db);
-  loop = createDeliveryLoop({ config, store, db, logger: createLogger("silent") });
+  loop = createDeliveryLoop({ config, store, logger: createLogger("silent") });
   app = buildApp({ config, db, store, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: loop.wake, delivery: loop });
   receiver = startReceiver();
 });

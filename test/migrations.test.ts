@@ -92,3 +92,35 @@ describe("0006: subscriptions by event type", () => {
     }
   });
 });
+
+describe("0008: deliveries.alert_webhook_id is named traffic_source_webhook_id", () => {
+  test("an alert's delivery keeps its webhook under the new column, found by the renamed index, and still goes with it", () => {
+    const db = freshDatabase();
+    try {
+      migrateDatabase(db, migrationsUpTo("0007_subscriptions_by_key"));
+      const sqlite = db.$client;
+      sqlite.exec(`
+        INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES ('usr_1', 'a@example.com', 'x', 0, 0);
+        INSERT INTO traffic_sources (id, name, owner_id, created_at, updated_at) VALUES ('src_1', 'Checkout', 'usr_1', 0, 0);
+        INSERT INTO traffic_source_webhooks (id, traffic_source_id, type, level, value, created_at, updated_at)
+          VALUES ('tsw_1', 'src_1', 'discord', 'fatal', '123456789', 0, 0);
+        INSERT INTO events (id, public_id, type, body, created_at, source_id) VALUES ('evt_1', 'evt_1', 'alert.fatal', '{}', 0, 'src_1');
+        INSERT INTO deliveries (id, event_id, transport, alert_webhook_id, status, attempts, next_attempt_at, created_at, updated_at)
+          VALUES ('dlv_1', 'evt_1', 'discord', 'tsw_1', 'pending', 0, 0, 0, 0);
+      `);
+
+      migrateDatabase(db);
+      expect(sqlite.prepare(`SELECT id, traffic_source_webhook_id AS hook FROM deliveries`).all()).toEqual([{ id: "dlv_1", hook: "tsw_1" }]);
+      const indexes = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries'`).all() as { name: string }[]).map((r) => r.name);
+      expect(indexes).toContain("deliveries_traffic_source_webhook_idx");
+      expect(indexes).not.toContain("deliveries_alert_webhook_idx");
+      const plan = sqlite.prepare(`EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE traffic_source_webhook_id = 'tsw_1'`).all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(" ")).toContain("deliveries_traffic_source_webhook_idx");
+      // The foreign key followed the rename: deleting the webhook still takes its deliveries.
+      sqlite.prepare(`DELETE FROM traffic_source_webhooks WHERE id = 'tsw_1'`).run();
+      expect(sqlite.prepare(`SELECT count(*) AS n FROM deliveries`).get()).toEqual({ n: 0 });
+    } finally {
+      closeDatabase(db);
+    }
+  });
+});

@@ -25,7 +25,7 @@ const LIST_INDEXES: Record<string, string[]> = {
   events_tenant_created_idx: ["tenant_id", "created_at", "id"],
   events_tenant_type_created_idx: ["tenant_id", "type", "created_at", "id"],
   deliveries_webhook_idx: ["webhook_id", "created_at", "id"],
-  deliveries_alert_webhook_idx: ["alert_webhook_id", "created_at", "id"],
+  deliveries_traffic_source_webhook_idx: ["traffic_source_webhook_id", "created_at", "id"],
   deliveries_tenant_created_idx: ["tenant_id", "created_at", "id"],
   traffic_sources_owner_idx: ["owner_id", "created_at", "id"],
 };

@@ -49,15 +49,15 @@ const raise = (body: unknown, user: SignedInUser | "none" = alice, id = sourceId
 /** The job the delivery loop would build from the delivery row of an event. */
 function jobFor(eventId: string) {
   const row = app.deps.db
-    .select({ alertWebhookId: deliveries.alertWebhookId, eventBody: events.body })
+    .select({ trafficSourceWebhookId: deliveries.trafficSourceWebhookId, eventBody: events.body })
     .from(deliveries)
     .innerJoin(events, eq(events.id, deliveries.eventId))
     .where(eq(deliveries.eventId, eventId))
     .get()!;
-  return { alertWebhookId: row.alertWebhookId!, eventBody: row.eventBody };
+  return { trafficSourceWebhookId: row.trafficSourceWebhookId!, eventBody: row.eventBody };
 }
 
-const deps = () => ({ config: app.deps.config, db: app.deps.db });
+const deps = () => ({ config: app.deps.config, trafficSources: app.deps.store.trafficSources });
 
 describe("POST /traffic-sources/:id/events", () => {
   test("202; one event and one pending 'discord' delivery for the level's webhook; the loop is woken", async () => {
@@ -79,7 +79,7 @@ describe("POST /traffic-sources/:id/events", () => {
     expect(event.type).toBe("alert.fatal");
     const rows = app.deps.db.select().from(deliveries).where(eq(deliveries.eventId, event.id)).all();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ transport: "discord", alertWebhookId: hookIds.fatal, webhookId: null, status: "pending", attempts: 0 });
+    expect(rows[0]).toMatchObject({ transport: "discord", trafficSourceWebhookId: hookIds.fatal, webhookId: null, status: "pending", attempts: 0 });
   });
 
   test("the event body is the Discord message: embed coloured by level, mentions off", async () => {
@@ -202,7 +202,7 @@ describe("sendDiscordAlert against a fake Discord", () => {
   test("channel id without DISCORD_BOT_TOKEN: a failed attempt with a clear reason, nothing sent", async () => {
     const res = await raise({ level: "warning", title: "Slow", message: "p99 2.1 s" });
     discord.requests.length = 0;
-    const noBot = { config: loadConfig({ DATABASE_PATH: ":memory:", DISCORD_API_BASE: discord.url }), db: app.deps.db };
+    const noBot = { config: loadConfig({ DATABASE_PATH: ":memory:", DISCORD_API_BASE: discord.url }), trafficSources: app.deps.store.trafficSources };
     const outcome = await sendDiscordAlert(noBot, jobFor(res.body.id), 2000);
     expect(isSuccess(outcome)).toBe(false);
     expect(outcome.statusCode).toBeNull();
@@ -305,12 +305,12 @@ describe("sendDiscordAlert against a fake Discord", () => {
     expect(outcome.error).toBe("Timed out after 150 ms");
   });
 
-  test("a deleted alert webhook: failed with a gone reason, nothing sent", async () => {
+  test("a deleted traffic-source webhook: failed with a gone reason, nothing sent", async () => {
     discord.requests.length = 0;
-    const outcome = await sendDiscordAlert(deps(), { alertWebhookId: crypto.randomUUID(), eventBody: "{}" }, 2000);
+    const outcome = await sendDiscordAlert(deps(), { trafficSourceWebhookId: crypto.randomUUID(), eventBody: "{}" }, 2000);
     expect(outcome.statusCode).toBeNull();
-    expect(outcome.error).toBe("The alert webhook was deleted");
-    expect(outcome.goneReason).toBe("The alert webhook was deleted");
+    expect(outcome.error).toBe("The traffic-source webhook was deleted");
+    expect(outcome.goneReason).toBe("The traffic-source webhook was deleted");
     expect(discord.requests).toHaveLength(0);
   });
 });

@@ -126,7 +126,7 @@ export const events = sqliteTable(
 /**
  * The outbox: one row per (event, target). A row is the unit of work:
  * pending → leased → delivered | pending (retry) | failed.
- * Exactly one of webhook_id / alert_webhook_id is set; `transport` says which sender runs it.
+ * Exactly one of webhook_id / traffic_source_webhook_id is set; `transport` says which sender runs it.
  */
 export const deliveries = sqliteTable(
   "deliveries",
@@ -137,7 +137,7 @@ export const deliveries = sqliteTable(
       .references(() => events.id, { onDelete: "cascade" }),
     transport: text("transport", { enum: ["http", "discord"] }).notNull(),
     webhookId: text("webhook_id").references(() => webhooks.id, { onDelete: "cascade" }),
-    alertWebhookId: text("alert_webhook_id").references(() => trafficSourceWebhooks.id, { onDelete: "cascade" }),
+    trafficSourceWebhookId: text("traffic_source_webhook_id").references(() => trafficSourceWebhooks.id, { onDelete: "cascade" }),
     status: text("status", { enum: ["pending", "leased", "delivered", "failed"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: integer("next_attempt_at").notNull(),
@@ -154,7 +154,7 @@ export const deliveries = sqliteTable(
     // The claim query walks this index: due rows of one status in time order.
     index("deliveries_due_idx").on(t.status, t.nextAttemptAt),
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt),
-    index("deliveries_alert_webhook_idx").on(t.alertWebhookId, t.createdAt),
+    index("deliveries_traffic_source_webhook_idx").on(t.trafficSourceWebhookId, t.createdAt),
     index("deliveries_event_idx").on(t.eventId),
     // Delivery search across a tenant's webhooks (GET /api/v1/deliveries), newest first.
     index("deliveries_tenant_created_idx").on(t.tenantId, t.createdAt),
@@ -178,7 +178,7 @@ export const deliveryAttempts = sqliteTable(
   (t) => [index("delivery_attempts_delivery_idx").on(t.deliveryId, t.attemptedAt)],
 );
 
-// Surface B: users, sessions, traffic sources and their Discord alert webhooks.
+// Surface B: users, sessions, traffic sources and their Discord webhooks (traffic-source webhooks).
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   /** Lower-cased on the way in, so uniqueness is case-insensitive. */

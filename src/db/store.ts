@@ -12,6 +12,7 @@ import type { DeliveryLogStore } from "./aggregates/delivery-log";
 import type { EventLogStore } from "./aggregates/event-log";
 import type { EventTypeStore } from "./aggregates/event-types";
 import type { WebhookStore } from "./aggregates/webhooks";
+import type { TrafficSourceStore } from "./aggregates/traffic-sources";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -23,7 +24,7 @@ export interface ClaimedDelivery {
   publicEventId: string;
   transport: "http" | "discord";
   webhookId: string | null;
-  alertWebhookId: string | null;
+  trafficSourceWebhookId: string | null;
   /** Attempts made before this one. */
   attempts: number;
   /** When the event was published (a delivery row is created with its event). */
@@ -137,4 +138,5 @@ export interface Store {
   readonly eventLog: EventLogStore;
   readonly webhooks: WebhookStore;
   readonly eventTypes: EventTypeStore;
+  readonly trafficSources: TrafficSourceStore;
 }

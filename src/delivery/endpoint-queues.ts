@@ -31,7 +31,7 @@ import type { AttemptOutcome } from "./transport";
 
 /** What a queue needs of a job: its endpoint, whether it is a retry, and room for its bookkeeping. */
 export interface EndpointJob {
-  /** The endpoint's key: a webhook id, or `alert:` and the alert webhook's id. */
+  /** The endpoint's key: a webhook id, or `alert:` and the traffic-source webhook's id. */
   readonly target: string;
   /** A retry (attempts made before): put back after first attempts. */
   readonly isRetry: boolean;

@@ -6,7 +6,6 @@
 // polls every DELIVERY_POLL_MS. Work lives only in the database, so a crash loses nothing:
 // expired leases become due again.
 import type { Config } from "../config";
-import type { Db } from "../db/client";
 import type { ClaimedBatch, ClaimedDelivery, Store } from "../db/store";
 import type { Logger } from "../log";
 import type { Tracing } from "../tracing/tracing";
@@ -27,8 +26,6 @@ export { leaseMsFor };
 export interface DeliveryLoopDeps {
   config: Config;
   store: Store;
-  /** For the Discord transport, which reads its alert webhook itself. */
-  db: Db;
   logger: Logger;
   /** Absent when tracing is off: then attempts make no spans at all. */
   tracing?: Tracing;
@@ -63,14 +60,14 @@ const DEFERRED_REASON = "Not attempted yet: the endpoint let recent attempts tim
 /** A claimed row ready to send: a webhook request, or a Discord alert. */
 type Job = EndpointJob & { delivery: ClaimedDelivery; traceParent: string | null } & (
     | { request: WebhookRequest; alert?: undefined }
-    | { request?: undefined; alert: { alertWebhookId: string; eventBody: string } }
+    | { request?: undefined; alert: { trafficSourceWebhookId: string; eventBody: string } }
   );
 
-export function createDeliveryLoop({ config, store, db, logger, tracing }: DeliveryLoopDeps): DeliveryLoop {
+export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryLoopDeps): DeliveryLoop {
   const metrics = new DeliveryMetrics();
   const concurrency = config.deliveryConcurrency;
   const policy = { retrySchedule: config.deliveryRetrySchedule, disableAfterHours: config.deliveryDisableAfterHours };
-  const transportDeps = { config, db, discordBuckets: new DiscordBuckets() };
+  const transportDeps = { config, trafficSources: store.trafficSources, discordBuckets: new DiscordBuckets() };
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate, proxy: config.deliveryProxy };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
@@ -136,7 +133,7 @@ export function createDeliveryLoop({ config, store, db, logger, tracing }: Deliv
         skip(delivery, now, webhook ? "Webhook is disabled" : "Webhook no longer exists");
         continue;
       }
-      const target = delivery.webhookId ?? `alert:${delivery.alertWebhookId}`;
+      const target = delivery.webhookId ?? `alert:${delivery.trafficSourceWebhookId}`;
       // A retry due for an endpoint whose queue is full takes the place of a waiting first attempt.
       if (!queues.admits(target) && !(delivery.attempts > 0 && putBackWaiting(target, 1, now, true) === 1)) {
         defer(delivery, target, now);
@@ -148,7 +145,7 @@ export function createDeliveryLoop({ config, store, db, logger, tracing }: Deliv
       const job = { delivery, target, isRetry: delivery.attempts > 0, startedAt: 0, seq: 0, slot: -1, traceParent: event?.traceParent ?? null };
       held.add(delivery.id);
       if (delivery.transport === "discord") {
-        queues.push({ ...job, alert: { alertWebhookId: delivery.alertWebhookId!, eventBody: body } });
+        queues.push({ ...job, alert: { trafficSourceWebhookId: delivery.trafficSourceWebhookId!, eventBody: body } });
       } else {
         queues.push({ ...job, request: { url: webhook!.url, eventId: delivery.publicEventId, body, keys: keys.activeKeys(webhook!, now) } });
       }
@@ -238,7 +235,7 @@ export function createDeliveryLoop({ config, store, db, logger, tracing }: Deliv
     // request_id and tenant_id).
     if (logAttempts) logger.info("delivery attempt", {
       delivery_id: delivery.id, event_id: delivery.publicEventId, tenant_id: delivery.tenantId, webhook_id: delivery.webhookId ?? undefined,
-      alert_webhook_id: delivery.alertWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
+      traffic_source_webhook_id: delivery.trafficSourceWebhookId ?? undefined, attempt: delivery.attempts + 1, outcome: result.kind,
       status_code: outcome.statusCode, duration_ms: outcome.durationMs, error: result.error ?? undefined,
     });
     startWaiting();
@@ -249,7 +246,7 @@ export function createDeliveryLoop({ config, store, db, logger, tracing }: Deliv
   function attemptInfo(delivery: ClaimedDelivery) {
     return {
       deliveryId: delivery.id, eventId: delivery.publicEventId, transport: delivery.transport, webhookId: delivery.webhookId,
-      alertWebhookId: delivery.alertWebhookId, attempt: delivery.attempts + 1,
+      trafficSourceWebhookId: delivery.trafficSourceWebhookId, attempt: delivery.attempts + 1,
     };
   }
 

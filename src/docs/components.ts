@@ -14,13 +14,13 @@ import { CreatedWebhook, CreateWebhookBody, SecretRotation, UpdateWebhookBody, W
 import {
   Alert as AlertDetail,
   AlertSummary,
-  AlertWebhook,
-  CreateAlertWebhookBody,
+  TrafficSourceWebhook,
+  CreateTrafficSourceWebhookBody,
   CreateTrafficSourceBody,
   RaiseAlertBody,
   RaisedAlert,
   TrafficSource,
-  UpdateAlertWebhookBody,
+  UpdateTrafficSourceWebhookBody,
 } from "../traffic-sources/model";
 import { WebhookPayload } from "./outgoing-webhooks";
 
@@ -67,9 +67,9 @@ export const COMPONENT_SCHEMAS: Record<string, TSchema> = {
   Session: LoginResponse,
   CreateTrafficSourceRequest: CreateTrafficSourceBody,
   TrafficSource,
-  CreateTrafficSourceWebhookRequest: CreateAlertWebhookBody,
-  UpdateTrafficSourceWebhookRequest: UpdateAlertWebhookBody,
-  TrafficSourceWebhook: AlertWebhook,
+  CreateTrafficSourceWebhookRequest: CreateTrafficSourceWebhookBody,
+  UpdateTrafficSourceWebhookRequest: UpdateTrafficSourceWebhookBody,
+  TrafficSourceWebhook,
   RaiseAlertRequest: RaiseAlertBody,
   Alert: RaisedAlert,
   AlertSummary,

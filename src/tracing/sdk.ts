@@ -134,7 +134,7 @@ export async function createTracing(config: TracingConfig, logger: Logger): Prom
             "hookrelay.delivery.attempt": attempt.attempt,
             "http.request.method": "POST",
             ...(attempt.webhookId ? { "hookrelay.webhook_id": attempt.webhookId } : {}),
-            ...(attempt.alertWebhookId ? { "hookrelay.alert_webhook_id": attempt.alertWebhookId } : {}),
+            ...(attempt.trafficSourceWebhookId ? { "hookrelay.traffic_source_webhook_id": attempt.trafficSourceWebhookId } : {}),
           },
         },
         parentContext(parent),

@@ -17,7 +17,7 @@ export interface AttemptInfo {
   eventId: string;
   transport: "http" | "discord";
   webhookId: string | null;
-  alertWebhookId: string | null;
+  trafficSourceWebhookId: string | null;
   /** 1 for the first attempt. */
   attempt: number;
 }

@@ -1,10 +1,10 @@
 // Reading alerts back (surface B): a source's alerts newest first, and one alert with the
-// Discord message it sent and its delivery's every attempt. Walks events_source_created_idx.
-import { and, asc, desc, eq, lt } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { deliveries, deliveryAttempts, events } from "../db/schema";
-import { BadRequest, NotFound, type FieldError } from "../http/errors";
+// Discord message it sent and its delivery's every attempt.
+import type { AlertRecord, SourceScope } from "../db/aggregates/traffic-sources";
+import type { Store } from "../db/store";
+import { BadRequest, type FieldError } from "../http/errors";
 import { iso } from "../ids";
+import { unlessRefused } from "./service";
 
 const at = (ms: number | null) => (ms === null ? null : iso(ms));
 
@@ -21,50 +21,36 @@ function titleOf(body: string): string | null {
   }
 }
 
-const alertColumns = { id: events.id, type: events.type, body: events.body, createdAt: events.createdAt, sourceId: events.sourceId };
-type AlertRow = { id: string; type: string; body: string; createdAt: number; sourceId: string | null };
-
-function deliveryOf(db: Db, eventId: string) {
-  return db.select().from(deliveries).where(eq(deliveries.eventId, eventId)).get();
-}
-
-function summary(db: Db, row: AlertRow) {
+function summary(row: AlertRecord) {
   return {
     id: row.id,
-    trafficSourceId: row.sourceId!,
+    trafficSourceId: row.trafficSourceId,
     level: levelOf(row.type),
     title: titleOf(row.body),
     createdAt: iso(row.createdAt),
-    deliveries: deliveryOf(db, row.id) ? 1 : 0,
+    deliveries: row.delivered ? 1 : 0,
   };
 }
 
-export function listAlerts(db: Db, sourceId: string, query: { limit?: string; before?: string }) {
+export async function listAlerts(store: Store, scope: SourceScope, query: { limit?: string; before?: string }) {
   const limit = query.limit === undefined ? 20 : /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : NaN;
   const before = query.before === undefined ? undefined : Date.parse(query.before);
   const errors: FieldError[] = [];
   if (!(limit >= 1 && limit <= 100)) errors.push({ field: "limit", message: "Must be an integer from 1 to 100" });
   if (before !== undefined && Number.isNaN(before)) errors.push({ field: "before", message: "Must be an ISO-8601 date-time" });
-  if (errors.length) throw new BadRequest(errors);
-  const rows = db
-    .select(alertColumns)
-    .from(events)
-    .where(and(eq(events.sourceId, sourceId), before === undefined ? undefined : lt(events.createdAt, before)))
-    .orderBy(desc(events.createdAt))
-    .limit(limit)
-    .all();
-  return rows.map((row) => summary(db, row));
+  if (errors.length) {
+    // An unknown or foreign source is answered before a bad query (404/403 first).
+    unlessRefused(await store.trafficSources.get(scope));
+    throw new BadRequest(errors);
+  }
+  return unlessRefused(await store.trafficSources.listAlerts(scope, { limit, before })).map(summary);
 }
 
-export function getAlert(db: Db, sourceId: string, alertId: string) {
-  const row = db.select(alertColumns).from(events).where(and(eq(events.id, alertId), eq(events.sourceId, sourceId))).get();
-  if (!row) throw new NotFound("The specified alert was not found");
-  const delivery = deliveryOf(db, row.id);
-  const attempts = delivery
-    ? db.select().from(deliveryAttempts).where(eq(deliveryAttempts.deliveryId, delivery.id)).orderBy(asc(deliveryAttempts.attemptedAt), asc(deliveryAttempts.id)).all()
-    : [];
+export async function getAlert(store: Store, scope: SourceScope, alertId: string) {
+  const row = unlessRefused(await store.trafficSources.getAlert(scope, alertId));
+  const delivery = row.delivery;
   return {
-    ...summary(db, row),
+    ...summary(row),
     discordMessage: JSON.parse(row.body) as unknown,
     delivery: delivery
       ? {
@@ -75,7 +61,7 @@ export function getAlert(db: Db, sourceId: string, alertId: string) {
           lastStatusCode: delivery.lastStatusCode,
           lastError: delivery.lastError,
           deliveredAt: at(delivery.deliveredAt),
-          attemptLog: attempts.map((a) => ({
+          attemptLog: delivery.attemptLog.map((a) => ({
             attemptedAt: iso(a.attemptedAt),
             durationMs: a.durationMs,
             statusCode: a.statusCode,

@@ -2,12 +2,12 @@
 // delivery for the source's webhook of that level, in one transaction; the delivery loop
 // sends it. A level with no webhook is not an error (a source may choose to hear only
 // fatal alerts): the event is recorded with no delivery and the answer says so.
-import type { Db } from "../db/client";
+import type { SourceScope } from "../db/aggregates/traffic-sources";
+import type { Store } from "../db/store";
 import { buildDiscordMessage } from "../delivery/transports/discord-message";
-import { enqueueEvent, type OutboxTarget } from "../events/outbox";
 import { iso } from "../ids";
-import { findAlertWebhookForLevel } from "./alert-webhooks";
 import type { RaiseAlertBody } from "./model";
+import { unlessRefused } from "./service";
 
 export interface RaisedAlert {
   id: string;
@@ -21,18 +21,14 @@ export function alertEventType(level: RaiseAlertBody["level"]): string {
   return `alert.${level}`;
 }
 
-export function raiseAlert(db: Db, source: { id: string; name: string }, input: RaiseAlertBody, traceParent: string | null = null): RaisedAlert {
+export async function raiseAlert(store: Store, scope: SourceScope, input: RaiseAlertBody, traceParent: string | null = null): Promise<RaisedAlert> {
   const createdAt = Date.now();
   const id = crypto.randomUUID();
-  const body = JSON.stringify(
-    buildDiscordMessage({ level: input.level, title: input.title, message: input.message, fields: input.fields, sourceName: source.name, createdAt }),
-  );
-  // better-sqlite3 is synchronous on one connection, so statements issued through `db`
-  // inside this callback belong to the transaction.
-  const deliveryIds = db.transaction(() => {
-    const hook = findAlertWebhookForLevel(db, source.id, input.level);
-    const targets: OutboxTarget[] = hook ? [{ transport: "discord", alertWebhookId: hook.id }] : [];
-    return enqueueEvent(db, { id, type: alertEventType(input.level), body, createdAt, sourceId: source.id, traceParent }, targets);
+  const { level, title, message, fields } = input;
+  const raised = await store.trafficSources.raiseAlert(scope, {
+    id, level, type: alertEventType(level), createdAt, traceParent,
+    body: (source) => JSON.stringify(buildDiscordMessage({ level, title, message, fields, sourceName: source.name, createdAt })),
   });
-  return { id, trafficSourceId: source.id, level: input.level, deliveries: deliveryIds.length, createdAt: iso(createdAt) };
+  const { source, deliveries } = unlessRefused(raised);
+  return { id, trafficSourceId: source.id, level, deliveries, createdAt: iso(createdAt) };
 }

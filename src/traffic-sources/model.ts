@@ -24,22 +24,22 @@ const Value = t.String({
 });
 
 export const TrafficSourceParams = t.Object({ trafficSourceId: t.String({ description: "Traffic source ID for the webhook." }) });
-export const AlertWebhookParams = t.Object({ trafficSourceId: t.String(), id: t.String() });
+export const TrafficSourceWebhookParams = t.Object({ trafficSourceId: t.String(), id: t.String() });
 export const SourceIdParams = t.Object({ id: t.String({ description: "Traffic source ID." }) });
 
-export const CreateAlertWebhookBody = t.Object(
+export const CreateTrafficSourceWebhookBody = t.Object(
   { type: Type, level: Level, value: Value },
   { error: "Must be a JSON object with type, level and value" },
 );
-export type CreateAlertWebhookBody = typeof CreateAlertWebhookBody.static;
+export type CreateTrafficSourceWebhookBody = typeof CreateTrafficSourceWebhookBody.static;
 
-export const UpdateAlertWebhookBody = t.Object(
+export const UpdateTrafficSourceWebhookBody = t.Object(
   { type: t.Optional(Type), level: t.Optional(Level), value: t.Optional(Value) },
   { minProperties: 1, error: "Must be a JSON object with at least one of type, level, value" },
 );
-export type UpdateAlertWebhookBody = typeof UpdateAlertWebhookBody.static;
+export type UpdateTrafficSourceWebhookBody = typeof UpdateTrafficSourceWebhookBody.static;
 
-export const AlertWebhook = t.Object({
+export const TrafficSourceWebhook = t.Object({
   id: t.String({ format: "uuid", examples: ["9f1c2b7e-5d4a-4c3b-8e2f-1a0b9c8d7e6f"] }),
   type: t.String({ examples: ["discord"] }),
   level: t.String({ examples: ["fatal"] }),
@@ -48,7 +48,7 @@ export const AlertWebhook = t.Object({
   createdAt: t.String({ examples: ["2025-07-21T14:30:00.000Z"] }),
   updatedAt: t.String({ examples: ["2025-07-21T14:30:00.000Z"] }),
 });
-export type AlertWebhook = typeof AlertWebhook.static;
+export type TrafficSourceWebhook = typeof TrafficSourceWebhook.static;
 
 export const CreateTrafficSourceBody = t.Object(
   { name: t.String({ minLength: 1, maxLength: 200, pattern: "\\S", error: "Must be a non-blank string of at most 200 characters", examples: ["Checkout API"] }) },

@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import { userAuth } from "../auth/user-auth";
 import type { AppDeps } from "../deps";
 import { described, errors } from "../http/schemas";
-import * as webhooks from "./alert-webhooks";
+import * as webhooks from "./webhooks";
 import { getAlert, listAlerts } from "./alert-log";
 import { alertEventType, raiseAlert } from "./alerts";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
@@ -15,18 +15,20 @@ import {
   AlertListQuery,
   AlertParams,
   AlertSummary,
-  AlertWebhook,
-  AlertWebhookParams,
-  CreateAlertWebhookBody,
+  TrafficSourceWebhook,
+  TrafficSourceWebhookParams,
+  CreateTrafficSourceWebhookBody,
   CreateTrafficSourceBody,
   RaiseAlertBody,
   RaisedAlert,
   SourceIdParams,
   TrafficSource,
   TrafficSourceParams,
-  UpdateAlertWebhookBody,
+  UpdateTrafficSourceWebhookBody,
 } from "./model";
 import * as sources from "./service";
+
+const scopeOf = (params: { trafficSourceId: string }, user: { id: string }) => ({ sourceId: params.trafficSourceId, userId: user.id });
 
 /** Example messages of the source checks every route makes, for the OpenAPI document. */
 const SOURCE_ERRORS = {
@@ -40,9 +42,9 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
     .use(userAuth(store.sessions))
     .post(
       "",
-      ({ body, user, set }) => {
+      async ({ body, user, set }) => {
         set.status = 201;
-        return sources.createTrafficSource(db, user.id, body.name);
+        return sources.createTrafficSource(store, user.id, body.name);
       },
       {
         user: true,
@@ -51,12 +53,12 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
         detail: { operationId: "createTrafficSource", summary: "Create traffic source", description: "Creates a traffic source owned by the caller." },
       },
     )
-    .get("", ({ user }) => sources.listTrafficSources(db, user.id), {
+    .get("", ({ user }) => sources.listTrafficSources(store, user.id), {
       user: true,
       response: { 200: t.Array(TrafficSource, { description: "The caller's traffic sources, oldest first." }), ...errors(400, 401) },
       detail: { operationId: "listTrafficSources", summary: "List traffic sources", description: "The caller's traffic sources, oldest first." },
     })
-    .get("/:id", ({ params, user }) => sources.toTrafficSource(sources.findManagedSource(db, params.id, user.id)), {
+    .get("/:id", ({ params, user }) => sources.getTrafficSource(store, { sourceId: params.id, userId: user.id }), {
       user: true,
       params: SourceIdParams,
       response: { 200: described(TrafficSource, "The traffic source."), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
@@ -64,9 +66,8 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
     })
     .post(
       "/:id/events",
-      ({ params, body, user, set, request }) => {
-        const source = sources.findManagedSource(db, params.id, user.id);
-        const raised = raiseAlert(db, source, body, requestTraceparent(request));
+      async ({ params, body, user, set, request }) => {
+        const raised = await raiseAlert(store, { sourceId: params.id, userId: user.id }, body, requestTraceparent(request));
         annotateRequest(request, "event_id", raised.id);
         metrics.eventPublished(alertEventType(body.level));
         if (raised.deliveries > 0) wakeDelivery();
@@ -91,10 +92,7 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
     )
     .get(
       "/:id/alerts",
-      ({ params, query, user }) => {
-        sources.findManagedSource(db, params.id, user.id);
-        return listAlerts(db, params.id, query);
-      },
+      ({ params, query, user }) => listAlerts(store, { sourceId: params.id, userId: user.id }, query),
       {
         user: true,
         params: SourceIdParams,
@@ -105,10 +103,7 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
     )
     .get(
       "/:id/alerts/:alertId",
-      ({ params, user }) => {
-        sources.findManagedSource(db, params.id, user.id);
-        return getAlert(db, params.id, params.alertId);
-      },
+      ({ params, user }) => getAlert(store, { sourceId: params.id, userId: user.id }, params.alertId),
       {
         user: true,
         params: AlertParams,
@@ -118,22 +113,21 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
     );
 }
 
-function alertWebhookRoutes({ db, store }: AppDeps) {
+function trafficSourceWebhookRoutes({ db, store }: AppDeps) {
   return new Elysia({ prefix: "/webhooks", detail: { tags: ["Traffic source webhooks"] } })
     .use(userAuth(store.sessions))
     .post(
       "/:trafficSourceId",
-      ({ params, body, user, set }) => {
-        sources.findManagedSource(db, params.trafficSourceId, user.id);
-        const created = webhooks.createAlertWebhook(db, params.trafficSourceId, body);
+      async ({ params, body, user, set }) => {
+        const created = await webhooks.createTrafficSourceWebhook(store, scopeOf(params, user), body);
         set.status = 201;
         return created;
       },
       {
         user: true,
         params: TrafficSourceParams,
-        body: CreateAlertWebhookBody,
-        response: { 201: described(AlertWebhook, "The created webhook object."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
+        body: CreateTrafficSourceWebhookBody,
+        response: { 201: described(TrafficSourceWebhook, "The created webhook object."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
         detail: {
           operationId: "createTrafficSourceWebhook",
           summary: "Create Webhook",
@@ -148,28 +142,22 @@ function alertWebhookRoutes({ db, store }: AppDeps) {
     )
     .get(
       "/:trafficSourceId",
-      ({ params, user }) => {
-        sources.findManagedSource(db, params.trafficSourceId, user.id);
-        return webhooks.listAlertWebhooks(db, params.trafficSourceId);
-      },
+      ({ params, user }) => webhooks.listTrafficSourceWebhooks(store, scopeOf(params, user)),
       {
         user: true,
         params: TrafficSourceParams,
-        response: { 200: t.Array(AlertWebhook, { description: "The source's webhooks: fatal, then warning, then info." }), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
+        response: { 200: t.Array(TrafficSourceWebhook, { description: "The source's webhooks: fatal, then warning, then info." }), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
         detail: { operationId: "listTrafficSourceWebhooks", summary: "List webhooks", description: "The traffic source's webhooks (at most one per level), fatal first, then warning, then info." },
       },
     )
     .patch(
       "/:trafficSourceId/:id",
-      ({ params, body, user }) => {
-        sources.findManagedSource(db, params.trafficSourceId, user.id);
-        return webhooks.updateAlertWebhook(db, params.trafficSourceId, params.id, body);
-      },
+      ({ params, body, user }) => webhooks.updateTrafficSourceWebhook(store, scopeOf(params, user), params.id, body),
       {
         user: true,
-        params: AlertWebhookParams,
-        body: UpdateAlertWebhookBody,
-        response: { 200: described(AlertWebhook, "The updated webhook."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
+        params: TrafficSourceWebhookParams,
+        body: UpdateTrafficSourceWebhookBody,
+        response: { 200: described(TrafficSourceWebhook, "The updated webhook."), ...errors(400, 401, 403, 404, 409, 413, 415, SOURCE_ERRORS) },
         detail: {
           operationId: "updateTrafficSourceWebhook",
           summary: "Update webhook",
@@ -179,14 +167,13 @@ function alertWebhookRoutes({ db, store }: AppDeps) {
     )
     .delete(
       "/:trafficSourceId/:id",
-      ({ params, user, set }) => {
-        sources.findManagedSource(db, params.trafficSourceId, user.id);
-        webhooks.deleteAlertWebhook(db, params.trafficSourceId, params.id);
+      async ({ params, user, set }) => {
+        await webhooks.deleteTrafficSourceWebhook(store, scopeOf(params, user), params.id);
         set.status = 204;
       },
       {
         user: true,
-        params: AlertWebhookParams,
+        params: TrafficSourceWebhookParams,
         response: { 204: t.Void({ description: "Deleted." }), ...errors(400, 401, 403, 404, SOURCE_ERRORS) },
         detail: { operationId: "deleteTrafficSourceWebhook", summary: "Delete webhook", description: "Deletes the webhook and its pending alert deliveries." },
       },
@@ -195,5 +182,5 @@ function alertWebhookRoutes({ db, store }: AppDeps) {
 
 /** All of surface B's traffic-source routes, as one plugin. */
 export function trafficSourceRoutes(deps: AppDeps) {
-  return new Elysia().use(sourceRoutes(deps)).use(alertWebhookRoutes(deps));
+  return new Elysia().use(sourceRoutes(deps)).use(trafficSourceWebhookRoutes(deps));
 }

@@ -1,46 +1,44 @@
-// Traffic sources over the database: plain functions, no HTTP. A source belongs to the user
-// who created it; only that user may manage it or raise alerts on it.
-import { asc, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { trafficSources } from "../db/schema";
-import { Forbidden, NotFound } from "../http/errors";
+// Traffic sources over the store: plain functions, no HTTP. A source belongs to the user who
+// created it; only that user may manage it or raise alerts on it.
+import type { SourceScope, TrafficSourceRecord, TrafficSourceRefusal } from "../db/aggregates/traffic-sources";
+import type { Store } from "../db/store";
+import { Conflict, Forbidden, NotFound } from "../http/errors";
 import { iso } from "../ids";
 import type { TrafficSource } from "./model";
 
-type SourceRow = typeof trafficSources.$inferSelect;
-
-export function toTrafficSource(row: SourceRow): TrafficSource {
+export function toTrafficSource(row: TrafficSourceRecord): TrafficSource {
   return { id: row.id, name: row.name, ownerId: row.ownerId, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
 }
 
-export function createTrafficSource(db: Db, ownerId: string, name: string): TrafficSource {
-  const now = Date.now();
-  const row = db
-    .insert(trafficSources)
-    .values({ id: crypto.randomUUID(), name: name.trim(), ownerId, createdAt: now, updatedAt: now })
-    .returning()
-    .get();
-  return toTrafficSource(row);
-}
-
-export function listTrafficSources(db: Db, ownerId: string): TrafficSource[] {
-  return db
-    .select()
-    .from(trafficSources)
-    .where(eq(trafficSources.ownerId, ownerId))
-    .orderBy(asc(trafficSources.createdAt), asc(trafficSources.id))
-    .all()
-    .map(toTrafficSource);
-}
-
 /**
- * The source if `userId` may manage it: 404 when no source has that id, 403 when another
- * user owns it, in the order of checks of docs/api-guide.md (surface B). Telling the two apart reveals that an id
- * exists, but ids are random UUIDs (122 bits), so they cannot be found by guessing.
+ * The error of each refusal. An unknown source is 404 and another user's is 403, in the order of
+ * checks of docs/api-guide.md (surface B): telling the two apart reveals that an id exists, but
+ * ids are random UUIDs (122 bits), so they cannot be found by guessing.
  */
-export function findManagedSource(db: Db, sourceId: string, userId: string): SourceRow {
-  const row = db.select().from(trafficSources).where(eq(trafficSources.id, sourceId)).get();
-  if (!row) throw new NotFound("The specified traffic source was not found");
-  if (row.ownerId !== userId) throw new Forbidden("You do not have permission to manage this traffic source");
-  return row;
+const REFUSALS: Record<TrafficSourceRefusal, () => Error> = {
+  "no-source": () => new NotFound("The specified traffic source was not found"),
+  "not-owner": () => new Forbidden("You do not have permission to manage this traffic source"),
+  "level-taken": () => new Conflict("A webhook for this severity level already exists on this traffic source"),
+  "no-webhook": () => new NotFound("The specified webhook was not found on this traffic source"),
+  "no-alert": () => new NotFound("The specified alert was not found"),
+};
+
+/** The store's answer, or the error its refusal stands for. */
+export function unlessRefused<T>(answer: T | TrafficSourceRefusal): Exclude<T, string> {
+  if (typeof answer === "string") throw REFUSALS[answer as TrafficSourceRefusal]();
+  return answer as Exclude<T, string>;
+}
+
+export async function createTrafficSource(store: Store, ownerId: string, name: string): Promise<TrafficSource> {
+  const now = Date.now();
+  return toTrafficSource(await store.trafficSources.create({ id: crypto.randomUUID(), name: name.trim(), ownerId, createdAt: now, updatedAt: now }));
+}
+
+export async function listTrafficSources(store: Store, ownerId: string): Promise<TrafficSource[]> {
+  return (await store.trafficSources.listOwned(ownerId)).map(toTrafficSource);
+}
+
+/** The source if the scope's user may manage it (404 unknown, 403 another user's). */
+export async function getTrafficSource(store: Store, scope: SourceScope): Promise<TrafficSource> {
+  return toTrafficSource(unlessRefused(await store.trafficSources.get(scope)));
 }

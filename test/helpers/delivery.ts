@@ -20,7 +20,7 @@ export function createDeliveryTestApp(env: Record<string, string> = {}, logger?:
     DELIVERY_TIMEOUT_MS: "2000",
     ...env,
   });
-  const loop = createDeliveryLoop({ config: base.deps.config, store: base.deps.store, db: base.deps.db, logger: logger ?? base.deps.logger });
+  const loop = createDeliveryLoop({ config: base.deps.config, store: base.deps.store, logger: logger ?? base.deps.logger });
   base.deps.wakeDelivery = loop.wake;
   base.deps.delivery = loop;
   loop.start();

@@ -2,7 +2,7 @@
 // transaction. The delivery loop only ever reads the deliveries, so whatever is committed here
 // is delivered or visibly failed, whatever happens to the process afterwards.
 
-export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; alertWebhookId: string };
+export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; trafficSourceWebhookId: string };
 
 export interface NewEvent {
   /** The row's key, unique across tenants. */

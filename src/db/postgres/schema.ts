@@ -119,7 +119,7 @@ export const deliveries = pgTable(
       .references(() => events.id, { onDelete: "cascade" }),
     transport: text("transport", { enum: ["http", "discord"] }).notNull(),
     webhookId: text("webhook_id").references(() => webhooks.id, { onDelete: "cascade" }),
-    alertWebhookId: text("alert_webhook_id").references(() => trafficSourceWebhooks.id, { onDelete: "cascade" }),
+    trafficSourceWebhookId: text("traffic_source_webhook_id").references(() => trafficSourceWebhooks.id, { onDelete: "cascade" }),
     status: text("status", { enum: ["pending", "leased", "delivered", "failed"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     /** For a leased row, its lease expiry: an expired lease is due again. */
@@ -138,7 +138,7 @@ export const deliveries = pgTable(
     // rows, the bulk of the table, are not in it. The claim must repeat the predicate.
     index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'leased')`),
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt, t.id),
-    index("deliveries_alert_webhook_idx").on(t.alertWebhookId, t.createdAt, t.id),
+    index("deliveries_traffic_source_webhook_idx").on(t.trafficSourceWebhookId, t.createdAt, t.id),
     index("deliveries_event_idx").on(t.eventId),
     index("deliveries_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
   ],
@@ -161,7 +161,7 @@ export const deliveryAttempts = pgTable(
   (t) => [index("delivery_attempts_delivery_idx").on(t.deliveryId, t.attemptedAt)],
 );
 
-// Surface B: users, sessions, traffic sources and their Discord alert webhooks.
+// Surface B: users, sessions, traffic sources and their Discord webhooks (traffic-source webhooks).
 export const users = pgTable("users", {
   id: text("id").primaryKey(),
   /** Lower-cased on the way in, so uniqueness is case-insensitive. */

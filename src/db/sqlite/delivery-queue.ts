@@ -171,7 +171,7 @@ function statements(sqlite: Database) {
                           ${bare(d.updatedAt)} = ${param("now")}
            WHERE ${rowid} IN (${due("leased")} UNION ALL ${due("pending")} LIMIT ${param("limit")})
        RETURNING ${rowid}, ${bare(d.id)}, ${bare(d.eventId)} AS eventId, ${bare(d.transport)}, ${bare(d.webhookId)} AS webhookId,
-                 ${bare(d.alertWebhookId)} AS alertWebhookId, ${bare(d.attempts)}, ${bare(d.createdAt)} AS createdAt, ${bare(d.tenantId)} AS tenantId`,
+                 ${bare(d.trafficSourceWebhookId)} AS trafficSourceWebhookId, ${bare(d.attempts)}, ${bare(d.createdAt)} AS createdAt, ${bare(d.tenantId)} AS tenantId`,
     ),
     eventBodies: compile(
       sqlite,

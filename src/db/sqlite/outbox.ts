@@ -22,9 +22,9 @@ export class SqliteOutbox {
     );
     this.delivery = compile(
       sqlite,
-      sql`INSERT INTO ${d} (${bare(d.id)}, ${bare(d.eventId)}, ${bare(d.tenantId)}, ${bare(d.transport)}, ${bare(d.webhookId)}, ${bare(d.alertWebhookId)},
+      sql`INSERT INTO ${d} (${bare(d.id)}, ${bare(d.eventId)}, ${bare(d.tenantId)}, ${bare(d.transport)}, ${bare(d.webhookId)}, ${bare(d.trafficSourceWebhookId)},
             ${bare(d.status)}, ${bare(d.attempts)}, ${bare(d.nextAttemptAt)}, ${bare(d.createdAt)}, ${bare(d.updatedAt)})
-          VALUES (${param("id")}, ${param("eventId")}, ${param("tenantId")}, ${param("transport")}, ${param("webhookId")}, ${param("alertWebhookId")},
+          VALUES (${param("id")}, ${param("eventId")}, ${param("tenantId")}, ${param("transport")}, ${param("webhookId")}, ${param("trafficSourceWebhookId")},
             'pending', 0, ${param("at")}, ${param("at")}, ${param("at")})`,
     );
   }
@@ -49,8 +49,8 @@ export class SqliteOutbox {
     for (const target of targets) {
       const id = newSortableId("dlv", at);
       const webhookId = target.transport === "http" ? target.webhookId : null;
-      const alertWebhookId = target.transport === "discord" ? target.alertWebhookId : null;
-      this.delivery.run({ id, eventId: ev.id, tenantId, transport: target.transport, webhookId, alertWebhookId, at });
+      const trafficSourceWebhookId = target.transport === "discord" ? target.trafficSourceWebhookId : null;
+      this.delivery.run({ id, eventId: ev.id, tenantId, transport: target.transport, webhookId, trafficSourceWebhookId, at });
       ids.push(id);
     }
     return ids;

@@ -14,6 +14,7 @@ import { SqliteDeliveryLog } from "./delivery-log";
 import { SqliteEventLog } from "./event-log";
 import { SqliteEventTypeStore } from "./event-types";
 import { SqliteWebhookStore } from "./webhooks";
+import { SqliteTrafficSources } from "./traffic-sources";
 
 export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
@@ -29,6 +30,7 @@ export class SqliteStore implements Store {
   readonly eventLog: SqliteEventLog;
   readonly webhooks: SqliteWebhookStore;
   readonly eventTypes: SqliteEventTypeStore;
+  readonly trafficSources: SqliteTrafficSources;
 
   constructor(readonly db: Db) {
     this.queue = new SqliteDeliveryQueue(db);
@@ -44,5 +46,6 @@ export class SqliteStore implements Store {
     this.eventLog = new SqliteEventLog(db.$client);
     this.webhooks = new SqliteWebhookStore(db);
     this.eventTypes = new SqliteEventTypeStore(db);
+    this.trafficSources = new SqliteTrafficSources(db);
   }
 }

@@ -1,4 +1,4 @@
-// Where a traffic-source alert webhook's `value` sends to. Two forms are accepted:
+// Where a traffic-source webhook's `value` sends to. Two forms are accepted:
 //  - a Discord webhook URL, https://discord.com/api/webhooks/{id}/{token} (also the
 //    discordapp.com, canary. and ptb. hosts and a versioned /api/vN path, which Discord hands
 //    out too). Only its id and token are used: the request goes to DISCORD_API_BASE, never to

@@ -2,10 +2,8 @@
 // transport 'discord' and turns the outcome into retry/failed/delivered like any attempt.
 // The event body is already the Discord message (see discord-message.ts); this only picks
 // the endpoint and reads the answer.
-import { eq } from "drizzle-orm";
 import type { Config } from "../../config";
-import type { Db } from "../../db/client";
-import { trafficSourceWebhooks } from "../../db/schema";
+import type { TrafficSourceStore } from "../../db/aggregates/traffic-sources";
 import { VERSION } from "../../version";
 import { loggableBody, MAX_LOGGED_RESPONSE_BYTES, type AttemptOutcome } from "../transport";
 import { parseDiscordTarget } from "./discord-target";
@@ -78,20 +76,16 @@ export class DiscordBuckets {
 const MAX_BUCKETS = 10_000;
 
 export async function sendDiscordAlert(
-  deps: { config: Config; db: Db; discordBuckets?: DiscordBuckets },
-  job: { alertWebhookId: string; eventBody: string },
+  deps: { config: Config; trafficSources: Pick<TrafficSourceStore, "webhookValue">; discordBuckets?: DiscordBuckets },
+  job: { trafficSourceWebhookId: string; eventBody: string },
   timeoutMs: number,
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const hook = deps.db
-    .select({ value: trafficSourceWebhooks.value })
-    .from(trafficSourceWebhooks)
-    .where(eq(trafficSourceWebhooks.id, job.alertWebhookId))
-    .get();
-  if (!hook) return failed("The alert webhook was deleted", elapsed(), "The alert webhook was deleted");
-  const target = parseDiscordTarget(hook.value);
-  if (!target) return failed("The alert webhook's value is not a Discord webhook URL or channel id", elapsed());
+  const value = await deps.trafficSources.webhookValue(job.trafficSourceWebhookId);
+  if (value === null) return failed("The traffic-source webhook was deleted", elapsed(), "The traffic-source webhook was deleted");
+  const target = parseDiscordTarget(value);
+  if (!target) return failed("The traffic-source webhook's value is not a Discord webhook URL or channel id", elapsed());
 
   const base = deps.config.discordApiBase;
   const headers: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT };

@@ -4,7 +4,6 @@ import { sha256Hex } from "../../../src/auth/api-keys";
 import { createSession, SESSION_TOKEN_PREFIX, SESSION_TTL_MS } from "../../../src/auth/sessions";
 import { randomBase62 } from "../../../src/ids";
 import { createUser } from "../../../src/auth/users";
-import { createAlertWebhook } from "../../../src/traffic-sources/alert-webhooks";
 import type { ALERT_LEVELS } from "../../../src/traffic-sources/model";
 import type { TestApp } from "../app";
 import { apiKeyScheme } from "./links-surface";
@@ -155,7 +154,10 @@ export function trafficSurface(t: TestApp, fixtures: TrafficFixtures): FuzzSurfa
       for (const [source, levels] of fixtures.webhookLevels) {
         for (const level of levels) {
           if (present.has(`${source} ${level}`)) continue;
-          createAlertWebhook(t.deps.db, source, { type: "discord", level: level as AlertLevel, value: "123456789" });
+          const now = Date.now();
+          sqlite
+            .prepare("insert into traffic_source_webhooks (id, traffic_source_id, type, level, value, created_at, updated_at) values (?, ?, 'discord', ?, '123456789', ?, ?)")
+            .run(crypto.randomUUID(), source, level as AlertLevel, now, now);
           wrote = true;
         }
       }
