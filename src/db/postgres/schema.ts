@@ -127,6 +127,8 @@ export const deliveries = pgTable(
     /** For a leased row, its lease expiry: an expired lease is due again. */
     nextAttemptAt: unixMs("next_attempt_at").notNull(),
     leaseExpiresAt: unixMs("lease_expires_at"),
+    /** The claim holding a leased row: every outcome write must carry it (a stalled node's cannot). */
+    leaseToken: text("lease_token"),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
     createdAt: unixMs("created_at").notNull(),
