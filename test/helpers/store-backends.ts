@@ -75,7 +75,7 @@ const sqlite: Backend = (() => {
         sharedByNodes: false,
         otherNode: () => Promise.reject(new Error("one SQLite file has one node (its serve lock)")),
       });
-      return { ...h, close: async () => db.$client.close() };
+      return { ...h, close: async () => void db.$client.close() };
     },
     async stop() {
       if (dir) rmSync(dir, { recursive: true, force: true });
