@@ -2,16 +2,25 @@
 // aggregate owns its statements, rendered once when the store is built; Bun's client prepares
 // them per connection. Transactions are the pool's (`begin`), one per business step.
 import type { SQL } from "bun";
+import { drizzle } from "drizzle-orm/bun-sql";
 import type { Store } from "../store";
+import { PostgresApiKeyStore } from "./api-keys";
 import { PostgresDeliveryQueue } from "./delivery-queue";
+import { PostgresEventTypeStore } from "./event-types";
 import { PostgresRetention } from "./retention";
 
 export class PostgresStore implements Store {
   readonly queue: PostgresDeliveryQueue;
   readonly retention: PostgresRetention;
+  // Aggregates whose SQLite side is on an issue-20 branch; they join `Store` when it merges.
+  readonly apiKeys: PostgresApiKeyStore;
+  readonly eventTypes: PostgresEventTypeStore;
 
   constructor(readonly client: SQL) {
+    const db = drizzle({ client });
     this.queue = new PostgresDeliveryQueue(client);
     this.retention = new PostgresRetention(client);
+    this.apiKeys = new PostgresApiKeyStore(db);
+    this.eventTypes = new PostgresEventTypeStore(db);
   }
 }
