@@ -1,10 +1,11 @@
-// ApiKeyStore and EventTypeStore (src/db/aggregates/) as contracts, against the stores of
+// ApiKeyStore, TenantStore and EventTypeStore (src/db/aggregates/) as contracts, against the stores of
 // test/helpers/store-backends.ts that implement them. Their SQLite side lives on the issue-20
 // branches (issue-20-access, issue-20-webhooks): once merged, SqliteStore has them and
 // `backends` goes, so both stores answer the same cases.
 import { expect, test } from "bun:test";
 import type { ApiKeyStore, NewApiKeyRecord } from "../src/db/aggregates/api-keys";
 import type { EventTypeStore } from "../src/db/aggregates/event-types";
+import type { TenantStore } from "../src/db/aggregates/tenants";
 import type { Store } from "../src/db/store";
 import { describeStores, type StoreHarness } from "./helpers/store-backends";
 
@@ -13,6 +14,7 @@ const NOW = 1_750_000_000_000;
 
 const keysOf = (h: StoreHarness) => (h.store as Store & { apiKeys: ApiKeyStore }).apiKeys;
 const typesOf = (h: StoreHarness) => (h.store as Store & { eventTypes: EventTypeStore }).eventTypes;
+const tenantsOf = (h: StoreHarness) => (h.store as Store & { tenants: TenantStore }).tenants;
 
 let seq = 0;
 function newKey(values: Partial<NewApiKeyRecord> = {}): NewApiKeyRecord {
@@ -132,5 +134,63 @@ describeStores("EventTypeStore", (h) => {
     const results = await Promise.all(nodes.map((node, i) => node.put("race.type", { description: `node ${i}` }, NOW + i)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await typesOf(h()).list()).toHaveLength(1);
+  });
+}, BACKENDS);
+
+describeStores("TenantStore", (h) => {
+  test("put creates with defaults, then changes only the fields given", async () => {
+    const tenants = tenantsOf(h());
+    expect(await tenants.put("acme", { metadata: { plan: "pro", n: 1 } }, NOW)).toEqual({
+      tenant: { id: "acme", name: null, metadata: { plan: "pro", n: 1 }, createdAt: NOW, updatedAt: NOW },
+      created: true,
+    });
+    expect(await tenants.put("acme", { name: "Acme" }, NOW + 1)).toEqual({
+      tenant: { id: "acme", name: "Acme", metadata: { plan: "pro", n: 1 }, createdAt: NOW, updatedAt: NOW + 1 },
+      created: false,
+    });
+    expect((await tenants.put("acme", { name: null, metadata: {} }, NOW + 2)).tenant).toMatchObject({ name: null, metadata: {} });
+    expect(await tenants.exists("acme")).toBe(true);
+    expect(await tenants.exists("nobody")).toBe(false);
+    expect(await tenants.get("nobody")).toBeUndefined();
+  });
+
+  test("list: newest first in pages", async () => {
+    const tenants = tenantsOf(h());
+    // Later than the default tenant the migrations made.
+    const later = Date.now() + 60_000;
+    for (const [i, id] of ["t1", "t2", "t3"].entries()) await tenants.put(id, {}, later + i);
+    const first = await tenants.list({ limit: 2 });
+    expect(first.rows.map((t) => t.id)).toEqual(["t3", "t2"]);
+    const second = await tenants.list({ limit: 3, cursor: first.nextCursor! });
+    expect(second).toMatchObject({ nextCursor: null });
+    expect(second.rows.map((t) => t.id)).toEqual(["t1", "default"]);
+  });
+
+  test("delete takes the tenant's keys, webhooks and events, and through them its deliveries and attempts; others stay", async () => {
+    const tenants = tenantsOf(h());
+    await tenants.put("acme", {}, NOW);
+    await tenants.put("other", {}, NOW);
+    for (const tenantId of ["acme", "other"]) {
+      await keysOf(h()).create(newKey({ tenantId }));
+      await h().insert("webhooks", { id: `whk_${tenantId}`, url: "https://example.com/in", events: "[]", secret: "s", createdAt: NOW, updatedAt: NOW, tenantId });
+      for (const i of [1, 2]) {
+        await h().insert("events", { id: `evt_${tenantId}_${i}`, type: "t", body: "{}", createdAt: NOW, tenantId, publicId: `evt_${i}` });
+        await h().insert("deliveries", { id: `dlv_${tenantId}_${i}`, eventId: `evt_${tenantId}_${i}`, transport: "http", webhookId: `whk_${tenantId}`, status: "pending", nextAttemptAt: NOW, createdAt: NOW, updatedAt: NOW, tenantId });
+        await h().insert("deliveryAttempts", { deliveryId: `dlv_${tenantId}_${i}`, attemptedAt: NOW, durationMs: 1 });
+      }
+    }
+    expect(await tenants.delete("acme")).toEqual({ apiKeys: 1, webhooks: 1, events: 2, deliveries: 2 });
+    expect(await tenants.get("acme")).toBeUndefined();
+    expect(await tenants.delete("acme")).toBeUndefined();
+    for (const table of ["webhooks", "events", "deliveries", "apiKeys"] as const) {
+      expect(new Set((await h().rows(table)).map((r) => r.tenantId))).toEqual(new Set(["other"]));
+    }
+    expect(await h().rows("deliveryAttempts")).toHaveLength(2);
+  });
+
+  test("nodes creating the same tenant at once: one row, one of them created it", async () => {
+    const nodes = h().sharedByNodes ? [tenantsOf(h()), tenantsOf({ ...h(), store: await h().otherNode() })] : [tenantsOf(h())];
+    const results = await Promise.all(nodes.map((node, i) => node.put("race", { name: `node ${i}` }, NOW)));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
   });
 }, BACKENDS);

@@ -3,6 +3,8 @@
 // row, the attempt log and the webhook; on a store several nodes share, that a claim is never
 // held by two nodes and that a stalled node's late outcome writes nothing.
 import { expect, test } from "bun:test";
+import { statements as pgQueueStatements } from "../src/db/postgres/delivery-queue";
+import { PostgresStore } from "../src/db/postgres/store";
 import type { AttemptResult, ClaimedDelivery } from "../src/db/store";
 import { describeStores, type StoreHarness } from "./helpers/store-backends";
 
@@ -228,3 +230,21 @@ describeStores("DeliveryQueue across nodes", (h) => {
     expect(await h().rows("deliveryAttempts")).toHaveLength(300);
   }, 30_000);
 });
+
+describeStores("DeliveryQueue claim plan", (h) => {
+  test("the claim walks the partial index of unfinished rows (its predicate is repeated)", async () => {
+    const { client } = h().store as PostgresStore;
+    await seed(h(), 3);
+    const conn = await client.reserve();
+    try {
+      // A three-row table is read by a scan whatever the indexes; what matters is that the index can serve.
+      await conn.unsafe("SET enable_seqscan = off");
+      const { claim } = pgQueueStatements();
+      const plan = await conn.unsafe(`EXPLAIN ${claim.text}`, claim.bind({ now: NOW, limit: 10, leaseUntil: NOW + 1000, lease: "lease" }));
+      expect(plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n")).toContain("deliveries_due_idx");
+    } finally {
+      await conn.unsafe("RESET enable_seqscan");
+      conn.release();
+    }
+  });
+}, { backends: ["postgres"] });

@@ -133,7 +133,8 @@ function outcomeArrays(results: readonly AttemptResult[]) {
   };
 }
 
-function statements() {
+/** The queue's statements (exported for tests that read their plans). */
+export function statements() {
   const byToken = sql`${d.id} = c.id AND ${d.leaseToken} = c.lease AND ${d.status} = 'leased'`;
   return {
     /**

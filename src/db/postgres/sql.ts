@@ -23,6 +23,8 @@ export function bare(column: PgColumn): SQL {
 
 export interface Statement<Row> {
   readonly text: string;
+  /** The parameter list for these values, in the order of the text's `$n`. */
+  bind(values?: Record<string, unknown>): unknown[];
   run(on: Runner, values?: Record<string, unknown>): Promise<Row[]>;
 }
 
@@ -30,10 +32,8 @@ export interface Statement<Row> {
 export function compile<Row = Record<string, unknown>>(query: SQL): Statement<Row> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   if (params.some((p) => !is(p, Placeholder))) throw new Error(`SQL with inlined values cannot be compiled once: ${text}`);
-  return {
-    text,
-    run: async (on, values = {}) => (await on.unsafe(text, fillPlaceholders(params, values))) as Row[],
-  };
+  const bind = (values: Record<string, unknown> = {}) => fillPlaceholders(params, values);
+  return { text, bind, run: async (on, values) => (await on.unsafe(text, bind(values))) as Row[] };
 }
 
 /**

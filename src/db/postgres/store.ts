@@ -8,6 +8,7 @@ import { PostgresApiKeyStore } from "./api-keys";
 import { PostgresDeliveryQueue } from "./delivery-queue";
 import { PostgresEventTypeStore } from "./event-types";
 import { PostgresRetention } from "./retention";
+import { PostgresTenantStore } from "./tenants";
 
 export class PostgresStore implements Store {
   readonly queue: PostgresDeliveryQueue;
@@ -15,6 +16,7 @@ export class PostgresStore implements Store {
   // Aggregates whose SQLite side is on an issue-20 branch; they join `Store` when it merges.
   readonly apiKeys: PostgresApiKeyStore;
   readonly eventTypes: PostgresEventTypeStore;
+  readonly tenants: PostgresTenantStore;
 
   constructor(readonly client: SQL) {
     const db = drizzle({ client });
@@ -22,5 +24,6 @@ export class PostgresStore implements Store {
     this.retention = new PostgresRetention(client);
     this.apiKeys = new PostgresApiKeyStore(db);
     this.eventTypes = new PostgresEventTypeStore(db);
+    this.tenants = new PostgresTenantStore(db);
   }
 }
