@@ -24,7 +24,7 @@ import type { Store } from "../../src/db/store";
 import { startTestPostgres, type TestPostgres } from "./postgres";
 
 /** The tables a contract test may seed and read. */
-export type TableName = "webhooks" | "events" | "deliveries" | "deliveryAttempts" | "apiKeys" | "tenants";
+export type TableName = "webhooks" | "webhookEventTypes" | "events" | "deliveries" | "deliveryAttempts" | "apiKeys" | "tenants";
 type Row = Record<string, unknown>;
 
 export interface StoreHarness {

@@ -7,6 +7,7 @@ import type { Store } from "../store";
 import { PostgresApiKeyStore } from "./api-keys";
 import { PostgresDeliveryQueue } from "./delivery-queue";
 import { PostgresEventTypeStore } from "./event-types";
+import { PostgresPublishStore } from "./publish";
 import { PostgresRetention } from "./retention";
 import { PostgresTenantStore } from "./tenants";
 
@@ -17,6 +18,7 @@ export class PostgresStore implements Store {
   readonly apiKeys: PostgresApiKeyStore;
   readonly eventTypes: PostgresEventTypeStore;
   readonly tenants: PostgresTenantStore;
+  readonly publish: PostgresPublishStore;
 
   constructor(readonly client: SQL) {
     const db = drizzle({ client });
@@ -25,5 +27,6 @@ export class PostgresStore implements Store {
     this.apiKeys = new PostgresApiKeyStore(db);
     this.eventTypes = new PostgresEventTypeStore(db);
     this.tenants = new PostgresTenantStore(db);
+    this.publish = new PostgresPublishStore(client);
   }
 }
