@@ -187,13 +187,18 @@ export function statements() {
          WHERE x.kind = 'exhausted' AND coalesce(h.succeeded_at, ${w.lastSuccessAt}, ${w.createdAt}) < x.since
          ORDER BY x.webhook_id, x.ord
       ),
+      -- Nodes lock the webhooks they change in id order: two turns touching the same webhooks
+      -- wait for each other instead of deadlocking.
+      locked AS (
+        SELECT ${w.id} FROM ${w} WHERE ${w.id} IN (SELECT webhook_id FROM per_webhook) ORDER BY ${w.id} FOR NO KEY UPDATE
+      ),
       webhook_changes AS (
         UPDATE ${w} SET
           ${bare(w.lastSuccessAt)} = coalesce(h.succeeded_at, ${w.lastSuccessAt}),
           ${bare(w.disabledReason)} = CASE WHEN ${w.active} THEN coalesce(h.gone_reason, s.reason, ${w.disabledReason}) ELSE ${w.disabledReason} END,
           ${bare(w.updatedAt)} = CASE WHEN ${w.active} AND coalesce(h.gone_reason, s.reason) IS NOT NULL THEN coalesce(h.gone_at, s.at) ELSE ${w.updatedAt} END,
           ${bare(w.active)} = ${w.active} AND coalesce(h.gone_reason, s.reason) IS NULL
-        FROM per_webhook h LEFT JOIN silent s ON s.webhook_id = h.webhook_id
+        FROM locked JOIN per_webhook h ON h.webhook_id = locked.id LEFT JOIN silent s ON s.webhook_id = h.webhook_id
         WHERE ${w.id} = h.webhook_id AND (h.succeeded_at IS NOT NULL OR h.gone_reason IS NOT NULL OR s.reason IS NOT NULL)
       )
       SELECT count(*)::int AS written FROM done`),

@@ -104,9 +104,14 @@ export class PostgresPublishStore implements PublishStore {
     });
   }
 
-  async enqueue(event: NewEvent, targets: readonly OutboxTarget[]): Promise<string[]> {
+  enqueue(event: NewEvent, targets: readonly OutboxTarget[]): Promise<string[]> {
+    return this.enqueueOn(this.client, event, targets);
+  }
+
+  /** `enqueue` inside a caller's transaction (a webhook test, an alert). */
+  async enqueueOn(on: Runner, event: NewEvent, targets: readonly OutboxTarget[]): Promise<string[]> {
     const extra = targetParams(targets, event.createdAt);
-    await this.s.enqueue.run(this.client, { ...eventParams(event), ...extra });
+    await this.s.enqueue.run(on, { ...eventParams(event), ...extra });
     return extra.deliveryIds;
   }
 

@@ -10,6 +10,7 @@ import { PostgresEventTypeStore } from "./event-types";
 import { PostgresPublishStore } from "./publish";
 import { PostgresRetention } from "./retention";
 import { PostgresTenantStore } from "./tenants";
+import { PostgresWebhookStore } from "./webhooks";
 
 export class PostgresStore implements Store {
   readonly queue: PostgresDeliveryQueue;
@@ -19,6 +20,7 @@ export class PostgresStore implements Store {
   readonly eventTypes: PostgresEventTypeStore;
   readonly tenants: PostgresTenantStore;
   readonly publish: PostgresPublishStore;
+  readonly webhooks: PostgresWebhookStore;
 
   constructor(readonly client: SQL) {
     const db = drizzle({ client });
@@ -28,5 +30,6 @@ export class PostgresStore implements Store {
     this.eventTypes = new PostgresEventTypeStore(db);
     this.tenants = new PostgresTenantStore(db);
     this.publish = new PostgresPublishStore(client);
+    this.webhooks = new PostgresWebhookStore(client, this.publish);
   }
 }
