@@ -116,19 +116,21 @@ const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), web
 /** The turn's outcomes as one array per column, in order: the parameters of the record statement. */
 function outcomeArrays(results: readonly AttemptResult[]) {
   const col = <T>(pick: (r: AttemptResult) => T) => results.map(pick);
+  // int8/int4 refuse a fraction, and one refused value would fail every later turn with it.
+  const whole = (n: number) => Math.round(n);
   return {
     id: col((r) => r.deliveryId),
     lease: col((r) => r.lease),
     kind: col((r) => r.kind),
     webhook: col((r) => r.webhookId),
-    attempted: col((r) => r.attemptedAt),
-    at: col((r) => r.attemptedAt + r.durationMs),
-    duration: col((r) => r.durationMs),
+    attempted: col((r) => whole(r.attemptedAt)),
+    at: col((r) => whole(r.attemptedAt + r.durationMs)),
+    duration: col((r) => whole(r.durationMs)),
     code: col((r) => r.statusCode),
     body: col((r) => pgText(r.responseBody)),
     error: col((r) => pgText(r.error)),
-    next: col((r) => (r.kind === "retry" || r.kind === "deferred" ? r.nextAttemptAt : null)),
-    since: col((r) => (r.kind === "exhausted" ? r.disableIfSilentSince : null)),
+    next: col((r) => (r.kind === "retry" || r.kind === "deferred" ? whole(r.nextAttemptAt) : null)),
+    since: col((r) => (r.kind === "exhausted" ? whole(r.disableIfSilentSince) : null)),
     reason: col((r) => (r.kind === "gone" ? pgText(r.reason) : r.kind === "exhausted" ? pgText(r.silenceReason) : null)),
   };
 }
