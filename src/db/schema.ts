@@ -142,6 +142,11 @@ export const deliveries = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: integer("next_attempt_at").notNull(),
     leaseExpiresAt: integer("lease_expires_at"),
+    /**
+     * The claim holding a leased row, where nodes share the table (PostgreSQL): outcomes are
+     * written only under it. The SQLite store, one node by its serve lock, leases by rowid.
+     */
+    leaseToken: text("lease_token"),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
     createdAt: integer("created_at").notNull(),

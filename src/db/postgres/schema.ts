@@ -77,9 +77,10 @@ export const webhookEventTypes = pgTable(
     eventType: text("event_type").notNull(),
     webhookId: text("webhook_id").notNull(),
   },
-  // The key is the publish lookup (tenant, type → webhooks). Like SQLite's (src/db/schema.ts),
-  // the rows are exactly the webhook's `events`, so they are removed by this key: no second index.
-  (t) => [primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] })],
+  // The key is the publish lookup (tenant, type → webhooks). No foreign key, as in SQLite
+  // (src/db/schema.ts); but where SQLite's triggers find a webhook's rows by key from OLD.events,
+  // PostgreSQL's statements find them by webhook id (db/postgres/webhooks.ts): this index.
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventType, t.webhookId] }), index("webhook_event_types_webhook_idx").on(t.webhookId)],
 );
 
 /** Every published event (and every traffic-source alert). `body` is the exact text sent. */
@@ -125,6 +126,8 @@ export const deliveries = pgTable(
     /** For a leased row, its lease expiry: an expired lease is due again. */
     nextAttemptAt: unixMs("next_attempt_at").notNull(),
     leaseExpiresAt: unixMs("lease_expires_at"),
+    /** The claim holding a leased row: every outcome write must carry it (a stalled node's cannot). */
+    leaseToken: text("lease_token"),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
     createdAt: unixMs("created_at").notNull(),

@@ -12,6 +12,19 @@ import { compile, param } from "./sql";
 const p = sql.placeholder;
 const rowId = sql<number>`${apiKeys}.rowid`;
 
+/** An ApiKeyRecord's columns: everything but the hash, which only the gate's read returns. */
+const recordColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  kind: apiKeys.kind,
+  tenantId: apiKeys.tenantId,
+  canPublish: apiKeys.canPublish,
+  createdAt: apiKeys.createdAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+  expiresAt: apiKeys.expiresAt,
+  revokedAt: apiKeys.revokedAt,
+};
+
 function statements(db: Db) {
   return {
     touch: db
@@ -19,7 +32,7 @@ function statements(db: Db) {
       .set({ lastUsedAt: sql`${p("now")}` })
       .where(eq(apiKeys.id, p("id")))
       .prepare(),
-    byId: db.select().from(apiKeys).where(eq(apiKeys.id, p("id"))).prepare(),
+    byId: db.select(recordColumns).from(apiKeys).where(eq(apiKeys.id, p("id"))).prepare(),
     idByHash: db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, p("hash"))).prepare(),
     tenant: db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, p("id"))).prepare(),
     insert: db
@@ -37,7 +50,7 @@ function statements(db: Db) {
       .prepare(),
     // Every filter in one statement: a null parameter turns its condition off.
     list: db
-      .select({ rowId, row: apiKeys })
+      .select({ rowId, row: recordColumns })
       .from(apiKeys)
       .where(
         sql`(${p("before")} IS NULL OR ${rowId} < ${p("before")})

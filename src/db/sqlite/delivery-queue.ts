@@ -143,7 +143,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
 function statements(sqlite: Database) {
   const rowid = sql`rowid`;
-  const byRow = sql`${rowid} = ${param("rowid")} AND ${d.id} = ${param("id")}`;
+  // Only while the claim stands: an outcome written twice, or for a row released since, is not.
+  const byRow = sql`${rowid} = ${param("rowid")} AND ${d.id} = ${param("id")} AND ${d.status} = 'leased'`;
   const attemptRow = sql`(?, ?, ?, ?, ?, ?)`;
   const insertAttempts = (rows: number) =>
     compile(
@@ -212,7 +213,7 @@ function statements(sqlite: Database) {
       sql`UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("next")}, ${bare(d.leaseExpiresAt)} = NULL,
                           ${bare(d.updatedAt)} = ${param("at")},
                           ${bare(d.lastError)} = CASE WHEN ${d.attempts} = 0 THEN ${param("reason")} ELSE ${d.lastError} END
-           WHERE ${byRow} AND ${d.status} = 'leased'`,
+           WHERE ${byRow}`,
     ),
     webhookSucceeded: compile(sqlite, sql`UPDATE ${w} SET ${bare(w.lastSuccessAt)} = ${param("at")} WHERE ${w.id} = ${param("id")}`),
     disableWebhook: compile(

@@ -1,0 +1,242 @@
+// The deliveries table as a work queue shared by every node, on PostgreSQL. A claim takes due
+// rows with FOR UPDATE SKIP LOCKED (nodes claiming at once each get other rows, nobody waits)
+// through the partial index of unfinished rows, and stamps them with a fresh lease token; every
+// outcome write and release matches that token, so a node that stalled past its lease, whose
+// rows another node has claimed since, writes nothing. A turn is one transaction: all its
+// outcomes, attempt-log rows and webhook updates in one statement (arrays through `unnest`),
+// then the claim and the bodies and targets of what it claimed.
+import type { SQL as BunSQL } from "bun";
+import { sql } from "drizzle-orm";
+import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
+import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "./schema";
+import { bare, compile, int8, int8OrNull, param, pgText, type Runner } from "./sql";
+
+/** A lease token: 128 random bits, unique per claim (one token covers the rows one claim took). */
+const newLeaseToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
+
+/** The statuses in the due index's predicate; the claim repeats it so the planner can use the index. */
+const UNFINISHED = sql`${d.status} in ('pending', 'leased')`;
+
+interface ClaimedRow {
+  id: string;
+  event_id: string;
+  transport: "http" | "discord";
+  webhook_id: string | null;
+  traffic_source_webhook_id: string | null;
+  attempts: number;
+  created_at: string | number;
+  tenant_id: string;
+}
+interface EventRow {
+  id: string;
+  public_id: string;
+  body: string;
+  trace_parent: string | null;
+}
+interface TargetRow {
+  id: string;
+  url: string;
+  active: boolean;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | number | null;
+}
+
+export class PostgresDeliveryQueue implements DeliveryQueue {
+  private readonly s = statements();
+
+  constructor(private readonly client: BunSQL) {}
+
+  async recordAndClaim(results: readonly AttemptResult[], claim: ClaimRequest | null): Promise<ClaimedBatch> {
+    const claiming = claim !== null && claim.limit > 0;
+    if (results.length === 0 && !claiming) return emptyBatch();
+    return this.client.begin(async (tx) => {
+      if (results.length > 0) await this.s.record.run(tx, outcomeArrays(results));
+      return claiming ? this.claim(tx, claim) : emptyBatch();
+    });
+  }
+
+  async release(claims: readonly { id: string; lease: string }[], now: number): Promise<number> {
+    if (claims.length === 0) return 0;
+    const rows = await this.s.release.run(this.client, { ids: claims.map((c) => c.id), leases: claims.map((c) => c.lease), at: now });
+    return rows.length;
+  }
+
+  async releaseAll(now: number): Promise<number> {
+    return (await this.s.releaseAll.run(this.client, { now })).length;
+  }
+
+  private async claim(tx: Runner, claim: ClaimRequest): Promise<ClaimedBatch> {
+    const lease = newLeaseToken();
+    const rows = await this.s.claim.run(tx, { now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, lease });
+    if (rows.length === 0) return emptyBatch();
+    const eventIds = [...new Set(rows.map((r) => r.event_id))];
+    const webhookIds = [...new Set(rows.flatMap((r) => (r.webhook_id ? [r.webhook_id] : [])))];
+    const [eventRows, targetRows] = await Promise.all([
+      this.s.eventBodies.run(tx, { ids: eventIds }),
+      webhookIds.length > 0 ? this.s.webhookTargets.run(tx, { ids: webhookIds }) : Promise.resolve([]),
+    ]);
+    const events = new Map<string, EventBody>();
+    const publicIds = new Map<string, string>();
+    for (const r of eventRows) {
+      events.set(r.id, { body: r.body, traceParent: r.trace_parent });
+      publicIds.set(r.id, r.public_id);
+    }
+    const webhooks = new Map<string, WebhookTarget>();
+    for (const r of targetRows) {
+      webhooks.set(r.id, {
+        id: r.id,
+        url: r.url,
+        active: r.active,
+        secret: r.secret,
+        previousSecret: r.previous_secret,
+        previousSecretExpiresAt: int8OrNull(r.previous_secret_expires_at),
+      });
+    }
+    const deliveries = rows.map(
+      (r): ClaimedDelivery => ({
+        lease,
+        id: r.id,
+        eventId: r.event_id,
+        publicEventId: publicIds.get(r.event_id) ?? r.event_id,
+        transport: r.transport,
+        webhookId: r.webhook_id,
+        trafficSourceWebhookId: r.traffic_source_webhook_id,
+        attempts: r.attempts,
+        createdAt: int8(r.created_at),
+        tenantId: r.tenant_id,
+      }),
+    );
+    return { deliveries, events, webhooks };
+  }
+}
+
+const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), webhooks: new Map() });
+
+/** The turn's outcomes as one array per column, in order: the parameters of the record statement. */
+function outcomeArrays(results: readonly AttemptResult[]) {
+  const col = <T>(pick: (r: AttemptResult) => T) => results.map(pick);
+  // int8/int4 refuse a fraction, and one refused value would fail every later turn with it.
+  const whole = (n: number) => Math.round(n);
+  return {
+    id: col((r) => r.deliveryId),
+    lease: col((r) => r.lease),
+    kind: col((r) => r.kind),
+    webhook: col((r) => r.webhookId),
+    attempted: col((r) => whole(r.attemptedAt)),
+    at: col((r) => whole(r.attemptedAt + r.durationMs)),
+    duration: col((r) => whole(r.durationMs)),
+    code: col((r) => r.statusCode),
+    body: col((r) => pgText(r.responseBody)),
+    error: col((r) => pgText(r.error)),
+    next: col((r) => (r.kind === "retry" || r.kind === "deferred" ? whole(r.nextAttemptAt) : null)),
+    since: col((r) => (r.kind === "exhausted" ? whole(r.disableIfSilentSince) : null)),
+    reason: col((r) => (r.kind === "gone" ? pgText(r.reason) : r.kind === "exhausted" ? pgText(r.silenceReason) : null)),
+  };
+}
+
+/** The queue's statements (exported for tests that read their plans). */
+export function statements() {
+  const byToken = sql`${d.id} = c.id AND ${d.leaseToken} = c.lease AND ${d.status} = 'leased'`;
+  return {
+    /**
+     * One statement for every outcome of a turn. `done` holds the outcomes whose claim still
+     * stands (their lease token matches): only those update their row, log an attempt and touch
+     * their webhook. Webhook changes are folded into one UPDATE per webhook (a statement may
+     * change a row once): the latest success, then the first `gone` of the batch, else the first
+     * `exhausted` whose webhook has been silent (no success, counting this batch's) since its cut-off.
+     */
+    record: compile(sql`
+      WITH o AS (
+        SELECT * FROM unnest(${param("id")}::text[], ${param("lease")}::text[], ${param("kind")}::text[], ${param("webhook")}::text[],
+                             ${param("attempted")}::int8[], ${param("at")}::int8[], ${param("duration")}::int4[], ${param("code")}::int4[],
+                             ${param("body")}::text[], ${param("error")}::text[], ${param("next")}::int8[], ${param("since")}::int8[],
+                             ${param("reason")}::text[])
+          WITH ORDINALITY AS c(id, lease, kind, webhook_id, attempted_at, at, duration_ms, code, body, error, next_at, since, reason, ord)
+      ),
+      done AS (
+        UPDATE ${d} SET
+          ${bare(d.status)} = CASE c.kind WHEN 'delivered' THEN 'delivered' WHEN 'retry' THEN 'pending' WHEN 'deferred' THEN 'pending' ELSE 'failed' END,
+          ${bare(d.attempts)} = ${d.attempts} + CASE WHEN c.kind IN ('skipped', 'deferred') THEN 0 ELSE 1 END,
+          ${bare(d.nextAttemptAt)} = CASE WHEN c.kind IN ('retry', 'deferred') THEN c.next_at ELSE ${d.nextAttemptAt} END,
+          ${bare(d.deliveredAt)} = CASE WHEN c.kind = 'delivered' THEN c.at ELSE ${d.deliveredAt} END,
+          ${bare(d.lastStatusCode)} = CASE WHEN c.kind = 'deferred' THEN ${d.lastStatusCode} ELSE c.code END,
+          -- A row never attempted says why it waits; a deferred retry keeps its last attempt's error.
+          ${bare(d.lastError)} = CASE c.kind WHEN 'delivered' THEN NULL
+                                             WHEN 'deferred' THEN CASE WHEN ${d.attempts} = 0 THEN c.error ELSE ${d.lastError} END
+                                             WHEN 'gone' THEN coalesce(c.error, c.reason)
+                                             ELSE c.error END,
+          ${bare(d.leaseExpiresAt)} = NULL,
+          ${bare(d.leaseToken)} = NULL,
+          ${bare(d.updatedAt)} = CASE WHEN c.kind = 'deferred' THEN c.attempted_at ELSE c.at END
+        FROM o AS c WHERE ${byToken}
+        RETURNING c.*
+      ),
+      logged AS (
+        INSERT INTO ${a} (${bare(a.deliveryId)}, ${bare(a.attemptedAt)}, ${bare(a.durationMs)}, ${bare(a.statusCode)}, ${bare(a.responseBody)}, ${bare(a.error)})
+        SELECT id, attempted_at, duration_ms, code, body, error FROM done WHERE kind NOT IN ('skipped', 'deferred') ORDER BY ord
+      ),
+      per_webhook AS (
+        SELECT webhook_id,
+               max(at) FILTER (WHERE kind = 'delivered') AS succeeded_at,
+               (array_agg(reason ORDER BY ord) FILTER (WHERE kind = 'gone'))[1] AS gone_reason,
+               (array_agg(at ORDER BY ord) FILTER (WHERE kind = 'gone'))[1] AS gone_at
+          FROM done WHERE webhook_id IS NOT NULL AND kind IN ('delivered', 'gone', 'exhausted') GROUP BY webhook_id
+      ),
+      silent AS (
+        SELECT DISTINCT ON (x.webhook_id) x.webhook_id, x.reason, x.at
+          FROM done x JOIN ${w} ON ${w.id} = x.webhook_id JOIN per_webhook h ON h.webhook_id = x.webhook_id
+         WHERE x.kind = 'exhausted' AND coalesce(h.succeeded_at, ${w.lastSuccessAt}, ${w.createdAt}) < x.since
+         ORDER BY x.webhook_id, x.ord
+      ),
+      -- Nodes lock the webhooks they change in id order: two turns touching the same webhooks
+      -- wait for each other instead of deadlocking.
+      locked AS (
+        SELECT ${w.id} FROM ${w} WHERE ${w.id} IN (SELECT webhook_id FROM per_webhook) ORDER BY ${w.id} FOR NO KEY UPDATE
+      ),
+      webhook_changes AS (
+        UPDATE ${w} SET
+          ${bare(w.lastSuccessAt)} = coalesce(h.succeeded_at, ${w.lastSuccessAt}),
+          ${bare(w.disabledReason)} = CASE WHEN ${w.active} THEN coalesce(h.gone_reason, s.reason, ${w.disabledReason}) ELSE ${w.disabledReason} END,
+          ${bare(w.updatedAt)} = CASE WHEN ${w.active} AND coalesce(h.gone_reason, s.reason) IS NOT NULL THEN coalesce(h.gone_at, s.at) ELSE ${w.updatedAt} END,
+          ${bare(w.active)} = ${w.active} AND coalesce(h.gone_reason, s.reason) IS NULL
+        FROM locked JOIN per_webhook h ON h.webhook_id = locked.id LEFT JOIN silent s ON s.webhook_id = h.webhook_id
+        WHERE ${w.id} = h.webhook_id AND (h.succeeded_at IS NOT NULL OR h.gone_reason IS NOT NULL OR s.reason IS NOT NULL)
+      )
+      SELECT count(*)::int AS written FROM done`),
+    /**
+     * Leasing also moves `next_attempt_at` to the lease expiry, so an expired lease is simply a
+     * `leased` row that is due again, found through the same index. Rows another node is
+     * claiming right now are skipped, not waited for.
+     */
+    claim: compile<ClaimedRow>(sql`
+      WITH due AS (
+        SELECT ${d.id} FROM ${d} WHERE ${UNFINISHED} AND ${d.nextAttemptAt} <= ${param("now")}
+         ORDER BY ${d.nextAttemptAt} LIMIT ${param("limit")} FOR UPDATE SKIP LOCKED
+      ),
+      claimed AS (
+        UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseToken)} = ${param("lease")},
+                        ${bare(d.leaseExpiresAt)} = ${param("leaseUntil")}, ${bare(d.nextAttemptAt)} = ${param("leaseUntil")}, ${bare(d.updatedAt)} = ${param("now")}
+          FROM due WHERE ${d.id} = due.id
+        RETURNING ${d.id}, ${d.eventId}, ${d.transport}, ${d.webhookId}, ${d.trafficSourceWebhookId}, ${d.attempts}, ${d.createdAt}, ${d.tenantId}
+      )
+      SELECT * FROM claimed ORDER BY created_at, id`),
+    eventBodies: compile<EventRow>(sql`
+      SELECT ${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.body}, ${e.traceParent}
+        FROM ${e} WHERE ${e.id} = ANY(${param("ids")}::text[])`),
+    webhookTargets: compile<TargetRow>(sql`
+      SELECT ${w.id}, ${w.url}, ${w.active}, ${w.secret}, ${w.previousSecret}, ${w.previousSecretExpiresAt}
+        FROM ${w} WHERE ${w.id} = ANY(${param("ids")}::text[])`),
+    release: compile(sql`
+      UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("at")}, ${bare(d.leaseExpiresAt)} = NULL,
+                      ${bare(d.leaseToken)} = NULL, ${bare(d.updatedAt)} = ${param("at")}
+        FROM unnest(${param("ids")}::text[], ${param("leases")}::text[]) AS c(id, lease)
+       WHERE ${byToken}
+      RETURNING ${d.id}`),
+    releaseAll: compile(sql`
+      UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("now")}, ${bare(d.leaseExpiresAt)} = NULL,
+                      ${bare(d.leaseToken)} = NULL, ${bare(d.updatedAt)} = ${param("now")}
+       WHERE ${d.status} = 'leased'
+      RETURNING ${d.id}`),
+  };
+}

@@ -1,0 +1,34 @@
+// Newest-first pages on PostgreSQL, which has no rowid: lists order by (created_at, id), and
+// the cursor is the last row's pair. Opaque to callers like SQLite's rowid cursor.
+import { sql, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import type { Page } from "../aggregates/page";
+
+export interface Keyset {
+  createdAt: number;
+  id: string;
+}
+
+export function encodeKeysetCursor(at: Keyset): string {
+  return Buffer.from(`k${at.createdAt}.${at.id}`).toString("base64url");
+}
+
+/** The position a cursor stands for; null for the first page or a cursor that is not ours. */
+export function decodeKeysetCursor(cursor: string | undefined): Keyset | null {
+  if (cursor === undefined) return null;
+  const match = /^k(\d{1,15})\.(.+)$/s.exec(Buffer.from(cursor, "base64url").toString());
+  return match ? { createdAt: Number(match[1]), id: match[2]! } : null;
+}
+
+/** `(created_at, id) < (cursor)`, or true for the first page: pair with ORDER BY created_at DESC, id DESC. */
+export function beforeKeyset(createdAt: PgColumn, id: PgColumn, at: Keyset | null): SQL {
+  return at ? sql`(${createdAt}, ${id}) < (${at.createdAt}, ${at.id})` : sql`true`;
+}
+
+/** Cuts `limit + 1` rows fetched newest first into a page. */
+export function keysetPage<T extends Keyset>(rows: T[], limit: number): Page<T> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return { rows: pageRows, nextCursor: hasMore && last ? encodeKeysetCursor(last) : null };
+}

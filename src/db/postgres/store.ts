@@ -1,0 +1,41 @@
+// The Store (db/store.ts) over a pool of PostgreSQL connections shared by every node. Each
+// aggregate owns its statements, rendered once when the store is built; Bun's client prepares
+// them per connection. Transactions are the pool's (`begin`), one per business step.
+import type { SQL } from "bun";
+import { drizzle } from "drizzle-orm/bun-sql";
+import type { Store } from "../store";
+import { PostgresApiKeyStore } from "./api-keys";
+import { PostgresDeliveryQueue } from "./delivery-queue";
+import { PostgresEventTypeStore } from "./event-types";
+import { PostgresPublishStore } from "./publish";
+import { PostgresRetention } from "./retention";
+import { PostgresTenantStore } from "./tenants";
+import { PostgresWebhookStore } from "./webhooks";
+
+/**
+ * The aggregates of `Store` built on PostgreSQL so far (issue 21): users and sessions, login
+ * throttling, the event and delivery logs, traffic sources and gauges are not yet, so no server
+ * runs on this store.
+ */
+export type PostgresAggregates = Pick<Store, "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks">;
+
+export class PostgresStore implements PostgresAggregates {
+  readonly queue: PostgresDeliveryQueue;
+  readonly retention: PostgresRetention;
+  readonly apiKeys: PostgresApiKeyStore;
+  readonly eventTypes: PostgresEventTypeStore;
+  readonly tenants: PostgresTenantStore;
+  readonly publish: PostgresPublishStore;
+  readonly webhooks: PostgresWebhookStore;
+
+  constructor(readonly client: SQL) {
+    const db = drizzle({ client });
+    this.queue = new PostgresDeliveryQueue(client);
+    this.retention = new PostgresRetention(client);
+    this.apiKeys = new PostgresApiKeyStore(db);
+    this.eventTypes = new PostgresEventTypeStore(db);
+    this.tenants = new PostgresTenantStore(db);
+    this.publish = new PostgresPublishStore(client);
+    this.webhooks = new PostgresWebhookStore(client, this.publish);
+  }
+}
