@@ -2,7 +2,7 @@
 // retention. Real SQLite file, real loop, real receivers.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createApiKey } from "../src/auth/api-keys";
-import { enqueueEvent } from "../src/events/outbox";
+import { enqueueEvent } from "./helpers/outbox";
 import { newId } from "../src/ids";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { createDeliveryTestApp, startReceiver, waitFor } from "./helpers/delivery";

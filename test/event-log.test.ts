@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApiKey } from "../src/auth/api-keys";
 import { SEARCH_WINDOW, RETRY_BATCH } from "../src/delivery-log/search";
-import { enqueueEvent } from "../src/events/outbox";
+import { enqueueEvent } from "./helpers/outbox";
 import { newSortableId } from "../src/ids";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { createDeliveryTestApp, startReceiver, waitFor } from "./helpers/delivery";

@@ -25,14 +25,14 @@ function apiKeyFieldErrors(body: { expires_at?: unknown }, now = Date.now()): Fi
 
 const apiKeyBodyChecks = ({ body }: CheckedInput) => apiKeyFieldErrors(fieldsOf(body));
 
-export function apiKeyRoutes({ db, store }: AppDeps) {
+export function apiKeyRoutes({ store }: AppDeps) {
   return new Elysia({ prefix: "/api/v1/api-keys", detail: { tags: ["API keys"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
     .post(
       "",
       async ({ body, set, caller }) => {
-        rejectInvalidFields([...apiKeyFieldErrors(body), ...tenantFieldErrors(db, caller, body.tenant_id)]);
+        rejectInvalidFields([...apiKeyFieldErrors(body), ...(await tenantFieldErrors(store.tenants, caller, body.tenant_id))]);
         const expiresAt = body.expires_at === undefined ? undefined : Date.parse(body.expires_at);
         const input = { name: body.name.trim(), tenantId: body.tenant_id ?? null, canPublish: body.can_publish, expiresAt };
         const created = await createApiKey(store.apiKeys, input);
@@ -42,7 +42,7 @@ export function apiKeyRoutes({ db, store }: AppDeps) {
       {
         platformOnly: true,
         body: CreateApiKeyBody,
-        fieldChecks: allChecks(apiKeyBodyChecks, tenantIdCheck(db)),
+        fieldChecks: allChecks(apiKeyBodyChecks, tenantIdCheck(store.tenants)),
         response: { 201: Success(CreatedApiKeyResponse, "The key, shown only in this answer, with its settings."), ...errors(400, 401, 403, 413, 415, { 403: PLATFORM_ONLY_MESSAGE }) },
         detail: {
           operationId: "createApiKey",
@@ -58,7 +58,7 @@ export function apiKeyRoutes({ db, store }: AppDeps) {
     }, {
       platformOnly: true,
       query: ApiKeyListQuery,
-      fieldChecks: allChecks(pageChecks, tenantIdCheck(db)),
+      fieldChecks: allChecks(pageChecks, tenantIdCheck(store.tenants)),
       response: { 200: SuccessPage(ApiKey, "A page of keys, newest first, without secrets."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listApiKeys", summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
     })

@@ -62,7 +62,7 @@ const MAX_REUSED_STATEMENTS = 256;
  * same SQL on every request (~20 µs a query). Only Drizzle uses these statements, always to
  * completion within one call, so sharing one is safe. Drizzle sets one mode per call, `raw`
  * (rows as arrays), and never unsets it, so a reused statement is reset first. Queries Drizzle
- * holds (`.prepare()`, db/prepared.ts) keep their statement without coming back here: safe
+ * holds (`.prepare()`, compiled once by the stores in db/sqlite/) keep their statement without coming back here: safe
  * because every held query that reads rows by field sets `raw` itself on each call.
  */
 export function reusingStatements(sqlite: Database.Database) {

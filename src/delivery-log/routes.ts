@@ -17,7 +17,7 @@ import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
 const cursorChecks = ({ body }: CheckedInput) => pageFieldErrors({ cursor: fieldsOf(body).cursor });
 
 export function deliveryRoutes(deps: AppDeps) {
-  const { db, store } = deps;
+  const { store } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Deliveries"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -43,13 +43,13 @@ export function deliveryRoutes(deps: AppDeps) {
     .get(
       "/deliveries",
       async ({ query, caller }) => {
-        const { data, pagination } = await searchDeliveries(store, actingTenant(db, caller, query.tenant_id), query, ownerFilter(caller));
+        const { data, pagination } = await searchDeliveries(store, await actingTenant(store.tenants, caller, query.tenant_id), query, ownerFilter(caller));
         return page(data, pagination);
       },
       {
         apiKey: true,
         query: DeliverySearchQuery,
-        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(db)),
+        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(store.tenants)),
         response: { 200: SuccessPage(Delivery, "A page of matching deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "searchDeliveries",
@@ -63,7 +63,7 @@ export function deliveryRoutes(deps: AppDeps) {
     .post(
       "/deliveries/retry",
       async ({ body, caller, set }) => {
-        const result = await retryMatchingDeliveries(store, actingTenant(db, caller, body.tenant_id), body, ownerFilter(caller));
+        const result = await retryMatchingDeliveries(store, await actingTenant(store.tenants, caller, body.tenant_id), body, ownerFilter(caller));
         if (result.retried > 0) deps.wakeDelivery();
         set.status = 202;
         return ok(result);
@@ -71,7 +71,7 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: BulkRetryBody,
-        fieldChecks: allChecks(cursorChecks, timeRangeChecks, tenantIdCheck(db)),
+        fieldChecks: allChecks(cursorChecks, timeRangeChecks, tenantIdCheck(store.tenants)),
         response: { 202: Success(BulkRetried, "How many were made due, and where to go on."), ...errors(400, 401, 404, 413, 415, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "retryDeliveries",

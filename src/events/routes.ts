@@ -3,7 +3,6 @@ import { withHeaders } from "@elysiajs/openapi/openapi";
 import { Elysia, t } from "elysia";
 import { apiKeyAuth } from "../auth/api-key-auth";
 import type { AppDeps } from "../deps";
-import type { Db } from "../db/client";
 import { requestMemberText } from "../http/body-parser";
 import { ok } from "../http/envelope";
 import { annotateRequest, requestTraceparent } from "../http/request-log";
@@ -28,7 +27,6 @@ const publishChecksFor = (types: EventTypeStore) => ({ body, request }: CheckedI
   publishFieldErrors(types, fieldsOf(body), request.headers.get("idempotency-key"));
 
 export function eventRoutes(deps: AppDeps) {
-  const { db } = deps;
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Events"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -39,7 +37,7 @@ export function eventRoutes(deps: AppDeps) {
         const traceParent = requestTraceparent(request);
         // The payload is delivered as published (http/json-text.ts); the parser kept its text.
         const dataJson = requestMemberText(request, "data");
-        const tenantId = actingTenant(db, caller, body.tenant_id);
+        const tenantId = await actingTenant(deps.store.tenants, caller, body.tenant_id);
         rejectInvalidFields(await publishFieldErrors(deps.store.eventTypes, body, headers["idempotency-key"]));
         // Answered after the commit, which concurrent publishes share (db/sqlite/publish.ts).
         const { event, replayed } = await publishEvent(deps.store, tenantId, body, headers["idempotency-key"], { dataJson, traceParent });
@@ -57,7 +55,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         body: PublishEventBody,
-        fieldChecks: allChecks(publishChecksFor(deps.store.eventTypes), tenantIdCheck(db)),
+        fieldChecks: allChecks(publishChecksFor(deps.store.eventTypes), tenantIdCheck(deps.store.tenants)),
         response: { 202: withHeaders(Success(PublishedEvent, "Committed: the event and one delivery per subscribed active webhook of the tenant (or, replayed, the original event)."), { "Idempotent-Replayed": IdempotentReplayedHeader }), ...errors(400, 401, 403, 413, 415, 422) },
         detail: {
           operationId: "publishEvent",
@@ -74,13 +72,13 @@ export function eventRoutes(deps: AppDeps) {
     .get(
       "/events",
       async ({ query, caller }) => {
-        const { data, pagination } = await listEvents(deps.store, actingTenant(db, caller, query.tenant_id), query);
+        const { data, pagination } = await listEvents(deps.store, await actingTenant(deps.store.tenants, caller, query.tenant_id), query);
         return page(data, pagination);
       },
       {
         apiKey: true,
         query: EventListQuery,
-        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(db)),
+        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(deps.store.tenants)),
         response: { 200: SuccessPage(EventSummary, "A page of the tenant's events, newest first."), ...errors(400, 401) },
         detail: {
           operationId: "listEvents",
@@ -92,14 +90,14 @@ export function eventRoutes(deps: AppDeps) {
     .get(
       "/events/:id",
       async ({ params, query, caller }) =>
-        new Response(eventDetailJson(await getEvent(deps.store, actingTenant(db, caller, query.tenant_id), params.id)), {
+        new Response(eventDetailJson(await getEvent(deps.store, await actingTenant(deps.store.tenants, caller, query.tenant_id), params.id)), {
           headers: { "content-type": "application/json; charset=utf-8" },
         }),
       {
         apiKey: true,
         params: EventIdParams,
         query: EventReadQuery,
-        fieldChecks: tenantIdCheck(db),
+        fieldChecks: tenantIdCheck(deps.store.tenants),
         response: {
           200: Success(
             EventDetail,

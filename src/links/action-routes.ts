@@ -15,7 +15,7 @@ import { ownerFilter } from "../tenants/scope";
 import { NOT_FOUND } from "./routes";
 
 export function linkWebhookActionRoutes(deps: AppDeps) {
-  const { db, store } = deps;
+  const { store } = deps;
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
     .post("/:id/secret/rotate", async ({ params, caller }) => ok(await rotateWebhookSecret(store, params.id, ownerFilter(caller))), {

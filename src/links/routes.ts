@@ -15,7 +15,7 @@ import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
 /** The example message of a 404 on /api/v1/links/webhooks/{id}…, for the OpenAPI document. */
 export const NOT_FOUND = { 404: "No webhook with id whk_7kH3nPqR" };
 
-export function linkWebhookRoutes({ db, store, config }: AppDeps) {
+export function linkWebhookRoutes({ store, config }: AppDeps) {
   const policy = { allowPrivate: config.deliveryAllowPrivate };
   // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
   const webhookChecks = ({ body, request }: CheckedInput) =>
@@ -29,7 +29,7 @@ export function linkWebhookRoutes({ db, store, config }: AppDeps) {
         // Metadata is stored as sent, so its numbers keep every digit (http/json-text.ts).
         const metadataJson = body.metadata === undefined ? undefined : requestMemberText(request, "metadata");
         // Concurrent creates share one commit (the store's group commit); answered after it.
-        const created = await service.createWebhook(store, actingTenant(db, caller, body.tenant_id), body, policy, metadataJson);
+        const created = await service.createWebhook(store, await actingTenant(store.tenants, caller, body.tenant_id), body, policy, metadataJson);
         const { id, url, events, active, metadata, created_at } = created;
         set.status = 201;
         return ok({ id, url, events, active, metadata, created_at });
@@ -37,7 +37,7 @@ export function linkWebhookRoutes({ db, store, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
-        fieldChecks: allChecks(webhookChecks, tenantIdCheck(db)),
+        fieldChecks: allChecks(webhookChecks, tenantIdCheck(store.tenants)),
         response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
           operationId: "createWebhook",
@@ -48,12 +48,12 @@ export function linkWebhookRoutes({ db, store, config }: AppDeps) {
       },
     )
     .get("", async ({ query, caller }) => {
-      const { data, pagination } = await service.listWebhooks(store, actingTenant(db, caller, query.tenant_id), query);
+      const { data, pagination } = await service.listWebhooks(store, await actingTenant(store.tenants, caller, query.tenant_id), query);
       return page(data, pagination);
     }, {
       apiKey: true,
       query: ListQuery,
-      fieldChecks: allChecks(({ query }) => service.listFieldErrors(store, query), tenantIdCheck(db)),
+      fieldChecks: allChecks(({ query }) => service.listFieldErrors(store, query), tenantIdCheck(store.tenants)),
       response: { 200: SuccessPage(Webhook, "A page of the tenant's webhooks, newest first."), ...errors(400, 401) },
       detail: {
         operationId: "listWebhooks",

@@ -3,10 +3,6 @@
 // anything is written.
 import type { WebhookChanges, WebhookRecord } from "../db/aggregates/webhooks";
 import type { Store } from "../db/store";
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
-import { webhooks } from "../db/schema";
 import { refuseLiteralHost } from "../delivery/ssrf";
 import { WHSEC_PREFIX } from "../delivery/sign";
 import { BadRequest, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
@@ -215,13 +211,3 @@ export async function listWebhooks(store: Store, tenantId: string, options: List
   return { data: rows.map(toWebhook), pagination: toPagination(nextCursor) };
 }
 
-// The delivery log's reads (deliveries/) still check a webhook inside their own synchronous
-// transactions on the connection; this goes when they check it in their store.
-const webhookById = preparedPer((db) => db.select().from(webhooks).where(eq(webhooks.id, sql.placeholder("id"))).prepare());
-
-/** The webhook's row, if it belongs to `owner` (any tenant when undefined); else 404. */
-export function findWebhookRow(db: Db, id: string, owner?: string): typeof webhooks.$inferSelect {
-  const row = webhookById(db).get({ id });
-  if (!row || (owner !== undefined && row.tenantId !== owner)) throw notFound(id);
-  return row;
-}

@@ -4,34 +4,28 @@
 // another tenant is answered exactly as naming one that does not exist.
 import { callerOf } from "../auth/api-key-auth";
 import type { Caller } from "../auth/api-keys";
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { preparedPer } from "../db/prepared";
-import { DEFAULT_TENANT, tenants } from "../db/schema";
+import type { TenantStore } from "../db/aggregates/tenants";
+import { DEFAULT_TENANT } from "../db/schema";
 import { Forbidden, rejectInvalidFields, type FieldError } from "../http/errors";
 import { fieldsOf, type FieldCheck } from "../http/field-errors";
 
-// Still synchronous over the connection: creating a webhook and publishing check the tenant
-// inside their group-commit write (so a tenant deleted meanwhile cannot gain rows), and field
-// checks are synchronous. It goes when those writes check the tenant inside their own stores.
-const tenantById = preparedPer((db) => db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, sql.placeholder("id"))).prepare());
-
-function tenantExists(db: Db, id: string): boolean {
-  return tenantById(db).get({ id }) !== undefined;
-}
+// A check before the write, for the answer to list the tenant with the request's other invalid
+// fields. The writes that must not outlive their tenant (a webhook, an event, a key) check it
+// again inside their own transaction (db/aggregates/), so a tenant deleted meanwhile gains nothing.
 
 export const NO_SUCH_TENANT = "Must name an existing tenant (create it with PUT /api/v1/tenants/{id})";
 
 /** What is wrong with the tenant a request names, for this caller: nothing, or one field error. */
-export function tenantFieldErrors(db: Db, caller: Caller, requested: unknown): FieldError[] {
+export async function tenantFieldErrors(tenants: TenantStore, caller: Caller, requested: unknown): Promise<FieldError[]> {
   if (requested === undefined || typeof requested !== "string") return [];
-  const known = caller.tenantId !== null ? requested === caller.tenantId : requested === DEFAULT_TENANT || tenantExists(db, requested);
+  const known = caller.tenantId !== null ? requested === caller.tenantId : requested === DEFAULT_TENANT || (await tenants.exists(requested));
   return known ? [] : [{ field: "tenant_id", message: NO_SUCH_TENANT }];
 }
 
 /** The tenant a create, publish or list acts on. */
-export function actingTenant(db: Db, caller: Caller, requested: string | undefined): string {
-  rejectInvalidFields(tenantFieldErrors(db, caller, requested));
+export async function actingTenant(tenants: TenantStore, caller: Caller, requested: string | undefined): Promise<string> {
+  // The common case (no tenant named) reads nothing.
+  if (requested !== undefined) rejectInvalidFields(await tenantFieldErrors(tenants, caller, requested));
   return caller.tenantId ?? requested ?? DEFAULT_TENANT;
 }
 
@@ -39,8 +33,8 @@ export function actingTenant(db: Db, caller: Caller, requested: string | undefin
  * `fieldChecks` for a route taking `tenant_id` in its body or query, so an unknown tenant is
  * listed with the request's other invalid fields (http/field-errors.ts).
  */
-export function tenantIdCheck(db: Db): FieldCheck {
-  return ({ body, query, request }) => tenantFieldErrors(db, callerOf(request), fieldsOf(body).tenant_id ?? query.tenant_id);
+export function tenantIdCheck(tenants: TenantStore): FieldCheck {
+  return ({ body, query, request }) => tenantFieldErrors(tenants, callerOf(request), fieldsOf(body).tenant_id ?? query.tenant_id);
 }
 
 /** The tenant an object looked up by id must belong to; undefined: any (platform keys). */

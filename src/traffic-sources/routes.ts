@@ -37,7 +37,7 @@ const SOURCE_ERRORS = {
   409: "A webhook for this severity level already exists on this traffic source",
 };
 
-function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
+function sourceRoutes({ store, wakeDelivery, metrics }: AppDeps) {
   return new Elysia({ prefix: "/traffic-sources", detail: { tags: ["Traffic sources"] } })
     .use(userAuth(store.sessions))
     .post(
@@ -113,7 +113,7 @@ function sourceRoutes({ db, store, wakeDelivery, metrics }: AppDeps) {
     );
 }
 
-function trafficSourceWebhookRoutes({ db, store }: AppDeps) {
+function trafficSourceWebhookRoutes({ store }: AppDeps) {
   return new Elysia({ prefix: "/webhooks", detail: { tags: ["Traffic source webhooks"] } })
     .use(userAuth(store.sessions))
     .post(

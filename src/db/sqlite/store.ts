@@ -44,7 +44,7 @@ export class SqliteStore implements Store {
     this.health = new SqliteHealth(db.$client);
     this.deliveryLog = new SqliteDeliveryLog(db.$client);
     this.eventLog = new SqliteEventLog(db.$client);
-    this.webhooks = new SqliteWebhookStore(db);
+    this.webhooks = new SqliteWebhookStore(db, this.publish.outbox);
     this.eventTypes = new SqliteEventTypeStore(db);
     this.trafficSources = new SqliteTrafficSources(db);
   }

@@ -8,7 +8,7 @@ import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
 import { DEFAULT_TENANT, tenants, webhookEventTypes as s, webhooks as w } from "../schema";
 // Until the outbox is the publish store's (it is the same two inserts for every writer).
-import { enqueueEvent } from "../../events/outbox";
+import type { SqliteOutbox } from "./outbox";
 import { pageOf, rowIdOfCursor } from "./rowid-page";
 import { bare, compile, param } from "./sql";
 
@@ -104,7 +104,11 @@ function statements(db: Db) {
 export class SqliteWebhookStore implements WebhookStore {
   private readonly s;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** The test event's inserts, inside sendTest's own transaction. */
+    private readonly outbox: SqliteOutbox,
+  ) {
     this.s = statements(db);
   }
 
@@ -159,7 +163,7 @@ export class SqliteWebhookStore implements WebhookStore {
         const row = this.s.byId.get({ id, tenantId });
         if (!row) return { sent: false, reason: "missing" };
         if (!row.active) return { sent: false, reason: "disabled" };
-        const [deliveryId] = enqueueEvent(this.db, { ...event, tenantId: row.tenantId }, [{ transport: "http", webhookId: id }]);
+        const [deliveryId] = this.outbox.enqueue({ ...event, tenantId: row.tenantId }, [{ transport: "http", webhookId: id }]);
         return { sent: true, deliveryId: deliveryId! };
       },
       // The write lock up front: the webhook read and the insert see the same state.
