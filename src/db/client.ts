@@ -59,7 +59,7 @@ const MAX_REUSED_STATEMENTS = 256;
  * The connection as Drizzle sees it: `prepare` hands back the statement already compiled for the
  * same SQL text. Drizzle compiles every query it runs, and a query's text depends only on its
  * shape (values are bound separately), so without this a list or a lookup by id recompiled the
- * same SQL on every request (~20 µs a query). Only Drizzle uses these statements, always to
+ * same SQL on every request (test/bench/RESULTS.md). Only Drizzle uses these statements, always to
  * completion within one call, so sharing one is safe. Drizzle sets one mode per call, `raw`
  * (rows as arrays), and never unsets it, so a reused statement is reset first. Queries Drizzle
  * holds (`.prepare()`, compiled once by the stores in db/sqlite/) keep their statement without coming back here: safe

@@ -37,8 +37,8 @@ export interface CommitOptions {
   /**
    * The write is at most one statement, and anything it throws before that statement leaves
    * nothing written. SQLite undoes a failed statement by itself without ending the transaction,
-   * so such a write needs no savepoint; the two statements one costs (SAVEPOINT, RELEASE) were
-   * ~4 of the ~28 µs an in-process create takes.
+   * so such a write needs no savepoint, and skipping the two statements one costs (SAVEPOINT,
+   * RELEASE) is a measurable share of an in-process create (test/bench/RESULTS.md).
    */
   singleStatement?: boolean;
 }
