@@ -3,8 +3,10 @@
 // thread serving requests, while every request behind it waits. In-process, 160k creates cost
 // 31-45 CPU-µs each with that and 28-30 without (test/bench/RESULTS.md). So the server turns
 // commit-time checkpoints off and a worker thread with its own connection runs a PASSIVE
-// checkpoint every CHECKPOINT_EVERY_MS instead. If the worker cannot start or dies, SQLite's
-// own checkpoints are switched back on: durability never depends on it, only speed.
+// checkpoint every CHECKPOINT_EVERY_MS instead, and starts the WAL over once it is large (a
+// short TRUNCATE: under writes that never pause, PASSIVE alone let the file grow without end).
+// If the worker cannot start or dies, SQLite's own checkpoints are switched back on:
+// durability never depends on it, only speed.
 import type { Logger } from "../log";
 import type { Db } from "./client";
 import type { CheckpointerCommand, CheckpointerReport } from "./checkpoint-worker";
