@@ -20,7 +20,10 @@ import * as pgSchema from "../../src/db/postgres/schema";
 import { PostgresStore } from "../../src/db/postgres/store";
 import * as sqliteSchema from "../../src/db/schema";
 import { SqliteStore } from "../../src/db/sqlite/store";
-import type { PostgresAggregates as Store } from "../../src/db/postgres/store";
+import type { PostgresAggregates } from "../../src/db/postgres/store";
+
+/** What a contract test may use of a store: the aggregates both stores have (PostgreSQL has fewer so far). */
+type StoreUnderTest = PostgresAggregates;
 import { startTestPostgres, type TestPostgres } from "./postgres";
 
 /** The tables a contract test may seed and read. */
@@ -28,7 +31,7 @@ export type TableName = "webhooks" | "webhookEventTypes" | "events" | "deliverie
 type Row = Record<string, unknown>;
 
 export interface StoreHarness {
-  readonly store: Store;
+  readonly store: StoreUnderTest;
   /** Several nodes share this database (each its own store and pool), as PostgreSQL allows. */
   readonly sharedByNodes: boolean;
   insert(table: TableName, rows: Row | Row[]): Promise<void>;
@@ -37,7 +40,7 @@ export interface StoreHarness {
   row(table: TableName, id: string): Promise<Row | undefined>;
   update(table: TableName, id: string, values: Row): Promise<void>;
   /** Another node on the same database (only where `sharedByNodes`). */
-  otherNode(): Promise<Store>;
+  otherNode(): Promise<StoreUnderTest>;
 }
 
 interface Backend {
@@ -50,7 +53,7 @@ interface Backend {
 // Drizzle's builders differ in type between dialects, not in use: the harness calls them alike.
 type AnyDb = { insert(t: unknown): any; select(): any; update(t: unknown): any };
 
-function harness(db: AnyDb, schema: Record<TableName, any>, store: Store, extra: Pick<StoreHarness, "sharedByNodes" | "otherNode">): StoreHarness {
+function harness(db: AnyDb, schema: Record<TableName, any>, store: StoreUnderTest, extra: Pick<StoreHarness, "sharedByNodes" | "otherNode">): StoreHarness {
   return {
     store,
     ...extra,

@@ -5,7 +5,8 @@ import type { ApiKeyFilter, ApiKeyRecord, ApiKeyStore, NewApiKeyRecord, Unrevoke
 import type { Page, PageRequest } from "../aggregates/page";
 import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
-import { apiKeys, tenants } from "../schema";
+import { apiKeys } from "../schema";
+import type { SqliteTenantStore } from "./tenants";
 import { pageOf, rowIdOfCursor } from "./rowid-page";
 import { compile, param } from "./sql";
 
@@ -34,7 +35,6 @@ function statements(db: Db) {
       .prepare(),
     byId: db.select(recordColumns).from(apiKeys).where(eq(apiKeys.id, p("id"))).prepare(),
     idByHash: db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, p("hash"))).prepare(),
-    tenant: db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, p("id"))).prepare(),
     insert: db
       .insert(apiKeys)
       .values({
@@ -92,7 +92,10 @@ export class SqliteApiKeyStore implements ApiKeyStore {
    */
   private readonly byHash;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly tenants: SqliteTenantStore,
+  ) {
     this.s = statements(db);
     const k = apiKeys;
     this.byHash = compile(
@@ -105,7 +108,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   async create(key: NewApiKeyRecord): Promise<ApiKeyRecord | undefined> {
     return this.db.transaction(
       () => {
-        if (key.tenantId !== null && !this.s.tenant.get({ id: key.tenantId })) return undefined;
+        if (key.tenantId !== null && !this.tenants.existsNow(key.tenantId)) return undefined;
         this.s.insert.run(bindable(key));
         return this.s.byId.get({ id: key.id });
       },

@@ -8,8 +8,9 @@ import { sql } from "drizzle-orm";
 import type { NewEvent, OutboxTarget, PublishOutcome, PublishRequest, PublishStore, ReplayedEvent } from "../aggregates/publish";
 import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
-import { DEFAULT_TENANT, deliveries as d, events as e, tenants, webhookEventTypes as s, webhooks as w } from "../schema";
+import { deliveries as d, events as e, webhookEventTypes as s, webhooks as w } from "../schema";
 import { SqliteOutbox } from "./outbox";
+import type { SqliteTenantStore } from "./tenants";
 import { compile, param } from "./sql";
 
 type ReplayRow = Omit<ReplayedEvent, "deliveries"> & { id: string };
@@ -19,7 +20,10 @@ export class SqlitePublishStore implements PublishStore {
   /** For the stores whose own transactions also write an event (a webhook test, an alert). */
   readonly outbox: SqliteOutbox;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly tenants: SqliteTenantStore,
+  ) {
     const sqlite: Database = db.$client;
     this.outbox = new SqliteOutbox(sqlite);
     const replayColumns = sql`${e.id} AS id, coalesce(${e.publicId}, ${e.id}) AS publicId, ${e.type} AS type, ${e.createdAt} AS createdAt, ${e.requestHash} AS requestHash`;
@@ -34,7 +38,6 @@ export class SqlitePublishStore implements PublishStore {
       ).pluck(),
       byKey: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
       byPublicId: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
-      tenant: compile(sqlite, sql`SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")}`).pluck(),
       deliveryCount: compile(sqlite, sql`SELECT count(*) FROM ${d} WHERE ${d.eventId} = ${param("eventId")}`).pluck(),
     };
   }
@@ -49,8 +52,7 @@ export class SqlitePublishStore implements PublishStore {
 
   /** Inside the group commit's transaction (a savepoint of it). */
   private publishNow({ event, clientId }: PublishRequest): PublishOutcome {
-    // `default` always exists (it cannot be deleted): only other tenants cost a read.
-    if (event.tenantId !== DEFAULT_TENANT && this.s.tenant.get({ tenantId: event.tenantId }) === undefined) return { replayed: false, noSuchTenant: true };
+    if (!this.tenants.existsNow(event.tenantId)) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
     const webhookIds = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];

@@ -36,11 +36,11 @@ export class SqliteStore implements Store {
     this.queue = new SqliteDeliveryQueue(db);
     this.retention = new SqliteRetention(db.$client);
     this.tenants = new SqliteTenantStore(db);
-    this.apiKeys = new SqliteApiKeyStore(db);
+    this.apiKeys = new SqliteApiKeyStore(db, this.tenants);
     this.users = new SqliteUserStore(db);
     this.sessions = new SqliteSessionStore(db);
     this.loginThrottle = new SqliteLoginThrottleStore(db);
-    this.publish = new SqlitePublishStore(db);
+    this.publish = new SqlitePublishStore(db, this.tenants);
     this.health = new SqliteHealth(db.$client);
     this.deliveryLog = new SqliteDeliveryLog(db.$client);
     this.eventLog = new SqliteEventLog(db.$client);

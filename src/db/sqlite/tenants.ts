@@ -4,7 +4,7 @@ import { count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Page, PageRequest } from "../aggregates/page";
 import type { RemovedWithTenant, TenantChanges, TenantRecord, TenantStore } from "../aggregates/tenants";
 import type { Db } from "../client";
-import { apiKeys, deliveries, events, tenants, webhooks } from "../schema";
+import { apiKeys, DEFAULT_TENANT, deliveries, events, tenants, webhooks } from "../schema";
 import { pageOf, rowIdOfCursor } from "./rowid-page";
 
 const p = sql.placeholder;
@@ -66,7 +66,15 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   async exists(id: string): Promise<boolean> {
-    return this.s.byId.get({ id }) !== undefined;
+    return this.existsNow(id);
+  }
+
+  /**
+   * For the other SQLite stores, inside their own transaction: a row that must not outlive its
+   * tenant (an event, a key) checks it there. `default` always exists (it cannot be deleted).
+   */
+  existsNow(id: string): boolean {
+    return id === DEFAULT_TENANT || this.s.byId.get({ id }) !== undefined;
   }
 
   async put(id: string, changes: TenantChanges, now: number): Promise<{ tenant: TenantRecord; created: boolean }> {
