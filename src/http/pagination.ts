@@ -4,7 +4,7 @@ import { t } from "elysia";
 import { rejectInvalidFields, type FieldError } from "./errors";
 import type { Pagination } from "./envelope";
 import { documentedAs } from "./schemas";
-import { decodeRowIdCursor, encodeRowIdCursor } from "../db/sqlite/rowid-page";
+import { decodeRowIdCursor } from "../db/sqlite/rowid-page";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -54,20 +54,6 @@ export function parsePage(query: PageQuery): PageRequest {
   const beforeRowId = beforeRowIdOf(query.cursor);
   if (Number.isNaN(limit) || Number.isNaN(beforeRowId)) rejectInvalidFields(pageFieldErrors(query));
   return { limit, beforeRowId };
-}
-
-/** Takes `limit + 1` rows fetched newest first and cuts them into a page. */
-export function toPage<R extends { rowId: number }>(rows: R[], limit: number): { rows: R[]; pagination: Pagination } {
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return {
-    rows: pageRows,
-    pagination: {
-      next_cursor: hasMore && last ? encodeRowIdCursor(last.rowId) : null,
-      has_more: hasMore,
-    },
-  };
 }
 
 /** The `pagination` of a page a store cut (its cursor is the store's own). */

@@ -17,7 +17,8 @@ import type {
   SearchRequest,
 } from "../aggregates/delivery-log";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "../schema";
-import { allOf, cursorOf, cutPage, NewestFirst, ShapedStatements, type PageStart, type StartValues } from "./log-pages";
+import { encodeRowIdCursor } from "./rowid-page";
+import { allOf, cutPage, NewestFirst, ShapedStatements, type PageStart, type StartValues } from "./log-pages";
 import { bare, compile, param } from "./sql";
 
 /** The columns of a DeliveryRecord, from deliveries joined with their events. */
@@ -205,7 +206,7 @@ export class SqliteDeliveryLog implements DeliveryLogStore {
     const found = cutPage(rows, request.limit, toRecord);
     if (found.hasMore || !edge) return found;
     // The window ended before the page filled: go on after its last row next time.
-    return { items: found.items, nextCursor: cursorOf(edge.rowId), hasMore: true };
+    return { items: found.items, nextCursor: encodeRowIdCursor(edge.rowId), hasMore: true };
   }
 
   private retryMatchingNow(tenantId: string, owner: string | null, filters: DeliveryFilters, request: SearchRequest, now: number): BulkRetryOutcome | null {

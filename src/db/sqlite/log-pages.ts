@@ -7,17 +7,13 @@ import type { Database, Statement } from "better-sqlite3";
 import { sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { LogPage } from "../aggregates/delivery-log";
+import { decodeRowIdCursor, pageOf } from "./rowid-page";
 import { compile, param } from "./sql";
 
-export function cursorOf(rowId: number): string {
-  return Buffer.from(`r${rowId}`).toString("base64url");
-}
-
 function rowIdOf(cursor: string): number {
-  const decoded = Buffer.from(cursor, "base64url").toString();
-  const rowId = /^r\d{1,15}$/.test(decoded) ? Number(decoded.slice(1)) : NaN;
+  const rowId = decodeRowIdCursor(cursor);
   // The services check cursors before they reach the store (http/pagination.ts).
-  if (!Number.isSafeInteger(rowId)) throw new Error("Not a cursor of this store");
+  if (Number.isNaN(rowId)) throw new Error("Not a cursor of this store");
   return rowId;
 }
 
@@ -70,10 +66,8 @@ export class NewestFirst {
 
 /** Cuts `limit + 1` rows fetched newest first into a page. */
 export function cutPage<R extends { rowId: number }, T>(rows: R[], limit: number, toItem: (row: R) => T): LogPage<T> {
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return { items: pageRows.map(toItem), nextCursor: hasMore && last ? cursorOf(last.rowId) : null, hasMore };
+  const page = pageOf(rows, limit, toItem);
+  return { items: page.rows, nextCursor: page.nextCursor, hasMore: page.nextCursor !== null };
 }
 
 /**
