@@ -10,6 +10,8 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
+  /** DATABASE_URL: a PostgreSQL server shared by every node (docs/scaling.md); null: SQLite at databasePath. */
+  databaseUrl: string | null;
   adminApiKey: string | undefined;
   deliveryConcurrency: number;
   deliveryPollMs: number;
@@ -55,7 +57,7 @@ export const DEFAULTS = {
 type Env = Record<string, string | undefined>;
 
 /** Every variable of the contract: those with a default (and a command-line option) and the secrets. */
-export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(DEFAULTS), "ADMIN_API_KEY", "DISCORD_BOT_TOKEN"];
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(DEFAULTS), "ADMIN_API_KEY", "DISCORD_BOT_TOKEN", "DATABASE_URL"];
 
 /** A hostname (RFC 1123 labels) or an IP literal; anything else would fail at listen with EINVAL. */
 function hostOf(env: Env): string {
@@ -122,6 +124,26 @@ function proxyOf(env: Env): ProxyRoute | undefined {
   return route;
 }
 
+/**
+ * `postgres://` or `postgresql://` with a host: the only server database there is. The URL may
+ * hold a password, so a bad one is named without echoing it.
+ */
+function databaseUrlOf(env: Env): string | null {
+  const raw = env.DATABASE_URL?.trim();
+  if (raw === undefined || raw === "") return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("DATABASE_URL must be a postgres://user:password@host:port/database URL (it is not a URL)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql:// (got ${url.protocol}//…); leave it unset for SQLite at DATABASE_PATH`);
+  }
+  if (url.hostname === "") throw new ConfigError("DATABASE_URL must name a host (postgres://user:password@host:port/database)");
+  return raw;
+}
+
 function optionalSecret(env: Env, name: "ADMIN_API_KEY" | "DISCORD_BOT_TOKEN", minLength: number) {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
@@ -151,6 +173,7 @@ export function loadConfig(env: Env = process.env, uses?: ReadonlySet<string>): 
     port: int(env, "PORT", 0, 65535),
     host,
     databasePath,
+    databaseUrl: databaseUrlOf(env),
     adminApiKey: optionalSecret(env, "ADMIN_API_KEY", 16),
     deliveryConcurrency: int(env, "DELIVERY_CONCURRENCY", 1, 4096),
     deliveryPollMs: int(env, "DELIVERY_POLL_MS", 10, 3_600_000),

@@ -47,7 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       );
     }
     // With the lock held no other server holds leases on this file: any left were a dead one's.
-    const released = await store.queue.releaseAll(Date.now());
+    const released = await store.queue.releaseOwnLeases(Date.now());
     if (released > 0) logger.warn("delivery: released leases left by a previous server", { released });
     db.$client.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
     checkpointer = await startCheckpointer(db, config.databasePath, logger);

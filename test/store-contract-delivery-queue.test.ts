@@ -69,13 +69,13 @@ describeStores("DeliveryQueue claim", (h) => {
     expect((await h().row("deliveries", ids[0]!))!.leaseExpiresAt).toBe(NOW + 10_000);
   });
 
-  test("released leases are due at once; releaseAll frees every lease", async () => {
+  test("released leases are due at once; at start-up a node frees every lease it held", async () => {
     const { ids } = await seed(h(), 3, { dueAt: NOW });
     const claimed = await claim(h(), NOW + 5, 10, 60_000);
     expect(await h().store.queue.release(claimed.slice(0, 2), NOW + 10)).toBe(2);
     expect(await h().row("deliveries", claimed[0]!.id)).toMatchObject({ status: "pending", nextAttemptAt: NOW + 10, leaseExpiresAt: null });
     expect(await claim(h(), NOW + 10, 10, 60_000)).toHaveLength(2);
-    expect(await h().store.queue.releaseAll(NOW + 20)).toBe(3);
+    expect(await h().store.queue.releaseOwnLeases(NOW + 20)).toBe(3);
     expect(idsOf(await claim(h(), NOW + 20, 10, 60_000))).toEqual(ids);
     expect(await h().store.queue.release([], NOW)).toBe(0);
   });
@@ -204,6 +204,20 @@ describeStores("DeliveryQueue across nodes", (h) => {
     await other.queue.recordAndClaim([outcome(taken!, { kind: "delivered", statusCode: 200 })], null);
     expect(await h().row("deliveries", ids[0]!)).toMatchObject({ status: "delivered", attempts: 1 });
     expect(await attemptsOf(h(), ids[0]!)).toHaveLength(1);
+  });
+
+  test("a restarted node frees the leases it held before it stopped, and no other node's", async () => {
+    if (!h().sharedByNodes) return void expect(h().sharedByNodes).toBe(false);
+    const { ids } = await seed(h(), 3, { dueAt: NOW - 10 });
+    const [a, b] = [await h().otherNode("node-a"), await h().otherNode("node-b")];
+    const ofA = (await a.queue.recordAndClaim([], { now: NOW, limit: 2, leaseMs: 60_000 })).deliveries;
+    const ofB = (await b.queue.recordAndClaim([], { now: NOW, limit: 2, leaseMs: 60_000 })).deliveries;
+    expect(ofA.map((c) => c.lease.startsWith("node-a/"))).toEqual([true, true]);
+    expect(ofB).toHaveLength(1);
+    const restartedA = await h().otherNode("node-a");
+    expect(await restartedA.queue.releaseOwnLeases(NOW + 5)).toBe(2);
+    expect(await h().row("deliveries", ofB[0]!.id)).toMatchObject({ status: "leased" });
+    expect(idsOf(await claim(h(), NOW + 5, 10, 60_000))).toEqual(ids.filter((id) => id !== ofB[0]!.id));
   });
 
   test("nodes claiming at once never hold the same row", async () => {

@@ -31,7 +31,7 @@ interface Command {
   run(parsed: ParsedArgs, args: string[], config: () => Config): Promise<void> | void;
 }
 
-const DATABASE_ONLY = new Set(["DATABASE_PATH", "LOG_LEVEL"]);
+const DATABASE_ONLY = new Set(["DATABASE_PATH", "DATABASE_URL", "LOG_LEVEL"]);
 const EMAIL_OPTION = { email: { kind: "string" as const, value: "EMAIL", help: "the user's e-mail address (required)" } };
 
 function requiredEmail(parsed: ParsedArgs, command: string): string {

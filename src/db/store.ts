@@ -99,10 +99,12 @@ export interface DeliveryQueue {
   /** Makes these claimed rows due at `now` (a stopping loop hands unfinished work on). */
   release(claims: readonly { id: string; lease: string }[], now: number): Promise<number>;
   /**
-   * Makes every leased row due at `now`. Only for a server that knows no other holds leases
-   * (SQLite: it holds the file's serve lock), so each lease is a dead server's.
+   * Makes due at `now` every row this node leased before it started (it crashed or was killed
+   * holding them): called once at start-up, before the loop claims. SQLite: every leased row,
+   * as the server holds the file's serve lock, so each lease is a dead server's. PostgreSQL:
+   * the rows whose lease names this node (docs/scaling.md); other nodes' leases stand.
    */
-  releaseAll(now: number): Promise<number>;
+  releaseOwnLeases(now: number): Promise<number>;
 }
 
 

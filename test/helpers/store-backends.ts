@@ -39,8 +39,8 @@ export interface StoreHarness {
   rows(table: TableName): Promise<Row[]>;
   row(table: TableName, id: string): Promise<Row | undefined>;
   update(table: TableName, id: string, values: Row): Promise<void>;
-  /** Another node on the same database (only where `sharedByNodes`). */
-  otherNode(): Promise<StoreUnderTest>;
+  /** Another node on the same database (only where `sharedByNodes`); the same `nodeId` twice is one node restarted. */
+  otherNode(nodeId?: string): Promise<StoreUnderTest>;
 }
 
 interface Backend {
@@ -97,15 +97,15 @@ const postgres: Backend = (() => {
       const url = await pg!.createDatabase();
       await migratePostgres(url);
       const clients: SQL[] = [];
-      const node = () => {
+      const node = (nodeId?: string) => {
         const client = new SQL({ url, max: 4 });
         clients.push(client);
-        return new PostgresStore(client);
+        return new PostgresStore(client, nodeId);
       };
       const store = node();
       const h = harness(drizzle({ client: store.client, schema: pgSchema }) as unknown as AnyDb, pgSchema, store, {
         sharedByNodes: true,
-        otherNode: async () => node(),
+        otherNode: async (nodeId?: string) => node(nodeId),
       });
       return { ...h, close: async () => void (await Promise.all(clients.map((c) => c.close()))) };
     },

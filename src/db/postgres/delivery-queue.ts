@@ -11,8 +11,11 @@ import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, Delive
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "./schema";
 import { bare, compile, int8, int8OrNull, param, pgText, type Runner } from "./sql";
 
-/** A lease token: 128 random bits, unique per claim (one token covers the rows one claim took). */
-const newLeaseToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
+/**
+ * A lease token: the claiming node's id, then 128 random bits unique per claim (one token covers
+ * the rows one claim took). The prefix lets a restarted node find the leases it held before.
+ */
+const newLeaseToken = (nodeId: string) => `${nodeId}/${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url")}`;
 
 /** The statuses in the due index's predicate; the claim repeats it so the planner can use the index. */
 const UNFINISHED = sql`${d.status} in ('pending', 'leased')`;
@@ -45,7 +48,11 @@ interface TargetRow {
 export class PostgresDeliveryQueue implements DeliveryQueue {
   private readonly s = statements();
 
-  constructor(private readonly client: BunSQL) {}
+  /** `nodeId`: this node's name among those sharing the database, stable across its restarts (docs/scaling.md). */
+  constructor(
+    private readonly client: BunSQL,
+    private readonly nodeId: string,
+  ) {}
 
   async recordAndClaim(results: readonly AttemptResult[], claim: ClaimRequest | null): Promise<ClaimedBatch> {
     const claiming = claim !== null && claim.limit > 0;
@@ -62,12 +69,12 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
     return rows.length;
   }
 
-  async releaseAll(now: number): Promise<number> {
-    return (await this.s.releaseAll.run(this.client, { now })).length;
+  async releaseOwnLeases(now: number): Promise<number> {
+    return (await this.s.releaseOwn.run(this.client, { now, prefix: `${this.nodeId}/` })).length;
   }
 
   private async claim(tx: Runner, claim: ClaimRequest): Promise<ClaimedBatch> {
-    const lease = newLeaseToken();
+    const lease = newLeaseToken(this.nodeId);
     const rows = await this.s.claim.run(tx, { now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, lease });
     if (rows.length === 0) return emptyBatch();
     const eventIds = [...new Set(rows.map((r) => r.event_id))];
@@ -233,10 +240,11 @@ export function statements() {
         FROM unnest(${param("ids")}::text[], ${param("leases")}::text[]) AS c(id, lease)
        WHERE ${byToken}
       RETURNING ${d.id}`),
-    releaseAll: compile(sql`
+    // starts_with, not LIKE: a node id may hold % or _.
+    releaseOwn: compile(sql`
       UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("now")}, ${bare(d.leaseExpiresAt)} = NULL,
                       ${bare(d.leaseToken)} = NULL, ${bare(d.updatedAt)} = ${param("now")}
-       WHERE ${d.status} = 'leased'
+       WHERE ${UNFINISHED} AND ${d.status} = 'leased' AND starts_with(${d.leaseToken}, ${param("prefix")})
       RETURNING ${d.id}`),
   };
 }

@@ -28,9 +28,13 @@ export class PostgresStore implements PostgresAggregates {
   readonly publish: PostgresPublishStore;
   readonly webhooks: PostgresWebhookStore;
 
-  constructor(readonly client: SQL) {
+  /** `nodeId` names this node in its leases (docs/scaling.md); stable across restarts to release them at once. */
+  constructor(
+    readonly client: SQL,
+    nodeId = `node-${crypto.randomUUID()}`,
+  ) {
     const db = drizzle({ client });
-    this.queue = new PostgresDeliveryQueue(client);
+    this.queue = new PostgresDeliveryQueue(client, nodeId);
     this.retention = new PostgresRetention(client);
     this.apiKeys = new PostgresApiKeyStore(db);
     this.eventTypes = new PostgresEventTypeStore(db);

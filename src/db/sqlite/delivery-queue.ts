@@ -60,7 +60,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return this.s.release.run({ ids: JSON.stringify(claims.map((c) => c.id)), at: now }).changes;
   }
 
-  async releaseAll(now: number): Promise<number> {
+  async releaseOwnLeases(now: number): Promise<number> {
     return this.s.releaseAll.run({ now }).changes;
   }
 
