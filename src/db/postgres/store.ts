@@ -30,12 +30,12 @@ export class PostgresStore implements PostgresAggregates {
 
   constructor(readonly client: SQL) {
     const db = drizzle({ client });
-    this.queue = new PostgresDeliveryQueue(client);
     this.retention = new PostgresRetention(client);
     this.apiKeys = new PostgresApiKeyStore(db);
     this.eventTypes = new PostgresEventTypeStore(db);
     this.tenants = new PostgresTenantStore(db);
     this.publish = new PostgresPublishStore(client);
+    this.queue = new PostgresDeliveryQueue(client, this.publish);
     this.webhooks = new PostgresWebhookStore(client, this.publish);
   }
 }
