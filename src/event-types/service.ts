@@ -9,6 +9,8 @@ import { schemaErrors, schemaProblem } from "./json-schema";
 import type { EventTypeInfo, PutEventTypeBody } from "./model";
 
 const BUILT_IN: ReadonlySet<string> = new Set(EVENT_TYPES);
+/** The built-in types a publisher may publish: not the operational ones. */
+const PUBLISHABLE_BUILT_IN = EVENT_TYPES.filter((name) => !OPERATIONAL_EVENT_TYPES.has(name));
 export const OPERATIONAL_TYPE_ERROR = "Is published by hookrelay itself (webhook.disabled, delivery.exhausted): subscribe to it, do not publish it";
 /** Namespaces hookrelay uses or will use for its own events: not for own types. */
 const RESERVED_PREFIXES = ["link.", "uptime.", "webhook.", "delivery.", "alert.", "hookrelay."];
@@ -94,7 +96,7 @@ export async function publishTypeFieldErrors(types: EventTypeStore, type: unknow
   if (typeof type === "string" && OPERATIONAL_EVENT_TYPES.has(type)) return [{ field: "type", message: OPERATIONAL_TYPE_ERROR }];
   if (typeof type !== "string" || BUILT_IN.has(type)) return [];
   const own = await types.get(type);
-  if (!own) return [{ field: "type", message: oneOf([...EVENT_TYPES, ...(await ownNames(types, false))]) }];
+  if (!own) return [{ field: "type", message: oneOf([...PUBLISHABLE_BUILT_IN, ...(await ownNames(types, false))]) }];
   if (own.schemaJson === null || data === null || typeof data !== "object" || Array.isArray(data)) return [];
   return schemaErrors(own.schemaJson, data);
 }
