@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 const opsEvents = () => ops.received.map((r) => JSON.parse(r.body));
-const eventsFor = (webhookId: string) => opsEvents().filter((e) => e.data.webhook_id === webhookId);
+/** A webhook's operational events in the order they were written (ids increase; arrivals may not, sent concurrently). */
+const eventsFor = (webhookId: string) => opsEvents().filter((e) => e.data.webhook_id === webhookId).sort((a, b) => (a.id < b.id ? -1 : 1));
 
 describe("operational events", () => {
   test("the catalogue lists them as built-in types; publishing one through the API is refused", async () => {

@@ -202,7 +202,8 @@ async function operationalEvents(h: StoreHarness) {
   const events = (await h.rows("events")).filter((e) => String(e.type).startsWith("webhook.") || String(e.type).startsWith("delivery."));
   const deliveries = await h.rows("deliveries");
   return events
-    .sort((a, b) => String(a.id).localeCompare(String(b.id)))
+    // By id, which increases in creation order (code points: localeCompare would fold case).
+    .sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1))
     .map((e) => ({
       type: e.type,
       tenantId: e.tenantId,
