@@ -199,8 +199,8 @@ describe("the document", () => {
 
   test("the operational events are documented with their data, each its own named schema", () => {
     for (const [type, name, fields] of [
-      ["webhook.disabled", "WebhookDisabledEvent", ["webhook_id", "url", "reason", "disabled_reason", "delivery_id", "last_status_code", "last_error", "disabled_at"]],
-      ["delivery.exhausted", "DeliveryExhaustedEvent", ["delivery_id", "event_id", "event_type", "webhook_id", "url", "reason", "attempts", "last_status_code", "last_error", "failed_at"]],
+      ["webhook.disabled", "WebhookDisabledEvent", ["webhook_id", "url", "reason", "disabled_reason", "delivery_id", "last_status_code", "last_error", "disabled_at", "tenant_id"]],
+      ["delivery.exhausted", "DeliveryExhaustedEvent", ["delivery_id", "event_id", "event_type", "webhook_id", "url", "reason", "attempts", "last_status_code", "last_error", "failed_at", "tenant_id"]],
     ] as const) {
       expect(doc.webhooks[type].post.requestBody.content["application/json"].schema).toEqual({ $ref: `#/components/schemas/${name}` });
       const schema = doc.components.schemas[name];

@@ -48,7 +48,7 @@ describe("operational events", () => {
     const delivery = (await app.request("GET", `/api/v1/links/webhooks/${id}/deliveries`)).body.data[0];
     expect(events[0].data).toEqual({
       delivery_id: delivery.id, event_id: published.body.data.id, event_type: "link.clicked", webhook_id: id, url: gone.url,
-      reason: "endpoint_gone", attempts: 1, last_status_code: 410, last_error: "HTTP 410", failed_at: events[0].created_at,
+      reason: "endpoint_gone", attempts: 1, last_status_code: 410, last_error: "HTTP 410", failed_at: events[0].created_at, tenant_id: "default",
     });
     expect(events[1].data).toMatchObject({ webhook_id: id, url: gone.url, reason: "endpoint_gone", disabled_reason: "The endpoint answered 410 Gone", delivery_id: delivery.id, last_status_code: 410 });
     // Delivered like any event: the webhook-id is the event id, and the event is in the log.

@@ -235,11 +235,11 @@ describeStores("DeliveryQueue operational events", (h) => {
     expect(first!.body.created_at).toBe(new Date(NOW + 15).toISOString());
     expect(first!.body.data).toEqual({
       delivery_id: ids[0], event_id: `pub_${webhookId}_0`, event_type: "link.clicked", webhook_id: webhookId, url: "https://example.com/in",
-      reason: "endpoint_gone", attempts: 1, last_status_code: 410, last_error: "The endpoint answered 410 Gone", failed_at: new Date(NOW + 15).toISOString(),
+      reason: "endpoint_gone", attempts: 1, last_status_code: 410, last_error: "The endpoint answered 410 Gone", failed_at: new Date(NOW + 15).toISOString(), tenant_id: "default",
     });
     expect(disabled!.body.data).toEqual({
       webhook_id: webhookId, url: "https://example.com/in", reason: "endpoint_gone", disabled_reason: "The endpoint answered 410 Gone",
-      delivery_id: ids[0], last_status_code: 410, last_error: null, disabled_at: new Date(NOW + 15).toISOString(),
+      delivery_id: ids[0], last_status_code: 410, last_error: null, disabled_at: new Date(NOW + 15).toISOString(), tenant_id: "default",
     });
     // Claimable like any delivery: the next turn takes them.
     expect((await claim(h(), NOW + 20, 10)).map((c) => c.webhookId)).toEqual([ops, ops, ops]);

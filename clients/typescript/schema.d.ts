@@ -1209,6 +1209,11 @@ export interface components {
                 last_error: string | null;
                 /** Format: date-time */
                 failed_at: string;
+                /**
+                 * @description The tenant of the webhook (and of this event).
+                 * @example default
+                 */
+                tenant_id: string;
             };
         };
         DeliveryWithAttempts: {
@@ -1607,6 +1612,11 @@ export interface components {
                 last_error: string | null;
                 /** Format: date-time */
                 disabled_at: string;
+                /**
+                 * @description The tenant of the webhook (and of this event).
+                 * @example default
+                 */
+                tenant_id: string;
             };
         };
         /** @description The body of every delivery: exactly these four fields, byte for byte as stored when the event was published. */

@@ -48,6 +48,7 @@ export const WebhookDisabledEvent = envelopeOf(
     last_status_code: nullableCode,
     last_error: nullableError,
     disabled_at: t.String({ format: "date-time" }),
+    tenant_id: t.String({ description: "The tenant of the webhook (and of this event).", examples: ["default"] }),
   }),
   "Published by hookrelay into the webhook's tenant when it disables a webhook automatically (never for `PATCH active: false`). Enable it again with `PATCH active: true`, then `POST …/recover`.",
 );
@@ -65,6 +66,7 @@ export const DeliveryExhaustedEvent = envelopeOf(
     last_status_code: nullableCode,
     last_error: nullableError,
     failed_at: t.String({ format: "date-time" }),
+    tenant_id: t.String({ description: "The tenant of the webhook (and of this event).", examples: ["default"] }),
   }),
   "Published by hookrelay into the webhook's tenant when a delivery fails for good; retry it with `POST /api/v1/deliveries/{id}/retry`. Never published for a delivery of an operational event itself, so an unreachable subscriber cannot feed itself a chain of them.",
 );

@@ -60,6 +60,8 @@ export function webhookDisabledEvent(fact: WebhookDisabledFact): NewEvent & { te
     last_status_code: fact.lastStatusCode,
     last_error: fact.lastError,
     disabled_at: iso(fact.at),
+    // Redundant for the tenant's own receivers; what an operator hearing every tenant needs.
+    tenant_id: fact.tenantId,
   });
 }
 
@@ -75,6 +77,7 @@ export function deliveryExhaustedEvent(fact: DeliveryExhaustedFact): NewEvent & 
     last_status_code: fact.lastStatusCode,
     last_error: fact.lastError,
     failed_at: iso(fact.at),
+    tenant_id: fact.tenantId,
   });
 }
 
