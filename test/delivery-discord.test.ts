@@ -43,3 +43,32 @@ test("an alert is delivered to Discord by the loop, after a 429", async () => {
   // Scheduled 0.1 s ±20 %, Discord asked for 0.15 s: the wait is within [scheduled, 2 × scheduled] and ≥ what was asked.
   expect(logged[1] - logged[0]).toBeGreaterThanOrEqual(150);
 });
+
+// Discord answers 401 (bad token), 403 (no access) or 404 (unknown webhook) for a webhook URL that
+// was deleted or revoked: the alert fails at once with that reason, never retried, since Discord
+// bans addresses that keep sending what it refuses.
+for (const status of [401, 403, 404]) {
+  test(`a Discord webhook answering ${status}: the delivery fails at once, saying the webhook is gone`, async () => {
+    const user = await signIn(app, `ops-${status}@example.com`);
+    const source = (await app.request("POST", "/traffic-sources", { name: `Source ${status}` }, { auth: user.auth })).body.id;
+    const hookPath = `/webhooks/${status}000/tok-${status}`;
+    const hook = await app.request("POST", `/webhooks/${source}`, { type: "discord", level: "warning", value: `https://discord.com/api${hookPath}` }, { auth: user.auth });
+    expect(hook.status).toBe(201);
+    discord.respondWith({ status, body: JSON.stringify({ message: "Unknown Webhook", code: 10015 }), headers: { "content-type": "application/json" } });
+    const raised = await app.request("POST", `/traffic-sources/${source}/events`, { level: "warning", title: "Slow", message: "p99 2 s" }, { auth: user.auth });
+    expect(raised.status).toBe(202);
+    const row = await waitFor(() => {
+      const r = app.deps.db.$client
+        .prepare("SELECT id, status, attempts, last_status_code AS code, last_error AS error FROM deliveries WHERE event_id = ?")
+        .get(raised.body.id) as { id: string; status: string; attempts: number; code: number; error: string } | undefined;
+      return r?.status === "failed" ? r : undefined;
+    });
+    const reason = `Discord answered ${status}: the webhook was deleted or its token is no longer valid`;
+    expect(row).toMatchObject({ attempts: 1, code: status, error: reason });
+    const detail = (await app.request("GET", `/api/v1/deliveries/${row.id}`)).body.data;
+    expect(detail.attempt_log.map((a: { status_code: number; error: string }) => [a.status_code, a.error])).toEqual([[status, reason]]);
+    // Past the retry schedule (0.1 s): nothing was sent again.
+    await Bun.sleep(300);
+    expect(discord.requests.filter((r) => r.path.startsWith(hookPath))).toHaveLength(1);
+  });
+}

@@ -38,17 +38,21 @@ describe("PUT /api/v1/event-types/{name}", () => {
     expect(updated.body.data).toMatchObject({ description: "An order was placed (v2).", schema: ORDER_SCHEMA });
 
     const catalogue = (await t.request("GET", "/api/v1/event-types")).body.data as { name: string; built_in: boolean }[];
-    expect(catalogue.slice(0, 6).map((e) => e.name)).toEqual(["link.created", "link.updated", "link.deleted", "link.clicked", "uptime.down", "uptime.up"]);
-    expect(catalogue.slice(0, 6).every((e) => e.built_in)).toBe(true);
+    expect(catalogue.slice(0, 8).map((e) => e.name)).toEqual([
+      "link.created", "link.updated", "link.deleted", "link.clicked", "uptime.down", "uptime.up", "webhook.disabled", "delivery.exhausted",
+    ]);
+    expect(catalogue.slice(0, 8).every((e) => e.built_in)).toBe(true);
     expect(catalogue.map((e) => e.name)).toContain("order.created");
   });
 
   test("built-in types cannot be changed (409); hookrelay's namespaces, bad names and bad schemas are 400 and store nothing", async () => {
     const builtIn = await t.request("PUT", "/api/v1/event-types/link.clicked", { description: "mine now" });
     expect([builtIn.status, builtIn.body.message]).toEqual([409, "link.clicked is a built-in event type and cannot be changed"]);
+    // The operational events are built in too.
+    expect((await t.request("PUT", "/api/v1/event-types/delivery.exhausted", {})).status).toBe(409);
     const count = () => t.deps.db.$client.prepare("select count(*) from event_types").pluck().get();
     const before = count();
-    const reserved = await t.request("PUT", "/api/v1/event-types/webhook.disabled", { schema: { type: "nonsense" } });
+    const reserved = await t.request("PUT", "/api/v1/event-types/webhook.paused", { schema: { type: "nonsense" } });
     expect(reserved.status).toBe(400);
     expect(reserved.body.details.map((d: { field: string }) => d.field)).toEqual(["schema", "name"]);
     expect(reserved.body.details[0].message).toStartWith("Must be a valid JSON Schema:");
@@ -125,7 +129,7 @@ describe("subscribing and archiving", () => {
       expect(refused.status).toBe(400);
       expect(refused.body.details).toEqual([
         { field: "events[1]", message: "Is archived: it keeps its subscribers but takes no new ones" },
-        { field: "events[2]", message: "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up, invoice.paid, order.created" },
+        { field: "events[2]", message: "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up, webhook.disabled, delivery.exhausted, invoice.paid, order.created" },
       ]);
       const patched = await t.request("PATCH", `/api/v1/links/webhooks/${subscribed.id}`, { events: ["cart.abandoned"] });
       expect(patched.status).toBe(400);

@@ -194,6 +194,19 @@ describe("the document", () => {
     const payload = doc.components.schemas.WebhookPayload;
     expect(Object.keys(payload.properties)).toEqual(["id", "type", "created_at", "data"]);
     expect(payload.required).toEqual(["id", "type", "created_at", "data"]);
+    expect(receive.parameters.find((p: any) => p.name === "webhook-signature").description).toContain("`v1a,`");
+  });
+
+  test("the operational events are documented with their data, each its own named schema", () => {
+    for (const [type, name, fields] of [
+      ["webhook.disabled", "WebhookDisabledEvent", ["webhook_id", "url", "reason", "disabled_reason", "delivery_id", "last_status_code", "last_error", "disabled_at", "tenant_id"]],
+      ["delivery.exhausted", "DeliveryExhaustedEvent", ["delivery_id", "event_id", "event_type", "webhook_id", "url", "reason", "attempts", "last_status_code", "last_error", "failed_at", "tenant_id"]],
+    ] as const) {
+      expect(doc.webhooks[type].post.requestBody.content["application/json"].schema).toEqual({ $ref: `#/components/schemas/${name}` });
+      const schema = doc.components.schemas[name];
+      expect(Object.keys(schema.properties)).toEqual(["id", "type", "created_at", "data"]);
+      expect(Object.keys(schema.properties.data.properties)).toEqual([...fields]);
+    }
   });
 
   test("is the same after every kind of route has run (Elysia changes schemas when a route first runs)", async () => {

@@ -59,6 +59,14 @@ test("no route leaks a secret in a response or a log line", async () => {
   const generated = await send("POST", "/api/v1/links/webhooks", { url: "http://127.0.0.1:9/g", events: ["link.clicked"] }, key);
   const generatedSecret = t.deps.db.$client.prepare("select secret from webhooks where id = ?").pluck().get(generated.json.data.id) as string;
   secrets.set("generated signing secret", generatedSecret);
+  // An ed25519 webhook: its private key never shows (its public key may).
+  const ed25519 = await send("POST", "/api/v1/links/webhooks", { url: "http://127.0.0.1:9/e", events: ["link.clicked"], signature: "ed25519" }, key);
+  expect(ed25519.status).toBe(201);
+  const ed25519Key = t.deps.db.$client.prepare("select secret from webhooks where id = ?").pluck().get(ed25519.json.data.id) as string;
+  expect(ed25519Key).toStartWith("whsk_");
+  secrets.set("generated ed25519 key", ed25519Key);
+  await send("PATCH", `/api/v1/links/webhooks/${ed25519.json.data.id}`, { signature: "hmac" }, key);
+  await send("POST", "/api/v1/links/webhooks", { url: "ftp://x", events: ["link.created"], signature: "ed25519", secret: ed25519Key }, key);
 
   // Surface B: sign in (the token is allowed in this one response), then use it.
   const login = await send("POST", "/auth/login", { email: "secret-owner@example.com", password: PASSWORD }, {}, ["session token"]);

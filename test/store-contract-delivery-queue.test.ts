@@ -189,6 +189,105 @@ describeStores("DeliveryQueue outcomes", (h) => {
   });
 });
 
+/** A tenant with a webhook subscribed to the operational events (through the store, so both keep its subscriptions). */
+async function operationsWebhook(h: StoreHarness, tenantId: string, n: number) {
+  if (tenantId !== "default") await h.insert("tenants", { id: tenantId, createdAt: NOW, updatedAt: NOW });
+  const id = `whk_ops_${tenantId}_${n}`;
+  await h.store.webhooks.create({ id, tenantId, url: `https://ops.example.com/${n}`, events: ["webhook.disabled", "delivery.exhausted"], metadataJson: "{}", secret: "whsec_ops", createdAt: NOW - 20_000 });
+  return id;
+}
+
+/** The operational events written so far, each with its parsed body and the webhooks it is queued for. */
+async function operationalEvents(h: StoreHarness) {
+  const events = (await h.rows("events")).filter((e) => String(e.type).startsWith("webhook.") || String(e.type).startsWith("delivery."));
+  const deliveries = await h.rows("deliveries");
+  return events
+    // By id, which increases in creation order (code points: localeCompare would fold case).
+    .sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1))
+    .map((e) => ({
+      type: e.type,
+      tenantId: e.tenantId,
+      body: JSON.parse(String(e.body)),
+      to: deliveries.filter((d) => d.eventId === e.id).map((d) => ({ webhookId: d.webhookId, status: d.status })),
+    }));
+}
+
+describeStores("DeliveryQueue operational events", (h) => {
+  test("gone: delivery.exhausted and webhook.disabled in the webhook's tenant, queued for its subscribers in the same turn", async () => {
+    const ops = await operationsWebhook(h(), "default", 1);
+    await operationsWebhook(h(), "acme", 2); // another tenant hears nothing
+    const { ids, webhookId } = await seed(h(), 2);
+    const claimed = await claim(h(), NOW, 10);
+    const of = (id: string) => claimed.find((c) => c.id === id)!;
+    await record(h(), [
+      outcome(of(ids[0]!), { kind: "gone", statusCode: 410, reason: "The endpoint answered 410 Gone" }),
+      // A second 410 in the batch: its delivery is announced, the webhook is disabled (and announced) once.
+      outcome(of(ids[1]!), { kind: "gone", statusCode: 410, error: "HTTP 410", reason: "The endpoint answered 410 Gone" }),
+    ]);
+    const events = await operationalEvents(h());
+    expect(events.map((e) => [e.type, e.tenantId, e.to])).toEqual([
+      ["delivery.exhausted", "default", [{ webhookId: ops, status: "pending" }]],
+      ["delivery.exhausted", "default", [{ webhookId: ops, status: "pending" }]],
+      ["webhook.disabled", "default", [{ webhookId: ops, status: "pending" }]],
+    ]);
+    const [first, , disabled] = events;
+    expect(Object.keys(first!.body)).toEqual(["id", "type", "created_at", "data"]);
+    expect(first!.body.created_at).toBe(new Date(NOW + 15).toISOString());
+    expect(first!.body.data).toEqual({
+      delivery_id: ids[0], event_id: `pub_${webhookId}_0`, event_type: "link.clicked", webhook_id: webhookId, url: "https://example.com/in",
+      reason: "endpoint_gone", attempts: 1, last_status_code: 410, last_error: "The endpoint answered 410 Gone", failed_at: new Date(NOW + 15).toISOString(), tenant_id: "default",
+    });
+    expect(disabled!.body.data).toEqual({
+      webhook_id: webhookId, url: "https://example.com/in", reason: "endpoint_gone", disabled_reason: "The endpoint answered 410 Gone",
+      delivery_id: ids[0], last_status_code: 410, last_error: null, disabled_at: new Date(NOW + 15).toISOString(), tenant_id: "default",
+    });
+    // Claimable like any delivery: the next turn takes them.
+    expect((await claim(h(), NOW + 20, 10)).map((c) => c.webhookId)).toEqual([ops, ops, ops]);
+  });
+
+  test("exhausted: delivery.exhausted always; webhook.disabled only when the silence disables it", async () => {
+    const ops = await operationsWebhook(h(), "default", 1);
+    const silent = await seed(h(), 1);
+    const lively = await seed(h(), 1, { webhook: { lastSuccessAt: NOW - 100 } });
+    const claimed = await claim(h(), NOW, 10);
+    const of = (id: string) => claimed.find((c) => c.id === id)!;
+    const exhausted = { kind: "exhausted" as const, statusCode: 500, error: "HTTP 500", disableIfSilentSince: NOW - 1000, silenceReason: "No successful delivery for 120 hours" };
+    await record(h(), [outcome(of(silent.ids[0]!), exhausted), outcome(of(lively.ids[0]!), exhausted)]);
+    const events = await operationalEvents(h());
+    expect(events.map((e) => [e.type, e.body.data.webhook_id, e.body.data.reason])).toEqual([
+      ["delivery.exhausted", silent.webhookId, "retries_exhausted"],
+      ["delivery.exhausted", lively.webhookId, "retries_exhausted"],
+      ["webhook.disabled", silent.webhookId, "no_success"],
+    ]);
+    expect(events[2]!.body.data).toMatchObject({ disabled_reason: "No successful delivery for 120 hours", delivery_id: silent.ids[0], last_status_code: 500, last_error: "HTTP 500" });
+    expect(events.every((e) => e.to.length === 1 && e.to[0]!.webhookId === ops)).toBe(true);
+  });
+
+  test("a delivery of an operational event that fails for good announces nothing: no chains", async () => {
+    const ops = await operationsWebhook(h(), "default", 1);
+    const other = await operationsWebhook(h(), "default", 2);
+    const { ids } = await seed(h(), 1);
+    let claimed = await claim(h(), NOW, 10);
+    await record(h(), [outcome(claimed[0]!, { kind: "exhausted", statusCode: 500, error: "HTTP 500", disableIfSilentSince: NOW - 100_000, silenceReason: "silent" })]);
+    expect((await operationalEvents(h())).map((e) => e.type)).toEqual(["delivery.exhausted"]);
+    // Both subscribers' deliveries of it fail for good too, one of them gone: only the disable is announced, to the other.
+    claimed = await claim(h(), NOW + 20, 10);
+    expect(claimed.map((c) => c.webhookId).sort()).toEqual([ops, other].sort());
+    const byHook = (id: string) => claimed.find((c) => c.webhookId === id)!;
+    await record(h(), [
+      outcome(byHook(ops), { kind: "gone", statusCode: 410, reason: "The endpoint answered 410 Gone" }),
+      outcome(byHook(other), { kind: "exhausted", statusCode: 500, error: "HTTP 500", disableIfSilentSince: NOW - 100_000, silenceReason: "silent" }),
+    ]);
+    const events = await operationalEvents(h());
+    expect(events.map((e) => [e.type, e.body.data.webhook_id ?? null])).toEqual([
+      ["delivery.exhausted", (await h().row("deliveries", ids[0]!))!.webhookId],
+      ["webhook.disabled", ops],
+    ]);
+    // The disabled webhook gets nothing; the other one gets its disable.
+    expect(events[1]!.to).toEqual([{ webhookId: other, status: "pending" }]);
+  });
+});
+
 describeStores("DeliveryQueue across nodes", (h) => {
   test("a node that stalled past its lease writes nothing once another node holds the row", async () => {
     if (!h().sharedByNodes) return void expect(h().sharedByNodes).toBe(false); // one node per SQLite file

@@ -61,6 +61,21 @@ describeStores("WebhookStore", (h) => {
     expect(await store.update(hook.id, null, { secret: "whsec_newer" }, NOW + 2)).toMatchObject({ secret: "whsec_newer", previousSecret: null, previousSecretExpiresAt: null });
   });
 
+  test("update with keepPreviousUntil (a switch of signature kind) keeps the current secret signing as the previous one", async () => {
+    const store = webhooksOf(h());
+    const hook = newWebhook();
+    await store.create(hook);
+    await store.rotateSecret(hook.id, null, "whsec_rotated", NOW + 5000, NOW + 1);
+    // Only one previous is kept: the rotated-out one goes, the current one takes its place.
+    expect(await store.update(hook.id, null, { secret: "whsk_switched", keepPreviousUntil: NOW + 9000, url: "https://example.com/moved" }, NOW + 2)).toMatchObject({
+      secret: "whsk_switched", previousSecret: "whsec_rotated", previousSecretExpiresAt: NOW + 9000, url: "https://example.com/moved",
+    });
+    // Without a new secret, keepPreviousUntil changes nothing.
+    expect(await store.update(hook.id, null, { keepPreviousUntil: NOW + 1, active: false, disabledReason: "x" }, NOW + 3)).toMatchObject({
+      secret: "whsk_switched", previousSecret: "whsec_rotated", previousSecretExpiresAt: NOW + 9000,
+    });
+  });
+
   test("list: one tenant, newest first, filtered by active and event type, in pages", async () => {
     const store = webhooksOf(h());
     const hooks = [newWebhook({ events: ["a"] }), newWebhook({ events: ["b"] }), newWebhook({ events: ["a", "b"] }), newWebhook({ events: ["a"] })];

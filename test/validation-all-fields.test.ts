@@ -43,6 +43,8 @@ interface RouteCase {
 
 const RANGE = "Must be a number within ±1.7976931348623157e308";
 const EVENT_TYPES = "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up";
+/** What may be subscribed to (or filtered by): the operational events too, which only hookrelay publishes. */
+const SUBSCRIBABLE = `${EVENT_TYPES}, webhook.disabled, delivery.exhausted`;
 const LEVELS = "Must be one of fatal, warning, info";
 const DISCORD_VALUE = "Must be a Discord webhook URL (https://discord.com/api/webhooks/{id}/{token}) or a Discord channel id (digits)";
 
@@ -228,13 +230,15 @@ const ROUTES: RouteCase[] = [
       ["events", ["link.clicked"]],
       ["secret", "a good secret"],
       ["metadata", { team: "ops" }],
+      ["signature", "hmac"],
     ],
     bad: [
       // Service findings (SSRF, duplicates, whsec_ rule) beside schema and parser findings.
       { name: "url", value: "http://127.0.0.1/hook", details: [{ field: "url", message: "The URL must not point to a private, loopback or reserved address" }] },
-      { name: "events", value: ["link.clicked", "nope"], details: [{ field: "events[1]", message: EVENT_TYPES }] },
+      { name: "events", value: ["link.clicked", "nope"], details: [{ field: "events[1]", message: SUBSCRIBABLE }] },
       { name: "secret", value: "whsec_!!!!!!!!", details: [{ field: "secret", message: "A secret starting with whsec_ must be base64 of 24 to 64 random bytes" }] },
       { name: "metadata", value: { n: new Raw("1e400") }, details: [{ field: "metadata.n", message: RANGE }] },
+      { name: "signature", value: "rsa", details: [{ field: "signature", message: 'Must be "hmac" or "ed25519"' }] },
     ],
   },
   {
@@ -289,7 +293,7 @@ const ROUTES: RouteCase[] = [
     bad: [
       { name: "limit", value: "1000", details: [{ field: "limit", message: "Must be an integer from 1 to 100" }] },
       { name: "cursor", value: "not-a-cursor", details: [{ field: "cursor", message: "Must be a cursor returned by a previous page" }] },
-      { name: "event", value: "link.exploded", details: [{ field: "event", message: EVENT_TYPES }] },
+      { name: "event", value: "link.exploded", details: [{ field: "event", message: SUBSCRIBABLE }] },
       { name: "active", value: "maybe", details: [{ field: "active", message: "Must be true or false" }] },
     ],
   },

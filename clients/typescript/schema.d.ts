@@ -106,7 +106,7 @@ export interface paths {
         head?: never;
         /**
          * Update webhook
-         * @description Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.
+         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active` and `signature`. Setting `active` to true clears `disabled_reason`; setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -120,7 +120,7 @@ export interface paths {
         };
         /**
          * Get signing secret
-         * @description The only route that returns the secret. Use it to verify the `webhook-signature` header.
+         * @description The only route that returns the secret. Use it to verify the `webhook-signature` header: for an ed25519 webhook, verify `v1a,` signatures with `public_key` (which may be shared; it cannot sign).
          */
         get: operations["getWebhookSecret"];
         put?: never;
@@ -824,6 +824,46 @@ export interface paths {
     };
 }
 export interface webhooks {
+    "webhook.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook of the tenant was disabled automatically
+         * @description Sent, signed and retried like every event, to the tenant's active webhooks subscribed to this type.
+         */
+        post: operations["receiveWebhookDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "delivery.exhausted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A delivery to a webhook of the tenant failed for good
+         * @description Sent, signed and retried like every event, to the tenant's active webhooks subscribed to this type.
+         */
+        post: operations["receiveDeliveryExhausted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     event: {
         parameters: {
             query?: never;
@@ -1067,7 +1107,7 @@ export interface components {
              *     ]
              */
             events: string[];
-            /** @description Optional secret for HMAC signature verification. */
+            /** @description Optional secret for HMAC signature verification. With `signature: "ed25519"`, an ed25519 private key (`whsk_` + base64 of its 32 bytes) instead; generated when absent. */
             secret?: string;
             /** @description Arbitrary metadata attached to the webhook. */
             metadata?: {
@@ -1078,6 +1118,8 @@ export interface components {
              * @example acme-retail
              */
             tenant_id?: string;
+            /** @description How deliveries are signed: `hmac` (the default, `v1,` signatures with the shared secret) or `ed25519` (`v1a,` signatures receivers verify with the public key from `GET …/secret`). */
+            signature?: "hmac" | "ed25519";
         };
         CurrentApiKey: {
             key_id: string;
@@ -1140,6 +1182,39 @@ export interface components {
              * @example 2024-05-20T10:00:05.123Z
              */
             delivered_at: string | null;
+        };
+        /** @description Published by hookrelay into the webhook's tenant when a delivery fails for good; retry it with `POST /api/v1/deliveries/{id}/retry`. Never published for a delivery of an operational event itself, so an unreachable subscriber cannot feed itself a chain of them. */
+        DeliveryExhaustedEvent: {
+            /** @example evt_4fQ9kZ2mX7bN1pR8sT3vW5 */
+            id: string;
+            /** @constant */
+            type: "delivery.exhausted";
+            /** Format: date-time */
+            created_at: string;
+            data: {
+                /** @example dlv_9Xc2LmQ4rT7vB1nK8pZ3aW */
+                delivery_id: string;
+                /** @description The failed event's id (its `webhook-id`). */
+                event_id: string;
+                /** @example link.clicked */
+                event_type: string;
+                webhook_id: string;
+                url: string;
+                /** @description The retry schedule ran out, or the endpoint answered 410 Gone. */
+                reason: "retries_exhausted" | "endpoint_gone";
+                attempts: number;
+                /** @description The HTTP status of the last attempt; null when none arrived. */
+                last_status_code: number | null;
+                /** @description The last attempt's error in words (`HTTP 500`, a timeout, a refused address). */
+                last_error: string | null;
+                /** Format: date-time */
+                failed_at: string;
+                /**
+                 * @description The tenant of the webhook (and of this event).
+                 * @example default
+                 */
+                tenant_id: string;
+            };
         };
         DeliveryWithAttempts: {
             /** @example dlv_9Xc2LmQ4rT7vB1nK8pZ3aW */
@@ -1455,13 +1530,15 @@ export interface components {
              *     ]
              */
             events?: string[];
-            /** @description Optional secret for HMAC signature verification. */
+            /** @description Optional secret for HMAC signature verification. With `signature: "ed25519"`, an ed25519 private key (`whsk_` + base64 of its 32 bytes) instead; generated when absent. */
             secret?: string;
             /** @description Arbitrary metadata attached to the webhook. */
             metadata?: {
                 [key: string]: unknown;
             };
             active?: boolean;
+            /** @description How deliveries are signed: `hmac` (the default, `v1,` signatures with the shared secret) or `ed25519` (`v1a,` signatures receivers verify with the public key from `GET …/secret`). */
+            signature?: "hmac" | "ed25519";
         };
         User: {
             /**
@@ -1504,6 +1581,43 @@ export interface components {
              * @example default
              */
             tenant_id: string;
+            /** @enum {string} */
+            signature: "hmac" | "ed25519";
+        };
+        /** @description Published by hookrelay into the webhook's tenant when it disables a webhook automatically (never for `PATCH active: false`). Enable it again with `PATCH active: true`, then `POST …/recover`. */
+        WebhookDisabledEvent: {
+            /** @example evt_4fQ9kZ2mX7bN1pR8sT3vW5 */
+            id: string;
+            /** @constant */
+            type: "webhook.disabled";
+            /** Format: date-time */
+            created_at: string;
+            data: {
+                /** @example whk_7kH3nPqR */
+                webhook_id: string;
+                /** @example https://api.acme-retail.com/webhooks/links */
+                url: string;
+                /** @description `endpoint_gone`: it answered 410 Gone; `no_success`: no successful delivery for `DELIVERY_DISABLE_AFTER_HOURS` when a delivery ran out of retries. */
+                reason: "endpoint_gone" | "no_success";
+                /**
+                 * @description The webhook's `disabled_reason`.
+                 * @example The endpoint answered 410 Gone
+                 */
+                disabled_reason: string;
+                /** @description The delivery whose outcome disabled it. */
+                delivery_id: string;
+                /** @description The HTTP status of the last attempt; null when none arrived. */
+                last_status_code: number | null;
+                /** @description The last attempt's error in words (`HTTP 500`, a timeout, a refused address). */
+                last_error: string | null;
+                /** Format: date-time */
+                disabled_at: string;
+                /**
+                 * @description The tenant of the webhook (and of this event).
+                 * @example default
+                 */
+                tenant_id: string;
+            };
         };
         /** @description The body of every delivery: exactly these four fields, byte for byte as stored when the event was published. */
         WebhookPayload: {
@@ -1513,7 +1627,7 @@ export interface components {
              */
             id: string;
             /**
-             * @description The event type: one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up, or webhook.test from the test route.
+             * @description The event type: one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up, webhook.disabled, delivery.exhausted, or webhook.test from the test route.
              * @example link.clicked
              */
             type: string;
@@ -1534,9 +1648,21 @@ export interface components {
             data: unknown;
         };
         WebhookSecret: {
-            /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+            /**
+             * @description The signing secret: HMAC (`whsec_…` or your own), or for ed25519 the private key (`whsk_…`).
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
             secret: string;
             previous_secret_expires_at: string | null;
+            /** @enum {string} */
+            signature: "hmac" | "ed25519";
+            /**
+             * @description For ed25519 webhooks, the public key (`whpk_` + base64 of 32 bytes) receivers verify `v1a,` signatures with; it cannot sign and may be shared. Null for HMAC.
+             * @example whpk_9bNk0dNeDAWwdtz+8d7D9DrmLSuAkiaHhX6HIubQnPo=
+             */
+            public_key: string | null;
+            /** @description While a rotated-out ed25519 key still signs (until `previous_secret_expires_at`), its public key. Null otherwise. */
+            previous_public_key: string | null;
         };
     };
     responses: never;
@@ -1769,7 +1895,8 @@ export interface operations {
                      *           "created_at": "2024-05-20T10:00:00.000Z",
                      *           "updated_at": "string",
                      *           "disabled_reason": "string",
-                     *           "tenant_id": "default"
+                     *           "tenant_id": "default",
+                     *           "signature": "hmac"
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2014,7 +2141,8 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "signature": "hmac"
                      *       }
                      *     }
                      */
@@ -2207,7 +2335,8 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "signature": "hmac"
                      *       }
                      *     }
                      */
@@ -2351,7 +2480,10 @@ export interface operations {
                      *       "success": true,
                      *       "data": {
                      *         "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                     *         "previous_secret_expires_at": "string"
+                     *         "previous_secret_expires_at": "string",
+                     *         "signature": "hmac",
+                     *         "public_key": "whpk_9bNk0dNeDAWwdtz+8d7D9DrmLSuAkiaHhX6HIubQnPo=",
+                     *         "previous_public_key": "string"
                      *       }
                      *     }
                      */
@@ -8194,6 +8326,92 @@ export interface operations {
             };
         };
     };
+    receiveWebhookDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id: the same on every retry of this event, to dedupe by.
+                 * @example evt_4fQ9kZ2mX7bN1pR8sT3vW5
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix seconds when this attempt was signed; reject stale ones (Standard Webhooks libraries allow 5 minutes).
+                 * @example 1716199200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` with the secret's key bytes (base64 after `whsec_`, else its UTF-8 bytes); for a webhook with `signature: ed25519`, `v1a,` + base64 of the ed25519 signature of the same content, verified with the `public_key` of `GET …/secret`. During a secret rotation (or a switch of signature kind) there is one entry per active secret, space-separated; any one matching is enough.
+                 * @example v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
+                 */
+                "webhook-signature": string;
+                /**
+                 * @description hookrelay and its version.
+                 * @example hookrelay/0.1.0
+                 */
+                "user-agent": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDeliveryExhausted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event id: the same on every retry of this event, to dedupe by.
+                 * @example evt_4fQ9kZ2mX7bN1pR8sT3vW5
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix seconds when this attempt was signed; reject stale ones (Standard Webhooks libraries allow 5 minutes).
+                 * @example 1716199200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` with the secret's key bytes (base64 after `whsec_`, else its UTF-8 bytes); for a webhook with `signature: ed25519`, `v1a,` + base64 of the ed25519 signature of the same content, verified with the `public_key` of `GET …/secret`. During a secret rotation (or a switch of signature kind) there is one entry per active secret, space-separated; any one matching is enough.
+                 * @example v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
+                 */
+                "webhook-signature": string;
+                /**
+                 * @description hookrelay and its version.
+                 * @example hookrelay/0.1.0
+                 */
+                "user-agent": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryExhaustedEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     receiveEvent: {
         parameters: {
             query?: never;
@@ -8209,7 +8427,7 @@ export interface operations {
                  */
                 "webhook-timestamp": string;
                 /**
-                 * @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` with the secret's key bytes (base64 after `whsec_`, else its UTF-8 bytes). During a secret rotation there is one entry per active secret, space-separated; any one matching is enough.
+                 * @description `v1,` + base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` with the secret's key bytes (base64 after `whsec_`, else its UTF-8 bytes); for a webhook with `signature: ed25519`, `v1a,` + base64 of the ed25519 signature of the same content, verified with the `public_key` of `GET …/secret`. During a secret rotation (or a switch of signature kind) there is one entry per active secret, space-separated; any one matching is enough.
                  * @example v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
                  */
                 "webhook-signature": string;

@@ -9,7 +9,7 @@ import { errorMessage, send } from "./api.js";
 import { forgetAuth, loadRememberedAuth, rememberAuth } from "./auth-store.js";
 import { focusField, readField, renderFields, showFieldErrors } from "./form-fields.js";
 import { followUpActions, offerCreatedId } from "./follow-ups.js";
-import { EVENT_CATALOGUE, OPERATIONS, buildRequest, findOperation, operationsFor, setEventCatalogue } from "./operations.js";
+import { EVENT_CATALOGUE, OPERATIONS, PUBLISHABLE_CATALOGUE, buildRequest, findOperation, operationsFor, setEventCatalogue } from "./operations.js";
 import { forgetPortalToken, takePortalToken } from "./portal-session.js";
 import { showEnding, showPortalHeader } from "./portal-view.js";
 import { renderResponse } from "./response-view.js";
@@ -229,7 +229,7 @@ async function loadChoices() {
   deliveries.setChoices({ webhooks: webhookList, eventTypes: typeList });
   if (typeList) events.setEventTypes(typeList);
   // Own event types join the subscribe and publish fields; the form is redrawn with its values.
-  if (typeInfo && setEventCatalogue(typeInfo) && state.operation.fields.some((f) => f.kind === "events" || f.options === EVENT_CATALOGUE)) {
+  if (typeInfo && setEventCatalogue(typeInfo) && state.operation.fields.some((f) => f.kind === "events" || f.options === EVENT_CATALOGUE || f.options === PUBLISHABLE_CATALOGUE)) {
     readValues();
     showOperation(state.operation);
   }

@@ -2,8 +2,13 @@
 // operation plus the form's values into the request that is previewed and sent. No DOM here,
 // so `bun test` checks the request the console would build.
 
+/** Published by hookrelay itself: webhooks subscribe to them, publishers may not send them. */
+const OPERATIONAL_EVENTS = new Set(["webhook.disabled", "delivery.exhausted"]);
+
 /** The built-in types; replaced by the server's own list (own types too) once it has answered. */
-export const EVENT_CATALOGUE = ["link.created", "link.updated", "link.deleted", "link.clicked", "uptime.down", "uptime.up"];
+export const EVENT_CATALOGUE = ["link.created", "link.updated", "link.deleted", "link.clicked", "uptime.down", "uptime.up", "webhook.disabled", "delivery.exhausted"];
+/** The catalogue without the operational events: what Publish event offers. */
+export const PUBLISHABLE_CATALOGUE = EVENT_CATALOGUE.filter((name) => !OPERATIONAL_EVENTS.has(name));
 
 /**
  * Takes the server's catalogue (`GET /api/v1/event-types`): every type that is not archived, in
@@ -14,6 +19,7 @@ export function setEventCatalogue(types) {
   const names = types.filter((t) => typeof t?.name === "string" && t.archived !== true).map((t) => t.name);
   if (names.length === 0 || JSON.stringify(names) === JSON.stringify(EVENT_CATALOGUE)) return false;
   EVENT_CATALOGUE.splice(0, EVENT_CATALOGUE.length, ...names);
+  PUBLISHABLE_CATALOGUE.splice(0, PUBLISHABLE_CATALOGUE.length, ...names.filter((name) => !OPERATIONAL_EVENTS.has(name)));
   return true;
 }
 
@@ -38,6 +44,12 @@ const webhookBody = (required) => [
   {
     name: "metadata", in: "body", kind: "json", object: true, label: "metadata", initial: required ? "{}" : "",
     description: "Arbitrary metadata attached to the webhook (a JSON object).",
+  },
+  {
+    name: "signature", in: "body", kind: "select", options: ["hmac", "ed25519"], label: "signature",
+    description: required
+      ? "How deliveries are signed: hmac (default, v1) or ed25519 (v1a; receivers verify with the public key from Get signing secret)."
+      : "Switch how deliveries are signed: a new key of that kind is generated, and the old one keeps signing beside it for 24 hours.",
   },
 ];
 
@@ -117,7 +129,7 @@ export const OPERATIONS = [
   },
   {
     id: "webhook-secret", operationId: "getWebhookSecret", scope: "tenant", group: "Link webhooks", label: "Get signing secret", method: "GET", path: "/api/v1/links/webhooks/:id/secret", auth: "apiKey",
-    description: "The only route that returns the signing secret.", fields: [id("id", "The webhook id (whk_…).")],
+    description: "The only route that returns the signing secret (and, for ed25519, the public key receivers verify with).", fields: [id("id", "The webhook id (whk_…).")],
   },
   {
     id: "rotate-secret", operationId: "rotateWebhookSecret", scope: "tenant", group: "Link webhooks", label: "Rotate signing secret", method: "POST", path: "/api/v1/links/webhooks/:id/secret/rotate", auth: "apiKey",
@@ -166,7 +178,7 @@ export const OPERATIONS = [
     id: "publish-event", operationId: "publishEvent", scope: "publish", tenant: "body", group: "Events", label: "Publish event", method: "POST", path: "/api/v1/events", auth: "apiKey",
     description: "Publish an event to every active webhook of the tenant subscribed to its type.",
     fields: [
-      { name: "type", in: "body", kind: "select", options: EVENT_CATALOGUE, required: true, label: "type", description: "An event type from the catalogue." },
+      { name: "type", in: "body", kind: "select", options: PUBLISHABLE_CATALOGUE, required: true, label: "type", description: "An event type from the catalogue." },
       { name: "data", in: "body", kind: "json", object: true, required: true, initial: "{}", label: "data", description: "The event payload (a JSON object)." },
       { name: "id", in: "body", kind: "text", label: "id", description: "Optional event id; publishing the same id twice delivers once." },
       { name: "Idempotency-Key", in: "header", kind: "text", label: "Idempotency-Key", description: "Optional header; dedupes like id." },

@@ -41,7 +41,7 @@ export function webhookActions(webhook, hooks) {
   async function showSecret(prefix = "") {
     const result = await hooks.call("webhook-secret", { id: webhook.id });
     if (!succeeded(result)) return say(`Could not read the secret: ${errorMessage(result)}`, true);
-    const { secret, previous_secret_expires_at: previousUntil } = result.json.data;
+    const { secret, previous_secret_expires_at: previousUntil, public_key: publicKey } = result.json.data;
     const hide = element("button", { type: "button", class: "secondary small", text: "Hide secret" });
     hide.addEventListener("click", () => {
       secretBox.hidden = true;
@@ -53,6 +53,10 @@ export function webhookActions(webhook, hooks) {
         element("span", { class: "secret-label", text: "Signing secret" }),
         element("code", { class: "secret", text: secret }),
       ]),
+      // ed25519: what receivers verify with; it cannot sign, so it may be shared.
+      ...(publicKey
+        ? [element("p", { class: "secret-line" }, [element("span", { class: "secret-label", text: "Public key (ed25519)" }), element("code", { class: "public-key", text: publicKey })])]
+        : []),
       ...(previousUntil ? [element("p", { class: "hint", text: `The previous secret also signs until ${formatTime(previousUntil)}.` })] : []),
       hide,
     );

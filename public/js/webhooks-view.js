@@ -97,6 +97,7 @@ export function createWebhooksView(dom, { call, hasKey, onEdit }) {
         element("dt", { text: "id" }), element("dd", {}, [element("code", { text: webhook.id })]),
         element("dt", { text: "events" }), element("dd", {}, (webhook.events ?? []).map((e) => element("span", { class: "chip", text: e }))),
         element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
+        ...(webhook.signature === "ed25519" ? [element("dt", { text: "signature" }), element("dd", { text: "ed25519 (v1a)" })] : []),
       ]),
       ...actions,
       element("h4", { text: "Recent deliveries" }),

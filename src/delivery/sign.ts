@@ -1,5 +1,6 @@
 // Standard Webhooks signatures (https://www.standardwebhooks.com): `v1,` + base64 of
-// HMAC-SHA256 over `{id}.{timestamp}.{body}`, one entry per active secret, space-separated.
+// HMAC-SHA256 over `{id}.{timestamp}.{body}`, or `v1a,` + base64 of its ed25519 signature, one
+// entry per active secret, space-separated.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as signWith, type KeyObject } from "node:crypto";
 import { BoundedMap } from "../bounded-map";
@@ -25,10 +26,20 @@ export function sign(key: Buffer, id: string, timestampSeconds: number, body: st
   return "v1," + hasher.copy().update(`${id}.${timestampSeconds}.${body}`).digest("base64");
 }
 
-/** The `webhook-signature` header value for every active secret, newest first. */
-export function signatureHeader(keys: Buffer[], id: string, timestampSeconds: number, body: string): string {
-  if (keys.length === 1) return sign(keys[0]!, id, timestampSeconds, body);
-  return keys.map((key) => sign(key, id, timestampSeconds, body)).join(" ");
+/** A decoded signing key: HMAC key bytes (`v1`), or an ed25519 private key (`v1a`). */
+export type SigningKey = Buffer | KeyObject;
+
+function signWithKey(key: SigningKey, id: string, timestampSeconds: number, body: string): string {
+  return Buffer.isBuffer(key) ? sign(key, id, timestampSeconds, body) : signEd25519(key, id, timestampSeconds, body);
+}
+
+/**
+ * The `webhook-signature` header value for every active secret, newest first. After a switch of
+ * signature kind the two may differ (`v1a,… v1,…`): receivers check the entries they know.
+ */
+export function signatureHeader(keys: SigningKey[], id: string, timestampSeconds: number, body: string): string {
+  if (keys.length === 1) return signWithKey(keys[0]!, id, timestampSeconds, body);
+  return keys.map((key) => signWithKey(key, id, timestampSeconds, body)).join(" ");
 }
 
 // Asymmetric signatures (Standard Webhooks `v1a`): ed25519 over the same `{id}.{timestamp}.{body}`.
@@ -42,6 +53,23 @@ const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "he
 
 export function isEd25519Secret(secret: string): boolean {
   return secret.startsWith(ED25519_SECRET_PREFIX);
+}
+
+/** How a webhook signs: the kind of its current secret (docs/api-guide.md#signatures). */
+export type SignatureKind = "hmac" | "ed25519";
+
+/**
+ * A secret's kind is its prefix: `whsk_` is an ed25519 private key, anything else an HMAC secret.
+ * A `whsk_` secret that is no valid key (only possible if stored before such secrets were
+ * checked) stays HMAC, as it was then.
+ */
+export function signatureKindOf(secret: string): SignatureKind {
+  return isEd25519Secret(secret) && ed25519SecretProblem(secret) === undefined ? "ed25519" : "hmac";
+}
+
+/** The key a secret signs with, decoded. */
+export function decodeSigningKey(secret: string): SigningKey {
+  return signatureKindOf(secret) === "ed25519" ? ed25519PrivateKey(secret) : signingKey(secret);
 }
 
 export function generateEd25519Secret(): string {

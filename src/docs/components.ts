@@ -22,7 +22,7 @@ import {
   TrafficSource,
   UpdateTrafficSourceWebhookBody,
 } from "../traffic-sources/model";
-import { WebhookPayload } from "./outgoing-webhooks";
+import { DeliveryExhaustedEvent, WebhookDisabledEvent, WebhookPayload } from "./outgoing-webhooks";
 
 export const COMPONENT_SCHEMAS: Record<string, TSchema> = {
   // shared
@@ -60,6 +60,8 @@ export const COMPONENT_SCHEMAS: Record<string, TSchema> = {
   CreatedApiKey: CreatedApiKeyResponse,
   CurrentApiKey: CurrentCaller,
   WebhookPayload,
+  WebhookDisabledEvent,
+  DeliveryExhaustedEvent,
   // users and surface B
   CreateUserRequest: CreateUserBody,
   User: UserSchema,

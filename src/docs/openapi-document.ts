@@ -9,7 +9,7 @@ import { VERSION } from "../version";
 import "./components";
 import { errorExample, exampleOf } from "./openapi-examples";
 import { cleanSchema, isJson, type Json, type SchemaRegistry } from "./openapi-schemas";
-import { outgoingWebhooks, WebhookPayload } from "./outgoing-webhooks";
+import { DeliveryExhaustedEvent, outgoingWebhooks, WebhookDisabledEvent, WebhookPayload } from "./outgoing-webhooks";
 
 export const OPENAPI_VERSION = "3.1.1";
 const JSON_TYPE = "application/json";
@@ -183,7 +183,10 @@ export function buildApiDocument(app: AnyElysia): Json {
       Object.entries(item).map(([method, op]) => [method, METHODS.includes(method) ? documentOperation(op as Operation, bodies.get(`${method} ${path}`), registry) : op]),
     );
   }
-  const webhooks = outgoingWebhooks(cleanSchema(WebhookPayload, registry) as Json);
+  const webhooks = outgoingWebhooks(cleanSchema(WebhookPayload, registry) as Json, {
+    disabled: cleanSchema(WebhookDisabledEvent, registry) as Json,
+    exhausted: cleanSchema(DeliveryExhaustedEvent, registry) as Json,
+  });
   return {
     openapi: OPENAPI_VERSION,
     info: {

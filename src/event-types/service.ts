@@ -3,12 +3,15 @@
 // `data` satisfies the type's JSON Schema; subscribing checks it is known and not archived.
 // Built-in names are answered from memory; an own type is one primary-key read.
 import type { EventTypeRecord, EventTypeStore } from "../db/aggregates/event-types";
-import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES } from "../events/catalogue";
+import { EVENT_TYPE_DESCRIPTIONS, EVENT_TYPES, OPERATIONAL_EVENT_TYPES } from "../events/catalogue";
 import { Conflict, rejectInvalidFields, type FieldError } from "../http/errors";
 import { schemaErrors, schemaProblem } from "./json-schema";
 import type { EventTypeInfo, PutEventTypeBody } from "./model";
 
 const BUILT_IN: ReadonlySet<string> = new Set(EVENT_TYPES);
+/** The built-in types a publisher may publish: not the operational ones. */
+const PUBLISHABLE_BUILT_IN = EVENT_TYPES.filter((name) => !OPERATIONAL_EVENT_TYPES.has(name));
+export const OPERATIONAL_TYPE_ERROR = "Is published by hookrelay itself (webhook.disabled, delivery.exhausted): subscribe to it, do not publish it";
 /** Namespaces hookrelay uses or will use for its own events: not for own types. */
 const RESERVED_PREFIXES = ["link.", "uptime.", "webhook.", "delivery.", "alert.", "hookrelay."];
 const MAX_SCHEMA_BYTES = 64 * 1024;
@@ -89,9 +92,11 @@ export async function knownTypeFieldErrors(types: EventTypeStore, name: unknown,
 
 /** A publish of `type` with `data`: the type must be known, and `data` satisfy its schema. */
 export async function publishTypeFieldErrors(types: EventTypeStore, type: unknown, data: unknown): Promise<FieldError[]> {
+  // What they announce must be true: only the outcome writer publishes them (events/operational.ts).
+  if (typeof type === "string" && OPERATIONAL_EVENT_TYPES.has(type)) return [{ field: "type", message: OPERATIONAL_TYPE_ERROR }];
   if (typeof type !== "string" || BUILT_IN.has(type)) return [];
   const own = await types.get(type);
-  if (!own) return [{ field: "type", message: oneOf([...EVENT_TYPES, ...(await ownNames(types, false))]) }];
+  if (!own) return [{ field: "type", message: oneOf([...PUBLISHABLE_BUILT_IN, ...(await ownNames(types, false))]) }];
   if (own.schemaJson === null || data === null || typeof data !== "object" || Array.isArray(data)) return [];
   return schemaErrors(own.schemaJson, data);
 }

@@ -3,6 +3,7 @@
 // (db/aggregates/publish.ts) writes; this decides what is written and what a replay must match.
 import type { Store } from "../db/store";
 import { iso, newSortableId } from "../ids";
+import { eventBody } from "./body";
 import { publishTypeFieldErrors } from "../event-types/service";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type PublishedEvent, type PublishEventBody } from "./model";
 import { BadRequest, UnprocessableEntity, type FieldError } from "../http/errors";
@@ -15,14 +16,7 @@ export interface PublishResult {
   replayed: boolean;
 }
 
-/**
- * The delivered bytes, built once: `{"id","type","created_at","data"}` in that order. `dataJson`,
- * when given, is the payload's text as published: it goes out as it came in, so numbers a double
- * cannot hold (1234567890123456789, 1e-400) reach the receiver digit for digit.
- */
-export function eventBody(id: string, type: string, createdAt: number, data: unknown, dataJson = JSON.stringify(data)): string {
-  return `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"created_at":"${iso(createdAt)}","data":${dataJson}}`;
-}
+export { eventBody } from "./body";
 
 export const IDEMPOTENCY_MISMATCH =
   "This idempotency key (or event id) was already used with a different request body; use a new key for a new event";

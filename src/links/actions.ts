@@ -4,17 +4,20 @@ import { TEST_EVENT_TYPE } from "../events/catalogue";
 import { eventBody } from "../events/service";
 import { Conflict, NotFound } from "../http/errors";
 import { iso, newSortableId } from "../ids";
-import { generateSecret } from "./service";
+import { findWebhook, generateSecret, SECRET_OVERLAP_MS } from "./service";
+import { signatureKindOf } from "../delivery/sign";
 
-/** How long the old secret keeps signing beside the new one after a rotation. */
-export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+export { SECRET_OVERLAP_MS };
 
 const notFound = (id: string) => new NotFound(`No webhook with id ${id}`);
 
 export async function rotateWebhookSecret(store: Store, id: string, owner?: string, now = Date.now()) {
   const previousSecretExpiresAt = now + SECRET_OVERLAP_MS;
+  // The new key is of the webhook's kind (an ed25519 webhook gets a new ed25519 key). A PATCH
+  // switching the kind meanwhile is a race either way; the last write decides, as for any field.
+  const kind = signatureKindOf((await findWebhook(store, id, owner)).secret);
   // Only one previous secret is kept: rotating twice within 24 h retires the oldest at once.
-  if (!(await store.webhooks.rotateSecret(id, owner ?? null, generateSecret(), previousSecretExpiresAt, now))) throw notFound(id);
+  if (!(await store.webhooks.rotateSecret(id, owner ?? null, generateSecret(kind), previousSecretExpiresAt, now))) throw notFound(id);
   // The new secret is not returned: GET …/secret is the one route that shows secrets.
   return { id, rotated_at: iso(now), previous_secret_expires_at: iso(previousSecretExpiresAt) };
 }

@@ -35,7 +35,15 @@ const Secret = t.String({
   minLength: 8,
   maxLength: 128,
   error: "Must be a string of 8 to 128 characters",
-  description: "Optional secret for HMAC signature verification.",
+  description:
+    "Optional secret for HMAC signature verification. With `signature: \"ed25519\"`, an ed25519 private key (`whsk_` + base64 of its 32 bytes) instead; generated when absent.",
+});
+export const SIGNATURE_ERROR = 'Must be "hmac" or "ed25519"';
+// Literals, not t.UnionEnum, which injects a default (DESIGN.md §1).
+const Signature = t.Union([t.Literal("hmac"), t.Literal("ed25519")], {
+  error: SIGNATURE_ERROR,
+  description:
+    "How deliveries are signed: `hmac` (the default, `v1,` signatures with the shared secret) or `ed25519` (`v1a,` signatures receivers verify with the public key from `GET …/secret`).",
 });
 // t.Record(t.String(), …) matches keys with /^(.*)$/, and "." stops at line breaks: a key such
 // as "a\nb" would fail the pattern and be silently dropped by normalisation. Match any key.
@@ -47,7 +55,7 @@ const Metadata = t.Record(MetadataKey, t.Unknown(), {
 });
 
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata), tenant_id: t.Optional(TenantId) },
+  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata), tenant_id: t.Optional(TenantId), signature: t.Optional(Signature) },
   { error: "Must be a JSON object" },
 );
 export type CreateWebhookBody = typeof CreateWebhookBody.static;
@@ -59,8 +67,9 @@ export const UpdateWebhookBody = t.Object(
     secret: t.Optional(Secret),
     metadata: t.Optional(Metadata),
     active: t.Optional(t.Boolean({ error: "Must be true or false" })),
+    signature: t.Optional(Signature),
   },
-  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature" },
 );
 export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
 
@@ -83,6 +92,7 @@ export const Webhook = t.Object({
   updated_at: t.String(),
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
   tenant_id: t.String({ description: "The tenant the webhook belongs to.", examples: ["default"] }),
+  signature: t.Union([t.Literal("hmac"), t.Literal("ed25519")], { description: "How deliveries are signed (`v1,` HMAC or `v1a,` ed25519)." }),
 });
 export type Webhook = typeof Webhook.static;
 
@@ -93,9 +103,18 @@ export const SecretRotation = t.Object({
 });
 
 export const WebhookSecret = t.Object({
-  secret: t.String({ examples: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }),
+  secret: t.String({ examples: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], description: "The signing secret: HMAC (`whsec_…` or your own), or for ed25519 the private key (`whsk_…`)." }),
   previous_secret_expires_at: t.Union([t.String(), t.Null()]),
+  signature: t.Union([t.Literal("hmac"), t.Literal("ed25519")]),
+  public_key: t.Union([t.String(), t.Null()], {
+    description: "For ed25519 webhooks, the public key (`whpk_` + base64 of 32 bytes) receivers verify `v1a,` signatures with; it cannot sign and may be shared. Null for HMAC.",
+    examples: ["whpk_9bNk0dNeDAWwdtz+8d7D9DrmLSuAkiaHhX6HIubQnPo="],
+  }),
+  previous_public_key: t.Union([t.String(), t.Null()], {
+    description: "While a rotated-out ed25519 key still signs (until `previous_secret_expires_at`), its public key. Null otherwise.",
+  }),
 });
+export type WebhookSecret = typeof WebhookSecret.static;
 
 export const ListQuery = t.Object({
   ...PageQuery,

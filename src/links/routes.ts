@@ -20,6 +20,9 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
   // The service's own checks, run beside the schema's when it refuses a body (http/field-errors.ts).
   const webhookChecks = ({ body, request }: CheckedInput) =>
     service.webhookFieldErrors(store, fieldsOf(body), policy, requestMemberText(request, "metadata"));
+  // On create a secret with no `signature` beside it must be an HMAC one.
+  const createChecks = ({ body, request }: CheckedInput) =>
+    service.webhookFieldErrors(store, fieldsOf(body), policy, requestMemberText(request, "metadata"), "hmac");
   return new Elysia({ prefix: "/api/v1/links/webhooks", detail: { tags: ["Link webhooks"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -37,7 +40,7 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
       {
         apiKey: true,
         body: CreateWebhookBody,
-        fieldChecks: allChecks(webhookChecks, tenantIdCheck(store.tenants)),
+        fieldChecks: allChecks(createChecks, tenantIdCheck(store.tenants)),
         response: { 201: Success(CreatedWebhook, "The created webhook: exactly the six documented fields."), ...errors(400, 401, 413, 415) },
         detail: {
           operationId: "createWebhook",
@@ -79,7 +82,10 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
       detail: {
         operationId: "updateWebhook",
         summary: "Update webhook",
-        description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
+        description:
+          "Partial update of `url`, `events`, `secret`, `metadata`, `active` and `signature`. Setting `active` to true clears `disabled_reason`; " +
+          "setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. " +
+          "A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.",
       },
     })
     .delete("/:id", async ({ params, caller }) => {
@@ -98,7 +104,8 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
       detail: {
         operationId: "getWebhookSecret",
         summary: "Get signing secret",
-        description: "The only route that returns the secret. Use it to verify the `webhook-signature` header.",
+        description:
+          "The only route that returns the secret. Use it to verify the `webhook-signature` header: for an ed25519 webhook, verify `v1a,` signatures with `public_key` (which may be shared; it cannot sign).",
       },
     });
 }

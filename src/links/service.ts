@@ -4,14 +4,16 @@
 import type { WebhookChanges, WebhookRecord } from "../db/aggregates/webhooks";
 import type { Store } from "../db/store";
 import { refuseLiteralHost } from "../delivery/ssrf";
-import { WHSEC_PREFIX } from "../delivery/sign";
+import {
+  ED25519_SECRET_PREFIX, ed25519PublicKey, ed25519SecretProblem, generateEd25519Secret, signatureKindOf, WHSEC_PREFIX, type SignatureKind,
+} from "../delivery/sign";
 import { BadRequest, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { pageFieldErrors, parsePage, toPagination } from "../http/pagination";
 import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { parseJsonExact } from "../http/json-text";
 import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/service";
 import { NO_SUCH_TENANT } from "../tenants/scope";
-import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
+import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook, type WebhookSecret } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -19,9 +21,13 @@ export interface UrlPolicy {
   allowPrivate: boolean;
 }
 
-export function generateSecret(): string {
-  return WHSEC_PREFIX + pooledRandomBytes(32).toString("base64");
+/** A fresh secret of the kind: `whsec_` HMAC key bytes, or a `whsk_` ed25519 private key. */
+export function generateSecret(kind: SignatureKind = "hmac"): string {
+  return kind === "ed25519" ? generateEd25519Secret() : WHSEC_PREFIX + pooledRandomBytes(32).toString("base64");
 }
+
+/** How long the old secret keeps signing beside the new one after a rotation or a switch of signature kind. */
+export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
 /** Why the URL breaks a rule, or undefined when it passes every one. */
 export function webhookUrlProblem(raw: string, policy: UrlPolicy): string | undefined {
@@ -60,6 +66,7 @@ function hasUserinfo(raw: string): boolean {
  * secrets must be strict base64 of 24 to 64 bytes. Other secrets are used as their UTF-8 bytes.
  */
 function secretProblem(secret: string): string | undefined {
+  if (secret.startsWith(ED25519_SECRET_PREFIX)) return ed25519SecretProblem(secret);
   if (!secret.startsWith(WHSEC_PREFIX)) return undefined;
   const encoded = secret.slice(WHSEC_PREFIX.length);
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && encoded.length % 4 === 0 ? Buffer.from(encoded, "base64") : undefined;
@@ -75,6 +82,15 @@ export interface WebhookFields {
   events?: unknown;
   secret?: unknown;
   metadata?: unknown;
+  signature?: unknown;
+}
+
+/** Why `secret` cannot sign as `kind`, or undefined. */
+function secretKindProblem(secret: string, kind: SignatureKind): string | undefined {
+  if (signatureKindOf(secret) === kind) return undefined;
+  return kind === "ed25519"
+    ? "With signature ed25519 the secret must be an ed25519 private key (whsk_ + base64 of 32 bytes); leave it out to have one generated"
+    : "A whsk_ secret is an ed25519 private key: set signature to ed25519 to sign with it";
 }
 
 /**
@@ -82,7 +98,14 @@ export interface WebhookFields {
  * lists them all. A field of the wrong type is left to the schema, which reports it.
  * `metadataJson` is the metadata's text as sent (its size is what is stored).
  */
-export async function webhookFieldErrors(store: Store, input: WebhookFields, policy: UrlPolicy, metadataJson?: string): Promise<FieldError[]> {
+export async function webhookFieldErrors(
+  store: Store,
+  input: WebhookFields,
+  policy: UrlPolicy,
+  metadataJson?: string,
+  /** The kind a secret must be when the body names none: `hmac` on create; unknown here on update (the stored one). */
+  signatureWhenAbsent?: SignatureKind,
+): Promise<FieldError[]> {
   const problems: FieldError[] = [];
   if (typeof input.url === "string") {
     const problem = webhookUrlProblem(input.url, policy);
@@ -93,7 +116,8 @@ export async function webhookFieldErrors(store: Store, input: WebhookFields, pol
   }
   problems.push(...(await subscriptionFieldErrors(store.eventTypes, input.events)));
   if (typeof input.secret === "string") {
-    const problem = secretProblem(input.secret);
+    const kind = input.signature === "hmac" || input.signature === "ed25519" ? input.signature : signatureWhenAbsent;
+    const problem = secretProblem(input.secret) ?? (kind && secretKindProblem(input.secret, kind));
     if (problem) problems.push({ field: "secret", message: problem });
   }
   if (input.metadata !== undefined && metadataProblem(input.metadata, metadataJson)) {
@@ -118,6 +142,7 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
     updated_at: iso(webhook.updatedAt),
     disabled_reason: webhook.disabledReason,
     tenant_id: webhook.tenantId,
+    signature: signatureKindOf(webhook.secret),
   };
 }
 
@@ -126,10 +151,10 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
  * a double cannot hold digit for digit (1234567890123456789, 1e-400) come back unchanged.
  */
 export async function createWebhook(store: Store, tenantId: string, input: CreateWebhookBody, policy: UrlPolicy, metadataJson?: string): Promise<Webhook> {
-  rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
+  rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson, "hmac"));
   const { url } = input;
   const metadata = input.metadata === undefined ? "{}" : (metadataJson ?? JSON.stringify(input.metadata));
-  const secret = input.secret ?? generateSecret();
+  const secret = input.secret ?? generateSecret(input.signature);
   const now = Date.now();
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
@@ -142,7 +167,7 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   const shownMetadata = metadataJson === undefined ? (input.metadata ?? {}) : (parseJsonExact(metadataJson) as Record<string, unknown>);
   return {
     id, url, events: input.events, active: true, metadata: shownMetadata,
-    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId,
+    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId, signature: signatureKindOf(secret),
   };
 }
 
@@ -162,7 +187,12 @@ export async function getWebhook(store: Store, id: string, owner?: string): Prom
   return toWebhook(await findWebhook(store, id, owner));
 }
 
-/** `metadataJson` as for createWebhook. */
+/**
+ * `metadataJson` as for createWebhook. A `signature` other than the webhook's generates a key of
+ * that kind, and the old key keeps signing beside it for SECRET_OVERLAP_MS, as after a rotation,
+ * so receivers can switch over without dropping a delivery; a `secret` given with it (or alone)
+ * replaces the key at once, as a PATCH of `secret` always has.
+ */
 export async function updateWebhook(
   store: Store,
   id: string,
@@ -172,10 +202,22 @@ export async function updateWebhook(
   metadataJson?: string,
 ): Promise<Webhook> {
   rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
+  const now = Date.now();
   const changes: WebhookChanges = { url: input.url, events: input.events, secret: input.secret, active: input.active };
   if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
   if (input.active === false) changes.disabledReason = "Disabled by an API request";
-  const webhook = await store.webhooks.update(id, owner ?? null, changes, Date.now());
+  if (input.secret === undefined ? input.signature !== undefined : input.signature === undefined) {
+    // Which kind the webhook signs with now decides: read it (another tenant's answers 404 here).
+    const current = signatureKindOf((await findWebhook(store, id, owner)).secret);
+    if (input.secret !== undefined) {
+      const problem = secretKindProblem(input.secret, current);
+      if (problem) throw new BadRequest([{ field: "secret", message: problem }]);
+    } else if (input.signature !== current) {
+      changes.secret = generateSecret(input.signature);
+      changes.keepPreviousUntil = now + SECRET_OVERLAP_MS;
+    }
+  }
+  const webhook = await store.webhooks.update(id, owner ?? null, changes, now);
   if (!webhook) throw notFound(id);
   return toWebhook(webhook);
 }
@@ -184,10 +226,18 @@ export async function deleteWebhook(store: Store, id: string, owner?: string): P
   if (!(await store.webhooks.delete(id, owner ?? null))) throw notFound(id);
 }
 
-export async function getWebhookSecret(store: Store, id: string, owner?: string): Promise<{ secret: string; previous_secret_expires_at: string | null }> {
+export async function getWebhookSecret(store: Store, id: string, owner?: string): Promise<WebhookSecret> {
   const webhook = await findWebhook(store, id, owner);
   const expiresAt = webhook.previousSecretExpiresAt;
-  return { secret: webhook.secret, previous_secret_expires_at: expiresAt !== null && expiresAt > Date.now() ? iso(expiresAt) : null };
+  const previous = webhook.previousSecret !== null && expiresAt !== null && expiresAt > Date.now() ? webhook.previousSecret : null;
+  const signature = signatureKindOf(webhook.secret);
+  return {
+    secret: webhook.secret,
+    previous_secret_expires_at: previous === null ? null : iso(expiresAt!),
+    signature,
+    public_key: signature === "ed25519" ? ed25519PublicKey(webhook.secret) : null,
+    previous_public_key: previous !== null && signatureKindOf(previous) === "ed25519" ? ed25519PublicKey(previous) : null,
+  };
 }
 
 export interface ListOptions {

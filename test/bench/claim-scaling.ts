@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeDatabase, openDatabase, type Db } from "../../src/db/client";
-import { SqliteDeliveryQueue } from "../../src/db/sqlite/delivery-queue";
+import type { SqliteDeliveryQueue } from "../../src/db/sqlite/delivery-queue";
+import { SqliteStore } from "../../src/db/sqlite/store";
 import { fmt, median, printTable, writeResult, type BenchResult } from "./lib/report";
 import { seedBacklog } from "./lib/seed";
 
@@ -21,7 +22,7 @@ const queues = new WeakMap<Db, SqliteDeliveryQueue>();
 async function claimOnceMs(db: Db): Promise<number> {
   const sqlite = db.$client;
   let queue = queues.get(db);
-  if (!queue) queues.set(db, (queue = new SqliteDeliveryQueue(db)));
+  if (!queue) queues.set(db, (queue = new SqliteStore(db).queue));
   sqlite.exec("BEGIN IMMEDIATE");
   try {
     const started = performance.now();

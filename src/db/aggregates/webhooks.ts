@@ -36,8 +36,10 @@ export interface WebhookChanges {
   url?: string;
   events?: string[];
   metadataJson?: string;
-  /** Replaces the secret outright: a rotated-out one stops signing at once. */
+  /** Replaces the secret outright: a rotated-out one stops signing at once… */
   secret?: string;
+  /** …unless this is set: then the current secret becomes the previous one, signing beside `secret` until then. */
+  keepPreviousUntil?: number;
   /**
    * true: enabled, the disabled reason cleared and the auto-disable clock restarted at `now`.
    * false: disabled with `disabledReason`.

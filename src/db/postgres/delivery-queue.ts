@@ -4,12 +4,16 @@
 // outcome write and release matches that token, so a node that stalled past its lease, whose
 // rows another node has claimed since, writes nothing. A turn is one transaction: all its
 // outcomes, attempt-log rows and webhook updates in one statement (arrays through `unnest`),
-// then the claim and the bodies and targets of what it claimed.
+// the operational events they cause (events/operational.ts), then the claim and the bodies and
+// targets of what it claimed.
 import type { SQL as BunSQL } from "bun";
 import { sql } from "drizzle-orm";
 import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "./schema";
 import { bare, compile, int8, int8OrNull, param, pgText, type Runner } from "./sql";
+import type { PostgresPublishStore } from "./publish";
+import { OPERATIONAL_EVENT_TYPES } from "../../events/catalogue";
+import { deliveryExhaustedEvent, webhookDisabledEvent } from "../../events/operational";
 
 /**
  * A lease token: the claiming node's id, then 128 random bits unique per claim (one token covers
@@ -36,6 +40,39 @@ interface EventRow {
   body: string;
   trace_parent: string | null;
 }
+/** What the record statement says of the outcomes that cause operational events. */
+interface RecordedRow {
+  /** Deliveries failed for good (exhausted or gone) whose event is not itself operational. */
+  finished: FinishedRow[] | string | null;
+  /** Webhooks this statement disabled (active until it ran). */
+  disabled: DisabledRow[] | string | null;
+}
+interface FinishedRow {
+  delivery_id: string;
+  tenant_id: string;
+  kind: "exhausted" | "gone";
+  attempts: number;
+  code: number | null;
+  error: string | null;
+  reason: string | null;
+  at: number;
+  event_id: string;
+  event_type: string;
+  webhook_id: string;
+  url: string;
+}
+interface DisabledRow {
+  webhook_id: string;
+  tenant_id: string;
+  url: string;
+  disabled_reason: string;
+  by_gone: boolean;
+  delivery_id: string;
+  at: number;
+}
+/** json_agg's answer: parsed by the driver or not, null when nothing matched. */
+const jsonRows = <T>(value: T[] | string | null): T[] => (value === null ? [] : typeof value === "string" ? (JSON.parse(value) as T[]) : value);
+
 interface TargetRow {
   id: string;
   url: string;
@@ -52,15 +89,42 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly client: BunSQL,
     private readonly nodeId: string,
+    /** Publishes the operational events inside the turn's transaction. */
+    private readonly publish: PostgresPublishStore,
   ) {}
 
   async recordAndClaim(results: readonly AttemptResult[], claim: ClaimRequest | null): Promise<ClaimedBatch> {
     const claiming = claim !== null && claim.limit > 0;
     if (results.length === 0 && !claiming) return emptyBatch();
     return this.client.begin(async (tx) => {
-      if (results.length > 0) await this.s.record.run(tx, outcomeArrays(results));
+      if (results.length > 0) {
+        const [recorded] = await this.s.record.run(tx, { ...outcomeArrays(results), operational: [...OPERATIONAL_EVENT_TYPES] });
+        await this.publishOperationalEvents(tx, recorded!, results);
+      }
       return claiming ? this.claim(tx, claim) : emptyBatch();
     });
+  }
+
+  /**
+   * delivery.exhausted for each delivery failed for good, then webhook.disabled for each webhook
+   * disabled, in the turn's transaction: a later statement, so the subscribers' join already sees
+   * the disabled webhooks inactive.
+   */
+  private async publishOperationalEvents(tx: Runner, recorded: RecordedRow, results: readonly AttemptResult[]): Promise<void> {
+    for (const f of jsonRows(recorded.finished)) {
+      await this.publish.fanOutOn(tx, deliveryExhaustedEvent({
+        tenantId: f.tenant_id, deliveryId: f.delivery_id, eventId: f.event_id, eventType: f.event_type, webhookId: f.webhook_id, url: f.url,
+        reason: f.kind === "gone" ? "endpoint_gone" : "retries_exhausted", attempts: f.attempts,
+        lastStatusCode: f.code, lastError: f.error ?? (f.kind === "gone" ? f.reason : null), at: int8(f.at),
+      }));
+    }
+    for (const w of jsonRows(recorded.disabled)) {
+      const cause = results.find((r) => r.deliveryId === w.delivery_id);
+      await this.publish.fanOutOn(tx, webhookDisabledEvent({
+        tenantId: w.tenant_id, webhookId: w.webhook_id, url: w.url, reason: w.by_gone ? "endpoint_gone" : "no_success", disabledReason: w.disabled_reason,
+        deliveryId: w.delivery_id, lastStatusCode: cause?.statusCode ?? null, lastError: cause?.error ?? null, at: int8(w.at),
+      }));
+    }
   }
 
   async release(claims: readonly { id: string; lease: string }[], now: number): Promise<number> {
@@ -159,7 +223,7 @@ export function statements() {
      * change a row once): the latest success, then the first `gone` of the batch, else the first
      * `exhausted` whose webhook has been silent (no success, counting this batch's) since its cut-off.
      */
-    record: compile(sql`
+    record: compile<RecordedRow>(sql`
       WITH o AS (
         SELECT * FROM unnest(${param("id")}::text[], ${param("lease")}::text[], ${param("kind")}::text[], ${param("webhook")}::text[],
                              ${param("attempted")}::int8[], ${param("at")}::int8[], ${param("duration")}::int4[], ${param("code")}::int4[],
@@ -183,7 +247,7 @@ export function statements() {
           ${bare(d.leaseToken)} = NULL,
           ${bare(d.updatedAt)} = CASE WHEN c.kind = 'deferred' THEN c.attempted_at ELSE c.at END
         FROM o AS c WHERE ${byToken}
-        RETURNING c.*
+        RETURNING c.*, ${d.attempts} AS attempts, ${d.eventId} AS event_id, ${d.tenantId} AS tenant_id
       ),
       logged AS (
         INSERT INTO ${a} (${bare(a.deliveryId)}, ${bare(a.attemptedAt)}, ${bare(a.durationMs)}, ${bare(a.statusCode)}, ${bare(a.responseBody)}, ${bare(a.error)})
@@ -193,11 +257,12 @@ export function statements() {
         SELECT webhook_id,
                max(at) FILTER (WHERE kind = 'delivered') AS succeeded_at,
                (array_agg(reason ORDER BY ord) FILTER (WHERE kind = 'gone'))[1] AS gone_reason,
-               (array_agg(at ORDER BY ord) FILTER (WHERE kind = 'gone'))[1] AS gone_at
+               (array_agg(at ORDER BY ord) FILTER (WHERE kind = 'gone'))[1] AS gone_at,
+               (array_agg(id ORDER BY ord) FILTER (WHERE kind = 'gone'))[1] AS gone_delivery
           FROM done WHERE webhook_id IS NOT NULL AND kind IN ('delivered', 'gone', 'exhausted') GROUP BY webhook_id
       ),
       silent AS (
-        SELECT DISTINCT ON (x.webhook_id) x.webhook_id, x.reason, x.at
+        SELECT DISTINCT ON (x.webhook_id) x.webhook_id, x.reason, x.at, x.id AS delivery_id
           FROM done x JOIN ${w} ON ${w.id} = x.webhook_id JOIN per_webhook h ON h.webhook_id = x.webhook_id
          WHERE x.kind = 'exhausted' AND coalesce(h.succeeded_at, ${w.lastSuccessAt}, ${w.createdAt}) < x.since
          ORDER BY x.webhook_id, x.ord
@@ -205,7 +270,7 @@ export function statements() {
       -- Nodes lock the webhooks they change in id order: two turns touching the same webhooks
       -- wait for each other instead of deadlocking.
       locked AS (
-        SELECT ${w.id} FROM ${w} WHERE ${w.id} IN (SELECT webhook_id FROM per_webhook) ORDER BY ${w.id} FOR NO KEY UPDATE
+        SELECT ${w.id}, ${w.active} AS was_active FROM ${w} WHERE ${w.id} IN (SELECT webhook_id FROM per_webhook) ORDER BY ${w.id} FOR NO KEY UPDATE
       ),
       webhook_changes AS (
         UPDATE ${w} SET
@@ -215,8 +280,22 @@ export function statements() {
           ${bare(w.active)} = ${w.active} AND coalesce(h.gone_reason, s.reason) IS NULL
         FROM locked JOIN per_webhook h ON h.webhook_id = locked.id LEFT JOIN silent s ON s.webhook_id = h.webhook_id
         WHERE ${w.id} = h.webhook_id AND (h.succeeded_at IS NOT NULL OR h.gone_reason IS NOT NULL OR s.reason IS NOT NULL)
+        RETURNING ${w.id} AS webhook_id, ${w.tenantId} AS tenant_id, ${w.url} AS url, ${w.disabledReason} AS disabled_reason,
+                  locked.was_active AND NOT ${w.active} AS disabled_now, h.gone_reason IS NOT NULL AS by_gone,
+                  coalesce(h.gone_delivery, s.delivery_id) AS delivery_id, coalesce(h.gone_at, s.at) AS at
       )
-      SELECT count(*)::int AS written FROM done`),
+      -- What the operational events (events/operational.ts) say; a failed delivery of an
+      -- operational event announces nothing (no chains of them).
+      SELECT (SELECT json_agg(json_build_object(
+                'delivery_id', x.id, 'tenant_id', x.tenant_id, 'kind', x.kind, 'attempts', x.attempts, 'code', x.code, 'error', x.error,
+                'reason', x.reason, 'at', x.at, 'event_id', coalesce(${e.publicId}, ${e.id}), 'event_type', ${e.type}, 'webhook_id', x.webhook_id, 'url', ${w.url})
+                ORDER BY x.ord)
+                FROM done x JOIN ${e} ON ${e.id} = x.event_id JOIN ${w} ON ${w.id} = x.webhook_id
+               WHERE x.kind IN ('exhausted', 'gone') AND ${e.type} <> ALL(${param("operational")}::text[])) AS finished,
+             (SELECT json_agg(json_build_object(
+                'webhook_id', c.webhook_id, 'tenant_id', c.tenant_id, 'url', c.url, 'disabled_reason', c.disabled_reason, 'by_gone', c.by_gone,
+                'delivery_id', c.delivery_id, 'at', c.at) ORDER BY c.webhook_id)
+                FROM webhook_changes c WHERE c.disabled_now) AS disabled`),
     /**
      * Leasing also moves `next_attempt_at` to the lease expiry, so an expired lease is simply a
      * `leased` row that is due again, found through the same index. Rows another node is

@@ -108,6 +108,19 @@ export class PostgresPublishStore implements PublishStore {
     return this.enqueueOn(this.client, event, targets);
   }
 
+  /**
+   * The event and one delivery per active webhook of its tenant subscribed to its type, inside the
+   * caller's transaction, with no replay or tenant check: for events hookrelay writes itself
+   * (events/operational.ts) in the transaction of what caused them. How many deliveries.
+   */
+  async fanOutOn(tx: Runner, event: NewEvent & { tenantId: string }): Promise<number> {
+    const params = eventParams(event);
+    const [row] = await this.s.insertEvent.run(tx, params);
+    const targets = row!.webhooks.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
+    if (targets.length > 0) await this.s.deliveries.run(tx, { ...params, ...targetParams(targets, event.createdAt) });
+    return targets.length;
+  }
+
   /** `enqueue` inside a caller's transaction (a webhook test, an alert). */
   async enqueueOn(on: Runner, event: NewEvent, targets: readonly OutboxTarget[]): Promise<string[]> {
     const extra = targetParams(targets, event.createdAt);

@@ -34,12 +34,12 @@ export class PostgresStore implements PostgresAggregates {
     nodeId = `node-${crypto.randomUUID()}`,
   ) {
     const db = drizzle({ client });
-    this.queue = new PostgresDeliveryQueue(client, nodeId);
     this.retention = new PostgresRetention(client);
     this.apiKeys = new PostgresApiKeyStore(db);
     this.eventTypes = new PostgresEventTypeStore(db);
     this.tenants = new PostgresTenantStore(db);
     this.publish = new PostgresPublishStore(client);
+    this.queue = new PostgresDeliveryQueue(client, nodeId, this.publish);
     this.webhooks = new PostgresWebhookStore(client, this.publish);
   }
 }

@@ -71,7 +71,8 @@ function statements() {
     byId: compile<WebhookRow>(sql`SELECT ${columns} FROM ${w} WHERE ${w.id} = ${param("id")} AND ${inScope}`),
     /**
      * A null parameter keeps the stored value. Enabling clears the reason and restarts the
-     * auto-disable clock; a new secret retires the previous one at once. New events rewrite the
+     * auto-disable clock; a new secret retires the previous one at once, or with `keepUntil` makes
+     * the current one the previous (right-hand sides read the row as it was). New events rewrite the
      * subscriptions: the types no longer named go, the new ones come.
      */
     update: compile<WebhookRow>(sql`
@@ -81,8 +82,9 @@ function statements() {
           ${bare(w.events)} = coalesce(${param("events")}, ${w.events}),
           ${bare(w.metadata)} = coalesce(${param("metadata")}, ${w.metadata}),
           ${bare(w.secret)} = coalesce(${param("secret")}, ${w.secret}),
-          ${bare(w.previousSecret)} = CASE WHEN ${param("secret")}::text IS NULL THEN ${w.previousSecret} END,
-          ${bare(w.previousSecretExpiresAt)} = CASE WHEN ${param("secret")}::text IS NULL THEN ${w.previousSecretExpiresAt} END,
+          ${bare(w.previousSecret)} = CASE WHEN ${param("secret")}::text IS NULL THEN ${w.previousSecret}
+                                           WHEN ${param("keepUntil")}::int8 IS NOT NULL THEN ${w.secret} END,
+          ${bare(w.previousSecretExpiresAt)} = CASE WHEN ${param("secret")}::text IS NULL THEN ${w.previousSecretExpiresAt} ELSE ${param("keepUntil")}::int8 END,
           ${bare(w.active)} = coalesce(${param("active")}::boolean, ${w.active}),
           ${bare(w.disabledReason)} = CASE ${param("active")}::boolean WHEN true THEN NULL WHEN false THEN ${param("reason")} ELSE ${w.disabledReason} END,
           ${bare(w.lastSuccessAt)} = CASE ${param("active")}::boolean WHEN true THEN ${param("now")}::int8 ELSE ${w.lastSuccessAt} END,
@@ -153,6 +155,7 @@ export class PostgresWebhookStore implements WebhookStore {
       types: changes.events ?? [],
       metadata: changes.metadataJson ?? null,
       secret: changes.secret ?? null,
+      keepUntil: changes.keepPreviousUntil ?? null,
       active: changes.active ?? null,
       reason: changes.disabledReason ?? null,
     });

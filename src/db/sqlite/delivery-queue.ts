@@ -1,6 +1,7 @@
 // The deliveries table as a work queue, on SQLite: claim due rows under a lease, record what
 // each attempt did, release leases on shutdown. Every statement is compiled once, here; a turn
-// of the loop (outcomes, claim, bodies, targets) is one synchronous transaction.
+// of the loop (outcomes, the operational events they cause, claim, bodies, targets) is one
+// synchronous transaction.
 import type { Database } from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { isDatabaseBusy, noteWriteLockHeld } from "../busy";
@@ -8,6 +9,10 @@ import type { Db } from "../client";
 import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "../schema";
 import { bare, compile, param } from "./sql";
+import type { SqlitePublishStore } from "./publish";
+import {
+  announcesExhaustion, deliveryExhaustedEvent, webhookDisabledEvent, type DeliveryExhaustedFact, type WebhookDisabledFact,
+} from "../../events/operational";
 
 /**
  * A claim's lease is the row's rowid: outcomes update the row through it, one B-tree lookup
@@ -32,7 +37,11 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly s;
   private readonly turn;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Publishes the operational events inside the turn's transaction. */
+    private readonly publish: SqlitePublishStore,
+  ) {
     const sqlite = db.$client;
     this.s = statements(sqlite);
     // Built once: better-sqlite3 builds a new wrapper per transaction() call.
@@ -91,7 +100,10 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     if (results.length === 0) return;
     const s = this.s;
     const succeeded = new Map<string, number>();
-    const silentCandidates: { webhookId: string; since: number; at: number; reason: string }[] = [];
+    const silentCandidates: { result: AttemptResult; since: number; at: number; reason: string }[] = [];
+    /** Failed for good, in order: each may announce itself (delivery.exhausted). */
+    const finished: { result: AttemptResult & { kind: "exhausted" | "gone" }; at: number }[] = [];
+    const disabled: { result: AttemptResult; reason: WebhookDisabledFact["reason"]; disabledReason: string; at: number }[] = [];
     // A result whose row is gone records nothing more (inserting its attempt would break the
     // foreign key and abort the whole batch, forever).
     const live: AttemptResult[] = [];
@@ -109,11 +121,18 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
           break;
         case "exhausted":
           changed = s.failed.run({ ...common, counted: 1, error: r.error }).changes;
-          if (changed && r.webhookId) silentCandidates.push({ webhookId: r.webhookId, since: r.disableIfSilentSince, at, reason: r.silenceReason });
+          if (changed && r.webhookId) {
+            silentCandidates.push({ result: r, since: r.disableIfSilentSince, at, reason: r.silenceReason });
+            finished.push({ result: r, at });
+          }
           break;
         case "gone":
           changed = s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason }).changes;
-          if (changed && r.webhookId) s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at });
+          if (changed && r.webhookId) {
+            finished.push({ result: r, at });
+            // Changes only a webhook still active: the first reason stays, and it is disabled (and announced) once.
+            if (s.disableWebhook.run({ id: r.webhookId, reason: r.reason, at }).changes) disabled.push({ result: r, reason: "endpoint_gone", disabledReason: r.reason, at });
+          }
           break;
         case "skipped":
           changed = s.failed.run({ ...common, counted: 0, error: r.error }).changes;
@@ -128,7 +147,32 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.insertAttempts(live);
     // Successes first: a success in the same batch resets the auto-disable clock.
     for (const [webhookId, at] of succeeded) s.webhookSucceeded.run({ at, id: webhookId });
-    for (const c of silentCandidates) s.disableSilentWebhook.run({ id: c.webhookId, since: c.since, at: c.at, reason: c.reason });
+    for (const c of silentCandidates) {
+      if (s.disableSilentWebhook.run({ id: c.result.webhookId, since: c.since, at: c.at, reason: c.reason }).changes) {
+        disabled.push({ result: c.result, reason: "no_success", disabledReason: c.reason, at: c.at });
+      }
+    }
+    this.publishOperationalEvents(finished, disabled);
+  }
+
+  /** delivery.exhausted for each delivery failed for good, then webhook.disabled for each webhook disabled, into the turn's transaction. */
+  private publishOperationalEvents(
+    finished: { result: AttemptResult & { kind: "exhausted" | "gone" }; at: number }[],
+    disabled: { result: AttemptResult; reason: WebhookDisabledFact["reason"]; disabledReason: string; at: number }[],
+  ): void {
+    for (const { result: r, at } of finished) {
+      const row = this.s.finishedDelivery.get({ id: r.deliveryId }) as Omit<DeliveryExhaustedFact, "reason" | "lastStatusCode" | "lastError" | "at"> | undefined;
+      if (!row || !announcesExhaustion(row.eventType)) continue;
+      const reason = r.kind === "gone" ? "endpoint_gone" : "retries_exhausted";
+      this.publish.fanOutNow(deliveryExhaustedEvent({ ...row, reason, lastStatusCode: r.statusCode, lastError: r.error ?? (r.kind === "gone" ? r.reason : null), at }));
+    }
+    for (const { result: r, reason, disabledReason, at } of disabled) {
+      const webhook = this.s.webhookOwner.get({ id: r.webhookId }) as { tenantId: string; url: string } | undefined;
+      if (!webhook) continue;
+      this.publish.fanOutNow(
+        webhookDisabledEvent({ ...webhook, webhookId: r.webhookId!, reason, disabledReason, deliveryId: r.deliveryId, lastStatusCode: r.statusCode, lastError: r.error, at }),
+      );
+    }
   }
 
   /** One attempt-log row per attempted result, in order, ATTEMPTS_PER_INSERT rows a statement. */
@@ -220,6 +264,15 @@ function statements(sqlite: Database) {
                           ${bare(d.lastError)} = CASE WHEN ${d.attempts} = 0 THEN ${param("reason")} ELSE ${d.lastError} END
            WHERE ${byRow}`,
     ),
+    /** What a delivery.exhausted says of the delivery: its event and its webhook. */
+    finishedDelivery: compile(
+      sqlite,
+      sql`SELECT ${d.tenantId} AS tenantId, ${d.id} AS deliveryId, coalesce(${e.publicId}, ${e.id}) AS eventId, ${e.type} AS eventType,
+                 ${w.id} AS webhookId, ${w.url} AS url, ${d.attempts} AS attempts
+            FROM ${d} JOIN ${e} ON ${e.id} = ${d.eventId} JOIN ${w} ON ${w.id} = ${d.webhookId}
+           WHERE ${d.id} = ${param("id")}`,
+    ),
+    webhookOwner: compile(sqlite, sql`SELECT ${w.tenantId} AS tenantId, ${w.url} AS url FROM ${w} WHERE ${w.id} = ${param("id")}`),
     webhookSucceeded: compile(sqlite, sql`UPDATE ${w} SET ${bare(w.lastSuccessAt)} = ${param("at")} WHERE ${w.id} = ${param("id")}`),
     disableWebhook: compile(
       sqlite,

@@ -55,10 +55,19 @@ export class SqlitePublishStore implements PublishStore {
     if (!this.tenants.existsNow(event.tenantId)) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
+    return { replayed: false, deliveries: this.fanOutNow(event) };
+  }
+
+  /**
+   * The event and one delivery per active webhook of its tenant subscribed to its type, inside the
+   * caller's transaction, with no replay or tenant check: for events hookrelay writes itself
+   * (events/operational.ts) in the transaction of what caused them. How many deliveries.
+   */
+  fanOutNow(event: NewEvent & { tenantId: string }): number {
     const webhookIds = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];
     const targets = webhookIds.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
     this.outbox.enqueue(event, targets);
-    return { replayed: false, deliveries: targets.length };
+    return targets.length;
   }
 
   private replayOf(tenantId: string, idempotencyKey: string | null, clientId: string | null): ReplayedEvent | undefined {

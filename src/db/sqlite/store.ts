@@ -33,7 +33,6 @@ export class SqliteStore implements Store {
   readonly trafficSources: SqliteTrafficSources;
 
   constructor(readonly db: Db) {
-    this.queue = new SqliteDeliveryQueue(db);
     this.retention = new SqliteRetention(db.$client);
     this.tenants = new SqliteTenantStore(db);
     this.apiKeys = new SqliteApiKeyStore(db, this.tenants);
@@ -41,6 +40,7 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessionStore(db);
     this.loginThrottle = new SqliteLoginThrottleStore(db);
     this.publish = new SqlitePublishStore(db, this.tenants);
+    this.queue = new SqliteDeliveryQueue(db, this.publish);
     this.health = new SqliteHealth(db.$client);
     this.deliveryLog = new SqliteDeliveryLog(db.$client);
     this.eventLog = new SqliteEventLog(db.$client);

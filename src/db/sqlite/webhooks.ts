@@ -52,7 +52,8 @@ function listStatement(db: Db, shape: { before: boolean; active: boolean; event:
 
 /**
  * A null parameter keeps the stored value. Enabling clears the reason and restarts the
- * auto-disable clock; a new secret retires the previous one at once.
+ * auto-disable clock; a new secret retires the previous one at once, or with `keepUntil` makes
+ * the current one the previous (the right-hand sides read the row as it was).
  */
 function updateStatement(db: Db, withEvents: boolean) {
   return db
@@ -62,8 +63,8 @@ function updateStatement(db: Db, withEvents: boolean) {
       ...(withEvents ? { events: sql`${p("events")}` } : {}),
       metadata: sql`coalesce(${p("metadata")}, ${w.metadata})`,
       secret: sql`coalesce(${p("secret")}, ${w.secret})`,
-      previousSecret: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecret} END`,
-      previousSecretExpiresAt: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecretExpiresAt} END`,
+      previousSecret: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecret} WHEN ${p("keepUntil")} IS NOT NULL THEN ${w.secret} END`,
+      previousSecretExpiresAt: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecretExpiresAt} ELSE ${p("keepUntil")} END`,
       active: sql`coalesce(${p("active")}, ${w.active})`,
       disabledReason: sql`CASE ${p("active")} WHEN 1 THEN NULL WHEN 0 THEN ${p("reason")} ELSE ${w.disabledReason} END`,
       lastSuccessAt: sql`CASE ${p("active")} WHEN 1 THEN ${p("now")} ELSE ${w.lastSuccessAt} END`,
@@ -134,6 +135,7 @@ export class SqliteWebhookStore implements WebhookStore {
       events: changes.events === undefined ? null : JSON.stringify(changes.events),
       metadata: changes.metadataJson ?? null,
       secret: changes.secret ?? null,
+      keepUntil: changes.keepPreviousUntil ?? null,
       active: changes.active === undefined ? null : changes.active ? 1 : 0,
       reason: changes.disabledReason ?? null,
     });

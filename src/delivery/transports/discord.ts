@@ -140,8 +140,9 @@ export async function sendDiscordAlert(
   // For a webhook URL, 401 (bad token), 403 (no access) and 404 (unknown webhook) mean it was
   // deleted or revoked in Discord: sending on would only earn more refusals, which Discord
   // punishes by banning the sender's address.
+  // The reason is the attempt's error too, so the delivery log says why it was not retried.
   if (target.kind === "webhook" && (response.status === 404 || response.status === 401 || response.status === 403)) {
-    outcome.goneReason = `Discord answered ${response.status}: the webhook was deleted or its token is no longer valid`;
+    outcome.goneReason = outcome.error = `Discord answered ${response.status}: the webhook was deleted or its token is no longer valid`;
   }
   return outcome;
 }

@@ -3,7 +3,7 @@
 // client (../http1), not fetch: see there for why.
 import { resolvePublicTarget } from "../ssrf";
 import { parseRetryAfter } from "../backoff";
-import { signatureHeader } from "../sign";
+import { signatureHeader, type SigningKey } from "../sign";
 import { loggableBody, type AttemptOutcome } from "../transport";
 import { post, type Endpoint, type ProxyRoute } from "../http1/client";
 import { USER_AGENT } from "../../version";
@@ -16,7 +16,7 @@ export interface WebhookRequest {
   /** The exact bytes stored in events.body. */
   body: string;
   /** Signing keys of every active secret, newest first. */
-  keys: Buffer[];
+  keys: SigningKey[];
 }
 
 export interface HttpTransportOptions {
