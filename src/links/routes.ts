@@ -79,7 +79,7 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
       detail: {
         operationId: "updateWebhook",
         summary: "Update webhook",
-        description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
+        description: "Partial update of `url`, `events`, `secret`, `metadata`, `active` and `filter` (`null` removes the filter). Setting `active` to true clears `disabled_reason`.",
       },
     })
     .delete("/:id", async ({ params, caller }) => {

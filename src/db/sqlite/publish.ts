@@ -2,21 +2,26 @@
 // publishes share one transaction, each in its own savepoint, and the caller is answered after
 // the shared COMMIT. That transaction is IMMEDIATE, so the replay check and the insert see the
 // same state. Statements per publish: the replay lookups it needs (none without a key or id),
-// the subscribers, the event, one per delivery.
+// the subscribers (with their filters, read from the webhook row the join reads anyway), the
+// event, one per delivery. Filters are matched in between, inside the same savepoint.
 import type { Database } from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import type { NewEvent, OutboxTarget, PublishOutcome, PublishRequest, PublishStore, ReplayedEvent } from "../aggregates/publish";
 import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
 import { deliveries as d, events as e, webhookEventTypes as s, webhooks as w } from "../schema";
+import { eventDataOf, FilterMatchers } from "../../links/filter";
 import { SqliteOutbox } from "./outbox";
 import type { SqliteTenantStore } from "./tenants";
 import { compile, param } from "./sql";
 
 type ReplayRow = Omit<ReplayedEvent, "deliveries"> & { id: string };
+/** A subscriber's webhook id and filter (null: every event), as a raw row. */
+type SubscriberRow = [webhookId: string, filter: string | null];
 
 export class SqlitePublishStore implements PublishStore {
   private readonly s;
+  private readonly filters = new FilterMatchers();
   /** For the stores whose own transactions also write an event (a webhook test, an alert). */
   readonly outbox: SqliteOutbox;
 
@@ -29,13 +34,14 @@ export class SqlitePublishStore implements PublishStore {
     const replayColumns = sql`${e.id} AS id, coalesce(${e.publicId}, ${e.id}) AS publicId, ${e.type} AS type, ${e.createdAt} AS createdAt, ${e.requestHash} AS requestHash`;
     this.s = {
       // The tenant's active webhooks subscribed to a type, oldest first: one range of the
-      // subscriptions' primary key, and each webhook's row by its key for the active flag.
+      // subscriptions' primary key, and each webhook's row by its key for the active flag and
+      // the filter. Raw rows: no object per subscriber.
       subscribers: compile(
         sqlite,
-        sql`SELECT ${s.webhookId} FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
+        sql`SELECT ${s.webhookId}, ${w.filter} FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
             WHERE ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active} = 1
             ORDER BY ${s.webhookId}`,
-      ).pluck(),
+      ).raw(),
       byKey: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
       byPublicId: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
       deliveryCount: compile(sqlite, sql`SELECT count(*) FROM ${d} WHERE ${d.eventId} = ${param("eventId")}`).pluck(),
@@ -51,12 +57,13 @@ export class SqlitePublishStore implements PublishStore {
   }
 
   /** Inside the group commit's transaction (a savepoint of it). */
-  private publishNow({ event, clientId }: PublishRequest): PublishOutcome {
+  private publishNow({ event, clientId, data }: PublishRequest): PublishOutcome {
     if (!this.tenants.existsNow(event.tenantId)) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
-    const webhookIds = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];
-    const targets = webhookIds.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
+    const subscribers = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as SubscriberRow[];
+    const chosen = this.filters.select(subscribers, (row) => row[1], () => (data === undefined ? eventDataOf(event.body) : data));
+    const targets = chosen.map(([webhookId]): OutboxTarget => ({ transport: "http", webhookId }));
     this.outbox.enqueue(event, targets);
     return { replayed: false, deliveries: targets.length };
   }
