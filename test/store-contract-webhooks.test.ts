@@ -51,6 +51,19 @@ describeStores("WebhookStore", (h) => {
     expect(await store.update("whk_none", null, { url: "https://y.example" }, NOW)).toBeUndefined();
   });
 
+  test("a filter is stored as given, kept by updates that do not name it, replaced, and removed by null", async () => {
+    const store = webhooksOf(h());
+    const hook = newWebhook({ filterJson: '{"n":{"$gte":1}}' });
+    await store.create(hook);
+    expect((await store.get(hook.id, null))!.filterJson).toBe('{"n":{"$gte":1}}');
+    expect(await store.update(hook.id, null, { url: "https://kept.example" }, NOW + 1)).toMatchObject({ filterJson: '{"n":{"$gte":1}}' });
+    expect(await store.update(hook.id, null, { filterJson: '{"m":2}' }, NOW + 2)).toMatchObject({ filterJson: '{"m":2}', url: "https://kept.example" });
+    expect(await store.update(hook.id, null, { filterJson: null }, NOW + 3)).toMatchObject({ filterJson: null });
+    expect((await h().row("webhooks", hook.id))!.filter).toBeNull();
+    const [listed] = (await store.list("default", {}, { limit: 10 })).rows;
+    expect(listed).toMatchObject({ id: hook.id, filterJson: null });
+  });
+
   test("rotation keeps the old secret as the previous one; a new secret by update retires it at once", async () => {
     const store = webhooksOf(h());
     const hook = newWebhook();
