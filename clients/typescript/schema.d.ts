@@ -106,7 +106,7 @@ export interface paths {
         head?: never;
         /**
          * Update webhook
-         * @description Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.
+         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active` and `filter` (`null` removes the filter). Setting `active` to true clears `disabled_reason`.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1074,6 +1074,18 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description Only events whose `data` matches this condition are delivered to the webhook; `null` (or absent) delivers every event of its types. MongoDB-style: `{"field": value}` is equality (dotted paths reach inside objects; an array field matches when one element does), and the accepted operators are `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, `$exists`, `$not`, `$and`, `$or`, `$nor` (`$in`/`$nin` take an array, `$gt`/`$gte`/`$lt`/`$lte` a number or string, `$exists` a boolean; `$and`/`$or`/`$nor` an array of conditions; `$not` a condition or a field's operators). At most 4096 bytes and 8 levels of nesting. Not applied to the test event, retries or recovers.
+             * @example {
+             *       "link.domain": "go.acme.com",
+             *       "clicks": {
+             *         "$gte": 100
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * @description The tenant (one customer of your product): your own id for that customer. `default` when absent.
              * @example acme-retail
              */
@@ -1462,6 +1474,18 @@ export interface components {
                 [key: string]: unknown;
             };
             active?: boolean;
+            /**
+             * @description Only events whose `data` matches this condition are delivered to the webhook; `null` (or absent) delivers every event of its types. MongoDB-style: `{"field": value}` is equality (dotted paths reach inside objects; an array field matches when one element does), and the accepted operators are `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, `$exists`, `$not`, `$and`, `$or`, `$nor` (`$in`/`$nin` take an array, `$gt`/`$gte`/`$lt`/`$lte` a number or string, `$exists` a boolean; `$and`/`$or`/`$nor` an array of conditions; `$not` a condition or a field's operators). At most 4096 bytes and 8 levels of nesting. Not applied to the test event, retries or recovers.
+             * @example {
+             *       "link.domain": "go.acme.com",
+             *       "clicks": {
+             *         "$gte": 100
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
         };
         User: {
             /**
@@ -1504,6 +1528,10 @@ export interface components {
              * @example default
              */
             tenant_id: string;
+            /** @description The condition on an event's `data` that the webhook's deliveries need; null: every event. */
+            filter: {
+                [key: string]: unknown;
+            } | null;
         };
         /** @description The body of every delivery: exactly these four fields, byte for byte as stored when the event was published. */
         WebhookPayload: {
@@ -1769,7 +1797,8 @@ export interface operations {
                      *           "created_at": "2024-05-20T10:00:00.000Z",
                      *           "updated_at": "string",
                      *           "disabled_reason": "string",
-                     *           "tenant_id": "default"
+                     *           "tenant_id": "default",
+                     *           "filter": {}
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2014,7 +2043,8 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "filter": {}
                      *       }
                      *     }
                      */
@@ -2207,7 +2237,8 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "filter": {}
                      *       }
                      *     }
                      */
