@@ -106,7 +106,10 @@ export const Webhook = t.Object({
   updated_at: t.String(),
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
   tenant_id: t.String({ description: "The tenant the webhook belongs to.", examples: ["default"] }),
-  filter: t.Union([t.Record(MetadataKey, t.Unknown()), t.Null()], { description: "The condition on an event's `data` that the webhook's deliveries need; null: every event." }),
+  filter: t.Union([t.Record(MetadataKey, t.Unknown()), t.Null()], {
+    description: "The condition on an event's `data` that the webhook's deliveries need; null: every event.",
+    examples: [{ clicks: { $gte: 100 } }],
+  }),
 });
 export type Webhook = typeof Webhook.static;
 
