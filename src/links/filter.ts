@@ -138,29 +138,26 @@ export class FilterMatchers {
   }
 
   /**
-   * The subscribers whose filter lets the event's data through, in their order; a null filter
-   * lets everything through. `dataOf` is called at most once, and only if some subscriber has a
-   * filter. Each distinct filter is looked up and run once per call, however many webhooks
-   * share it.
+   * For one publish: whether a filter lets the event's data through. `dataOf` is called at
+   * most once, at the first filter asked about; each distinct filter text is looked up and run
+   * once, however many webhooks share it.
    */
-  select<T>(subscribers: readonly T[], filterOf: (subscriber: T) => string | null, dataOf: () => unknown): T[] {
+  forEvent(dataOf: () => unknown): (filterJson: string) => boolean {
     const verdicts = new Map<string, boolean>();
     let data: unknown;
     let dataRead = false;
-    return subscribers.filter((subscriber) => {
-      const filter = filterOf(subscriber);
-      if (filter === null) return true;
-      let verdict = verdicts.get(filter);
+    return (filterJson) => {
+      let verdict = verdicts.get(filterJson);
       if (verdict === undefined) {
         if (!dataRead) {
           data = dataOf();
           dataRead = true;
         }
-        verdict = this.testerOf(filter)(data);
-        verdicts.set(filter, verdict);
+        verdict = this.testerOf(filterJson)(data);
+        verdicts.set(filterJson, verdict);
       }
       return verdict;
-    });
+    };
   }
 
   private testerOf(filterJson: string): EventDataTest {

@@ -110,7 +110,15 @@ export class PostgresPublishStore implements PublishStore {
         return { replayed: true, original };
       }
       const { webhooks, filters } = row!;
-      const chosen = filters === null ? webhooks : this.chosen(webhooks, filters, () => (data === undefined ? eventDataOf(event.body) : data));
+      let chosen = webhooks;
+      // Null when no subscriber has a filter: then no matcher runs.
+      if (filters !== null) {
+        const matches = this.filters.forEvent(() => (data === undefined ? eventDataOf(event.body) : data));
+        chosen = webhooks.filter((_, i) => {
+          const filter = filters[i];
+          return filter == null || matches(filter);
+        });
+      }
       const targets = chosen.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
       if (targets.length > 0) await this.s.deliveries.run(tx, { ...params, ...targetParams(targets, event.createdAt) });
       return { replayed: false, deliveries: targets.length };
@@ -126,12 +134,6 @@ export class PostgresPublishStore implements PublishStore {
     const extra = targetParams(targets, event.createdAt);
     await this.s.enqueue.run(on, { ...eventParams(event), ...extra });
     return extra.deliveryIds;
-  }
-
-  /** The subscribers whose filter matches, given side by side with their filters. */
-  private chosen(webhooks: string[], filters: (string | null)[], dataOf: () => unknown): string[] {
-    const indexes = this.filters.select(webhooks.map((_, i) => i), (i) => filters[i] ?? null, dataOf);
-    return indexes.map((i) => webhooks[i]!);
   }
 
   /** After the insert found a key taken: that key's event (in READ COMMITTED, the committed winner). */
