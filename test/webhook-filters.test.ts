@@ -2,7 +2,7 @@
 // data match its filter, the publish answer counts only those deliveries, a bad filter is a 400
 // naming its path with nothing stored, and the test event, retries and PATCH null ignore or lift it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { MAX_FILTER_BYTES, MAX_FILTER_DEPTH } from "../src/links/filter";
+import { FilterMatchers, MAX_FILTER_BYTES, MAX_FILTER_DEPTH } from "../src/links/filter";
 import { createDeliveryTestApp, startReceiver, waitFor, type DeliveryTestApp, type Receiver } from "./helpers/delivery";
 
 let app: DeliveryTestApp;
@@ -123,5 +123,27 @@ describe("validation: 400 naming the filter, nothing stored", () => {
     const res = await app.request("POST", "/api/v1/links/webhooks", { url: "http://127.0.0.1:9/ok", events: ["link.created"], filter });
     expect(res.status).toBe(201);
     expect((await app.request("GET", `/api/v1/links/webhooks/${res.body.data.id}`)).body.data.filter).toEqual(filter);
+  });
+});
+
+describe("FilterMatchers (one per publish store)", () => {
+  test("per publish: the data is read once, at the first filter, and each distinct text is run once", () => {
+    const matchers = new FilterMatchers();
+    let reads = 0;
+    const matches = matchers.forEvent(() => (reads++, { amount: 150, tags: ["a", "b"] }));
+    expect(reads).toBe(0);
+    const filters = ['{"amount":{"$gte":100}}', '{"tags":"b"}', '{"amount":{"$lt":100}}', '{"amount":{"$gte":100}}'];
+    expect(filters.map(matches)).toEqual([true, true, false, true]);
+    expect(reads).toBe(1);
+    // A publish that asks about no filter never reads the data.
+    matchers.forEvent(() => (reads++, {}));
+    expect(reads).toBe(1);
+  });
+
+  test("sift knows only the accepted operators: a stored filter with another one matches nothing", () => {
+    const matches = new FilterMatchers().forEvent(() => ({ a: "x" }));
+    expect(matches('{"a":{"$regex":"x"}}')).toBe(false);
+    expect(matches('{"$where":"true"}')).toBe(false);
+    expect(matches('{"a":"x"}')).toBe(true);
   });
 });

@@ -1528,7 +1528,14 @@ export interface components {
              * @example default
              */
             tenant_id: string;
-            /** @description The condition on an event's `data` that the webhook's deliveries need; null: every event. */
+            /**
+             * @description The condition on an event's `data` that the webhook's deliveries need; null: every event.
+             * @example {
+             *       "clicks": {
+             *         "$gte": 100
+             *       }
+             *     }
+             */
             filter: {
                 [key: string]: unknown;
             } | null;
@@ -1798,7 +1805,11 @@ export interface operations {
                      *           "updated_at": "string",
                      *           "disabled_reason": "string",
                      *           "tenant_id": "default",
-                     *           "filter": {}
+                     *           "filter": {
+                     *             "clicks": {
+                     *               "$gte": 100
+                     *             }
+                     *           }
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2044,7 +2055,11 @@ export interface operations {
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
                      *         "tenant_id": "default",
-                     *         "filter": {}
+                     *         "filter": {
+                     *           "clicks": {
+                     *             "$gte": 100
+                     *           }
+                     *         }
                      *       }
                      *     }
                      */
@@ -2238,7 +2253,11 @@ export interface operations {
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
                      *         "tenant_id": "default",
-                     *         "filter": {}
+                     *         "filter": {
+                     *           "clicks": {
+                     *             "$gte": 100
+                     *           }
+                     *         }
                      *       }
                      *     }
                      */
