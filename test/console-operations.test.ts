@@ -75,6 +75,14 @@ describe("buildRequest", () => {
     expect(Object.keys(req.body as object)).toEqual(["events", "active"]);
   });
 
+  test("a webhook's filter: an object, or null on update to remove it; left out when empty", () => {
+    const set = buildRequest(op("update-webhook"), { id: "whk_1", filter: '{"amount": {"$gte": 100}}' }, noAuth, ORIGIN);
+    expect(set.body).toEqual({ filter: { amount: { $gte: 100 } } });
+    expect(buildRequest(op("update-webhook"), { id: "whk_1", filter: "null", active: "true" }, noAuth, ORIGIN).body).toEqual({ active: true, filter: null });
+    expect(buildRequest(op("update-webhook"), { id: "whk_1", filter: "", active: "true" }, noAuth, ORIGIN).body).toEqual({ active: true });
+    expect(buildRequest(op("create-webhook"), { filter: "[1]" }, noAuth, ORIGIN).errors.filter).toBe('Must be a JSON object, like {"amount": {"$gte": 100}}, or null');
+  });
+
   test("invalid JSON in an editor is an error for that field and is left out of the body", () => {
     const req = buildRequest(op("create-webhook"), { url: "https://x.example/h", events: ["link.clicked"], metadata: '{"a":' }, noAuth, ORIGIN);
     expect(req.errors.metadata).toStartWith("Invalid JSON");

@@ -230,7 +230,7 @@ describe("read, update, delete", () => {
     const got = await t.request("GET", `/api/v1/links/webhooks/${id}`);
     expect(got.status).toBe(200);
     expect(Object.keys(got.body.data)).toEqual([
-      "id", "url", "events", "active", "metadata", "created_at", "updated_at", "disabled_reason", "tenant_id", "signature",
+      "id", "url", "events", "active", "metadata", "created_at", "updated_at", "disabled_reason", "tenant_id", "signature", "filter",
     ]);
     expect(got.body.data).toMatchObject({ ...created.body.data, disabled_reason: null, tenant_id: "default", signature: "hmac" });
 

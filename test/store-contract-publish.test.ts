@@ -16,9 +16,10 @@ function request(values: Partial<NewEvent> = {}, clientId: string | null = null)
   return { event: { id, publicId: clientId ?? id, tenantId: "default", type: "order.created", body: `{"n":${seq}}`, createdAt: NOW + seq, requestHash: "h1", ...values } as PublishRequest["event"], clientId };
 }
 
-async function subscribe(h: StoreHarness, id: string, values: { tenantId?: string; active?: boolean; types?: string[] } = {}) {
+async function subscribe(h: StoreHarness, id: string, values: { tenantId?: string; active?: boolean; types?: string[]; filter?: unknown } = {}) {
   const tenantId = values.tenantId ?? "default";
-  await h.insert("webhooks", { id, url: "https://example.com/in", events: JSON.stringify(values.types ?? ["order.created"]), secret: "s", createdAt: NOW, updatedAt: NOW, tenantId, active: values.active ?? true });
+  const filter = values.filter === undefined ? null : JSON.stringify(values.filter);
+  await h.insert("webhooks", { id, url: "https://example.com/in", events: JSON.stringify(values.types ?? ["order.created"]), secret: "s", createdAt: NOW, updatedAt: NOW, tenantId, active: values.active ?? true, filter });
   // The subscriptions table as the webhook store keeps it (SQLite: a trigger; here, by hand).
   const subscriptions = (await h.rows("webhookEventTypes")).filter((r) => r.webhookId === id);
   if (subscriptions.length === 0) await h.insert("webhookEventTypes", (values.types ?? ["order.created"]).map((eventType) => ({ tenantId, eventType, webhookId: id })));
@@ -81,6 +82,36 @@ describeStores("PublishStore", (h) => {
     } finally {
       await subscription.unlisten();
     }
+  });
+
+  test("filters: only the subscribers whose filter matches the data get a delivery, and only they are counted", async () => {
+    await subscribe(h(), "whk_all");
+    await subscribe(h(), "whk_big", { filter: { amount: { $gte: 100 } } });
+    await subscribe(h(), "whk_big_too", { filter: { amount: { $gte: 100 } } });
+    await subscribe(h(), "whk_eu", { filter: { $or: [{ "address.country": { $in: ["FR", "DE"] } }, { vip: true }] } });
+    await subscribe(h(), "whk_no_coupon", { filter: { coupon: { $exists: false }, status: { $ne: "test" } } });
+    await subscribe(h(), "whk_big_off", { filter: { amount: { $gte: 100 } }, active: false });
+    const deliveredTo = async (data: Record<string, unknown>, withData = true) => {
+      const req = request({ body: JSON.stringify({ id: "x", type: "order.created", created_at: "", data }) });
+      const outcome = await publishOf(h()).publish(withData ? { ...req, data } : req);
+      const ids = (await h().rows("deliveries")).filter((r) => r.eventId === req.event.id).map((r) => r.webhookId).sort();
+      expect(outcome).toEqual({ replayed: false, deliveries: ids.length });
+      expect(await h().row("events", req.event.id)).toBeDefined();
+      return ids;
+    };
+    expect(await deliveredTo({ amount: 150, address: { country: "FR" } })).toEqual(["whk_all", "whk_big", "whk_big_too", "whk_eu", "whk_no_coupon"]);
+    expect(await deliveredTo({ amount: 5, coupon: "SPRING" })).toEqual(["whk_all"]);
+    expect(await deliveredTo({ amount: 99, vip: true, status: "test" })).toEqual(["whk_all", "whk_eu"]);
+    // Without the data beside the request, the store reads it from the body.
+    expect(await deliveredTo({ amount: 100, coupon: "X" }, false)).toEqual(["whk_all", "whk_big", "whk_big_too"]);
+  });
+
+  test("filters: none matching still stores the event, with no delivery", async () => {
+    await subscribe(h(), "whk_only_big", { filter: { amount: { $gt: 1000 } } });
+    const req = request();
+    expect(await publishOf(h()).publish({ ...req, data: { amount: 3 } })).toEqual({ replayed: false, deliveries: 0 });
+    expect(await h().row("events", req.event.id)).toBeDefined();
+    expect(await h().rows("deliveries")).toHaveLength(0);
   });
 
   test("enqueue: the event and one delivery per given target, ids returned", async () => {

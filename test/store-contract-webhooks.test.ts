@@ -24,7 +24,7 @@ describeStores("WebhookStore", (h) => {
     expect(await store.create(hook)).toBe(true);
     expect(await store.get(hook.id, null)).toEqual({
       id: hook.id, tenantId: "default", url: hook.url, events: ["link.created", "link.clicked", "link.created"], active: true, metadataJson: '{"n":1.0}',
-      secret: hook.secret, previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, createdAt: hook.createdAt, updatedAt: hook.createdAt,
+      secret: hook.secret, previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, filterJson: null, createdAt: hook.createdAt, updatedAt: hook.createdAt,
     });
     expect(await subscriptions(h(), hook.id)).toEqual(["default/link.clicked", "default/link.created"]);
     expect(await store.get(hook.id, "default")).toBeDefined();
@@ -49,6 +49,19 @@ describeStores("WebhookStore", (h) => {
     expect(await store.update(hook.id, null, { active: true }, NOW + 400)).toMatchObject({ active: true, disabledReason: null });
     expect((await h().row("webhooks", hook.id))!.lastSuccessAt).toBe(NOW + 400);
     expect(await store.update("whk_none", null, { url: "https://y.example" }, NOW)).toBeUndefined();
+  });
+
+  test("a filter is stored as given, kept by updates that do not name it, replaced, and removed by null", async () => {
+    const store = webhooksOf(h());
+    const hook = newWebhook({ filterJson: '{"n":{"$gte":1}}' });
+    await store.create(hook);
+    expect((await store.get(hook.id, null))!.filterJson).toBe('{"n":{"$gte":1}}');
+    expect(await store.update(hook.id, null, { url: "https://kept.example" }, NOW + 1)).toMatchObject({ filterJson: '{"n":{"$gte":1}}' });
+    expect(await store.update(hook.id, null, { filterJson: '{"m":2}' }, NOW + 2)).toMatchObject({ filterJson: '{"m":2}', url: "https://kept.example" });
+    expect(await store.update(hook.id, null, { filterJson: null }, NOW + 3)).toMatchObject({ filterJson: null });
+    expect((await h().row("webhooks", hook.id))!.filter).toBeNull();
+    const [listed] = (await store.list("default", {}, { limit: 10 })).rows;
+    expect(listed).toMatchObject({ id: hook.id, filterJson: null });
   });
 
   test("rotation keeps the old secret as the previous one; a new secret by update retires it at once", async () => {

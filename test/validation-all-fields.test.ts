@@ -4,6 +4,7 @@
 // changes. Unknown top-level fields are ignored whatever their name.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { FieldError } from "../src/http/errors";
+import { FILTER_ERROR } from "../src/links/filter";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { signIn, type SignedInUser } from "./helpers/sessions";
 
@@ -42,6 +43,7 @@ interface RouteCase {
 }
 
 const RANGE = "Must be a number within ±1.7976931348623157e308";
+const FILTER_OPERATOR = "Not an accepted operator; use $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $not, $and, $or, $nor";
 const EVENT_TYPES = "Must be one of link.created, link.updated, link.deleted, link.clicked, uptime.down, uptime.up";
 /** What may be subscribed to (or filtered by): the operational events too, which only hookrelay publishes. */
 const SUBSCRIBABLE = `${EVENT_TYPES}, webhook.disabled, delivery.exhausted`;
@@ -231,6 +233,7 @@ const ROUTES: RouteCase[] = [
       ["secret", "a good secret"],
       ["metadata", { team: "ops" }],
       ["signature", "hmac"],
+      ["filter", { amount: { $gte: 1 } }],
     ],
     bad: [
       // Service findings (SSRF, duplicates, whsec_ rule) beside schema and parser findings.
@@ -239,6 +242,7 @@ const ROUTES: RouteCase[] = [
       { name: "secret", value: "whsec_!!!!!!!!", details: [{ field: "secret", message: "A secret starting with whsec_ must be base64 of 24 to 64 random bytes" }] },
       { name: "metadata", value: { n: new Raw("1e400") }, details: [{ field: "metadata.n", message: RANGE }] },
       { name: "signature", value: "rsa", details: [{ field: "signature", message: 'Must be "hmac" or "ed25519"' }] },
+      { name: "filter", value: { $or: [{ a: 1 }, { b: { $where: "1" } }] }, details: [{ field: "filter.$or[1].b.$where", message: FILTER_OPERATOR }] },
     ],
   },
   {
@@ -251,12 +255,14 @@ const ROUTES: RouteCase[] = [
       ["events", ["link.clicked"]],
       ["secret", "a good secret"],
       ["metadata", {}],
+      ["filter", null],
     ],
     bad: [
       { name: "url", value: 42, details: [{ field: "url", message: "Must be an absolute http(s) URL of at most 2048 characters" }] },
       { name: "events", value: [], details: [{ field: "events", message: "Must be a non-empty list of distinct event types" }] },
       { name: "secret", value: "short", details: [{ field: "secret", message: "Must be a string of 8 to 128 characters" }] },
       { name: "metadata", value: [1], details: [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }] },
+      { name: "filter", value: "a > 1", details: [{ field: "filter", message: FILTER_ERROR }] },
     ],
   },
   {
@@ -270,6 +276,7 @@ const ROUTES: RouteCase[] = [
       ["secret", "another good secret"],
       ["metadata", { a: 1 }],
       ["active", true],
+      ["filter", { region: "eu" }],
     ],
     bad: [
       { name: "url", value: "http://@example.com/", details: [{ field: "url", message: "Must not contain a user name or password" }] },
@@ -277,6 +284,10 @@ const ROUTES: RouteCase[] = [
       { name: "secret", value: 12345678, details: [{ field: "secret", message: "Must be a string of 8 to 128 characters" }] },
       { name: "metadata", value: { blob: "x".repeat(17 * 1024) }, details: [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }] },
       { name: "active", value: "yes", details: [{ field: "active", message: "Must be true or false" }] },
+      { name: "filter", value: { region: { $regex: "^e" }, n: { $exists: 1 } }, details: [
+        { field: "filter.region.$regex", message: FILTER_OPERATOR },
+        { field: "filter.n.$exists", message: "Must be true or false" },
+      ] },
     ],
   },
   {

@@ -106,7 +106,7 @@ export interface paths {
         head?: never;
         /**
          * Update webhook
-         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active` and `signature`. Setting `active` to true clears `disabled_reason`; setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.
+         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active`, `signature` and `filter` (`null` removes the filter). Setting `active` to true clears `disabled_reason`; setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1114,6 +1114,18 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description Only events whose `data` matches this condition are delivered to the webhook; `null` (or absent) delivers every event of its types. MongoDB-style: `{"field": value}` is equality (dotted paths reach inside objects; an array field matches when one element does), and the accepted operators are `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, `$exists`, `$not`, `$and`, `$or`, `$nor` (`$in`/`$nin` take an array, `$gt`/`$gte`/`$lt`/`$lte` a number or string, `$exists` a boolean; `$and`/`$or`/`$nor` an array of conditions; `$not` a condition or a field's operators). At most 4096 bytes and 8 levels of nesting. Not applied to the test event, retries or recovers.
+             * @example {
+             *       "link.domain": "go.acme.com",
+             *       "clicks": {
+             *         "$gte": 100
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * @description The tenant (one customer of your product): your own id for that customer. `default` when absent.
              * @example acme-retail
              */
@@ -1539,6 +1551,18 @@ export interface components {
             active?: boolean;
             /** @description How deliveries are signed: `hmac` (the default, `v1,` signatures with the shared secret) or `ed25519` (`v1a,` signatures receivers verify with the public key from `GET …/secret`). */
             signature?: "hmac" | "ed25519";
+            /**
+             * @description Only events whose `data` matches this condition are delivered to the webhook; `null` (or absent) delivers every event of its types. MongoDB-style: `{"field": value}` is equality (dotted paths reach inside objects; an array field matches when one element does), and the accepted operators are `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, `$exists`, `$not`, `$and`, `$or`, `$nor` (`$in`/`$nin` take an array, `$gt`/`$gte`/`$lt`/`$lte` a number or string, `$exists` a boolean; `$and`/`$or`/`$nor` an array of conditions; `$not` a condition or a field's operators). At most 4096 bytes and 8 levels of nesting. Not applied to the test event, retries or recovers.
+             * @example {
+             *       "link.domain": "go.acme.com",
+             *       "clicks": {
+             *         "$gte": 100
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
         };
         User: {
             /**
@@ -1583,6 +1607,17 @@ export interface components {
             tenant_id: string;
             /** @enum {string} */
             signature: "hmac" | "ed25519";
+            /**
+             * @description The condition on an event's `data` that the webhook's deliveries need; null: every event.
+             * @example {
+             *       "clicks": {
+             *         "$gte": 100
+             *       }
+             *     }
+             */
+            filter: {
+                [key: string]: unknown;
+            } | null;
         };
         /** @description Published by hookrelay into the webhook's tenant when it disables a webhook automatically (never for `PATCH active: false`). Enable it again with `PATCH active: true`, then `POST …/recover`. */
         WebhookDisabledEvent: {
@@ -1896,7 +1931,12 @@ export interface operations {
                      *           "updated_at": "string",
                      *           "disabled_reason": "string",
                      *           "tenant_id": "default",
-                     *           "signature": "hmac"
+                     *           "signature": "hmac",
+                     *           "filter": {
+                     *             "clicks": {
+                     *               "$gte": 100
+                     *             }
+                     *           }
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2142,7 +2182,12 @@ export interface operations {
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
                      *         "tenant_id": "default",
-                     *         "signature": "hmac"
+                     *         "signature": "hmac",
+                     *         "filter": {
+                     *           "clicks": {
+                     *             "$gte": 100
+                     *           }
+                     *         }
                      *       }
                      *     }
                      */
@@ -2336,7 +2381,12 @@ export interface operations {
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
                      *         "tenant_id": "default",
-                     *         "signature": "hmac"
+                     *         "signature": "hmac",
+                     *         "filter": {
+                     *           "clicks": {
+                     *             "$gte": 100
+                     *           }
+                     *         }
                      *       }
                      *     }
                      */

@@ -202,6 +202,8 @@ function editWebhook(webhook) {
   state.values[op.id] = {
     id: webhook.id, url: webhook.url, events: [...(webhook.events ?? [])], secret: "",
     metadata: JSON.stringify(webhook.metadata ?? {}, null, 2), active: "",
+    // Left empty when there is none: an update that does not name it keeps it.
+    filter: webhook.filter ? JSON.stringify(webhook.filter, null, 2) : "",
   };
   showOperation(op);
   form.scrollIntoView({ block: "start" });

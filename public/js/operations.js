@@ -51,6 +51,10 @@ const webhookBody = (required) => [
       ? "How deliveries are signed: hmac (default, v1) or ed25519 (v1a; receivers verify with the public key from Get signing secret)."
       : "Switch how deliveries are signed: a new key of that kind is generated, and the old one keeps signing beside it for 24 hours.",
   },
+  {
+    name: "filter", in: "body", kind: "json", object: true, nullable: true, label: "filter",
+    description: 'Only events whose data match this condition are delivered, MongoDB-style: {"amount": {"$gte": 100}}. null: every event (on update, removes the filter).',
+  },
 ];
 
 const cursorQuery = [
@@ -92,7 +96,8 @@ const tenantPath = (description) => ({ ...id("id", description), pickedTenant: t
  * scope (apiKey routes): "tenant" (any key, on its own tenant's objects), "publish" (a key
  * with can_publish), "platform" (keys created without a tenant; tenant keys get 403).
  * tenant: where a platform key's picked tenant goes ("body" or "query" as tenant_id).
- * Field kinds: text, url, email, password, integer, select, boolean, events, json.
+ * Field kinds: text, url, email, password, integer, select, boolean, events, json (object: a JSON
+ * object; nullable: or null).
  * pickedTenant: the field starts out holding the tenant picked for a platform key.
  */
 export const OPERATIONS = [
@@ -432,8 +437,9 @@ export function parseJsonField(text, shape) {
   } catch (e) {
     return { error: `Invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (shape === "object" && (value === null || typeof value !== "object" || Array.isArray(value))) {
-    return { error: 'Must be a JSON object, like {"team": "growth"}' };
+  if (shape === "object-or-null" && value === null) return { value };
+  if ((shape === "object" || shape === "object-or-null") && (value === null || typeof value !== "object" || Array.isArray(value))) {
+    return { error: shape === "object" ? 'Must be a JSON object, like {"team": "growth"}' : 'Must be a JSON object, like {"amount": {"$gte": 100}}, or null' };
   }
   if (shape === "array" && !Array.isArray(value)) return { error: 'Must be a JSON array, like [{"name": "region", "value": "eu"}]' };
   return { value };
@@ -445,7 +451,7 @@ function fieldValue(field, raw) {
       // Catalogue order, whatever order the boxes were ticked in.
       return { value: EVENT_CATALOGUE.filter((e) => raw.includes(e)), empty: raw.length === 0 };
     case "json": {
-      const parsed = parseJsonField(raw, field.object ? "object" : field.array ? "array" : undefined);
+      const parsed = parseJsonField(raw, field.object ? (field.nullable ? "object-or-null" : "object") : field.array ? "array" : undefined);
       return parsed.error ? { error: parsed.error, empty: false } : { value: parsed.value, empty: parsed.value === undefined };
     }
     case "boolean":
@@ -500,7 +506,7 @@ export function buildRequest(op, values, auth, origin, context = {}) {
     else if (field.in === "header") extraHeaders.push([field.name, String(result.value)]);
     // A required field left empty is still shown and sent, so the server's own validation
     // message explains what is wrong.
-    else body[field.name] = result.value ?? (field.kind === "events" ? [] : "");
+    else body[field.name] = result.value === undefined ? (field.kind === "events" ? [] : "") : result.value;
   }
 
   const tenantId = context.tenantId?.trim() ?? "";

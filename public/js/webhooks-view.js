@@ -96,6 +96,7 @@ export function createWebhooksView(dom, { call, hasKey, onEdit }) {
       element("dl", { class: "webhook-facts" }, [
         element("dt", { text: "id" }), element("dd", {}, [element("code", { text: webhook.id })]),
         element("dt", { text: "events" }), element("dd", {}, (webhook.events ?? []).map((e) => element("span", { class: "chip", text: e }))),
+        ...(webhook.filter ? [element("dt", { text: "filter" }), element("dd", {}, [element("code", { class: "webhook-filter", text: JSON.stringify(webhook.filter) })])] : []),
         element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
         ...(webhook.signature === "ed25519" ? [element("dt", { text: "signature" }), element("dd", { text: "ed25519 (v1a)" })] : []),
       ]),

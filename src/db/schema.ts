@@ -60,6 +60,11 @@ export const webhooks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    /**
+     * JSON text of the condition on an event's `data` (links/filter.ts), null for every event.
+     * Publish reads it beside the active flag in its join, and runs no matcher when it is null.
+     */
+    filter: text("filter"),
   },
   // Lists page by rowid (creation order) within a tenant: (tenant_id, rowid) is this index, and
   // newest first is a backwards walk of it. No index on created_at: nothing reads one.

@@ -72,7 +72,7 @@ export async function publishEvent(
   const publicId = input.id ?? id;
   const body = eventBody(publicId, input.type, createdAt, input.data, dataJson);
   const event = { id, publicId, tenantId, type: input.type, body, idempotencyKey: idempotencyKey ?? null, requestHash, createdAt, traceParent };
-  const outcome = await store.publish.publish({ event, clientId: input.id ?? null });
+  const outcome = await store.publish.publish({ event, clientId: input.id ?? null, data: input.data });
   if ("noSuchTenant" in outcome) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
   if (!outcome.replayed) return { event: { id: publicId, type: input.type, created_at: iso(createdAt), deliveries: outcome.deliveries }, replayed: false };
   const { original } = outcome;

@@ -3,6 +3,7 @@ import { t } from "elysia";
 import { PageQuery } from "../http/pagination";
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from "../event-types/model";
 import { TenantId } from "../tenants/model";
+import { FILTER_ERROR, FILTER_OPERATORS, MAX_FILTER_BYTES, MAX_FILTER_DEPTH } from "./filter";
 
 // Whether the type is in the catalogue (built in, or your own and not archived) is the service's
 // to check (event-types/service.ts): own types live in the database.
@@ -54,8 +55,30 @@ const Metadata = t.Record(MetadataKey, t.Unknown(), {
   description: "Arbitrary metadata attached to the webhook.",
 });
 
+// The operators and their operands are the service's to check (links/filter.ts), so one answer
+// names every bad operator by its path.
+const FILTER_DESCRIPTION =
+  "Only events whose `data` matches this condition are delivered to the webhook; `null` (or absent) delivers every event of its types. " +
+  "MongoDB-style: `{\"field\": value}` is equality (dotted paths reach inside objects; an array field matches when one element does), " +
+  `and the accepted operators are ${FILTER_OPERATORS.map((op) => `\`${op}\``).join(", ")} ` +
+  "(`$in`/`$nin` take an array, `$gt`/`$gte`/`$lt`/`$lte` a number or string, `$exists` a boolean; `$and`/`$or`/`$nor` an array of conditions; `$not` a condition or a field's operators). " +
+  `At most ${MAX_FILTER_BYTES} bytes and ${MAX_FILTER_DEPTH} levels of nesting. Not applied to the test event, retries or recovers.`;
+const Filter = t.Union([t.Record(MetadataKey, t.Unknown()), t.Null()], {
+  error: FILTER_ERROR,
+  description: FILTER_DESCRIPTION,
+  examples: [{ "link.domain": "go.acme.com", clicks: { $gte: 100 } }],
+});
+
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata), tenant_id: t.Optional(TenantId), signature: t.Optional(Signature) },
+  {
+    url: Url,
+    events: Events,
+    secret: t.Optional(Secret),
+    metadata: t.Optional(Metadata),
+    filter: t.Optional(Filter),
+    tenant_id: t.Optional(TenantId),
+    signature: t.Optional(Signature),
+  },
   { error: "Must be a JSON object" },
 );
 export type CreateWebhookBody = typeof CreateWebhookBody.static;
@@ -68,8 +91,9 @@ export const UpdateWebhookBody = t.Object(
     metadata: t.Optional(Metadata),
     active: t.Optional(t.Boolean({ error: "Must be true or false" })),
     signature: t.Optional(Signature),
+    filter: t.Optional(Filter),
   },
-  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature, filter" },
 );
 export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
 
@@ -93,6 +117,10 @@ export const Webhook = t.Object({
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
   tenant_id: t.String({ description: "The tenant the webhook belongs to.", examples: ["default"] }),
   signature: t.Union([t.Literal("hmac"), t.Literal("ed25519")], { description: "How deliveries are signed (`v1,` HMAC or `v1a,` ed25519)." }),
+  filter: t.Union([t.Record(MetadataKey, t.Unknown()), t.Null()], {
+    description: "The condition on an event's `data` that the webhook's deliveries need; null: every event.",
+    examples: [{ clicks: { $gte: 100 } }],
+  }),
 });
 export type Webhook = typeof Webhook.static;
 

@@ -13,6 +13,7 @@ import { iso, newSortableId, pooledRandomBytes } from "../ids";
 import { parseJsonExact } from "../http/json-text";
 import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/service";
 import { NO_SUCH_TENANT } from "../tenants/scope";
+import { filterFieldErrors } from "./filter";
 import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook, type WebhookSecret } from "./model";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -83,6 +84,7 @@ export interface WebhookFields {
   secret?: unknown;
   metadata?: unknown;
   signature?: unknown;
+  filter?: unknown;
 }
 
 /** Why `secret` cannot sign as `kind`, or undefined. */
@@ -123,6 +125,7 @@ export async function webhookFieldErrors(
   if (input.metadata !== undefined && metadataProblem(input.metadata, metadataJson)) {
     problems.push({ field: "metadata", message: METADATA_ERROR });
   }
+  if (input.filter !== undefined) problems.push(...filterFieldErrors(input.filter));
   return problems;
 }
 
@@ -143,6 +146,7 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
     disabled_reason: webhook.disabledReason,
     tenant_id: webhook.tenantId,
     signature: signatureKindOf(webhook.secret),
+    filter: webhook.filterJson === null ? null : (JSON.parse(webhook.filterJson) as Record<string, unknown>),
   };
 }
 
@@ -159,7 +163,8 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
-  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, createdAt: now });
+  const filterJson = filterJsonOf(input.filter);
+  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, filterJson, createdAt: now });
   // Deleted since the request's tenant was checked.
   if (!created) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
   // Everything the answer holds is known here: no row to map back.
@@ -167,8 +172,13 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   const shownMetadata = metadataJson === undefined ? (input.metadata ?? {}) : (parseJsonExact(metadataJson) as Record<string, unknown>);
   return {
     id, url, events: input.events, active: true, metadata: shownMetadata,
-    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId, signature: signatureKindOf(secret),
+    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId, signature: signatureKindOf(secret), filter: filterJson === null ? null : (input.filter ?? null),
   };
+}
+
+/** The filter as stored: its JSON text, or null for none. */
+function filterJsonOf(filter: Record<string, unknown> | null | undefined): string | null {
+  return filter == null ? null : JSON.stringify(filter);
 }
 
 const notFound = (id: string) => new NotFound(`No webhook with id ${id}`);
@@ -206,6 +216,7 @@ export async function updateWebhook(
   const changes: WebhookChanges = { url: input.url, events: input.events, secret: input.secret, active: input.active };
   if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
   if (input.active === false) changes.disabledReason = "Disabled by an API request";
+  if (input.filter !== undefined) changes.filterJson = filterJsonOf(input.filter);
   if (input.secret === undefined ? input.signature !== undefined : input.signature === undefined) {
     // Which kind the webhook signs with now decides: read it (another tenant's answers 404 here).
     const current = signatureKindOf((await findWebhook(store, id, owner)).secret);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fmt, machine, printTable, RESULTS_DIR, writeResult, type BenchResult } from "./lib/report";
 import { ensureWrk } from "./lib/wrk";
 
-const BENCHES = ["create-webhook", "publish", "delivery-throughput", "latency", "claim-scaling", "memory", "hanging-endpoint", "log-reads"] as const;
+const BENCHES = ["create-webhook", "publish", "delivery-throughput", "latency", "claim-scaling", "memory", "hanging-endpoint", "log-reads", "publish-filters"] as const;
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(BENCHES as readonly string[]).includes(w));

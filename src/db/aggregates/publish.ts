@@ -29,6 +29,11 @@ export interface PublishRequest {
   event: NewEvent & { tenantId: string; publicId: string };
   /** The publisher's own event id (`event.publicId` then), also a replay key; null when it gave none. */
   clientId: string | null;
+  /**
+   * The event's `data`, which subscribers' filters are tested against (links/filter.ts). When
+   * absent, read from `event.body`, and only if a subscriber has a filter.
+   */
+  data?: unknown;
 }
 
 /** An earlier event that answers a replayed Idempotency-Key or id instead of a new one. */
@@ -51,8 +56,10 @@ export interface PublishStore {
   /**
    * One transaction: if the tenant already has an event with `event.idempotencyKey` (or else
    * with `clientId`), that event, and nothing is written; otherwise the event and one delivery,
-   * due at once, per subscribed active webhook of the tenant. The tenant's existence is checked
-   * in the same transaction, so a tenant deleted meanwhile gains no event.
+   * due at once, per subscribed active webhook of the tenant whose filter, if it has one,
+   * matches the event's data (a webhook whose filter does not match gets no delivery and is
+   * not counted). The tenant's existence is checked in the same transaction, so a tenant
+   * deleted meanwhile gains no event.
    */
   publish(request: PublishRequest): Promise<PublishOutcome>;
   /** The event and one delivery per given target, in one transaction; the delivery ids. */

@@ -17,6 +17,8 @@ export interface WebhookRecord {
   previousSecret: string | null;
   previousSecretExpiresAt: number | null;
   disabledReason: string | null;
+  /** JSON text of the condition on an event's data (links/filter.ts); null: every event. */
+  filterJson: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -28,6 +30,8 @@ export interface NewWebhook {
   events: string[];
   metadataJson: string;
   secret: string;
+  /** Absent or null: every event. */
+  filterJson?: string | null;
   createdAt: number;
 }
 
@@ -46,6 +50,8 @@ export interface WebhookChanges {
    */
   active?: boolean;
   disabledReason?: string;
+  /** A new filter's JSON text; null removes the filter. */
+  filterJson?: string | null;
 }
 
 export interface WebhookListFilter {

@@ -4,6 +4,8 @@
 // same key at once: the second insert waits for the first to commit, then does nothing, and
 // the second publish answers with the first's event. One transaction per event: the event,
 // read back the subscribers in the same statement, then one statement for all its deliveries.
+// Subscribers' filters come back with them only when one of them has a filter, and are matched
+// between the two statements (links/filter.ts).
 // A commit with deliveries notifies DELIVERY_CHANNEL, so a listening node can start at once.
 import type { SQL as BunSQL } from "bun";
 import { sql } from "drizzle-orm";
@@ -12,6 +14,7 @@ import type { NewEvent, OutboxTarget, PublishOutcome, PublishRequest, PublishSto
 import { DEFAULT_TENANT } from "../schema";
 import { deliveries as d, events as e, webhookEventTypes as s, webhooks as w } from "./schema";
 import { bare, compile, int8, param, type Runner } from "./sql";
+import { eventDataOf, FilterMatchers } from "../../links/filter";
 
 /** The LISTEN/NOTIFY channel of "new deliveries are due". */
 export const DELIVERY_CHANNEL = "hookrelay_deliveries";
@@ -45,13 +48,20 @@ function statements() {
   const replayColumns = sql`${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.type}, ${e.createdAt}, ${e.requestHash},
                             (SELECT count(*)::int FROM ${d} WHERE ${d.eventId} = ${e.id}) AS deliveries`;
   return {
-    /** The event unless a unique key is taken; its tenant's active subscribers when it went in. */
-    insertEvent: compile<{ inserted: boolean; webhooks: string[] }>(sql`
-      WITH ins AS (INSERT INTO ${e} (${eventColumns}) VALUES (${eventValues}) ON CONFLICT DO NOTHING RETURNING ${bare(e.id)})
+    /**
+     * The event unless a unique key is taken; its tenant's active subscribers when it went in,
+     * and their filters in the same order (null when none has one).
+     */
+    insertEvent: compile<{ inserted: boolean; webhooks: string[]; filters: (string | null)[] | null }>(sql`
+      WITH ins AS (INSERT INTO ${e} (${eventColumns}) VALUES (${eventValues}) ON CONFLICT DO NOTHING RETURNING ${bare(e.id)}),
+      subscribers AS (
+        SELECT ${s.webhookId} AS webhook_id, ${w.filter} AS filter FROM ${s} JOIN ${w} ON ${w.id} = ${s.webhookId}
+         WHERE EXISTS (SELECT 1 FROM ins) AND ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active}
+      )
       SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
-             array(SELECT ${s.webhookId} FROM ${s} JOIN ${w} ON ${w.id} = ${s.webhookId}
-                    WHERE EXISTS (SELECT 1 FROM ins) AND ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active}
-                    ORDER BY ${s.webhookId}) AS webhooks`),
+             coalesce(array_agg(webhook_id ORDER BY webhook_id), '{}') AS webhooks,
+             CASE WHEN bool_or(filter IS NOT NULL) THEN array_agg(filter ORDER BY webhook_id) END AS filters
+        FROM subscribers`),
     deliveries: compile<{ n: number }>(insertDeliveries(sql`WITH`)),
     /** The event and its deliveries in one statement (targets known beforehand). */
     enqueue: compile<{ n: number }>(insertDeliveries(sql`WITH ins AS (INSERT INTO ${e} (${eventColumns}) VALUES (${eventValues})),`)),
@@ -86,10 +96,11 @@ function targetParams(targets: readonly OutboxTarget[], at: number) {
 
 export class PostgresPublishStore implements PublishStore {
   private readonly s = statements();
+  private readonly filters = new FilterMatchers();
 
   constructor(private readonly client: BunSQL) {}
 
-  async publish({ event, clientId }: PublishRequest): Promise<PublishOutcome> {
+  async publish({ event, clientId, data }: PublishRequest): Promise<PublishOutcome> {
     const params = eventParams(event);
     return this.client.begin(async (tx) => {
       const [row] = await this.s.insertEvent.run(tx, params);
@@ -98,9 +109,7 @@ export class PostgresPublishStore implements PublishStore {
         if (!original) throw new Error(`event ${event.id} was not stored and nothing replays it (an id taken by another tenant's event?)`);
         return { replayed: true, original };
       }
-      const targets = row!.webhooks.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
-      if (targets.length > 0) await this.s.deliveries.run(tx, { ...params, ...targetParams(targets, event.createdAt) });
-      return { replayed: false, deliveries: targets.length };
+      return { replayed: false, deliveries: await this.deliver(tx, params, row!, event, data) };
     });
   }
 
@@ -116,7 +125,22 @@ export class PostgresPublishStore implements PublishStore {
   async fanOutOn(tx: Runner, event: NewEvent & { tenantId: string }): Promise<number> {
     const params = eventParams(event);
     const [row] = await this.s.insertEvent.run(tx, params);
-    const targets = row!.webhooks.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
+    return this.deliver(tx, params, row!, event);
+  }
+
+  /** One delivery per subscriber found by the event's insert whose filter (if any) its data match. How many. */
+  private async deliver(tx: Runner, params: ReturnType<typeof eventParams>, inserted: { webhooks: string[]; filters: (string | null)[] | null }, event: NewEvent, data?: unknown): Promise<number> {
+    const { webhooks, filters } = inserted;
+    let chosen = webhooks;
+    // Null when no subscriber has a filter: then no matcher runs.
+    if (filters !== null) {
+      const matches = this.filters.forEvent(() => (data === undefined ? eventDataOf(event.body) : data));
+      chosen = webhooks.filter((_, i) => {
+        const filter = filters[i];
+        return filter == null || matches(filter);
+      });
+    }
+    const targets = chosen.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
     if (targets.length > 0) await this.s.deliveries.run(tx, { ...params, ...targetParams(targets, event.createdAt) });
     return targets.length;
   }

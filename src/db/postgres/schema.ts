@@ -62,6 +62,8 @@ export const webhooks = pgTable(
     createdAt: unixMs("created_at").notNull(),
     updatedAt: unixMs("updated_at").notNull(),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    /** JSON text of the condition on an event's `data` (links/filter.ts); null: every event. */
+    filter: text("filter"),
   },
   (t) => [index("webhooks_tenant_idx").on(t.tenantId, t.createdAt, t.id)],
 );

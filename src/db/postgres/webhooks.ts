@@ -22,6 +22,7 @@ interface WebhookRow {
   previous_secret: string | null;
   previous_secret_expires_at: string | number | null;
   disabled_reason: string | null;
+  filter: string | null;
   created_at: string | number;
   updated_at: string | number;
 }
@@ -38,13 +39,14 @@ function toRecord(row: WebhookRow): WebhookRecord {
     previousSecret: row.previous_secret,
     previousSecretExpiresAt: int8OrNull(row.previous_secret_expires_at),
     disabledReason: row.disabled_reason,
+    filterJson: row.filter,
     createdAt: int8(row.created_at),
     updatedAt: int8(row.updated_at),
   };
 }
 
 const columns = sql`${w.id}, ${w.tenantId}, ${w.url}, ${w.events}, ${w.active}, ${w.metadata}, ${w.secret}, ${w.previousSecret},
-                    ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.createdAt}, ${w.updatedAt}`;
+                    ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.filter}, ${w.createdAt}, ${w.updatedAt}`;
 const inScope = sql`(${param("tenantId")}::text IS NULL OR ${w.tenantId} = ${param("tenantId")})`;
 
 /** The subscriptions of the webhooks in `changed` (id, tenant_id), one per distinct type of `types`. */
@@ -59,9 +61,9 @@ function statements() {
     create: compile<{ id: string }>(sql`
       WITH created AS (
         INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
-                          ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)})
+                          ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)})
         SELECT ${param("id")}, ${param("url")}, ${param("events")}, true, ${param("metadata")}, ${param("secret")},
-               ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}
+               ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}, ${param("filter")}::text
          WHERE ${param("tenantId")}::text = ${param("defaultTenant")}
             OR EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")} FOR KEY SHARE)
         RETURNING ${bare(w.id)}, ${bare(w.tenantId)}
@@ -86,6 +88,7 @@ function statements() {
                                            WHEN ${param("keepUntil")}::int8 IS NOT NULL THEN ${w.secret} END,
           ${bare(w.previousSecretExpiresAt)} = CASE WHEN ${param("secret")}::text IS NULL THEN ${w.previousSecretExpiresAt} ELSE ${param("keepUntil")}::int8 END,
           ${bare(w.active)} = coalesce(${param("active")}::boolean, ${w.active}),
+          ${bare(w.filter)} = CASE WHEN ${param("setFilter")}::boolean THEN ${param("filter")}::text ELSE ${w.filter} END,
           ${bare(w.disabledReason)} = CASE ${param("active")}::boolean WHEN true THEN NULL WHEN false THEN ${param("reason")} ELSE ${w.disabledReason} END,
           ${bare(w.lastSuccessAt)} = CASE ${param("active")}::boolean WHEN true THEN ${param("now")}::int8 ELSE ${w.lastSuccessAt} END,
           ${bare(w.updatedAt)} = ${param("now")}::int8
@@ -135,7 +138,7 @@ export class PostgresWebhookStore implements WebhookStore {
     const { id, tenantId, url, secret, createdAt } = webhook;
     const rows = await this.s.create.run(this.client, {
       id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt,
-      events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, types: webhook.events,
+      events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, types: webhook.events, filter: webhook.filterJson ?? null,
     });
     return rows.length === 1;
   }
@@ -158,6 +161,8 @@ export class PostgresWebhookStore implements WebhookStore {
       keepUntil: changes.keepPreviousUntil ?? null,
       active: changes.active ?? null,
       reason: changes.disabledReason ?? null,
+      setFilter: changes.filterJson !== undefined,
+      filter: changes.filterJson ?? null,
     });
     return row && toRecord(row);
   }

@@ -2,13 +2,15 @@
 // publishes share one transaction, each in its own savepoint, and the caller is answered after
 // the shared COMMIT. That transaction is IMMEDIATE, so the replay check and the insert see the
 // same state. Statements per publish: the replay lookups it needs (none without a key or id),
-// the subscribers, the event, one per delivery.
+// the subscribers (with their filters, read from the webhook row the join reads anyway), the
+// event, one per delivery. Filters are matched in between, inside the same savepoint.
 import type { Database } from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import type { NewEvent, OutboxTarget, PublishOutcome, PublishRequest, PublishStore, ReplayedEvent } from "../aggregates/publish";
 import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
 import { deliveries as d, events as e, webhookEventTypes as s, webhooks as w } from "../schema";
+import { eventDataOf, FilterMatchers } from "../../links/filter";
 import { SqliteOutbox } from "./outbox";
 import type { SqliteTenantStore } from "./tenants";
 import { compile, param } from "./sql";
@@ -17,6 +19,7 @@ type ReplayRow = Omit<ReplayedEvent, "deliveries"> & { id: string };
 
 export class SqlitePublishStore implements PublishStore {
   private readonly s;
+  private readonly filters = new FilterMatchers();
   /** For the stores whose own transactions also write an event (a webhook test, an alert). */
   readonly outbox: SqliteOutbox;
 
@@ -29,12 +32,17 @@ export class SqlitePublishStore implements PublishStore {
     const replayColumns = sql`${e.id} AS id, coalesce(${e.publicId}, ${e.id}) AS publicId, ${e.type} AS type, ${e.createdAt} AS createdAt, ${e.requestHash} AS requestHash`;
     this.s = {
       // The tenant's active webhooks subscribed to a type, oldest first: one range of the
-      // subscriptions' primary key, and each webhook's row by its key for the active flag.
+      // subscriptions' primary key, and each webhook's row by its key for the active flag and
+      // the filter. One string per subscriber, as before filters existed (arrays or objects
+      // per row cost half as much again): the webhook id, and only for a webhook with a filter,
+      // a NUL and the filter's JSON text. Neither can hold a NUL (ids are `whk_` + base62, and
+      // JSON text escapes control characters).
       subscribers: compile(
         sqlite,
-        sql`SELECT ${s.webhookId} FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
-            WHERE ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active} = 1
-            ORDER BY ${s.webhookId}`,
+        sql`SELECT CASE WHEN ${w.filter} IS NULL THEN ${s.webhookId} ELSE ${s.webhookId} || char(0) || ${w.filter} END
+              FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
+             WHERE ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active} = 1
+             ORDER BY ${s.webhookId}`,
       ).pluck(),
       byKey: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
       byPublicId: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
@@ -51,21 +59,29 @@ export class SqlitePublishStore implements PublishStore {
   }
 
   /** Inside the group commit's transaction (a savepoint of it). */
-  private publishNow({ event, clientId }: PublishRequest): PublishOutcome {
+  private publishNow({ event, clientId, data }: PublishRequest): PublishOutcome {
     if (!this.tenants.existsNow(event.tenantId)) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
-    return { replayed: false, deliveries: this.fanOutNow(event) };
+    return { replayed: false, deliveries: this.fanOutNow(event, data) };
   }
 
   /**
-   * The event and one delivery per active webhook of its tenant subscribed to its type, inside the
-   * caller's transaction, with no replay or tenant check: for events hookrelay writes itself
-   * (events/operational.ts) in the transaction of what caused them. How many deliveries.
+   * The event and one delivery per active webhook of its tenant subscribed to its type whose
+   * filter (if any) its data match, inside the caller's transaction, with no replay or tenant
+   * check: publishNow's last step, and for events hookrelay writes itself (events/operational.ts)
+   * in the transaction of what caused them. `data`: the event's data when the caller has it
+   * parsed already. How many deliveries.
    */
-  fanOutNow(event: NewEvent & { tenantId: string }): number {
-    const webhookIds = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];
-    const targets = webhookIds.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
+  fanOutNow(event: NewEvent & { tenantId: string }, data?: unknown): number {
+    const subscribers = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];
+    const matches = this.filters.forEvent(() => (data === undefined ? eventDataOf(event.body) : data));
+    const targets: OutboxTarget[] = [];
+    for (const subscriber of subscribers) {
+      const cut = subscriber.indexOf("\0");
+      if (cut === -1) targets.push({ transport: "http", webhookId: subscriber });
+      else if (matches(subscriber.slice(cut + 1))) targets.push({ transport: "http", webhookId: subscriber.slice(0, cut) });
+    }
     this.outbox.enqueue(event, targets);
     return targets.length;
   }

@@ -30,6 +30,7 @@ function toRecord(row: WebhookRow): WebhookRecord {
     previousSecret: row.previousSecret,
     previousSecretExpiresAt: row.previousSecretExpiresAt,
     disabledReason: row.disabledReason,
+    filterJson: row.filter,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -66,6 +67,8 @@ function updateStatement(db: Db, withEvents: boolean) {
       previousSecret: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecret} WHEN ${p("keepUntil")} IS NOT NULL THEN ${w.secret} END`,
       previousSecretExpiresAt: sql`CASE WHEN ${p("secret")} IS NULL THEN ${w.previousSecretExpiresAt} ELSE ${p("keepUntil")} END`,
       active: sql`coalesce(${p("active")}, ${w.active})`,
+      // `setFilter` tells "remove it" (null) from "keep it".
+      filter: sql`CASE WHEN ${p("setFilter")} THEN ${p("filter")} ELSE ${w.filter} END`,
       disabledReason: sql`CASE ${p("active")} WHEN 1 THEN NULL WHEN 0 THEN ${p("reason")} ELSE ${w.disabledReason} END`,
       lastSuccessAt: sql`CASE ${p("active")} WHEN 1 THEN ${p("now")} ELSE ${w.lastSuccessAt} END`,
       updatedAt: sql`${p("now")}`,
@@ -82,9 +85,9 @@ function statements(db: Db) {
     insert: compile(
       db.$client,
       sql`INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
-            ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)})
+            ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)})
           SELECT ${param("id")}, ${param("url")}, ${param("events")}, 1, ${param("metadata")}, ${param("secret")},
-            ${param("now")}, ${param("now")}, ${param("now")}, ${param("tenantId")}
+            ${param("now")}, ${param("now")}, ${param("now")}, ${param("tenantId")}, ${param("filter")}
           WHERE ${param("tenantId")} = ${param("defaultTenant")} OR exists (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")})`,
     ),
     byId: db.select().from(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
@@ -115,7 +118,7 @@ export class SqliteWebhookStore implements WebhookStore {
 
   create(webhook: NewWebhook): Promise<boolean> {
     const { id, tenantId, url, secret, createdAt } = webhook;
-    const params = { id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt, events: JSON.stringify(webhook.events), metadata: webhook.metadataJson };
+    const params = { id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt, events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, filter: webhook.filterJson ?? null };
     // One statement that throws before writing anything: no savepoint of its own.
     return commitSoon(this.db, () => this.s.insert.run(params).changes === 1, { singleStatement: true });
   }
@@ -138,6 +141,8 @@ export class SqliteWebhookStore implements WebhookStore {
       keepUntil: changes.keepPreviousUntil ?? null,
       active: changes.active === undefined ? null : changes.active ? 1 : 0,
       reason: changes.disabledReason ?? null,
+      setFilter: changes.filterJson === undefined ? 0 : 1,
+      filter: changes.filterJson ?? null,
     });
     return row && toRecord(row);
   }
