@@ -57,8 +57,25 @@ describeStores("DeliveryQueue claim", (h) => {
     expect(batch.events.get(`evt_${webhookId}_0`)).toEqual({ body: '{"i":0}', traceParent: "00-abc-def-01" });
     expect(batch.events.get(`evt_${webhookId}_1`)).toEqual({ body: '{"i":1}', traceParent: null });
     expect([...batch.webhooks.values()]).toEqual([
-      { id: webhookId, url: "https://example.com/in", active: true, secret: "whsec_a", previousSecret: "whsec_old", previousSecretExpiresAt: NOW + 5000 },
+      {
+        id: webhookId, url: "https://example.com/in", active: true, secret: "whsec_a", previousSecret: "whsec_old", previousSecretExpiresAt: NOW + 5000,
+        retrySchedule: null, timeoutMs: null, headers: null,
+      },
     ]);
+  });
+
+  test("a webhook's delivery controls come with its target, and its own timeout lengthens its rows' leases", async () => {
+    const controls = { retrySchedule: '[1,1]', timeoutMs: 20_000, headers: '{"X-Key":"k1"}' };
+    const own = await seed(h(), 1, { webhook: controls });
+    const plain = await seed(h(), 1);
+    const shortOwn = await seed(h(), 1, { webhook: { timeoutMs: 300 } });
+    const batch = await h().store.queue.recordAndClaim([], { now: NOW, limit: 10, leaseMs: 30_000, leaseTimeouts: 3 });
+    expect(batch.webhooks.get(own.webhookId)).toMatchObject({ retrySchedule: [1, 1], timeoutMs: 20_000, headers: { "X-Key": "k1" } });
+    expect(batch.webhooks.get(plain.webhookId)).toMatchObject({ retrySchedule: null, timeoutMs: null, headers: null });
+    // 3 × 20 s outlasts the 30 s lease; 3 × 300 ms does not shorten it.
+    expect(await h().row("deliveries", own.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 60_000, nextAttemptAt: NOW + 60_000 });
+    expect(await h().row("deliveries", plain.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 30_000 });
+    expect(await h().row("deliveries", shortOwn.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 30_000 });
   });
 
   test("an expired lease makes the row due again (a crashed worker loses nothing)", async () => {
@@ -240,7 +257,7 @@ describeStores("DeliveryQueue claim plan", (h) => {
       // A three-row table is read by a scan whatever the indexes; what matters is that the index can serve.
       await conn.unsafe("SET enable_seqscan = off");
       const { claim } = pgQueueStatements();
-      const plan = await conn.unsafe(`EXPLAIN ${claim.text}`, claim.bind({ now: NOW, limit: 10, leaseUntil: NOW + 1000, lease: "lease" }));
+      const plan = await conn.unsafe(`EXPLAIN ${claim.text}`, claim.bind({ now: NOW, limit: 10, leaseUntil: NOW + 1000, leaseTimeouts: 3, lease: "lease" }));
       expect(plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n")).toContain("deliveries_due_idx");
     } finally {
       await conn.unsafe("RESET enable_seqscan");

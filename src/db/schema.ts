@@ -60,6 +60,13 @@ export const webhooks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    // Delivery controls (docs/architecture.md, "Per-webhook delivery controls"); null: the server's defaults.
+    /** JSON array of seconds, replacing DELIVERY_RETRY_SCHEDULE for this webhook. */
+    retrySchedule: text("retry_schedule"),
+    /** Per-attempt timeout, replacing DELIVERY_TIMEOUT_MS for this webhook. */
+    timeoutMs: integer("timeout_ms"),
+    /** JSON object of extra request headers (name → value), sent with every delivery. */
+    headers: text("headers"),
   },
   // Lists page by rowid (creation order) within a tenant: (tenant_id, rowid) is this index, and
   // newest first is a backwards walk of it. No index on created_at: nothing reads one.

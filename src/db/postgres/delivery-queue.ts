@@ -40,6 +40,9 @@ interface TargetRow {
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: string | number | null;
+  retry_schedule: string | null;
+  timeout_ms: number | null;
+  headers: string | null;
 }
 
 export class PostgresDeliveryQueue implements DeliveryQueue {
@@ -68,7 +71,9 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
 
   private async claim(tx: Runner, claim: ClaimRequest): Promise<ClaimedBatch> {
     const lease = newLeaseToken();
-    const rows = await this.s.claim.run(tx, { now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, lease });
+    const rows = await this.s.claim.run(tx, {
+      now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, leaseTimeouts: claim.leaseTimeouts ?? 0, lease,
+    });
     if (rows.length === 0) return emptyBatch();
     const eventIds = [...new Set(rows.map((r) => r.event_id))];
     const webhookIds = [...new Set(rows.flatMap((r) => (r.webhook_id ? [r.webhook_id] : [])))];
@@ -91,6 +96,9 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
         secret: r.secret,
         previousSecret: r.previous_secret,
         previousSecretExpiresAt: int8OrNull(r.previous_secret_expires_at),
+        retrySchedule: r.retry_schedule === null ? null : JSON.parse(r.retry_schedule),
+        timeoutMs: r.timeout_ms,
+        headers: r.headers === null ? null : JSON.parse(r.headers),
       });
     }
     const deliveries = rows.map(
@@ -138,6 +146,9 @@ function outcomeArrays(results: readonly AttemptResult[]) {
 /** The queue's statements (exported for tests that read their plans). */
 export function statements() {
   const byToken = sql`${d.id} = c.id AND ${d.leaseToken} = c.lease AND ${d.status} = 'leased'`;
+  // A row of a webhook with its own timeout is leased for at least `leaseTimeouts` of them (ClaimRequest).
+  const leaseUntil = sql`greatest(${param("leaseUntil")}::int8, ${param("now")}::int8 + ${param("leaseTimeouts")}::int8 *
+                                  coalesce((SELECT ${w.timeoutMs} FROM ${w} WHERE ${w.id} = ${d.webhookId}), 0))`;
   return {
     /**
      * One statement for every outcome of a turn. `done` holds the outcomes whose claim still
@@ -216,7 +227,7 @@ export function statements() {
       ),
       claimed AS (
         UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseToken)} = ${param("lease")},
-                        ${bare(d.leaseExpiresAt)} = ${param("leaseUntil")}, ${bare(d.nextAttemptAt)} = ${param("leaseUntil")}, ${bare(d.updatedAt)} = ${param("now")}
+                        ${bare(d.leaseExpiresAt)} = ${leaseUntil}, ${bare(d.nextAttemptAt)} = ${leaseUntil}, ${bare(d.updatedAt)} = ${param("now")}
           FROM due WHERE ${d.id} = due.id
         RETURNING ${d.id}, ${d.eventId}, ${d.transport}, ${d.webhookId}, ${d.trafficSourceWebhookId}, ${d.attempts}, ${d.createdAt}, ${d.tenantId}
       )
@@ -225,7 +236,8 @@ export function statements() {
       SELECT ${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.body}, ${e.traceParent}
         FROM ${e} WHERE ${e.id} = ANY(${param("ids")}::text[])`),
     webhookTargets: compile<TargetRow>(sql`
-      SELECT ${w.id}, ${w.url}, ${w.active}, ${w.secret}, ${w.previousSecret}, ${w.previousSecretExpiresAt}
+      SELECT ${w.id}, ${w.url}, ${w.active}, ${w.secret}, ${w.previousSecret}, ${w.previousSecretExpiresAt},
+             ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}
         FROM ${w} WHERE ${w.id} = ANY(${param("ids")}::text[])`),
     release: compile(sql`
       UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("at")}, ${bare(d.leaseExpiresAt)} = NULL,

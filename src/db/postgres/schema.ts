@@ -62,6 +62,10 @@ export const webhooks = pgTable(
     createdAt: unixMs("created_at").notNull(),
     updatedAt: unixMs("updated_at").notNull(),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    /** Delivery controls, as in SQLite (src/db/schema.ts); null: the server's defaults. */
+    retrySchedule: text("retry_schedule"),
+    timeoutMs: integer("timeout_ms"),
+    headers: text("headers"),
   },
   (t) => [index("webhooks_tenant_idx").on(t.tenantId, t.createdAt, t.id)],
 );

@@ -26,7 +26,16 @@ const ATTEMPT_COLUMNS = 6;
 
 type ClaimedRow = Omit<ClaimedDelivery, "lease" | "publicEventId"> & { rowid: number };
 type EventRow = EventBody & { id: string; publicId: string };
-type TargetRow = Omit<WebhookTarget, "active"> & { active: number };
+type TargetRow = Omit<WebhookTarget, "active" | "retrySchedule" | "headers"> & { active: number; retrySchedule: string | null; headers: string | null };
+
+function toTarget(r: TargetRow): WebhookTarget {
+  return {
+    ...r,
+    active: r.active === 1,
+    retrySchedule: r.retrySchedule === null ? null : JSON.parse(r.retrySchedule),
+    headers: r.headers === null ? null : JSON.parse(r.headers),
+  };
+}
 
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly s;
@@ -39,7 +48,9 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.turn = sqlite.transaction((results: readonly AttemptResult[], claim: ClaimRequest | null): ClaimedBatch => {
       this.writeResults(results);
       if (!claim || claim.limit <= 0) return { deliveries: [], events: new Map(), webhooks: new Map() };
-      const rows = this.s.claim.all({ now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs }) as ClaimedRow[];
+      const rows = this.s.claim.all({
+        now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, leaseTimeouts: claim.leaseTimeouts ?? 0,
+      }) as ClaimedRow[];
       return this.withBodiesAndTargets(rows);
     });
   }
@@ -76,7 +87,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const webhookIds = [...new Set(rows.flatMap((r) => (r.webhookId ? [r.webhookId] : [])))];
     const webhooks = new Map<string, WebhookTarget>();
     if (webhookIds.length > 0) {
-      for (const r of this.s.webhookTargets.all(JSON.stringify(webhookIds)) as TargetRow[]) webhooks.set(r.id, { ...r, active: r.active === 1 });
+      for (const r of this.s.webhookTargets.all(JSON.stringify(webhookIds)) as TargetRow[]) webhooks.set(r.id, toTarget(r));
     }
     const claimed = rows.map(({ rowid, ...r }): ClaimedDelivery => ({ ...r, lease: leaseOf(rowid), publicEventId: publicIds.get(r.eventId) ?? r.eventId }));
     return { deliveries: claimed, events, webhooks };
@@ -161,6 +172,9 @@ function statements(sqlite: Database) {
   const due = (status: "leased" | "pending") =>
     sql`SELECT ${rowid} FROM (SELECT ${rowid} FROM ${d} WHERE ${d.status} = ${sql.raw(`'${status}'`)} AND ${d.nextAttemptAt} <= ${param("now")}
                                ORDER BY ${d.nextAttemptAt} LIMIT ${param("limit")})`;
+  // A row of a webhook with its own timeout is leased for at least `leaseTimeouts` of them (ClaimRequest).
+  const leaseUntil = sql`max(${param("leaseUntil")}, ${param("now")} + ${param("leaseTimeouts")} *
+                             coalesce((SELECT ${w.timeoutMs} FROM ${w} WHERE ${w.id} = ${d.webhookId}), 0))`;
   return {
     /**
      * Leasing also moves `next_attempt_at` to the lease expiry, so an expired lease is simply a
@@ -168,7 +182,7 @@ function statements(sqlite: Database) {
      */
     claim: compile(
       sqlite,
-      sql`UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseExpiresAt)} = ${param("leaseUntil")}, ${bare(d.nextAttemptAt)} = ${param("leaseUntil")},
+      sql`UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseExpiresAt)} = ${leaseUntil}, ${bare(d.nextAttemptAt)} = ${leaseUntil},
                           ${bare(d.updatedAt)} = ${param("now")}
            WHERE ${rowid} IN (${due("leased")} UNION ALL ${due("pending")} LIMIT ${param("limit")})
        RETURNING ${rowid}, ${bare(d.id)}, ${bare(d.eventId)} AS eventId, ${bare(d.transport)}, ${bare(d.webhookId)} AS webhookId,
@@ -182,7 +196,8 @@ function statements(sqlite: Database) {
     webhookTargets: compile(
       sqlite,
       sql`SELECT ${w.id} AS id, ${w.url} AS url, ${w.active} AS active, ${w.secret} AS secret, ${w.previousSecret} AS previousSecret,
-                 ${w.previousSecretExpiresAt} AS previousSecretExpiresAt
+                 ${w.previousSecretExpiresAt} AS previousSecretExpiresAt, ${w.retrySchedule} AS retrySchedule, ${w.timeoutMs} AS timeoutMs,
+                 ${w.headers} AS headers
             FROM ${w} WHERE ${w.id} IN (SELECT value FROM json_each(?))`,
     ),
     insertAttempt: insertAttempts(1),
