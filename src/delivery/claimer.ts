@@ -6,10 +6,13 @@ import type { ClaimRequest } from "../db/store";
 
 /**
  * A claimed row waits behind at most one full round of requests before its own starts, so its
- * lease covers two timeouts, plus one more of slack for recording the result.
+ * lease covers two timeouts, plus one more of slack for recording the result. A row of a webhook
+ * with its own, longer `timeout_ms` is leased for as many of its own timeouts (ClaimRequest).
  */
+export const LEASE_TIMEOUTS = 3;
+
 export function leaseMsFor(config: Pick<Config, "deliveryTimeoutMs">): number {
-  return 3 * config.deliveryTimeoutMs;
+  return LEASE_TIMEOUTS * config.deliveryTimeoutMs;
 }
 
 export class Claimer {
@@ -34,7 +37,7 @@ export class Claimer {
   request(outstanding: number, now: number): ClaimRequest | null {
     const room = this.maxOutstanding - outstanding;
     if (this.drained || !(outstanding === 0 || room >= this.minClaim)) return null;
-    return { now, limit: room, leaseMs: this.leaseMs };
+    return { now, limit: room, leaseMs: this.leaseMs, leaseTimeouts: LEASE_TIMEOUTS };
   }
 
   /** A claim for `request` returned `claimed` rows. */

@@ -12,6 +12,7 @@ import { parseJsonExact } from "../http/json-text";
 import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/service";
 import { NO_SUCH_TENANT } from "../tenants/scope";
 import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from "./model";
+import { deliveryControlErrors, storedHeaders } from "./delivery-controls";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -75,6 +76,9 @@ export interface WebhookFields {
   events?: unknown;
   secret?: unknown;
   metadata?: unknown;
+  retry_schedule?: unknown;
+  timeout_ms?: unknown;
+  headers?: unknown;
 }
 
 /**
@@ -99,6 +103,7 @@ export async function webhookFieldErrors(store: Store, input: WebhookFields, pol
   if (input.metadata !== undefined && metadataProblem(input.metadata, metadataJson)) {
     problems.push({ field: "metadata", message: METADATA_ERROR });
   }
+  problems.push(...deliveryControlErrors(input));
   return problems;
 }
 
@@ -118,6 +123,9 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
     updated_at: iso(webhook.updatedAt),
     disabled_reason: webhook.disabledReason,
     tenant_id: webhook.tenantId,
+    retry_schedule: webhook.retrySchedule,
+    timeout_ms: webhook.timeoutMs,
+    headers: webhook.headers,
   };
 }
 
@@ -134,7 +142,8 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
-  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, createdAt: now });
+  const controls = { retrySchedule: input.retry_schedule ?? null, timeoutMs: input.timeout_ms ?? null, headers: storedHeaders(input.headers) ?? null };
+  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, createdAt: now, ...controls });
   // Deleted since the request's tenant was checked.
   if (!created) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
   // Everything the answer holds is known here: no row to map back.
@@ -143,6 +152,7 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   return {
     id, url, events: input.events, active: true, metadata: shownMetadata,
     created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId,
+    retry_schedule: controls.retrySchedule, timeout_ms: controls.timeoutMs, headers: controls.headers,
   };
 }
 
@@ -172,7 +182,10 @@ export async function updateWebhook(
   metadataJson?: string,
 ): Promise<Webhook> {
   rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
-  const changes: WebhookChanges = { url: input.url, events: input.events, secret: input.secret, active: input.active };
+  const changes: WebhookChanges = {
+    url: input.url, events: input.events, secret: input.secret, active: input.active,
+    retrySchedule: input.retry_schedule, timeoutMs: input.timeout_ms, headers: storedHeaders(input.headers),
+  };
   if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
   if (input.active === false) changes.disabledReason = "Disabled by an API request";
   const webhook = await store.webhooks.update(id, owner ?? null, changes, Date.now());
