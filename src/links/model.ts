@@ -59,11 +59,14 @@ export const MAX_HEADERS = 20;
 export const MAX_HEADER_NAME_LENGTH = 64;
 export const MAX_HEADER_VALUE_LENGTH = 1024;
 
+// Whole numbers as t.Number({ multipleOf: 1 }): a t.Integer in a body makes Elysia coerce the
+// body, and an array body would then be taken for an object (`[{…}]` → `{"0":{…}}`).
+const wholeNumber = (minimum: number, maximum: number, examples?: number[]) => t.Number({ multipleOf: 1, minimum, maximum, examples });
 export const RETRY_SCHEDULE_ERROR =
   `Must be null or a list of at most ${MAX_RETRY_SCHEDULE_ENTRIES} delays, each a whole number of seconds from 1 to ${MAX_RETRY_DELAY_SECONDS}`;
 const RetrySchedule = t.Union(
   [
-    t.Array(t.Integer({ minimum: 1, maximum: MAX_RETRY_DELAY_SECONDS }), {
+    t.Array(wholeNumber(1, MAX_RETRY_DELAY_SECONDS), {
       maxItems: MAX_RETRY_SCHEDULE_ENTRIES,
       description: "Seconds to wait after each failed attempt; `[]`: one attempt, no retries.",
       examples: [[10, 60, 600]],
@@ -79,7 +82,7 @@ const RetrySchedule = t.Union(
   },
 );
 export const TIMEOUT_ERROR = `Must be null or a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}`;
-const TimeoutMs = t.Union([t.Integer({ minimum: MIN_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, examples: [5000] }), t.Null()], {
+const TimeoutMs = t.Union([wholeNumber(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, [5000]), t.Null()], {
   error: TIMEOUT_ERROR,
   description: `How long one attempt may take, in ms (${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}), replacing \`DELIVERY_TIMEOUT_MS\` for this webhook. null: the server's timeout.`,
 });
