@@ -106,7 +106,7 @@ export interface paths {
         head?: never;
         /**
          * Update webhook
-         * @description Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.
+         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active` and the delivery controls `retry_schedule`, `timeout_ms` and `headers` (null removes a control: the server's default applies again; `headers` is replaced as a whole). Setting `active` to true clears `disabled_reason`.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1078,6 +1078,14 @@ export interface components {
              * @example acme-retail
              */
             tenant_id?: string;
+            /** @description Delays in seconds after each failed attempt, replacing `DELIVERY_RETRY_SCHEDULE` for this webhook (±20 % jitter; `Retry-After` is clamped to it). At most 20 delays of 1 to 604800 s (7 days), 1209600 s (14 days) in all; n delays make n + 1 attempts. null: the server's schedule. */
+            retry_schedule?: number[] | null;
+            /** @description How long one attempt may take, in ms (100 to 60000), replacing `DELIVERY_TIMEOUT_MS` for this webhook. null: the server's timeout. */
+            timeout_ms?: number | null;
+            /** @description Extra request headers sent with every delivery to this webhook, name → value (at most 20; names of up to 64 token characters, values of up to 1024 printable ASCII characters). They cannot replace what hookrelay sets: host, content-length, content-type, user-agent, webhook-* and hop-by-hop headers are refused. Shown on reads (only to callers who may read the webhook's secret too) and never logged. null or {}: none. */
+            headers?: {
+                [key: string]: string;
+            } | null;
         };
         CurrentApiKey: {
             key_id: string;
@@ -1462,6 +1470,14 @@ export interface components {
                 [key: string]: unknown;
             };
             active?: boolean;
+            /** @description Delays in seconds after each failed attempt, replacing `DELIVERY_RETRY_SCHEDULE` for this webhook (±20 % jitter; `Retry-After` is clamped to it). At most 20 delays of 1 to 604800 s (7 days), 1209600 s (14 days) in all; n delays make n + 1 attempts. null: the server's schedule. */
+            retry_schedule?: number[] | null;
+            /** @description How long one attempt may take, in ms (100 to 60000), replacing `DELIVERY_TIMEOUT_MS` for this webhook. null: the server's timeout. */
+            timeout_ms?: number | null;
+            /** @description Extra request headers sent with every delivery to this webhook, name → value (at most 20; names of up to 64 token characters, values of up to 1024 printable ASCII characters). They cannot replace what hookrelay sets: host, content-length, content-type, user-agent, webhook-* and hop-by-hop headers are refused. Shown on reads (only to callers who may read the webhook's secret too) and never logged. null or {}: none. */
+            headers?: {
+                [key: string]: string;
+            } | null;
         };
         User: {
             /**
@@ -1504,6 +1520,29 @@ export interface components {
              * @example default
              */
             tenant_id: string;
+            /**
+             * @description Its own retry delays in seconds; null: the server's `DELIVERY_RETRY_SCHEDULE`.
+             * @example [
+             *       10,
+             *       60,
+             *       600
+             *     ]
+             */
+            retry_schedule: number[] | null;
+            /**
+             * @description Its own per-attempt timeout in ms; null: the server's `DELIVERY_TIMEOUT_MS`.
+             * @example 5000
+             */
+            timeout_ms: number | null;
+            /**
+             * @description Extra request headers sent with every delivery, values as stored; null: none.
+             * @example {
+             *       "X-Tenant": "acme"
+             *     }
+             */
+            headers: {
+                [key: string]: string;
+            } | null;
         };
         /** @description The body of every delivery: exactly these four fields, byte for byte as stored when the event was published. */
         WebhookPayload: {
@@ -1769,7 +1808,16 @@ export interface operations {
                      *           "created_at": "2024-05-20T10:00:00.000Z",
                      *           "updated_at": "string",
                      *           "disabled_reason": "string",
-                     *           "tenant_id": "default"
+                     *           "tenant_id": "default",
+                     *           "retry_schedule": [
+                     *             10,
+                     *             60,
+                     *             600
+                     *           ],
+                     *           "timeout_ms": 5000,
+                     *           "headers": {
+                     *             "X-Tenant": "acme"
+                     *           }
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2014,7 +2062,16 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "retry_schedule": [
+                     *           10,
+                     *           60,
+                     *           600
+                     *         ],
+                     *         "timeout_ms": 5000,
+                     *         "headers": {
+                     *           "X-Tenant": "acme"
+                     *         }
                      *       }
                      *     }
                      */
@@ -2207,7 +2264,16 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "retry_schedule": [
+                     *           10,
+                     *           60,
+                     *           600
+                     *         ],
+                     *         "timeout_ms": 5000,
+                     *         "headers": {
+                     *           "X-Tenant": "acme"
+                     *         }
                      *       }
                      *     }
                      */

@@ -77,7 +77,7 @@ const RetrySchedule = t.Union(
     error: RETRY_SCHEDULE_ERROR,
     description:
       `Delays in seconds after each failed attempt, replacing \`DELIVERY_RETRY_SCHEDULE\` for this webhook (±20 % jitter; \`Retry-After\` is clamped to it). ` +
-      `At most ${MAX_RETRY_SCHEDULE_ENTRIES} delays of 1 to ${MAX_RETRY_DELAY_SECONDS} s, ${MAX_RETRY_SCHEDULE_TOTAL_SECONDS} s in all; ` +
+      `At most ${MAX_RETRY_SCHEDULE_ENTRIES} delays of 1 to ${MAX_RETRY_DELAY_SECONDS} s (7 days), ${MAX_RETRY_SCHEDULE_TOTAL_SECONDS} s (14 days) in all; ` +
       "n delays make n + 1 attempts. null: the server's schedule.",
   },
 );
@@ -149,9 +149,15 @@ export const Webhook = t.Object({
   updated_at: t.String(),
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
   tenant_id: t.String({ description: "The tenant the webhook belongs to.", examples: ["default"] }),
-  retry_schedule: t.Union([t.Array(t.Integer()), t.Null()], { description: "Its own retry delays in seconds; null: the server's `DELIVERY_RETRY_SCHEDULE`." }),
-  timeout_ms: t.Union([t.Integer(), t.Null()], { description: "Its own per-attempt timeout; null: the server's `DELIVERY_TIMEOUT_MS`." }),
-  headers: t.Union([t.Record(MetadataKey, t.String()), t.Null()], { description: "Extra request headers sent with every delivery; null: none." }),
+  retry_schedule: t.Union([t.Array(t.Integer()), t.Null()], {
+    description: "Its own retry delays in seconds; null: the server's `DELIVERY_RETRY_SCHEDULE`.",
+    examples: [[10, 60, 600]],
+  }),
+  timeout_ms: t.Union([t.Integer(), t.Null()], { description: "Its own per-attempt timeout in ms; null: the server's `DELIVERY_TIMEOUT_MS`.", examples: [5000] }),
+  headers: t.Union([t.Record(MetadataKey, t.String()), t.Null()], {
+    description: "Extra request headers sent with every delivery, values as stored; null: none.",
+    examples: [{ "X-Tenant": "acme" }],
+  }),
 });
 export type Webhook = typeof Webhook.static;
 

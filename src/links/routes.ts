@@ -79,7 +79,9 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
       detail: {
         operationId: "updateWebhook",
         summary: "Update webhook",
-        description: "Partial update of `url`, `events`, `secret`, `metadata` and `active`. Setting `active` to true clears `disabled_reason`.",
+        description:
+          "Partial update of `url`, `events`, `secret`, `metadata`, `active` and the delivery controls `retry_schedule`, `timeout_ms` and `headers` " +
+          "(null removes a control: the server's default applies again; `headers` is replaced as a whole). Setting `active` to true clears `disabled_reason`.",
       },
     })
     .delete("/:id", async ({ params, caller }) => {
