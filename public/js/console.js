@@ -202,6 +202,10 @@ function editWebhook(webhook) {
   state.values[op.id] = {
     id: webhook.id, url: webhook.url, events: [...(webhook.events ?? [])], secret: "",
     metadata: JSON.stringify(webhook.metadata ?? {}, null, 2), active: "",
+    // Controls the webhook has are shown to be changed; empty ones are not sent.
+    retry_schedule: webhook.retry_schedule == null ? "" : JSON.stringify(webhook.retry_schedule),
+    timeout_ms: webhook.timeout_ms == null ? "" : String(webhook.timeout_ms),
+    headers: webhook.headers == null ? "" : JSON.stringify(webhook.headers, null, 2),
   };
   showOperation(op);
   form.scrollIntoView({ block: "start" });
