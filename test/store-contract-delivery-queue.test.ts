@@ -76,6 +76,10 @@ describeStores("DeliveryQueue claim", (h) => {
     expect(await h().row("deliveries", own.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 60_000, nextAttemptAt: NOW + 60_000 });
     expect(await h().row("deliveries", plain.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 30_000 });
     expect(await h().row("deliveries", shortOwn.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 30_000 });
+    // The lengthened row is still held by the same claim: its outcome is written.
+    const ownClaim = batch.deliveries.find((c) => c.id === own.ids[0])!;
+    await record(h(), [outcome(ownClaim, { kind: "delivered", statusCode: 200 })]);
+    expect(await h().row("deliveries", own.ids[0]!)).toMatchObject({ status: "delivered" });
   });
 
   test("an expired lease makes the row due again (a crashed worker loses nothing)", async () => {
@@ -257,7 +261,7 @@ describeStores("DeliveryQueue claim plan", (h) => {
       // A three-row table is read by a scan whatever the indexes; what matters is that the index can serve.
       await conn.unsafe("SET enable_seqscan = off");
       const { claim } = pgQueueStatements();
-      const plan = await conn.unsafe(`EXPLAIN ${claim.text}`, claim.bind({ now: NOW, limit: 10, leaseUntil: NOW + 1000, leaseTimeouts: 3, lease: "lease" }));
+      const plan = await conn.unsafe(`EXPLAIN ${claim.text}`, claim.bind({ now: NOW, limit: 10, leaseUntil: NOW + 1000, lease: "lease" }));
       expect(plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n")).toContain("deliveries_due_idx");
     } finally {
       await conn.unsafe("RESET enable_seqscan");

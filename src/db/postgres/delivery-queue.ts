@@ -9,6 +9,7 @@ import type { SQL as BunSQL } from "bun";
 import { sql } from "drizzle-orm";
 import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "./schema";
+import { longerLeaseUntil } from "../leases";
 import { bare, compile, int8, int8OrNull, param, pgText, type Runner } from "./sql";
 
 /** A lease token: 128 random bits, unique per claim (one token covers the rows one claim took). */
@@ -71,9 +72,7 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
 
   private async claim(tx: Runner, claim: ClaimRequest): Promise<ClaimedBatch> {
     const lease = newLeaseToken();
-    const rows = await this.s.claim.run(tx, {
-      now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, leaseTimeouts: claim.leaseTimeouts ?? 0, lease,
-    });
+    const rows = await this.s.claim.run(tx, { now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, lease });
     if (rows.length === 0) return emptyBatch();
     const eventIds = [...new Set(rows.map((r) => r.event_id))];
     const webhookIds = [...new Set(rows.flatMap((r) => (r.webhook_id ? [r.webhook_id] : [])))];
@@ -101,6 +100,13 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
         headers: r.headers === null ? null : JSON.parse(r.headers),
       });
     }
+    // Rows of webhooks whose own timeout outlasts the claim's lease get a longer one (db/leases.ts).
+    const longer = { ids: [] as string[], untils: [] as number[], lease };
+    for (const r of rows) {
+      const until = r.webhook_id ? longerLeaseUntil(claim, webhooks.get(r.webhook_id)) : undefined;
+      if (until !== undefined) longer.ids.push(r.id), longer.untils.push(until);
+    }
+    if (longer.ids.length > 0) await this.s.lengthenLeases.run(tx, longer);
     const deliveries = rows.map(
       (r): ClaimedDelivery => ({
         lease,
@@ -146,9 +152,7 @@ function outcomeArrays(results: readonly AttemptResult[]) {
 /** The queue's statements (exported for tests that read their plans). */
 export function statements() {
   const byToken = sql`${d.id} = c.id AND ${d.leaseToken} = c.lease AND ${d.status} = 'leased'`;
-  // A row of a webhook with its own timeout is leased for at least `leaseTimeouts` of them (ClaimRequest).
-  const leaseUntil = sql`greatest(${param("leaseUntil")}::int8, ${param("now")}::int8 + ${param("leaseTimeouts")}::int8 *
-                                  coalesce((SELECT ${w.timeoutMs} FROM ${w} WHERE ${w.id} = ${d.webhookId}), 0))`;
+
   return {
     /**
      * One statement for every outcome of a turn. `done` holds the outcomes whose claim still
@@ -227,11 +231,15 @@ export function statements() {
       ),
       claimed AS (
         UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseToken)} = ${param("lease")},
-                        ${bare(d.leaseExpiresAt)} = ${leaseUntil}, ${bare(d.nextAttemptAt)} = ${leaseUntil}, ${bare(d.updatedAt)} = ${param("now")}
+                        ${bare(d.leaseExpiresAt)} = ${param("leaseUntil")}, ${bare(d.nextAttemptAt)} = ${param("leaseUntil")}, ${bare(d.updatedAt)} = ${param("now")}
           FROM due WHERE ${d.id} = due.id
         RETURNING ${d.id}, ${d.eventId}, ${d.transport}, ${d.webhookId}, ${d.trafficSourceWebhookId}, ${d.attempts}, ${d.createdAt}, ${d.tenantId}
       )
       SELECT * FROM claimed ORDER BY created_at, id`),
+    lengthenLeases: compile(sql`
+      UPDATE ${d} SET ${bare(d.leaseExpiresAt)} = c.until, ${bare(d.nextAttemptAt)} = c.until
+        FROM unnest(${param("ids")}::text[], ${param("untils")}::int8[]) AS c(id, until)
+       WHERE ${d.id} = c.id AND ${d.leaseToken} = ${param("lease")}`),
     eventBodies: compile<EventRow>(sql`
       SELECT ${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.body}, ${e.traceParent}
         FROM ${e} WHERE ${e.id} = ANY(${param("ids")}::text[])`),

@@ -7,6 +7,7 @@ import { isDatabaseBusy, noteWriteLockHeld } from "../busy";
 import type { Db } from "../client";
 import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "../schema";
+import { longerLeaseUntil } from "../leases";
 import { bare, compile, param } from "./sql";
 
 /**
@@ -48,10 +49,10 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.turn = sqlite.transaction((results: readonly AttemptResult[], claim: ClaimRequest | null): ClaimedBatch => {
       this.writeResults(results);
       if (!claim || claim.limit <= 0) return { deliveries: [], events: new Map(), webhooks: new Map() };
-      const rows = this.s.claim.all({
-        now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs, leaseTimeouts: claim.leaseTimeouts ?? 0,
-      }) as ClaimedRow[];
-      return this.withBodiesAndTargets(rows);
+      const rows = this.s.claim.all({ now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs }) as ClaimedRow[];
+      const batch = this.withBodiesAndTargets(rows);
+      this.lengthenLeases(rows, batch, claim);
+      return batch;
     });
   }
 
@@ -91,6 +92,20 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     }
     const claimed = rows.map(({ rowid, ...r }): ClaimedDelivery => ({ ...r, lease: leaseOf(rowid), publicEventId: publicIds.get(r.eventId) ?? r.eventId }));
     return { deliveries: claimed, events, webhooks };
+  }
+
+  /** Rows of webhooks whose own timeout outlasts the claim's lease get a longer one (db/leases.ts). */
+  private lengthenLeases(rows: ClaimedRow[], { webhooks }: ClaimedBatch, claim: ClaimRequest): void {
+    let byUntil: Map<number, number[]> | undefined;
+    for (const r of rows) {
+      const until = r.webhookId ? longerLeaseUntil(claim, webhooks.get(r.webhookId)) : undefined;
+      if (until === undefined) continue;
+      byUntil ??= new Map();
+      let rowids = byUntil.get(until);
+      if (!rowids) byUntil.set(until, (rowids = []));
+      rowids.push(r.rowid);
+    }
+    for (const [until, rowids] of byUntil ?? []) this.s.lengthenLeases.run({ until, rowids: JSON.stringify(rowids) });
   }
 
   private writeResults(results: readonly AttemptResult[]): void {
@@ -172,9 +187,6 @@ function statements(sqlite: Database) {
   const due = (status: "leased" | "pending") =>
     sql`SELECT ${rowid} FROM (SELECT ${rowid} FROM ${d} WHERE ${d.status} = ${sql.raw(`'${status}'`)} AND ${d.nextAttemptAt} <= ${param("now")}
                                ORDER BY ${d.nextAttemptAt} LIMIT ${param("limit")})`;
-  // A row of a webhook with its own timeout is leased for at least `leaseTimeouts` of them (ClaimRequest).
-  const leaseUntil = sql`max(${param("leaseUntil")}, ${param("now")} + ${param("leaseTimeouts")} *
-                             coalesce((SELECT ${w.timeoutMs} FROM ${w} WHERE ${w.id} = ${d.webhookId}), 0))`;
   return {
     /**
      * Leasing also moves `next_attempt_at` to the lease expiry, so an expired lease is simply a
@@ -182,11 +194,16 @@ function statements(sqlite: Database) {
      */
     claim: compile(
       sqlite,
-      sql`UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseExpiresAt)} = ${leaseUntil}, ${bare(d.nextAttemptAt)} = ${leaseUntil},
+      sql`UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseExpiresAt)} = ${param("leaseUntil")}, ${bare(d.nextAttemptAt)} = ${param("leaseUntil")},
                           ${bare(d.updatedAt)} = ${param("now")}
            WHERE ${rowid} IN (${due("leased")} UNION ALL ${due("pending")} LIMIT ${param("limit")})
        RETURNING ${rowid}, ${bare(d.id)}, ${bare(d.eventId)} AS eventId, ${bare(d.transport)}, ${bare(d.webhookId)} AS webhookId,
                  ${bare(d.trafficSourceWebhookId)} AS trafficSourceWebhookId, ${bare(d.attempts)}, ${bare(d.createdAt)} AS createdAt, ${bare(d.tenantId)} AS tenantId`,
+    ),
+    lengthenLeases: compile(
+      sqlite,
+      sql`UPDATE ${d} SET ${bare(d.leaseExpiresAt)} = ${param("until")}, ${bare(d.nextAttemptAt)} = ${param("until")}
+           WHERE ${rowid} IN (SELECT value FROM json_each(${param("rowids")}))`,
     ),
     eventBodies: compile(
       sqlite,
