@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { EndpointQueues, type EndpointJob } from "../src/delivery/endpoint-queues";
+import { headerLines } from "../src/delivery/transports/http";
 import { createLogger } from "../src/log";
 import { createTestApp, type TestApp } from "./helpers/app";
 import { createDeliveryTestApp, startReceiver, waitFor, type DeliveryTestApp, type Receiver } from "./helpers/delivery";
@@ -233,5 +234,14 @@ describe("hang detection uses the endpoint's own timeout", () => {
     now += 1;
     expect(queues.suspect("own", running.startedAt)).toBe(1);
     expect(queues.restricted).toBe(1);
+  });
+});
+
+describe("the request head", () => {
+  test("a webhook's headers become head lines; a stored one that breaks the API's rules is left out", () => {
+    expect(headerLines(null)).toBe("");
+    expect(headerLines({ Authorization: "Bearer t", "X-A": "1" })).toBe("Authorization: Bearer t\r\nX-A: 1\r\n");
+    // As if written to the database by hand: none of these may reach the wire.
+    expect(headerLines({ "X-Ok": "1", "Webhook-Signature": "v1,forged", "Content-Length": "0", "X-Split": "a\r\nX-Evil: 1", "X:Colon": "v" })).toBe("X-Ok: 1\r\n");
   });
 });
