@@ -231,6 +231,7 @@ describe("read, update, delete", () => {
     expect(got.status).toBe(200);
     expect(Object.keys(got.body.data)).toEqual([
       "id", "url", "events", "active", "metadata", "created_at", "updated_at", "disabled_reason", "tenant_id", "signature", "filter",
+      "retry_schedule", "timeout_ms", "headers",
     ]);
     expect(got.body.data).toMatchObject({ ...created.body.data, disabled_reason: null, tenant_id: "default", signature: "hmac" });
 

@@ -57,8 +57,22 @@ describeStores("DeliveryQueue claim", (h) => {
     expect(batch.events.get(`evt_${webhookId}_0`)).toEqual({ body: '{"i":0}', traceParent: "00-abc-def-01" });
     expect(batch.events.get(`evt_${webhookId}_1`)).toEqual({ body: '{"i":1}', traceParent: null });
     expect([...batch.webhooks.values()]).toEqual([
-      { id: webhookId, url: "https://example.com/in", active: true, secret: "whsec_a", previousSecret: "whsec_old", previousSecretExpiresAt: NOW + 5000 },
+      {
+        id: webhookId, url: "https://example.com/in", active: true, secret: "whsec_a", previousSecret: "whsec_old", previousSecretExpiresAt: NOW + 5000,
+        retrySchedule: null, timeoutMs: null, headers: null,
+      },
     ]);
+  });
+
+  test("a webhook's delivery controls come with its target", async () => {
+    const controls = { retrySchedule: '[1,1]', timeoutMs: 20_000, headers: '{"X-Key":"k1"}' };
+    const own = await seed(h(), 1, { webhook: controls });
+    const plain = await seed(h(), 1);
+    const batch = await h().store.queue.recordAndClaim([], { now: NOW, limit: 10, leaseMs: 30_000 });
+    expect(batch.webhooks.get(own.webhookId)).toMatchObject({ retrySchedule: [1, 1], timeoutMs: 20_000, headers: { "X-Key": "k1" } });
+    expect(batch.webhooks.get(plain.webhookId)).toMatchObject({ retrySchedule: null, timeoutMs: null, headers: null });
+    // A long own timeout needs no longer lease: the loop renews what it holds (docs/scaling.md).
+    expect(await h().row("deliveries", own.ids[0]!)).toMatchObject({ leaseExpiresAt: NOW + 30_000 });
   });
 
   test("an expired lease makes the row due again (a crashed worker loses nothing)", async () => {

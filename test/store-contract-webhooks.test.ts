@@ -25,6 +25,7 @@ describeStores("WebhookStore", (h) => {
     expect(await store.get(hook.id, null)).toEqual({
       id: hook.id, tenantId: "default", url: hook.url, events: ["link.created", "link.clicked", "link.created"], active: true, metadataJson: '{"n":1.0}',
       secret: hook.secret, previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, filterJson: null, createdAt: hook.createdAt, updatedAt: hook.createdAt,
+      retrySchedule: null, timeoutMs: null, headers: null,
     });
     expect(await subscriptions(h(), hook.id)).toEqual(["default/link.clicked", "default/link.created"]);
     expect(await store.get(hook.id, "default")).toBeDefined();
@@ -62,6 +63,24 @@ describeStores("WebhookStore", (h) => {
     expect((await h().row("webhooks", hook.id))!.filter).toBeNull();
     const [listed] = (await store.list("default", {}, { limit: 10 })).rows;
     expect(listed).toMatchObject({ id: hook.id, filterJson: null });
+  });
+
+  test("delivery controls: stored as given, changed only when named, removed by null", async () => {
+    const store = webhooksOf(h());
+    const controls = { retrySchedule: [1, 60, 3600], timeoutMs: 2500, headers: { Authorization: "Bearer t0k", "X-Tenant": "acme" } };
+    const hook = newWebhook(controls);
+    await store.create(hook);
+    expect(await store.get(hook.id, null)).toMatchObject(controls);
+    expect(await store.update(hook.id, null, { url: "https://x.example" }, NOW + 1)).toMatchObject(controls);
+    expect(await store.update(hook.id, null, { timeoutMs: 300, headers: { "X-Only": "1" } }, NOW + 2)).toMatchObject({
+      retrySchedule: [1, 60, 3600], timeoutMs: 300, headers: { "X-Only": "1" },
+    });
+    expect(await store.update(hook.id, null, { retrySchedule: null, headers: null }, NOW + 3)).toMatchObject({ retrySchedule: null, timeoutMs: 300, headers: null });
+    expect(await store.update(hook.id, null, { timeoutMs: null }, NOW + 4)).toMatchObject({ retrySchedule: null, timeoutMs: null, headers: null });
+    // Listed with them too.
+    const listed = await store.create(newWebhook({ retrySchedule: [5] }));
+    expect(listed).toBe(true);
+    expect((await store.list("default", {}, { limit: 10 })).rows[0]).toMatchObject({ retrySchedule: [5], timeoutMs: null, headers: null });
   });
 
   test("rotation keeps the old secret as the previous one; a new secret by update retires it at once", async () => {

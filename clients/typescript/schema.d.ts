@@ -106,7 +106,7 @@ export interface paths {
         head?: never;
         /**
          * Update webhook
-         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active`, `signature` and `filter` (`null` removes the filter). Setting `active` to true clears `disabled_reason`; setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.
+         * @description Partial update of `url`, `events`, `secret`, `metadata`, `active`, `signature`, `filter` and the delivery controls `retry_schedule`, `timeout_ms` and `headers` (null removes a filter or a control: the server's default applies again; `headers` is replaced as a whole). Setting `active` to true clears `disabled_reason`; setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1132,6 +1132,14 @@ export interface components {
             tenant_id?: string;
             /** @description How deliveries are signed: `hmac` (the default, `v1,` signatures with the shared secret) or `ed25519` (`v1a,` signatures receivers verify with the public key from `GET …/secret`). */
             signature?: "hmac" | "ed25519";
+            /** @description Delays in seconds after each failed attempt, replacing `DELIVERY_RETRY_SCHEDULE` for this webhook (±20 % jitter; `Retry-After` is clamped to it). At most 20 delays of 1 to 604800 s (7 days), 1209600 s (14 days) in all; n delays make n + 1 attempts. null: the server's schedule. */
+            retry_schedule?: number[] | null;
+            /** @description How long one attempt may take, in ms (100 to 60000), replacing `DELIVERY_TIMEOUT_MS` for this webhook. null: the server's timeout. */
+            timeout_ms?: number | null;
+            /** @description Extra request headers sent with every delivery to this webhook, name → value (at most 20; names of up to 64 token characters, values of up to 1024 printable ASCII characters). They cannot replace what hookrelay sets: host, content-length, content-type, user-agent, webhook-* and hop-by-hop headers are refused. Shown on reads (only to callers who may read the webhook's secret too) and never logged. null or {}: none. */
+            headers?: {
+                [key: string]: string;
+            } | null;
         };
         CurrentApiKey: {
             key_id: string;
@@ -1563,6 +1571,14 @@ export interface components {
             filter?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Delays in seconds after each failed attempt, replacing `DELIVERY_RETRY_SCHEDULE` for this webhook (±20 % jitter; `Retry-After` is clamped to it). At most 20 delays of 1 to 604800 s (7 days), 1209600 s (14 days) in all; n delays make n + 1 attempts. null: the server's schedule. */
+            retry_schedule?: number[] | null;
+            /** @description How long one attempt may take, in ms (100 to 60000), replacing `DELIVERY_TIMEOUT_MS` for this webhook. null: the server's timeout. */
+            timeout_ms?: number | null;
+            /** @description Extra request headers sent with every delivery to this webhook, name → value (at most 20; names of up to 64 token characters, values of up to 1024 printable ASCII characters). They cannot replace what hookrelay sets: host, content-length, content-type, user-agent, webhook-* and hop-by-hop headers are refused. Shown on reads (only to callers who may read the webhook's secret too) and never logged. null or {}: none. */
+            headers?: {
+                [key: string]: string;
+            } | null;
         };
         User: {
             /**
@@ -1617,6 +1633,29 @@ export interface components {
              */
             filter: {
                 [key: string]: unknown;
+            } | null;
+            /**
+             * @description Its own retry delays in seconds; null: the server's `DELIVERY_RETRY_SCHEDULE`.
+             * @example [
+             *       10,
+             *       60,
+             *       600
+             *     ]
+             */
+            retry_schedule: number[] | null;
+            /**
+             * @description Its own per-attempt timeout in ms; null: the server's `DELIVERY_TIMEOUT_MS`.
+             * @example 5000
+             */
+            timeout_ms: number | null;
+            /**
+             * @description Extra request headers sent with every delivery, values as stored; null: none.
+             * @example {
+             *       "X-Tenant": "acme"
+             *     }
+             */
+            headers: {
+                [key: string]: string;
             } | null;
         };
         /** @description Published by hookrelay into the webhook's tenant when it disables a webhook automatically (never for `PATCH active: false`). Enable it again with `PATCH active: true`, then `POST …/recover`. */
@@ -1936,6 +1975,15 @@ export interface operations {
                      *             "clicks": {
                      *               "$gte": 100
                      *             }
+                     *           },
+                     *           "retry_schedule": [
+                     *             10,
+                     *             60,
+                     *             600
+                     *           ],
+                     *           "timeout_ms": 5000,
+                     *           "headers": {
+                     *             "X-Tenant": "acme"
                      *           }
                      *         }
                      *       ],
@@ -2187,6 +2235,15 @@ export interface operations {
                      *           "clicks": {
                      *             "$gte": 100
                      *           }
+                     *         },
+                     *         "retry_schedule": [
+                     *           10,
+                     *           60,
+                     *           600
+                     *         ],
+                     *         "timeout_ms": 5000,
+                     *         "headers": {
+                     *           "X-Tenant": "acme"
                      *         }
                      *       }
                      *     }
@@ -2386,6 +2443,15 @@ export interface operations {
                      *           "clicks": {
                      *             "$gte": 100
                      *           }
+                     *         },
+                     *         "retry_schedule": [
+                     *           10,
+                     *           60,
+                     *           600
+                     *         ],
+                     *         "timeout_ms": 5000,
+                     *         "headers": {
+                     *           "X-Tenant": "acme"
                      *         }
                      *       }
                      *     }

@@ -204,6 +204,10 @@ function editWebhook(webhook) {
     metadata: JSON.stringify(webhook.metadata ?? {}, null, 2), active: "",
     // Left empty when there is none: an update that does not name it keeps it.
     filter: webhook.filter ? JSON.stringify(webhook.filter, null, 2) : "",
+    // Controls the webhook has are shown to be changed; empty ones are not sent.
+    retry_schedule: webhook.retry_schedule == null ? "" : JSON.stringify(webhook.retry_schedule),
+    timeout_ms: webhook.timeout_ms == null ? "" : String(webhook.timeout_ms),
+    headers: webhook.headers == null ? "" : JSON.stringify(webhook.headers, null, 2),
   };
   showOperation(op);
   form.scrollIntoView({ block: "start" });

@@ -60,7 +60,7 @@ function fieldBlock(field, value) {
       control = selectControl(id, field, value, [["", "—"], ["true", "true"], ["false", "false"]]);
       break;
     case "json":
-      control = element("textarea", { id, name: field.name, rows: "5", spellcheck: "false", autocomplete: "off", class: "json-editor" });
+      control = element("textarea", { id, name: field.name, rows: "5", spellcheck: "false", autocomplete: "off", class: "json-editor", placeholder: field.placeholder });
       control.value = value;
       break;
     default: {

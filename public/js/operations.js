@@ -55,6 +55,20 @@ const webhookBody = (required) => [
     name: "filter", in: "body", kind: "json", object: true, nullable: true, label: "filter",
     description: 'Only events whose data match this condition are delivered, MongoDB-style: {"amount": {"$gte": 100}}. null: every event (on update, removes the filter).',
   },
+  // The optional delivery controls (docs/architecture.md, "Per-webhook delivery controls"): left
+  // empty, nothing is sent and the server's defaults apply.
+  {
+    name: "retry_schedule", in: "body", kind: "json", label: "retry_schedule", placeholder: "[10, 60, 600]",
+    description: "Optional: seconds to wait after each failed attempt, instead of the server's schedule (at most 20 delays of 1–604800 s, 14 days in all; [] for no retries; null removes it).",
+  },
+  {
+    name: "timeout_ms", in: "body", kind: "integer", label: "timeout_ms", placeholder: "5000",
+    description: "Optional: how long one attempt may take, 100–60000 ms, instead of the server's timeout.",
+  },
+  {
+    name: "headers", in: "body", kind: "json", object: true, label: "headers", placeholder: '{"Authorization": "Bearer …"}',
+    description: "Optional: extra request headers sent with every delivery (a JSON object of name → value, at most 20; not host, content-*, user-agent, webhook-* or hop-by-hop headers; {} removes them).",
+  },
 ];
 
 const cursorQuery = [

@@ -24,6 +24,23 @@ function lastResult(delivery) {
 }
 
 /**
+ * The webhook's own delivery controls, those it has. Header values may be credentials: the card
+ * names the headers only (Edit shows the values, as the API does).
+ */
+function controlFacts(webhook) {
+  const facts = [];
+  if (Array.isArray(webhook.retry_schedule)) {
+    const text = webhook.retry_schedule.length === 0 ? "no retries" : webhook.retry_schedule.map((s) => `${s} s`).join(", ");
+    facts.push(element("dt", { text: "retry schedule" }), element("dd", { text }));
+  }
+  if (typeof webhook.timeout_ms === "number") facts.push(element("dt", { text: "timeout" }), element("dd", { text: `${webhook.timeout_ms} ms` }));
+  if (webhook.headers && typeof webhook.headers === "object") {
+    facts.push(element("dt", { text: "headers" }), element("dd", {}, Object.keys(webhook.headers).map((name) => element("code", { class: "chip", text: name }))));
+  }
+  return facts;
+}
+
+/**
  * @param {{list: HTMLElement, status: HTMLElement, more: HTMLButtonElement, refresh: HTMLButtonElement}} dom
  * @param {{call: (operationId: string, values: object) => Promise<any>, hasKey: () => boolean,
  *   onEdit: (webhook: object) => void}} hooks call sends an operation with the console's key and tenant
@@ -99,6 +116,7 @@ export function createWebhooksView(dom, { call, hasKey, onEdit }) {
         ...(webhook.filter ? [element("dt", { text: "filter" }), element("dd", {}, [element("code", { class: "webhook-filter", text: JSON.stringify(webhook.filter) })])] : []),
         element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
         ...(webhook.signature === "ed25519" ? [element("dt", { text: "signature" }), element("dd", { text: "ed25519 (v1a)" })] : []),
+        ...controlFacts(webhook),
       ]),
       ...actions,
       element("h4", { text: "Recent deliveries" }),

@@ -65,6 +65,13 @@ export const webhooks = sqliteTable(
      * Publish reads it beside the active flag in its join, and runs no matcher when it is null.
      */
     filter: text("filter"),
+    // Delivery controls (docs/architecture.md, "Per-webhook delivery controls"); null: the server's defaults.
+    /** JSON array of seconds, replacing DELIVERY_RETRY_SCHEDULE for this webhook. */
+    retrySchedule: text("retry_schedule"),
+    /** Per-attempt timeout, replacing DELIVERY_TIMEOUT_MS for this webhook. */
+    timeoutMs: integer("timeout_ms"),
+    /** JSON object of extra request headers (name → value), sent with every delivery. */
+    headers: text("headers"),
   },
   // Lists page by rowid (creation order) within a tenant: (tenant_id, rowid) is this index, and
   // newest first is a backwards walk of it. No index on created_at: nothing reads one.

@@ -11,7 +11,7 @@ import type { HealthStore } from "./aggregates/health";
 import type { DeliveryLogStore } from "./aggregates/delivery-log";
 import type { EventLogStore } from "./aggregates/event-log";
 import type { EventTypeStore } from "./aggregates/event-types";
-import type { WebhookStore } from "./aggregates/webhooks";
+import type { DeliveryControls, WebhookStore } from "./aggregates/webhooks";
 import type { TrafficSourceStore } from "./aggregates/traffic-sources";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
@@ -39,8 +39,12 @@ export interface EventBody {
   traceParent: string | null;
 }
 
-/** What a webhook delivery needs of its webhook: where, and the secrets that sign it. */
-export interface WebhookTarget {
+/**
+ * What a webhook delivery needs of its webhook: where, the secrets that sign it, and its own
+ * delivery controls (null: the server's configuration), read with every claim so a change made
+ * on any node applies from the next claim on.
+ */
+export interface WebhookTarget extends DeliveryControls {
   id: string;
   url: string;
   active: boolean;

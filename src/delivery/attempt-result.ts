@@ -11,11 +11,17 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
+/**
+ * `schedule` is the delivery's retry schedule: its webhook's own `retry_schedule` when it has one
+ * (the claimed WebhookTarget's), else the policy's. The delay after the nth failed attempt, its
+ * jitter, the Retry-After clamp and when the attempts run out all follow it.
+ */
 export function resultFor(
   delivery: ClaimedDelivery,
   outcome: AttemptOutcome,
   attemptedAt: number,
   policy: RetryPolicy,
+  schedule: readonly number[] = policy.retrySchedule,
 ): AttemptResult & { kind: OutcomeKind } {
   const base = {
     deliveryId: delivery.id,
@@ -30,7 +36,7 @@ export function resultFor(
   if (isSuccess(outcome)) return { ...base, kind: "delivered" };
   if (outcome.goneReason) return { ...base, kind: "gone", reason: outcome.goneReason };
   const attemptsMade = delivery.attempts + 1;
-  const delay = retryDelayMs(policy.retrySchedule, attemptsMade, policy.random);
+  const delay = retryDelayMs(schedule, attemptsMade, policy.random);
   const finishedAt = attemptedAt + outcome.durationMs;
   if (delay === null) {
     return {

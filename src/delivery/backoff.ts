@@ -7,7 +7,7 @@ export const JITTER = 0.2;
  * Delay before attempt `attemptsMade + 1`, in ms, or null when the schedule is exhausted.
  * `schedule[i]` is the wait (seconds) after the (i+1)-th failed attempt.
  */
-export function retryDelayMs(schedule: number[], attemptsMade: number, random: () => number = Math.random): number | null {
+export function retryDelayMs(schedule: readonly number[], attemptsMade: number, random: () => number = Math.random): number | null {
   const base = schedule[attemptsMade - 1];
   if (base === undefined) return null;
   const factor = 1 - JITTER + 2 * JITTER * random();

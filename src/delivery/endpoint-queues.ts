@@ -24,7 +24,9 @@
 //   attempt (the loop's "deferred" result), for a delay that doubles while it keeps hanging.
 // A target's state is kept while it is in use and for a while after (IDLE_FORGET_MS), so its
 // share and answer time survive gaps between bursts. With DELIVERY_CONCURRENCY 1 there is
-// nothing to share: every target keeps the one slot. In memory only (it describes this
+// nothing to share: every target keeps the one slot. "The timeout" is the endpoint's own: a
+// webhook's `timeout_ms` when it has one (carried by each of its jobs, from the claim), else
+// DELIVERY_TIMEOUT_MS. In memory only (it describes this
 // process's own requests): after a restart a hanging
 // endpoint is found again within 5 s (or half the timeout). Times come from a monotonic clock.
 import type { AttemptOutcome } from "./transport";
@@ -35,6 +37,8 @@ export interface EndpointJob {
   readonly target: string;
   /** A retry (attempts made before): put back after first attempts. */
   readonly isRetry: boolean;
+  /** Its endpoint's own attempt timeout (a webhook's `timeout_ms`); absent: the queues' default. */
+  readonly timeoutMs?: number;
   /** When its attempt started, on the queues' clock. */
   startedAt: number;
   /** Set by the queues: its place in claim order, then in its endpoint's running list. */
@@ -69,10 +73,15 @@ class EndpointQueue<J extends EndpointJob> {
   suspectedFrom = 0;
   /** Last time a job of it was queued, started, finished or put back. */
   activeAt: number;
+  /** Its attempts' timeout, as its latest queued job said, and the least wait before a hang is suspected. */
+  timeoutMs: number;
+  suspectAfter: number;
 
-  constructor(readonly key: string, limit: number, now: number) {
+  constructor(readonly key: string, limit: number, now: number, timeoutMs: number) {
     this.limit = limit;
     this.activeAt = now;
+    this.timeoutMs = timeoutMs;
+    this.suspectAfter = suspectAfterMs(timeoutMs);
   }
 
   get head(): number {
@@ -109,7 +118,6 @@ export class EndpointQueues<J extends EndpointJob> {
   /** Slots, and waiting jobs, that restricted endpoints may hold together. */
   private readonly restrictedShare: number;
   private readonly initial: number;
-  private readonly suspectAfter: number;
   private restrictedInFlight = 0;
   private restrictedQueued = 0;
   private nextSeq = 0;
@@ -130,7 +138,6 @@ export class EndpointQueues<J extends EndpointJob> {
   ) {
     this.restrictedShare = Math.max(1, Math.floor(max / 2));
     this.initial = Math.min(max, INITIAL_SLOTS);
-    this.suspectAfter = suspectAfterMs(timeoutMs);
   }
 
   /** The clock attempts are timed with (`startedAt`, `suspect`). */
@@ -164,6 +171,8 @@ export class EndpointQueues<J extends EndpointJob> {
   push(job: J): void {
     const t = this.endpoint(job.target);
     t.activeAt = this.clock();
+    const timeoutMs = job.timeoutMs ?? this.timeoutMs;
+    if (t.timeoutMs !== timeoutMs) (t.timeoutMs = timeoutMs), (t.suspectAfter = suspectAfterMs(timeoutMs));
     job.seq = this.nextSeq++;
     t.waiting.push(job);
     this.waiting++;
@@ -240,11 +249,11 @@ export class EndpointQueues<J extends EndpointJob> {
         this.setLimit(t, Math.max(t.suspectedFrom, Math.min(this.max, t.limit * 2)));
         t.suspectedFrom = 0;
         this.setRestricted(t, false);
-      } else if (took < this.timeoutMs / 2) {
+      } else if (took < t.timeoutMs / 2) {
         this.setLimit(t, Math.min(this.max, t.limit * 2));
         if (t.restricted && t.limit >= this.max) this.setRestricted(t, false);
       }
-    } else if (outcome.durationMs >= this.timeoutMs / 2) {
+    } else if (outcome.durationMs >= t.timeoutMs / 2) {
       if (startedAt >= t.failedAt) t.strikes++;
       t.failedAt = now;
       t.suspectedFrom = 0;
@@ -282,8 +291,8 @@ export class EndpointQueues<J extends EndpointJob> {
   suspect(key: string, startedAt: number): number | undefined {
     const t = this.endpoints.get(key);
     if (!t || t.restricted || this.max === 1 || t.answeredAt > startedAt) return undefined;
-    const usual = t.answeredAt === -Infinity ? FIRST_ANSWER_PATIENCE_MS : Math.max(this.suspectAfter, 3 * t.answerMs);
-    const patience = Math.min(usual, this.timeoutMs / 2);
+    const usual = t.answeredAt === -Infinity ? FIRST_ANSWER_PATIENCE_MS : Math.max(t.suspectAfter, 3 * t.answerMs);
+    const patience = Math.min(usual, t.timeoutMs / 2);
     if (this.clock() - startedAt < patience) return undefined;
     t.suspectedFrom = t.limit;
     this.setLimit(t, Math.max(1, Math.min(t.limit, t.running.length) >> 1));
@@ -358,8 +367,9 @@ export class EndpointQueues<J extends EndpointJob> {
    * together. A hanging endpoint's whole backlog is then rewritten about once per MAX_DEFER_MS.
    */
   deferMs(key: string, random: () => number = Math.random): number {
-    const strikes = this.endpoints.get(key)?.strikes ?? 0;
-    const base = Math.min(MAX_DEFER_MS, this.timeoutMs * 2 ** Math.min(Math.max(strikes - 1, 0), 20));
+    const t = this.endpoints.get(key);
+    const strikes = t?.strikes ?? 0;
+    const base = Math.min(MAX_DEFER_MS, (t?.timeoutMs ?? this.timeoutMs) * 2 ** Math.min(Math.max(strikes - 1, 0), 20));
     return Math.round(base * (0.8 + 0.4 * random()));
   }
 
@@ -390,7 +400,7 @@ export class EndpointQueues<J extends EndpointJob> {
   private endpoint(key: string): EndpointQueue<J> {
     let t = this.endpoints.get(key);
     if (!t) {
-      t = new EndpointQueue<J>(key, this.initial, this.clock());
+      t = new EndpointQueue<J>(key, this.initial, this.clock(), this.timeoutMs);
       this.endpoints.set(key, t);
       if (t.limit < this.max) this.limited++;
     }

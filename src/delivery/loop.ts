@@ -19,7 +19,7 @@ import { resultFor } from "./attempt-result";
 import { SigningKeys } from "./signing-keys";
 import type { AttemptOutcome } from "./transport";
 import { DiscordBuckets, sendDiscordAlert } from "./transports/discord";
-import { sendWebhook, type WebhookRequest } from "./transports/http";
+import { headerLines, sendWebhook, type WebhookRequest } from "./transports/http";
 
 export interface DeliveryLoopDeps {
   config: Config;
@@ -55,8 +55,11 @@ const SWEEP_EVERY_MS = 250;
 /** `last_error` of a row put back before its first attempt (shown by the deliveries API). */
 const DEFERRED_REASON = "Not attempted yet: the endpoint let recent attempts time out, so it gets fewer delivery slots until it answers again";
 
-/** A claimed row ready to send: a webhook request, or a Discord alert. */
-type Job = EndpointJob & { delivery: ClaimedDelivery; traceParent: string | null } & (
+/**
+ * A claimed row ready to send: a webhook request, or a Discord alert. `retrySchedule` is its
+ * webhook's own (null: the configured one), read with the claim like the rest of the target.
+ */
+type Job = EndpointJob & { delivery: ClaimedDelivery; traceParent: string | null; retrySchedule: number[] | null } & (
     | { request: WebhookRequest; alert?: undefined }
     | { request?: undefined; alert: { trafficSourceWebhookId: string; eventBody: string } }
   );
@@ -123,6 +126,8 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     if (state === "stopped") return;
     const now = Date.now();
     let putBack = 0;
+    // Each webhook's own headers as head lines, formatted once per claim.
+    const extraHeads = new Map<string, string>();
     for (const delivery of deliveries) {
       // A lease that ran out while this process still held the row (a stalled event loop, a
       // long queue of slow receivers) lets the claim return it again: keep the one job.
@@ -141,12 +146,20 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
       }
       const event = events.get(delivery.eventId);
       const body = event?.body ?? "";
-      const job = { delivery, target, isRetry: delivery.attempts > 0, startedAt: 0, seq: 0, slot: -1, traceParent: event?.traceParent ?? null };
+      const job = {
+        delivery, target, isRetry: delivery.attempts > 0, startedAt: 0, seq: 0, slot: -1, traceParent: event?.traceParent ?? null,
+        retrySchedule: webhook?.retrySchedule ?? null, timeoutMs: webhook?.timeoutMs ?? undefined,
+      };
       held.set(delivery.id, delivery.lease);
       if (delivery.transport === "discord") {
         queues.push({ ...job, alert: { trafficSourceWebhookId: delivery.trafficSourceWebhookId!, eventBody: body } });
       } else {
-        queues.push({ ...job, request: { url: webhook!.url, eventId: delivery.publicEventId, body, keys: keys.activeKeys(webhook!, now) } });
+        let extraHead = extraHeads.get(webhook!.id);
+        if (extraHead === undefined) extraHeads.set(webhook!.id, (extraHead = headerLines(webhook!.headers)));
+        queues.push({
+          ...job,
+          request: { url: webhook!.url, eventId: delivery.publicEventId, body, keys: keys.activeKeys(webhook!, now), timeoutMs: job.timeoutMs, extraHead },
+        });
       }
     }
     // Rows put back leave room: claim again now rather than when an attempt ends.
@@ -220,7 +233,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     held.delete(delivery.id);
     const limit = queues.finished(job, outcome);
     if (limit !== undefined) shareChanged(job.target, limit, outcome.statusCode === null ? "no answer in time" : "answering again");
-    const result = resultFor(delivery, outcome, attemptedAt, policy);
+    const result = resultFor(delivery, outcome, attemptedAt, policy, job.retrySchedule ?? policy.retrySchedule);
     span?.end(outcome.statusCode, result.kind, result.error);
     writer.add(result);
     const finishedAt = attemptedAt + outcome.durationMs;

@@ -55,6 +55,71 @@ const Metadata = t.Record(MetadataKey, t.Unknown(), {
   description: "Arbitrary metadata attached to the webhook.",
 });
 
+// Per-webhook delivery controls (docs/architecture.md, "Per-webhook delivery controls"). Each is
+// optional; null (or absent) leaves the server's configuration in charge, and PATCH with null
+// removes the webhook's own value. Limits here and in service.ts (rules a schema cannot express).
+export const MAX_RETRY_SCHEDULE_ENTRIES = 20;
+export const MAX_RETRY_DELAY_SECONDS = 7 * 86_400;
+/** All the delays of one schedule together: a delivery is finished (delivered or failed) within about this long. */
+export const MAX_RETRY_SCHEDULE_TOTAL_SECONDS = 14 * 86_400;
+export const MIN_TIMEOUT_MS = 100;
+export const MAX_TIMEOUT_MS = 60_000;
+export const MAX_HEADERS = 20;
+export const MAX_HEADER_NAME_LENGTH = 64;
+export const MAX_HEADER_VALUE_LENGTH = 1024;
+
+// Whole numbers as t.Number({ multipleOf: 1 }): a t.Integer in a body makes Elysia coerce the
+// body, and an array body would then be taken for an object (`[{…}]` → `{"0":{…}}`).
+const wholeNumber = (minimum: number, maximum: number, examples?: number[]) => t.Number({ multipleOf: 1, minimum, maximum, examples });
+export const RETRY_SCHEDULE_ERROR =
+  `Must be null or a list of at most ${MAX_RETRY_SCHEDULE_ENTRIES} delays, each a whole number of seconds from 1 to ${MAX_RETRY_DELAY_SECONDS}`;
+const RetrySchedule = t.Union(
+  [
+    t.Array(wholeNumber(1, MAX_RETRY_DELAY_SECONDS), {
+      maxItems: MAX_RETRY_SCHEDULE_ENTRIES,
+      description: "Seconds to wait after each failed attempt; `[]`: one attempt, no retries.",
+      examples: [[10, 60, 600]],
+    }),
+    t.Null(),
+  ],
+  {
+    error: RETRY_SCHEDULE_ERROR,
+    description:
+      `Delays in seconds after each failed attempt, replacing \`DELIVERY_RETRY_SCHEDULE\` for this webhook (±20 % jitter; \`Retry-After\` is clamped to it). ` +
+      `At most ${MAX_RETRY_SCHEDULE_ENTRIES} delays of 1 to ${MAX_RETRY_DELAY_SECONDS} s (7 days), ${MAX_RETRY_SCHEDULE_TOTAL_SECONDS} s (14 days) in all; ` +
+      "n delays make n + 1 attempts. null: the server's schedule.",
+  },
+);
+export const TIMEOUT_ERROR = `Must be null or a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}`;
+const TimeoutMs = t.Union([wholeNumber(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS, [5000]), t.Null()], {
+  error: TIMEOUT_ERROR,
+  description: `How long one attempt may take, in ms (${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}), replacing \`DELIVERY_TIMEOUT_MS\` for this webhook. null: the server's timeout.`,
+});
+export const HEADERS_ERROR =
+  `Must be null or an object of at most ${MAX_HEADERS} headers, each name mapped to a string of at most ${MAX_HEADER_VALUE_LENGTH} characters`;
+// Any key, as for metadata: which names are allowed is the service's to say, naming each one.
+const Headers = t.Union(
+  [
+    t.Record(MetadataKey, t.String({ maxLength: MAX_HEADER_VALUE_LENGTH }), {
+      examples: [{ Authorization: "Bearer 3f9a…", "X-Tenant": "acme" }],
+    }),
+    t.Null(),
+  ],
+  {
+    error: HEADERS_ERROR,
+    description:
+      `Extra request headers sent with every delivery to this webhook, name → value (at most ${MAX_HEADERS}; names of up to ` +
+      `${MAX_HEADER_NAME_LENGTH} token characters, values of up to ${MAX_HEADER_VALUE_LENGTH} printable ASCII characters). ` +
+      "They cannot replace what hookrelay sets: host, content-length, content-type, user-agent, webhook-* and hop-by-hop headers are refused. " +
+      "Shown on reads (only to callers who may read the webhook's secret too) and never logged. null or {}: none.",
+  },
+);
+const deliveryControls = {
+  retry_schedule: t.Optional(RetrySchedule),
+  timeout_ms: t.Optional(TimeoutMs),
+  headers: t.Optional(Headers),
+};
+
 // The operators and their operands are the service's to check (links/filter.ts), so one answer
 // names every bad operator by its path.
 const FILTER_DESCRIPTION =
@@ -78,6 +143,7 @@ export const CreateWebhookBody = t.Object(
     filter: t.Optional(Filter),
     tenant_id: t.Optional(TenantId),
     signature: t.Optional(Signature),
+    ...deliveryControls,
   },
   { error: "Must be a JSON object" },
 );
@@ -92,8 +158,9 @@ export const UpdateWebhookBody = t.Object(
     active: t.Optional(t.Boolean({ error: "Must be true or false" })),
     signature: t.Optional(Signature),
     filter: t.Optional(Filter),
+    ...deliveryControls,
   },
-  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature, filter" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature, filter, retry_schedule, timeout_ms, headers" },
 );
 export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
 
@@ -120,6 +187,15 @@ export const Webhook = t.Object({
   filter: t.Union([t.Record(MetadataKey, t.Unknown()), t.Null()], {
     description: "The condition on an event's `data` that the webhook's deliveries need; null: every event.",
     examples: [{ clicks: { $gte: 100 } }],
+  }),
+  retry_schedule: t.Union([t.Array(t.Integer()), t.Null()], {
+    description: "Its own retry delays in seconds; null: the server's `DELIVERY_RETRY_SCHEDULE`.",
+    examples: [[10, 60, 600]],
+  }),
+  timeout_ms: t.Union([t.Integer(), t.Null()], { description: "Its own per-attempt timeout in ms; null: the server's `DELIVERY_TIMEOUT_MS`.", examples: [5000] }),
+  headers: t.Union([t.Record(MetadataKey, t.String()), t.Null()], {
+    description: "Extra request headers sent with every delivery, values as stored; null: none.",
+    examples: [{ "X-Tenant": "acme" }],
   }),
 });
 export type Webhook = typeof Webhook.static;

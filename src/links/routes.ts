@@ -83,7 +83,8 @@ export function linkWebhookRoutes({ store, config }: AppDeps) {
         operationId: "updateWebhook",
         summary: "Update webhook",
         description:
-          "Partial update of `url`, `events`, `secret`, `metadata`, `active`, `signature` and `filter` (`null` removes the filter). Setting `active` to true clears `disabled_reason`; " +
+          "Partial update of `url`, `events`, `secret`, `metadata`, `active`, `signature`, `filter` and the delivery controls `retry_schedule`, `timeout_ms` and `headers` " +
+          "(null removes a filter or a control: the server's default applies again; `headers` is replaced as a whole). Setting `active` to true clears `disabled_reason`; " +
           "setting it to false emits no `webhook.disabled` event (only automatic disabling does). A new `secret` replaces the key at once. " +
           "A `signature` other than the webhook's generates a key of that kind, and the old key keeps signing beside it for 24 hours, as after a rotation.",
       },

@@ -15,6 +15,7 @@ import { knownTypeFieldErrors, subscriptionFieldErrors } from "../event-types/se
 import { NO_SUCH_TENANT } from "../tenants/scope";
 import { filterFieldErrors } from "./filter";
 import { EVENTS_ERROR, METADATA_ERROR, type CreateWebhookBody, type UpdateWebhookBody, type Webhook, type WebhookSecret } from "./model";
+import { deliveryControlErrors, storedHeaders } from "./delivery-controls";
 
 export const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -85,6 +86,9 @@ export interface WebhookFields {
   metadata?: unknown;
   signature?: unknown;
   filter?: unknown;
+  retry_schedule?: unknown;
+  timeout_ms?: unknown;
+  headers?: unknown;
 }
 
 /** Why `secret` cannot sign as `kind`, or undefined. */
@@ -126,6 +130,7 @@ export async function webhookFieldErrors(
     problems.push({ field: "metadata", message: METADATA_ERROR });
   }
   if (input.filter !== undefined) problems.push(...filterFieldErrors(input.filter));
+  problems.push(...deliveryControlErrors(input));
   return problems;
 }
 
@@ -147,6 +152,9 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
     tenant_id: webhook.tenantId,
     signature: signatureKindOf(webhook.secret),
     filter: webhook.filterJson === null ? null : (JSON.parse(webhook.filterJson) as Record<string, unknown>),
+    retry_schedule: webhook.retrySchedule,
+    timeout_ms: webhook.timeoutMs,
+    headers: webhook.headers,
   };
 }
 
@@ -164,7 +172,8 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
   const filterJson = filterJsonOf(input.filter);
-  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, filterJson, createdAt: now });
+  const controls = { retrySchedule: input.retry_schedule ?? null, timeoutMs: input.timeout_ms ?? null, headers: storedHeaders(input.headers) ?? null };
+  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, filterJson, createdAt: now, ...controls });
   // Deleted since the request's tenant was checked.
   if (!created) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
   // Everything the answer holds is known here: no row to map back.
@@ -173,6 +182,7 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   return {
     id, url, events: input.events, active: true, metadata: shownMetadata,
     created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId, signature: signatureKindOf(secret), filter: filterJson === null ? null : (input.filter ?? null),
+    retry_schedule: controls.retrySchedule, timeout_ms: controls.timeoutMs, headers: controls.headers,
   };
 }
 
@@ -213,7 +223,10 @@ export async function updateWebhook(
 ): Promise<Webhook> {
   rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
   const now = Date.now();
-  const changes: WebhookChanges = { url: input.url, events: input.events, secret: input.secret, active: input.active };
+  const changes: WebhookChanges = {
+    url: input.url, events: input.events, secret: input.secret, active: input.active,
+    retrySchedule: input.retry_schedule, timeoutMs: input.timeout_ms, headers: storedHeaders(input.headers),
+  };
   if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
   if (input.active === false) changes.disabledReason = "Disabled by an API request";
   if (input.filter !== undefined) changes.filterJson = filterJsonOf(input.filter);

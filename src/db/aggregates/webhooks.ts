@@ -3,7 +3,20 @@
 // (`webhook_event_types`) in its own transaction, kept by the database from `events`.
 import type { Page, PageRequest } from "./page";
 
-export interface WebhookRecord {
+/**
+ * A webhook's own delivery settings (docs/architecture.md, "Per-webhook delivery controls"),
+ * each null when it has none: then the server's configuration applies.
+ */
+export interface DeliveryControls {
+  /** Seconds to wait after each failed attempt, instead of DELIVERY_RETRY_SCHEDULE. */
+  retrySchedule: number[] | null;
+  /** Per-attempt timeout, instead of DELIVERY_TIMEOUT_MS. */
+  timeoutMs: number | null;
+  /** Extra request headers (name as given → value), sent with every delivery. */
+  headers: Record<string, string> | null;
+}
+
+export interface WebhookRecord extends DeliveryControls {
   id: string;
   tenantId: string;
   url: string;
@@ -33,11 +46,19 @@ export interface NewWebhook {
   /** Absent or null: every event. */
   filterJson?: string | null;
   createdAt: number;
+  /** Absent: none (the server's defaults). */
+  retrySchedule?: number[] | null;
+  timeoutMs?: number | null;
+  headers?: Record<string, string> | null;
 }
 
 /** The fields an update sets; absent ones keep their value. */
 export interface WebhookChanges {
   url?: string;
+  /** null removes the webhook's own setting: the server's default applies again. */
+  retrySchedule?: number[] | null;
+  timeoutMs?: number | null;
+  headers?: Record<string, string> | null;
   events?: string[];
   metadataJson?: string;
   /** Replaces the secret outright: a rotated-out one stops signing at once… */

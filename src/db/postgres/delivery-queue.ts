@@ -80,6 +80,9 @@ interface TargetRow {
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: string | number | null;
+  retry_schedule: string | null;
+  timeout_ms: number | null;
+  headers: string | null;
 }
 
 export class PostgresDeliveryQueue implements DeliveryQueue {
@@ -168,6 +171,9 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
         secret: r.secret,
         previousSecret: r.previous_secret,
         previousSecretExpiresAt: int8OrNull(r.previous_secret_expires_at),
+        retrySchedule: r.retry_schedule === null ? null : JSON.parse(r.retry_schedule),
+        timeoutMs: r.timeout_ms,
+        headers: r.headers === null ? null : JSON.parse(r.headers),
       });
     }
     const deliveries = rows.map(
@@ -215,6 +221,7 @@ function outcomeArrays(results: readonly AttemptResult[]) {
 /** The queue's statements (exported for tests that read their plans). */
 export function statements() {
   const byToken = sql`${d.id} = c.id AND ${d.leaseToken} = c.lease AND ${d.status} = 'leased'`;
+
   return {
     /**
      * One statement for every outcome of a turn. `done` holds the outcomes whose claim still
@@ -317,7 +324,8 @@ export function statements() {
       SELECT ${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.body}, ${e.traceParent}
         FROM ${e} WHERE ${e.id} = ANY(${param("ids")}::text[])`),
     webhookTargets: compile<TargetRow>(sql`
-      SELECT ${w.id}, ${w.url}, ${w.active}, ${w.secret}, ${w.previousSecret}, ${w.previousSecretExpiresAt}
+      SELECT ${w.id}, ${w.url}, ${w.active}, ${w.secret}, ${w.previousSecret}, ${w.previousSecretExpiresAt},
+             ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}
         FROM ${w} WHERE ${w.id} = ANY(${param("ids")}::text[])`),
     release: compile(sql`
       UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("at")}, ${bare(d.leaseExpiresAt)} = NULL,

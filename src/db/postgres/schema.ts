@@ -64,6 +64,10 @@ export const webhooks = pgTable(
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
     /** JSON text of the condition on an event's `data` (links/filter.ts); null: every event. */
     filter: text("filter"),
+    /** Delivery controls, as in SQLite (src/db/schema.ts); null: the server's defaults. */
+    retrySchedule: text("retry_schedule"),
+    timeoutMs: integer("timeout_ms"),
+    headers: text("headers"),
   },
   (t) => [index("webhooks_tenant_idx").on(t.tenantId, t.createdAt, t.id)],
 );

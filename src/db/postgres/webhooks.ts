@@ -25,6 +25,9 @@ interface WebhookRow {
   filter: string | null;
   created_at: string | number;
   updated_at: string | number;
+  retry_schedule: string | null;
+  timeout_ms: number | null;
+  headers: string | null;
 }
 
 function toRecord(row: WebhookRow): WebhookRecord {
@@ -42,11 +45,18 @@ function toRecord(row: WebhookRow): WebhookRecord {
     filterJson: row.filter,
     createdAt: int8(row.created_at),
     updatedAt: int8(row.updated_at),
+    retrySchedule: row.retry_schedule === null ? null : JSON.parse(row.retry_schedule),
+    timeoutMs: row.timeout_ms,
+    headers: row.headers === null ? null : JSON.parse(row.headers),
   };
 }
 
+/** A delivery control as its column holds it: JSON text, null for none. */
+const controlJson = (value: object | null | undefined): string | null => (value == null ? null : JSON.stringify(value));
+
 const columns = sql`${w.id}, ${w.tenantId}, ${w.url}, ${w.events}, ${w.active}, ${w.metadata}, ${w.secret}, ${w.previousSecret},
-                    ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.filter}, ${w.createdAt}, ${w.updatedAt}`;
+                    ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.filter}, ${w.createdAt}, ${w.updatedAt},
+                    ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}`;
 const inScope = sql`(${param("tenantId")}::text IS NULL OR ${w.tenantId} = ${param("tenantId")})`;
 
 /** The subscriptions of the webhooks in `changed` (id, tenant_id), one per distinct type of `types`. */
@@ -61,9 +71,11 @@ function statements() {
     create: compile<{ id: string }>(sql`
       WITH created AS (
         INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
-                          ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)})
+                          ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)},
+                          ${bare(w.retrySchedule)}, ${bare(w.timeoutMs)}, ${bare(w.headers)})
         SELECT ${param("id")}, ${param("url")}, ${param("events")}, true, ${param("metadata")}, ${param("secret")},
-               ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}, ${param("filter")}::text
+               ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}, ${param("filter")}::text,
+               ${param("retrySchedule")}::text, ${param("timeoutMs")}::int4, ${param("headers")}::text
          WHERE ${param("tenantId")}::text = ${param("defaultTenant")}
             OR EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")} FOR KEY SHARE)
         RETURNING ${bare(w.id)}, ${bare(w.tenantId)}
@@ -91,6 +103,10 @@ function statements() {
           ${bare(w.filter)} = CASE WHEN ${param("setFilter")}::boolean THEN ${param("filter")}::text ELSE ${w.filter} END,
           ${bare(w.disabledReason)} = CASE ${param("active")}::boolean WHEN true THEN NULL WHEN false THEN ${param("reason")} ELSE ${w.disabledReason} END,
           ${bare(w.lastSuccessAt)} = CASE ${param("active")}::boolean WHEN true THEN ${param("now")}::int8 ELSE ${w.lastSuccessAt} END,
+          -- A control is set only when named (set_… true), and may be set to null (removed).
+          ${bare(w.retrySchedule)} = CASE WHEN ${param("setRetrySchedule")}::boolean THEN ${param("retrySchedule")}::text ELSE ${w.retrySchedule} END,
+          ${bare(w.timeoutMs)} = CASE WHEN ${param("setTimeoutMs")}::boolean THEN ${param("timeoutMs")}::int4 ELSE ${w.timeoutMs} END,
+          ${bare(w.headers)} = CASE WHEN ${param("setHeaders")}::boolean THEN ${param("headers")}::text ELSE ${w.headers} END,
           ${bare(w.updatedAt)} = ${param("now")}::int8
         WHERE ${w.id} = ${param("id")} AND ${inScope}
         RETURNING ${columns}
@@ -139,6 +155,7 @@ export class PostgresWebhookStore implements WebhookStore {
     const rows = await this.s.create.run(this.client, {
       id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt,
       events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, types: webhook.events, filter: webhook.filterJson ?? null,
+      retrySchedule: controlJson(webhook.retrySchedule), timeoutMs: webhook.timeoutMs ?? null, headers: controlJson(webhook.headers),
     });
     return rows.length === 1;
   }
@@ -163,6 +180,12 @@ export class PostgresWebhookStore implements WebhookStore {
       reason: changes.disabledReason ?? null,
       setFilter: changes.filterJson !== undefined,
       filter: changes.filterJson ?? null,
+      setRetrySchedule: changes.retrySchedule !== undefined,
+      retrySchedule: controlJson(changes.retrySchedule),
+      setTimeoutMs: changes.timeoutMs !== undefined,
+      timeoutMs: changes.timeoutMs ?? null,
+      setHeaders: changes.headers !== undefined,
+      headers: controlJson(changes.headers),
     });
     return row && toRecord(row);
   }

@@ -31,7 +31,16 @@ const ATTEMPT_COLUMNS = 6;
 
 type ClaimedRow = Omit<ClaimedDelivery, "lease" | "publicEventId"> & { rowid: number };
 type EventRow = EventBody & { id: string; publicId: string };
-type TargetRow = Omit<WebhookTarget, "active"> & { active: number };
+type TargetRow = Omit<WebhookTarget, "active" | "retrySchedule" | "headers"> & { active: number; retrySchedule: string | null; headers: string | null };
+
+function toTarget(r: TargetRow): WebhookTarget {
+  return {
+    ...r,
+    active: r.active === 1,
+    retrySchedule: r.retrySchedule === null ? null : JSON.parse(r.retrySchedule),
+    headers: r.headers === null ? null : JSON.parse(r.headers),
+  };
+}
 
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly s;
@@ -90,7 +99,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const webhookIds = [...new Set(rows.flatMap((r) => (r.webhookId ? [r.webhookId] : [])))];
     const webhooks = new Map<string, WebhookTarget>();
     if (webhookIds.length > 0) {
-      for (const r of this.s.webhookTargets.all(JSON.stringify(webhookIds)) as TargetRow[]) webhooks.set(r.id, { ...r, active: r.active === 1 });
+      for (const r of this.s.webhookTargets.all(JSON.stringify(webhookIds)) as TargetRow[]) webhooks.set(r.id, toTarget(r));
     }
     const claimed = rows.map(({ rowid, ...r }): ClaimedDelivery => ({ ...r, lease: leaseOf(rowid), publicEventId: publicIds.get(r.eventId) ?? r.eventId }));
     return { deliveries: claimed, events, webhooks };
@@ -231,7 +240,8 @@ function statements(sqlite: Database) {
     webhookTargets: compile(
       sqlite,
       sql`SELECT ${w.id} AS id, ${w.url} AS url, ${w.active} AS active, ${w.secret} AS secret, ${w.previousSecret} AS previousSecret,
-                 ${w.previousSecretExpiresAt} AS previousSecretExpiresAt
+                 ${w.previousSecretExpiresAt} AS previousSecretExpiresAt, ${w.retrySchedule} AS retrySchedule, ${w.timeoutMs} AS timeoutMs,
+                 ${w.headers} AS headers
             FROM ${w} WHERE ${w.id} IN (SELECT value FROM json_each(?))`,
     ),
     insertAttempt: insertAttempts(1),

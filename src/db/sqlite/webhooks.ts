@@ -33,8 +33,14 @@ function toRecord(row: WebhookRow): WebhookRecord {
     filterJson: row.filter,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    retrySchedule: row.retrySchedule === null ? null : JSON.parse(row.retrySchedule),
+    timeoutMs: row.timeoutMs,
+    headers: row.headers === null ? null : JSON.parse(row.headers),
   };
 }
+
+/** A delivery control as its column holds it: JSON text, null for none. */
+const controlJson = (value: object | null | undefined): string | null => (value == null ? null : JSON.stringify(value));
 
 /** Which filters a list uses: each combination is its own statement (8 in all), so each keeps its best plan. */
 const LIST_SHAPES = [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => ({ before: (bits & 1) !== 0, active: (bits & 2) !== 0, event: (bits & 4) !== 0 }));
@@ -71,6 +77,10 @@ function updateStatement(db: Db, withEvents: boolean) {
       filter: sql`CASE WHEN ${p("setFilter")} THEN ${p("filter")} ELSE ${w.filter} END`,
       disabledReason: sql`CASE ${p("active")} WHEN 1 THEN NULL WHEN 0 THEN ${p("reason")} ELSE ${w.disabledReason} END`,
       lastSuccessAt: sql`CASE ${p("active")} WHEN 1 THEN ${p("now")} ELSE ${w.lastSuccessAt} END`,
+      // A control is set only when named (set… is 1), and may be set to null (removed).
+      retrySchedule: sql`CASE WHEN ${p("setRetrySchedule")} THEN ${p("retrySchedule")} ELSE ${w.retrySchedule} END`,
+      timeoutMs: sql`CASE WHEN ${p("setTimeoutMs")} THEN ${p("timeoutMs")} ELSE ${w.timeoutMs} END`,
+      headers: sql`CASE WHEN ${p("setHeaders")} THEN ${p("headers")} ELSE ${w.headers} END`,
       updatedAt: sql`${p("now")}`,
     })
     .where(and(eq(w.id, p("id")), inScope))
@@ -85,9 +95,11 @@ function statements(db: Db) {
     insert: compile(
       db.$client,
       sql`INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
-            ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)})
+            ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)},
+            ${bare(w.retrySchedule)}, ${bare(w.timeoutMs)}, ${bare(w.headers)})
           SELECT ${param("id")}, ${param("url")}, ${param("events")}, 1, ${param("metadata")}, ${param("secret")},
-            ${param("now")}, ${param("now")}, ${param("now")}, ${param("tenantId")}, ${param("filter")}
+            ${param("now")}, ${param("now")}, ${param("now")}, ${param("tenantId")}, ${param("filter")},
+            ${param("retrySchedule")}, ${param("timeoutMs")}, ${param("headers")}
           WHERE ${param("tenantId")} = ${param("defaultTenant")} OR exists (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")})`,
     ),
     byId: db.select().from(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
@@ -118,7 +130,10 @@ export class SqliteWebhookStore implements WebhookStore {
 
   create(webhook: NewWebhook): Promise<boolean> {
     const { id, tenantId, url, secret, createdAt } = webhook;
-    const params = { id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt, events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, filter: webhook.filterJson ?? null };
+    const params = {
+      id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt, events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, filter: webhook.filterJson ?? null,
+      retrySchedule: controlJson(webhook.retrySchedule), timeoutMs: webhook.timeoutMs ?? null, headers: controlJson(webhook.headers),
+    };
     // One statement that throws before writing anything: no savepoint of its own.
     return commitSoon(this.db, () => this.s.insert.run(params).changes === 1, { singleStatement: true });
   }
@@ -143,6 +158,12 @@ export class SqliteWebhookStore implements WebhookStore {
       reason: changes.disabledReason ?? null,
       setFilter: changes.filterJson === undefined ? 0 : 1,
       filter: changes.filterJson ?? null,
+      setRetrySchedule: changes.retrySchedule === undefined ? 0 : 1,
+      retrySchedule: controlJson(changes.retrySchedule),
+      setTimeoutMs: changes.timeoutMs === undefined ? 0 : 1,
+      timeoutMs: changes.timeoutMs ?? null,
+      setHeaders: changes.headers === undefined ? 0 : 1,
+      headers: controlJson(changes.headers),
     });
     return row && toRecord(row);
   }

@@ -17,9 +17,50 @@ export interface WebhookRequest {
   body: string;
   /** Signing keys of every active secret, newest first. */
   keys: SigningKey[];
+  /** The webhook's own timeout (`timeout_ms`), instead of the options'. */
+  timeoutMs?: number;
+  /**
+   * The webhook's own headers as request-head lines (`name: value\r\n` each, see `headerLines`),
+   * sent after ours; the API refuses names that would replace ours (links/delivery-controls.ts).
+   */
+  extraHead?: string;
+}
+
+/**
+ * Headers a webhook may not set, lower-case: what we send on every delivery (the receiver must be
+ * able to trust that `webhook-*` and the body's framing are ours), and the hop-by-hop headers
+ * (RFC 9110 §7.6.1) and `expect`, which describe the connection our HTTP client owns (a second
+ * `content-length` or a `transfer-encoding` would change how the receiver reads the body).
+ */
+const RESERVED_HEADERS = new Set([
+  "host", "content-length", "content-type", "user-agent",
+  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+  "expect",
+]);
+
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_HEADERS.has(lower) || lower.startsWith("webhook-");
+}
+
+/**
+ * A webhook's own headers as request-head lines; empty when it has none. The API refuses
+ * reserved names and line breaks (links/delivery-controls.ts); a stored value that has one
+ * anyway is left out rather than allowed to split the head or replace a header of ours.
+ */
+export function headerLines(headers: Record<string, string> | null): string {
+  if (headers === null) return "";
+  let lines = "";
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (isReservedHeader(name) || /[\r\n:]/.test(name) || /[\r\n]/.test(value)) continue;
+    lines += `${name}: ${value}\r\n`;
+  }
+  return lines;
 }
 
 export interface HttpTransportOptions {
+  /** Per attempt, DNS lookup included, unless the request has its own. */
   timeoutMs: number;
   allowPrivate: boolean;
   /** Send through this CONNECT proxy (DELIVERY_PROXY_URL); the target is still checked here. */
@@ -98,10 +139,11 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 // The hot path of the engine: one call per attempt, so no per-call closures or object spreads.
 export async function sendWebhook(request: WebhookRequest, options: HttpTransportOptions): Promise<AttemptOutcome> {
   const started = performance.now();
+  const timeoutMs = request.timeoutMs ?? options.timeoutMs;
   const target = parseTarget(request.url);
   if ("invalid" in target) return failed(target.invalid, started);
   try {
-    const checked = options.allowPrivate ? target.byName : await withDeadline(publicEndpoint(target), options.timeoutMs);
+    const checked = options.allowPrivate ? target.byName : await withDeadline(publicEndpoint(target), timeoutMs);
     if ("refused" in checked) return failed(checked.refused, started);
     const endpoint = options.proxy ? { ...checked, proxy: options.proxy } : checked;
     const timestamp = Math.floor(Date.now() / 1000);
@@ -111,8 +153,9 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
       `user-agent: ${USER_AGENT}\r\n` +
       `webhook-id: ${request.eventId}\r\n` +
       `webhook-timestamp: ${timestamp}\r\n` +
-      `webhook-signature: ${signatureHeader(request.keys, request.eventId, timestamp, request.body)}\r\n`;
-    const remainingMs = Math.max(1, options.timeoutMs - Math.round(performance.now() - started));
+      `webhook-signature: ${signatureHeader(request.keys, request.eventId, timestamp, request.body)}\r\n` +
+      (request.extraHead ?? "");
+    const remainingMs = Math.max(1, timeoutMs - Math.round(performance.now() - started));
     const res = await post({ endpoint, head, body: request.body }, remainingMs);
     const status = res.status;
     const outcome: AttemptOutcome = { statusCode: status, responseBody: loggableBody(res.body), error: null, durationMs: Math.round(performance.now() - started) };
@@ -127,6 +170,6 @@ export async function sendWebhook(request: WebhookRequest, options: HttpTranspor
   } catch (e) {
     // The deadline of a DNS lookup and of the exchange say "Timed out after <timeout> ms" alike.
     const message = (e as Error).message ?? String(e);
-    return failed(message.startsWith("Timed out after") ? `Timed out after ${options.timeoutMs} ms` : message, started);
+    return failed(message.startsWith("Timed out after") ? `Timed out after ${timeoutMs} ms` : message, started);
   }
 }
