@@ -150,14 +150,16 @@ describe("the operation picker covers the served OpenAPI document", () => {
 
 describe("the event catalogue follows the server", () => {
   test("own, non-archived types join the subscribe and publish fields, in the server's order", async () => {
-    const { EVENT_CATALOGUE, setEventCatalogue } = await import("../public/js/operations.js");
+    const { EVENT_CATALOGUE, PUBLISHABLE_CATALOGUE, setEventCatalogue } = await import("../public/js/operations.js");
     const before = [...EVENT_CATALOGUE];
     try {
       const types = [...before.map((name) => ({ name, built_in: true })), { name: "order.created", built_in: false }, { name: "order.old", archived: true }];
       expect(setEventCatalogue(types)).toBe(true);
       expect(EVENT_CATALOGUE).toEqual([...before, "order.created"]);
-      // The publish type select and the list filter hold the same array.
-      expect((op("publish-event").fields as any[]).find((f) => f.name === "type").options).toBe(EVENT_CATALOGUE);
+      // The publish type select holds the publishable part (not the operational events, which
+      // only hookrelay publishes), kept in step with the catalogue.
+      expect(PUBLISHABLE_CATALOGUE).toEqual([...before, "order.created"].filter((name) => name !== "webhook.disabled" && name !== "delivery.exhausted"));
+      expect((op("publish-event").fields as any[]).find((f) => f.name === "type").options).toBe(PUBLISHABLE_CATALOGUE);
       const body = buildRequest(op("create-webhook"), { url: "https://x.example", events: ["order.created", "link.clicked"] }, auth, ORIGIN).body as { events: string[] };
       expect(body.events).toEqual(["link.clicked", "order.created"]);
       expect(setEventCatalogue(types)).toBe(false);

@@ -277,6 +277,14 @@ describeStores("DeliveryQueue operational events", (h) => {
     expect(events.every((e) => e.to.length === 1 && e.to[0]!.webhookId === ops)).toBe(true);
   });
 
+  test("with no subscriber in the tenant, nothing is written: no event nobody asked for", async () => {
+    const { ids } = await seed(h(), 1);
+    const [c] = await claim(h(), NOW, 10);
+    await record(h(), [outcome(c!, { kind: "gone", statusCode: 410, reason: "The endpoint answered 410 Gone" })]);
+    expect(await h().row("deliveries", ids[0]!)).toMatchObject({ status: "failed" });
+    expect(await operationalEvents(h())).toEqual([]);
+  });
+
   test("a delivery of an operational event that fails for good announces nothing: no chains", async () => {
     const ops = await operationsWebhook(h(), "default", 1);
     const other = await operationsWebhook(h(), "default", 2);

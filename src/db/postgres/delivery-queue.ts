@@ -115,7 +115,7 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
    */
   private async publishOperationalEvents(tx: Runner, recorded: RecordedRow, results: readonly AttemptResult[]): Promise<void> {
     for (const f of jsonRows(recorded.finished)) {
-      await this.publish.fanOutOn(tx, deliveryExhaustedEvent({
+      await this.publish.announceOn(tx, deliveryExhaustedEvent({
         tenantId: f.tenant_id, deliveryId: f.delivery_id, eventId: f.event_id, eventType: f.event_type, webhookId: f.webhook_id, url: f.url,
         reason: f.kind === "gone" ? "endpoint_gone" : "retries_exhausted", attempts: f.attempts,
         lastStatusCode: f.code, lastError: f.error ?? (f.kind === "gone" ? f.reason : null), at: int8(f.at),
@@ -123,7 +123,7 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
     }
     for (const w of jsonRows(recorded.disabled)) {
       const cause = results.find((r) => r.deliveryId === w.delivery_id);
-      await this.publish.fanOutOn(tx, webhookDisabledEvent({
+      await this.publish.announceOn(tx, webhookDisabledEvent({
         tenantId: w.tenant_id, webhookId: w.webhook_id, url: w.url, reason: w.by_gone ? "endpoint_gone" : "no_success", disabledReason: w.disabled_reason,
         deliveryId: w.delivery_id, lastStatusCode: cause?.statusCode ?? null, lastError: cause?.error ?? null, at: int8(w.at),
       }));

@@ -64,6 +64,7 @@ function statements() {
         FROM subscribers`),
     deliveries: compile<{ n: number }>(insertDeliveries(sql`WITH`)),
     /** The event and its deliveries in one statement (targets known beforehand). */
+    deleteEvent: compile(sql`DELETE FROM ${e} WHERE ${e.id} = ${param("id")}`),
     enqueue: compile<{ n: number }>(insertDeliveries(sql`WITH ins AS (INSERT INTO ${e} (${eventColumns}) VALUES (${eventValues})),`)),
     byKey: compile<ReplayRow>(sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
     byPublicId: compile<ReplayRow>(sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
@@ -118,14 +119,17 @@ export class PostgresPublishStore implements PublishStore {
   }
 
   /**
-   * The event and one delivery per active webhook of its tenant subscribed to its type, inside the
-   * caller's transaction, with no replay or tenant check: for events hookrelay writes itself
-   * (events/operational.ts) in the transaction of what caused them. How many deliveries.
+   * An event hookrelay writes itself (events/operational.ts), inside the caller's transaction
+   * (that of the outcome it announces), with one delivery per subscriber, as a publish would, but
+   * only if there is one: nobody asked to hear of it otherwise. How many deliveries.
    */
-  async fanOutOn(tx: Runner, event: NewEvent & { tenantId: string }): Promise<number> {
+  async announceOn(tx: Runner, event: NewEvent & { tenantId: string }): Promise<number> {
     const params = eventParams(event);
     const [row] = await this.s.insertEvent.run(tx, params);
-    return this.deliver(tx, params, row!, event);
+    const delivered = await this.deliver(tx, params, row!, event);
+    // The insert reads the subscribers in the same statement; undone here when none matched.
+    if (delivered === 0) await this.s.deleteEvent.run(tx, { id: event.id });
+    return delivered;
   }
 
   /** One delivery per subscriber found by the event's insert whose filter (if any) its data match. How many. */

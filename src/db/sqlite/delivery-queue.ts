@@ -173,12 +173,12 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       const row = this.s.finishedDelivery.get({ id: r.deliveryId }) as Omit<DeliveryExhaustedFact, "reason" | "lastStatusCode" | "lastError" | "at"> | undefined;
       if (!row || !announcesExhaustion(row.eventType)) continue;
       const reason = r.kind === "gone" ? "endpoint_gone" : "retries_exhausted";
-      this.publish.fanOutNow(deliveryExhaustedEvent({ ...row, reason, lastStatusCode: r.statusCode, lastError: r.error ?? (r.kind === "gone" ? r.reason : null), at }));
+      this.publish.announceNow(deliveryExhaustedEvent({ ...row, reason, lastStatusCode: r.statusCode, lastError: r.error ?? (r.kind === "gone" ? r.reason : null), at }));
     }
     for (const { result: r, reason, disabledReason, at } of disabled) {
       const webhook = this.s.webhookOwner.get({ id: r.webhookId }) as { tenantId: string; url: string } | undefined;
       if (!webhook) continue;
-      this.publish.fanOutNow(
+      this.publish.announceNow(
         webhookDisabledEvent({ ...webhook, webhookId: r.webhookId!, reason, disabledReason, deliveryId: r.deliveryId, lastStatusCode: r.statusCode, lastError: r.error, at }),
       );
     }

@@ -63,17 +63,27 @@ export class SqlitePublishStore implements PublishStore {
     if (!this.tenants.existsNow(event.tenantId)) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
-    return { replayed: false, deliveries: this.fanOutNow(event, data) };
+    const targets = this.subscribersOf(event, data);
+    this.outbox.enqueue(event, targets);
+    return { replayed: false, deliveries: targets.length };
   }
 
   /**
-   * The event and one delivery per active webhook of its tenant subscribed to its type whose
-   * filter (if any) its data match, inside the caller's transaction, with no replay or tenant
-   * check: publishNow's last step, and for events hookrelay writes itself (events/operational.ts)
-   * in the transaction of what caused them. `data`: the event's data when the caller has it
-   * parsed already. How many deliveries.
+   * An event hookrelay writes itself (events/operational.ts), inside the caller's transaction
+   * (that of the outcome it announces), with one delivery per subscriber, as a publish would, but
+   * only if there is one: nobody asked to hear of it otherwise. How many deliveries.
    */
-  fanOutNow(event: NewEvent & { tenantId: string }, data?: unknown): number {
+  announceNow(event: NewEvent & { tenantId: string }): number {
+    const targets = this.subscribersOf(event);
+    if (targets.length > 0) this.outbox.enqueue(event, targets);
+    return targets.length;
+  }
+
+  /**
+   * The tenant's active webhooks subscribed to the event's type whose filter (if any) its data
+   * match. `data`: the event's data when the caller has it parsed already.
+   */
+  private subscribersOf(event: NewEvent & { tenantId: string }, data?: unknown): OutboxTarget[] {
     const subscribers = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];
     const matches = this.filters.forEvent(() => (data === undefined ? eventDataOf(event.body) : data));
     const targets: OutboxTarget[] = [];
@@ -82,8 +92,7 @@ export class SqlitePublishStore implements PublishStore {
       if (cut === -1) targets.push({ transport: "http", webhookId: subscriber });
       else if (matches(subscriber.slice(cut + 1))) targets.push({ transport: "http", webhookId: subscriber.slice(0, cut) });
     }
-    this.outbox.enqueue(event, targets);
-    return targets.length;
+    return targets;
   }
 
   private replayOf(tenantId: string, idempotencyKey: string | null, clientId: string | null): ReplayedEvent | undefined {
