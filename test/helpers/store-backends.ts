@@ -27,7 +27,20 @@ type StoreUnderTest = PostgresAggregates;
 import { startTestPostgres, type TestPostgres } from "./postgres";
 
 /** The tables a contract test may seed and read. */
-export type TableName = "webhooks" | "webhookEventTypes" | "events" | "deliveries" | "deliveryAttempts" | "apiKeys" | "tenants";
+export type TableName =
+  | "webhooks"
+  | "webhookEventTypes"
+  | "events"
+  | "deliveries"
+  | "deliveryAttempts"
+  | "apiKeys"
+  | "tenants"
+  | "users"
+  | "sessions"
+  | "loginAttempts"
+  | "loginKnownAddresses"
+  | "trafficSources"
+  | "trafficSourceWebhooks";
 type Row = Record<string, unknown>;
 
 export interface StoreHarness {

@@ -11,13 +11,18 @@ import { PostgresPublishStore } from "./publish";
 import { PostgresRetention } from "./retention";
 import { PostgresTenantStore } from "./tenants";
 import { PostgresWebhookStore } from "./webhooks";
+import { keysetCursors } from "./keyset-page";
+import { PostgresLoginThrottleStore } from "./login-throttle";
+import { PostgresSessionStore, PostgresUserStore } from "./users";
 
 /**
- * The aggregates of `Store` built on PostgreSQL so far (issue 21): users and sessions, login
- * throttling, the event and delivery logs, traffic sources and gauges are not yet, so no server
- * runs on this store.
+ * The aggregates of `Store` built on PostgreSQL so far (issue 21): the event and delivery logs,
+ * traffic sources and gauges are not yet, so no server runs on this store.
  */
-export type PostgresAggregates = Pick<Store, "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks">;
+export type PostgresAggregates = Pick<
+  Store,
+  "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks" | "users" | "sessions" | "loginThrottle" | "cursors"
+>;
 
 export class PostgresStore implements PostgresAggregates {
   readonly queue: PostgresDeliveryQueue;
@@ -27,6 +32,10 @@ export class PostgresStore implements PostgresAggregates {
   readonly tenants: PostgresTenantStore;
   readonly publish: PostgresPublishStore;
   readonly webhooks: PostgresWebhookStore;
+  readonly users: PostgresUserStore;
+  readonly sessions: PostgresSessionStore;
+  readonly loginThrottle: PostgresLoginThrottleStore;
+  readonly cursors = keysetCursors;
 
   constructor(readonly client: SQL) {
     const db = drizzle({ client });
@@ -37,5 +46,8 @@ export class PostgresStore implements PostgresAggregates {
     this.tenants = new PostgresTenantStore(db);
     this.publish = new PostgresPublishStore(client);
     this.webhooks = new PostgresWebhookStore(client, this.publish);
+    this.users = new PostgresUserStore(db);
+    this.sessions = new PostgresSessionStore(db);
+    this.loginThrottle = new PostgresLoginThrottleStore(client);
   }
 }
