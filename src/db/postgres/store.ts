@@ -14,14 +14,16 @@ import { PostgresWebhookStore } from "./webhooks";
 import { keysetCursors } from "./keyset-page";
 import { PostgresLoginThrottleStore } from "./login-throttle";
 import { PostgresSessionStore, PostgresUserStore } from "./users";
+import { PostgresDeliveryLog } from "./delivery-log";
+import { PostgresEventLog } from "./event-log";
 
 /**
- * The aggregates of `Store` built on PostgreSQL so far (issue 21): the event and delivery logs,
- * traffic sources and gauges are not yet, so no server runs on this store.
+ * The aggregates of `Store` built on PostgreSQL so far (issue 21): traffic sources and gauges
+ * are not yet, so no server runs on this store.
  */
 export type PostgresAggregates = Pick<
   Store,
-  "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks" | "users" | "sessions" | "loginThrottle" | "cursors"
+  "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks" | "users" | "sessions" | "loginThrottle" | "deliveryLog" | "eventLog" | "cursors"
 >;
 
 export class PostgresStore implements PostgresAggregates {
@@ -35,6 +37,8 @@ export class PostgresStore implements PostgresAggregates {
   readonly users: PostgresUserStore;
   readonly sessions: PostgresSessionStore;
   readonly loginThrottle: PostgresLoginThrottleStore;
+  readonly deliveryLog: PostgresDeliveryLog;
+  readonly eventLog: PostgresEventLog;
   readonly cursors = keysetCursors;
 
   constructor(readonly client: SQL) {
@@ -49,5 +53,7 @@ export class PostgresStore implements PostgresAggregates {
     this.users = new PostgresUserStore(db);
     this.sessions = new PostgresSessionStore(db);
     this.loginThrottle = new PostgresLoginThrottleStore(client);
+    this.deliveryLog = new PostgresDeliveryLog(db);
+    this.eventLog = new PostgresEventLog(db);
   }
 }
