@@ -16,14 +16,15 @@ import { PostgresLoginThrottleStore } from "./login-throttle";
 import { PostgresSessionStore, PostgresUserStore } from "./users";
 import { PostgresDeliveryLog } from "./delivery-log";
 import { PostgresEventLog } from "./event-log";
+import { PostgresTrafficSources } from "./traffic-sources";
 
 /**
- * The aggregates of `Store` built on PostgreSQL so far (issue 21): traffic sources and gauges
- * are not yet, so no server runs on this store.
+ * The aggregates of `Store` built on PostgreSQL so far (issue 21): the gauges are not yet, so
+ * no server runs on this store.
  */
 export type PostgresAggregates = Pick<
   Store,
-  "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks" | "users" | "sessions" | "loginThrottle" | "deliveryLog" | "eventLog" | "cursors"
+  "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks" | "users" | "sessions" | "loginThrottle" | "deliveryLog" | "eventLog" | "trafficSources" | "cursors"
 >;
 
 export class PostgresStore implements PostgresAggregates {
@@ -39,6 +40,7 @@ export class PostgresStore implements PostgresAggregates {
   readonly loginThrottle: PostgresLoginThrottleStore;
   readonly deliveryLog: PostgresDeliveryLog;
   readonly eventLog: PostgresEventLog;
+  readonly trafficSources: PostgresTrafficSources;
   readonly cursors = keysetCursors;
 
   constructor(readonly client: SQL) {
@@ -55,5 +57,6 @@ export class PostgresStore implements PostgresAggregates {
     this.loginThrottle = new PostgresLoginThrottleStore(client);
     this.deliveryLog = new PostgresDeliveryLog(db);
     this.eventLog = new PostgresEventLog(db);
+    this.trafficSources = new PostgresTrafficSources(db);
   }
 }
