@@ -1,33 +1,26 @@
 // The Store (db/store.ts) over a pool of PostgreSQL connections shared by every node. Each
-// aggregate owns its statements, rendered once when the store is built; Bun's client prepares
-// them per connection. Transactions are the pool's (`begin`), one per business step.
+// aggregate owns its statements, rendered once when the store is built or built per call from
+// the schema's columns (Drizzle); Bun's client prepares each text once per connection.
+// Transactions are the pool's (`begin`), one per business step.
 import type { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import type { Store } from "../store";
 import { PostgresApiKeyStore } from "./api-keys";
+import { PostgresDeliveryLog } from "./delivery-log";
 import { PostgresDeliveryQueue } from "./delivery-queue";
+import { PostgresEventLog } from "./event-log";
 import { PostgresEventTypeStore } from "./event-types";
+import { PostgresHealth } from "./health";
+import { keysetCursors } from "./keyset-page";
+import { PostgresLoginThrottleStore } from "./login-throttle";
 import { PostgresPublishStore } from "./publish";
 import { PostgresRetention } from "./retention";
 import { PostgresTenantStore } from "./tenants";
-import { PostgresWebhookStore } from "./webhooks";
-import { keysetCursors } from "./keyset-page";
-import { PostgresLoginThrottleStore } from "./login-throttle";
-import { PostgresSessionStore, PostgresUserStore } from "./users";
-import { PostgresDeliveryLog } from "./delivery-log";
-import { PostgresEventLog } from "./event-log";
 import { PostgresTrafficSources } from "./traffic-sources";
+import { PostgresSessionStore, PostgresUserStore } from "./users";
+import { PostgresWebhookStore } from "./webhooks";
 
-/**
- * The aggregates of `Store` built on PostgreSQL so far (issue 21): the gauges are not yet, so
- * no server runs on this store.
- */
-export type PostgresAggregates = Pick<
-  Store,
-  "queue" | "retention" | "apiKeys" | "eventTypes" | "tenants" | "publish" | "webhooks" | "users" | "sessions" | "loginThrottle" | "deliveryLog" | "eventLog" | "trafficSources" | "cursors"
->;
-
-export class PostgresStore implements PostgresAggregates {
+export class PostgresStore implements Store {
   readonly queue: PostgresDeliveryQueue;
   readonly retention: PostgresRetention;
   readonly apiKeys: PostgresApiKeyStore;
@@ -41,6 +34,7 @@ export class PostgresStore implements PostgresAggregates {
   readonly deliveryLog: PostgresDeliveryLog;
   readonly eventLog: PostgresEventLog;
   readonly trafficSources: PostgresTrafficSources;
+  readonly health: PostgresHealth;
   readonly cursors = keysetCursors;
 
   constructor(readonly client: SQL) {
@@ -58,5 +52,6 @@ export class PostgresStore implements PostgresAggregates {
     this.deliveryLog = new PostgresDeliveryLog(db);
     this.eventLog = new PostgresEventLog(db);
     this.trafficSources = new PostgresTrafficSources(db);
+    this.health = new PostgresHealth(client);
   }
 }
