@@ -1,10 +1,12 @@
 // Every cursor-paged list route on the SQLite store: the store's own cursor pages on, anything
 // else — garbage, a cursor of the PostgreSQL store (a (created_at, id) pair), a cursor of the
 // right shape with a stray byte — answers the documented 400 naming `cursor`, never a 500 and
-// never a silent first page. The store decides which cursors are its own (Store.cursors).
+// never a silent first page. The store decides which cursors are its own (Store.cursors); the
+// PostgreSQL store's decision is checked here too, without a server on it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { encodeKeysetCursor } from "../src/db/postgres/keyset-page";
-import { encodeRowIdCursor } from "../src/db/sqlite/rowid-page";
+import { decodeKeysetCursor, encodeKeysetCursor, keysetCursors } from "../src/db/postgres/keyset-page";
+import { encodeRowIdCursor, rowIdCursors } from "../src/db/sqlite/rowid-page";
+import { pageFieldErrors, parsePage } from "../src/http/pagination";
 import { createTestApp, type TestApp } from "./helpers/app";
 
 let t: TestApp;
@@ -79,5 +81,41 @@ describe("list cursors on the SQLite store", () => {
     const res = await t.request("GET", `/api/v1/events?cursor=${encodeRowIdCursor(1_000_000)}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(3);
+  });
+});
+
+describe("which cursors each store calls its own", () => {
+  const at = { createdAt: 1_767_225_600_123, id: "whk_0A1b2C3d" };
+
+  test("SQLite's are rowids, PostgreSQL's (created_at, id) pairs; neither takes the other's", () => {
+    expect(rowIdCursors.isOwn(encodeRowIdCursor(42))).toBe(true);
+    expect(keysetCursors.isOwn(encodeKeysetCursor(at))).toBe(true);
+    expect(rowIdCursors.isOwn(encodeKeysetCursor(at))).toBe(false);
+    expect(keysetCursors.isOwn(encodeRowIdCursor(42))).toBe(false);
+    expect(decodeKeysetCursor(encodeKeysetCursor(at))).toEqual(at);
+  });
+
+  test.each([
+    ["a NUL in the id", Buffer.from(`k${at.createdAt}.whk_\u0000x`).toString("base64url")],
+    ["a byte outside ASCII in the id", Buffer.from([...Buffer.from(`k${at.createdAt}.whk_`), 0xff]).toString("base64url")],
+    ["a space in the id", Buffer.from(`k${at.createdAt}.whk a`).toString("base64url")],
+    ["no id", Buffer.from(`k${at.createdAt}.`).toString("base64url")],
+    ["a time past int8's safe range", Buffer.from(`k1234567890123456.whk_a`).toString("base64url")],
+    ["a time with a leading zero", Buffer.from(`k0${at.createdAt}.whk_a`).toString("base64url")],
+    ["padding", `${encodeKeysetCursor(at)}==`],
+    ["characters base64url does not have", `${encodeKeysetCursor(at)}!`],
+    ["garbage", "not-a-cursor"],
+    ["nothing", ""],
+  ])("PostgreSQL's store refuses a cursor with %s", (_what, cursor) => {
+    expect(keysetCursors.isOwn(cursor)).toBe(false);
+    expect(pageFieldErrors({ cursor }, keysetCursors)).toEqual([{ field: "cursor", message: "Must be a cursor returned by a previous page" }]);
+  });
+
+  test("parsePage names a bad limit and a foreign cursor together, on either store's cursors", () => {
+    for (const [cursors, foreign] of [[rowIdCursors, encodeKeysetCursor(at)], [keysetCursors, encodeRowIdCursor(1)]] as const) {
+      expect(() => parsePage({ limit: "0", cursor: foreign }, cursors)).toThrow();
+      expect(pageFieldErrors({ limit: "0", cursor: foreign }, cursors).map((e) => e.field)).toEqual(["limit", "cursor"]);
+      expect(parsePage({ limit: "5" }, cursors)).toEqual({ limit: 5 });
+    }
   });
 });

@@ -71,9 +71,10 @@ export class PostgresLoginThrottleStore implements LoginThrottleStore {
         email,
         address,
         addressSince: q.addressSince,
-        addressOffset: q.addressMax - 1,
+        // A negative OFFSET is an error here; SQLite reads it as 0.
+        addressOffset: Math.max(0, q.addressMax - 1),
         pairSince: q.pairSince,
-        pairOffset: q.pairMax - 1,
+        pairOffset: Math.max(0, q.pairMax - 1),
         accountSince: q.accountSince,
         knownSince: q.knownSince,
       });
