@@ -1,6 +1,10 @@
 // Users and sessions on PostgreSQL, as ../sqlite/users.ts: taking access away and ending the
 // sessions is one transaction, and the row changed is locked first, so two nodes changing the
-// same user at once apply one change after the other.
+// same user at once apply one change after the other. The lock is FOR NO KEY UPDATE, what the
+// UPDATE itself takes: a session being created (its foreign key check holds the user FOR KEY
+// SHARE while it may hold expired sessions it is dropping) never waits for it, so the two cannot
+// wait for each other in a circle. A session made meanwhile for a user just disabled is refused
+// by findUser all the same.
 import { and, desc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { Page, PageRequest } from "../aggregates/page";
@@ -54,7 +58,7 @@ export class PostgresUserStore implements UserStore {
 
   async update(id: string, changes: UserChanges, now: number): Promise<UserRecord | undefined> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(users).where(eq(users.id, id)).for("update");
+      const [row] = await tx.select().from(users).where(eq(users.id, id)).for("no key update");
       if (!row) return undefined;
       const disabledAt = changes.disabled === undefined ? row.disabledAt : changes.disabled ? (row.disabledAt ?? now) : null;
       const name = changes.name === undefined ? row.name : changes.name;
@@ -80,7 +84,7 @@ export class PostgresUserStore implements UserStore {
   async endSessions(id: string): Promise<number | undefined> {
     return this.db.transaction(async (tx) => {
       // Locked like an update of the user: a concurrent disable or new password waits, or is waited for.
-      const [row] = await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for("update");
+      const [row] = await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for("no key update");
       return row ? endSessionsOf(tx, id) : undefined;
     });
   }
