@@ -138,6 +138,16 @@ describeStores("SessionStore", (h) => {
     expect(await h().store.sessions.findUser("token-s2", NOW + 500)).toBeUndefined();
   });
 
+  test("a session ended through one node is refused by every node on its next lookup", async () => {
+    const user = newUser();
+    await h().store.users.create(user);
+    await h().store.sessions.create(session("s1", user.id));
+    const other = h().sharedByNodes ? await h().otherNode() : h().store;
+    expect((await other.sessions.findUser("token-s1", NOW))!.user.id).toBe(user.id);
+    await h().store.users.endSessions(user.id);
+    expect(await other.sessions.findUser("token-s1", NOW)).toBeUndefined();
+  });
+
   test("create drops the sessions that have expired by its time", async () => {
     const user = newUser();
     await h().store.users.create(user);
