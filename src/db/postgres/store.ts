@@ -17,6 +17,7 @@ import { PostgresPublishStore } from "./publish";
 import { PostgresRetention } from "./retention";
 import { PostgresTenantStore } from "./tenants";
 import { PostgresTrafficSources } from "./traffic-sources";
+import { nulSafeClient } from "./sql";
 import { PostgresSessionStore, PostgresUserStore } from "./users";
 import { PostgresWebhookStore } from "./webhooks";
 
@@ -38,7 +39,8 @@ export class PostgresStore implements Store {
   readonly cursors = keysetCursors;
 
   constructor(readonly client: SQL) {
-    const db = drizzle({ client });
+    // Statements compiled with sql.ts pass their parameters through withoutNul themselves.
+    const db = drizzle({ client: nulSafeClient(client) });
     this.queue = new PostgresDeliveryQueue(client);
     this.retention = new PostgresRetention(client);
     this.apiKeys = new PostgresApiKeyStore(db);
