@@ -34,6 +34,8 @@ const DUE_INDEX = "deliveries_due_idx";
 const PG_ONLY_INDEXES: string[] = [
   // SQLite's triggers find a webhook's subscriptions by key from OLD.events; PostgreSQL's statements by webhook id.
   "webhook_event_types_webhook_idx",
+  // The gauges count failed rows; SQLite's due index leads with status and counts them, PostgreSQL's holds only unfinished rows.
+  "deliveries_failed_idx",
 ];
 
 /** SQLite column type → the PostgreSQL column types that may stand for it. */

@@ -53,12 +53,12 @@ export function apiKeyRoutes({ store }: AppDeps) {
       },
     )
     .get("", async ({ query }) => {
-      const { data, pagination } = await listApiKeys(store.apiKeys, { ...query, tenantId: query.tenant_id });
+      const { data, pagination } = await listApiKeys(store, { ...query, tenantId: query.tenant_id });
       return page(data, pagination);
     }, {
       platformOnly: true,
       query: ApiKeyListQuery,
-      fieldChecks: allChecks(pageChecks, tenantIdCheck(store.tenants)),
+      fieldChecks: allChecks(pageChecks(store.cursors), tenantIdCheck(store.tenants)),
       response: { 200: SuccessPage(ApiKey, "A page of keys, newest first, without secrets."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listApiKeys", summary: "List API keys", description: "Newest first, without secrets; filter by `tenant_id` or `kind`." },
     })

@@ -7,6 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { ApiKeyKind, ApiKeyRecord, ApiKeyStore, NewApiKeyRecord, UnrevokedKey } from "../db/aggregates/api-keys";
 import { NotFound } from "../http/errors";
 import { parsePage, toPagination } from "../http/pagination";
+import type { Store } from "../db/store";
 import { iso, newId, newSortableId, randomBase62 } from "../ids";
 
 export type { ApiKeyKind } from "../db/aggregates/api-keys";
@@ -140,8 +141,8 @@ export interface ApiKeyListOptions {
 }
 
 /** Newest first. */
-export async function listApiKeys(keys: ApiKeyStore, options: ApiKeyListOptions) {
-  const { limit } = parsePage(options);
+export async function listApiKeys({ apiKeys: keys, cursors }: Pick<Store, "apiKeys" | "cursors">, options: ApiKeyListOptions) {
+  const { limit } = parsePage(options, cursors);
   const filter = { ...(options.tenantId !== undefined && { tenantId: options.tenantId }), ...(options.kind && { kind: options.kind }) };
   const found = await keys.list(filter, { limit, cursor: options.cursor });
   return { data: found.rows.map(toInfo), pagination: toPagination(found.nextCursor) };

@@ -59,11 +59,11 @@ function row(k: ApiKeyInfo): string[] {
 
 /** Every key, newest first, as an aligned table on stdout (no secrets: only their hashes are stored). */
 export async function listKeysCommand(config: Config, tenant: string | undefined): Promise<void> {
-  const rows = await withKeys(config, async (keys) => {
+  const rows = await withStore(config, async (store) => {
     const all: ApiKeyInfo[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listApiKeys(keys, { limit: "100", cursor, tenantId: tenant });
+      const page = await listApiKeys(store, { limit: "100", cursor, tenantId: tenant });
       all.push(...page.data);
       cursor = page.pagination.next_cursor ?? undefined;
     } while (cursor);

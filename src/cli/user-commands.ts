@@ -32,11 +32,11 @@ export async function createUserCommand(
 
 /** Every user, newest first, one line each under a header: ID, EMAIL, STATUS, CREATED, NAME. */
 export async function listUsersCommand(config: Config): Promise<void> {
-  const all = await withUsers(config, async (users) => {
+  const all = await withStore(config, async (store) => {
     const found: ManagedUser[] = [];
     let cursor: string | undefined;
     do {
-      const { data, pagination } = await listUsers(users, { limit: "100", cursor });
+      const { data, pagination } = await listUsers(store, { limit: "100", cursor });
       found.push(...data);
       cursor = pagination.next_cursor ?? undefined;
     } while (cursor);

@@ -13,6 +13,7 @@ import type { EventLogStore } from "./aggregates/event-log";
 import type { EventTypeStore } from "./aggregates/event-types";
 import type { DeliveryControls, WebhookStore } from "./aggregates/webhooks";
 import type { TrafficSourceStore } from "./aggregates/traffic-sources";
+import type { ListCursors } from "./aggregates/page";
 
 /** A claimed delivery row, leased to the caller until its outcome is recorded or the lease runs out. */
 export interface ClaimedDelivery {
@@ -151,4 +152,6 @@ export interface Store {
   readonly webhooks: WebhookStore;
   readonly eventTypes: EventTypeStore;
   readonly trafficSources: TrafficSourceStore;
+  /** The format of every list cursor this store makes (http/pagination.ts checks a cursor with it). */
+  readonly cursors: ListCursors;
 }

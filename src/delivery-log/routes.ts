@@ -13,11 +13,10 @@ import { retryMatchingDeliveries, SEARCH_WINDOW, searchDeliveries, RETRY_BATCH }
 import { getDelivery, listWebhookDeliveries, retryDelivery } from "./service";
 import { actingTenant, ownerFilter, tenantIdCheck } from "../tenants/scope";
 
-/** A bulk retry carries its cursor in the body. */
-const cursorChecks = ({ body }: CheckedInput) => pageFieldErrors({ cursor: fieldsOf(body).cursor });
-
 export function deliveryRoutes(deps: AppDeps) {
   const { store } = deps;
+  /** A bulk retry carries its cursor in the body. */
+  const cursorChecks = ({ body }: CheckedInput) => pageFieldErrors({ cursor: fieldsOf(body).cursor }, store.cursors);
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["Deliveries"] } })
     .use(apiKeyAuth)
     .use(fieldChecks)
@@ -31,7 +30,7 @@ export function deliveryRoutes(deps: AppDeps) {
         apiKey: true,
         params: DeliveryIdParams,
         query: DeliveryListQuery,
-        fieldChecks: pageChecks,
+        fieldChecks: pageChecks(store.cursors),
         response: { 200: SuccessPage(Delivery, "A page of the webhook's deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "listWebhookDeliveries",
@@ -49,7 +48,7 @@ export function deliveryRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: DeliverySearchQuery,
-        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(store.tenants)),
+        fieldChecks: allChecks(pageChecks(store.cursors), timeRangeChecks, tenantIdCheck(store.tenants)),
         response: { 200: SuccessPage(Delivery, "A page of matching deliveries, newest first."), ...errors(400, 401, 404, { 404: "No webhook with id whk_7kH3nPqR" }) },
         detail: {
           operationId: "searchDeliveries",

@@ -37,8 +37,8 @@ const noWebhook = (id: string | undefined) => new NotFound(`No webhook with id $
  * (undefined for platform keys, who may name any tenant's webhook).
  */
 export async function searchDeliveries(store: Store, tenantId: string, search: DeliverySearch, owner: string | undefined) {
-  rejectInvalidFields([...pageFieldErrors(search), ...timeRangeFieldErrors(search)]);
-  const { limit } = parsePage({ limit: search.limit });
+  rejectInvalidFields([...pageFieldErrors(search, store.cursors), ...timeRangeFieldErrors(search)]);
+  const { limit } = parsePage({ limit: search.limit }, store.cursors);
   const page = await store.deliveryLog.search(tenantId, owner ?? null, filtersOf(search), { limit, cursor: search.cursor, window: SEARCH_WINDOW });
   if (!page) throw noWebhook(search.webhook_id);
   return { data: page.items.map(toDelivery), pagination: toPagination(page) };
@@ -60,7 +60,7 @@ export interface BulkRetryResult {
  * one: at most RETRY_BATCH matches and SEARCH_WINDOW rows a request; the cursor goes on.
  */
 export async function retryMatchingDeliveries(store: Store, tenantId: string, search: DeliverySearch, owner: string | undefined, now = Date.now()): Promise<BulkRetryResult> {
-  rejectInvalidFields([...pageFieldErrors({ cursor: search.cursor }), ...timeRangeFieldErrors(search)]);
+  rejectInvalidFields([...pageFieldErrors({ cursor: search.cursor }, store.cursors), ...timeRangeFieldErrors(search)]);
   const filters = { ...filtersOf(search), status: search.status ?? "failed" };
   const outcome = await store.deliveryLog.retryMatching(tenantId, owner ?? null, filters, { limit: RETRY_BATCH, cursor: search.cursor, window: SEARCH_WINDOW }, now);
   if (!outcome) throw noWebhook(search.webhook_id);

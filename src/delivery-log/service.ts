@@ -40,7 +40,7 @@ export function toPagination(page: { nextCursor: string | null; hasMore: boolean
 /** A webhook's deliveries, newest first. */
 export async function listWebhookDeliveries(store: Store, webhookId: string, query: DeliveryListQuery, owner?: string) {
   // Bad parameters are a 400 before an unknown webhook is a 404, as when the schema refuses them.
-  const { limit } = parsePage(query);
+  const { limit } = parsePage(query, store.cursors);
   const page = await store.deliveryLog.listForWebhook(webhookId, owner ?? null, query.status, { limit, cursor: query.cursor });
   if (!page) throw noWebhook(webhookId);
   return { data: page.items.map(toDelivery), pagination: toPagination(page) };

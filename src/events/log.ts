@@ -30,8 +30,8 @@ function toSummary(event: EventRecord): EventSummary {
 
 /** One tenant's events, newest first. */
 export async function listEvents(store: Store, tenantId: string, options: EventListOptions) {
-  rejectInvalidFields([...pageFieldErrors(options), ...timeRangeFieldErrors(options)]);
-  const { limit } = parsePage(options);
+  rejectInvalidFields([...pageFieldErrors(options, store.cursors), ...timeRangeFieldErrors(options)]);
+  const { limit } = parsePage(options, store.cursors);
   const { since, until } = parseTimeRange(options);
   const page = await store.eventLog.list(tenantId, { type: options.type, since, until }, { limit, cursor: options.cursor });
   return { data: page.items.map(toSummary), pagination: toPagination(page) };

@@ -78,7 +78,7 @@ export function eventRoutes(deps: AppDeps) {
       {
         apiKey: true,
         query: EventListQuery,
-        fieldChecks: allChecks(pageChecks, timeRangeChecks, tenantIdCheck(deps.store.tenants)),
+        fieldChecks: allChecks(pageChecks(deps.store.cursors), timeRangeChecks, tenantIdCheck(deps.store.tenants)),
         response: { 200: SuccessPage(EventSummary, "A page of the tenant's events, newest first."), ...errors(400, 401) },
         detail: {
           operationId: "listEvents",

@@ -1,10 +1,12 @@
 // Cursor pagination shared by every list: `limit` 1–100 (default 20) and an opaque cursor
-// that encodes the position after the last row served (its SQLite rowid, which only grows).
+// that stands for the position after the last row served. The store makes its cursors and says
+// which strings are its own (Store.cursors): anything else is a 400 before the store is asked.
 import { t } from "elysia";
+import type { ListCursors } from "../db/aggregates/page";
 import { rejectInvalidFields, type FieldError } from "./errors";
 import type { Pagination } from "./envelope";
+import type { FieldCheck } from "./field-errors";
 import { documentedAs } from "./schemas";
-import { decodeRowIdCursor } from "../db/sqlite/rowid-page";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -15,12 +17,6 @@ export const PageQuery = {
   limit: t.Optional(documentedAs(t.String(), t.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: "Page size, 1–100 (default 20)." }))),
   cursor: t.Optional(t.String({ description: "`next_cursor` of the previous page." })),
 };
-
-export interface PageRequest {
-  limit: number;
-  /** Serve rows with a rowid below this one. */
-  beforeRowId: number | undefined;
-}
 
 interface PageQuery {
   limit?: unknown;
@@ -33,27 +29,29 @@ function limitOf(raw: unknown): number {
   return limit >= 1 && limit <= MAX_LIMIT ? limit : NaN;
 }
 
-function beforeRowIdOf(raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  return typeof raw === "string" ? decodeRowIdCursor(raw) : NaN;
+function cursorIsValid(raw: unknown, cursors: ListCursors): boolean {
+  return raw === undefined || (typeof raw === "string" && cursors.isOwn(raw));
 }
 
-/** What is wrong with `limit` and `cursor`, both checked. */
-export function pageFieldErrors(query: PageQuery): FieldError[] {
+/** What is wrong with `limit` and `cursor`, both checked; `cursors` are the store's (Store.cursors). */
+export function pageFieldErrors(query: PageQuery, cursors: ListCursors): FieldError[] {
   const problems: FieldError[] = [];
   if (Number.isNaN(limitOf(query.limit))) problems.push({ field: "limit", message: "Must be an integer from 1 to 100" });
-  if (Number.isNaN(beforeRowIdOf(query.cursor))) problems.push({ field: "cursor", message: "Must be a cursor returned by a previous page" });
+  if (!cursorIsValid(query.cursor, cursors)) problems.push({ field: "cursor", message: "Must be a cursor returned by a previous page" });
   return problems;
 }
 
-/** The `fieldChecks` of a list route (http/field-errors.ts). */
-export const pageChecks = ({ query }: { query: PageQuery }): FieldError[] => pageFieldErrors(query);
+/** The `fieldChecks` of a list route (http/field-errors.ts) over the store's cursors. */
+export const pageChecks =
+  (cursors: ListCursors): FieldCheck =>
+  ({ query }) =>
+    pageFieldErrors(query, cursors);
 
-export function parsePage(query: PageQuery): PageRequest {
+/** The page size; a bad `limit` or a cursor that is not the store's is a 400 naming both. */
+export function parsePage(query: PageQuery, cursors: ListCursors): { limit: number } {
   const limit = limitOf(query.limit);
-  const beforeRowId = beforeRowIdOf(query.cursor);
-  if (Number.isNaN(limit) || Number.isNaN(beforeRowId)) rejectInvalidFields(pageFieldErrors(query));
-  return { limit, beforeRowId };
+  if (Number.isNaN(limit) || !cursorIsValid(query.cursor, cursors)) rejectInvalidFields(pageFieldErrors(query, cursors));
+  return { limit };
 }
 
 /** The `pagination` of a page a store cut (its cursor is the store's own). */

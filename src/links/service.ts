@@ -273,13 +273,13 @@ export interface ListOptions {
 
 /** What is wrong with a list's parameters: the page, and an `event` filter naming no known type. */
 export async function listFieldErrors(store: Store, query: { limit?: unknown; cursor?: unknown; event?: unknown }): Promise<FieldError[]> {
-  return [...pageFieldErrors(query), ...(await knownTypeFieldErrors(store.eventTypes, query.event, "event"))];
+  return [...pageFieldErrors(query, store.cursors), ...(await knownTypeFieldErrors(store.eventTypes, query.event, "event"))];
 }
 
 /** The tenant's webhooks, newest first. */
 export async function listWebhooks(store: Store, tenantId: string, options: ListOptions) {
   rejectInvalidFields(await listFieldErrors(store, options));
-  const { limit } = parsePage(options);
+  const { limit } = parsePage(options, store.cursors);
   const filter = { active: options.active, event: options.event || undefined };
   const { rows, nextCursor } = await store.webhooks.list(tenantId, filter, { limit, cursor: options.cursor });
   return { data: rows.map(toWebhook), pagination: toPagination(nextCursor) };

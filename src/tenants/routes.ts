@@ -40,12 +40,12 @@ export function tenantRoutes({ store, config }: AppDeps) {
       },
     )
     .get("", async ({ query }) => {
-      const { data, pagination } = await listTenants(tenants, query);
+      const { data, pagination } = await listTenants(store, query);
       return page(data, pagination);
     }, {
       platformOnly: true,
       query: TenantListQuery,
-      fieldChecks: pageChecks,
+      fieldChecks: pageChecks(store.cursors),
       response: { 200: SuccessPage(Tenant, "A page of tenants, newest first."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
       detail: { operationId: "listTenants", summary: "List tenants", description: "Newest first. Pass `next_cursor` back as `cursor` for the next page." },
     })

@@ -3,6 +3,7 @@ import type { TenantRecord, TenantStore } from "../db/aggregates/tenants";
 import { DEFAULT_TENANT } from "../db/schema";
 import { Conflict, NotFound, rejectInvalidFields, type FieldError } from "../http/errors";
 import { parsePage, toPagination } from "../http/pagination";
+import type { Store } from "../db/store";
 import { iso } from "../ids";
 import type { PutTenantBody, Tenant } from "./model";
 
@@ -32,8 +33,8 @@ export async function putTenant(tenants: TenantStore, id: string, input: PutTena
 }
 
 /** Oldest first would bury new customers: newest first, like every list. */
-export async function listTenants(tenants: TenantStore, options: { limit?: string; cursor?: string }) {
-  const { limit } = parsePage(options);
+export async function listTenants({ tenants, cursors }: Pick<Store, "tenants" | "cursors">, options: { limit?: string; cursor?: string }) {
+  const { limit } = parsePage(options, cursors);
   const found = await tenants.list({ limit, cursor: options.cursor });
   return { data: found.rows.map(toTenant), pagination: toPagination(found.nextCursor) };
 }

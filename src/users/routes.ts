@@ -50,13 +50,13 @@ export function userAdminRoutes({ store }: AppDeps) {
     .get(
       "",
       async ({ query }) => {
-        const { data, pagination } = await listUsers(users, query);
+        const { data, pagination } = await listUsers(store, query);
         return page(data, pagination);
       },
       {
         platformOnly: true,
         query: t.Object(PageQuery),
-        fieldChecks: pageChecks,
+        fieldChecks: pageChecks(store.cursors),
         response: { 200: SuccessPage(ManagedUserSchema, "A page of users, newest first."), ...errors(400, 401, 403, { 403: PLATFORM_ONLY_MESSAGE }) },
         detail: { operationId: "listUsers", summary: "List users", description: "Newest first, in cursor pages (`limit` 1–100, `cursor`)." },
       },

@@ -5,6 +5,7 @@
 import type { UserRecord, UserStore } from "../db/aggregates/users";
 import { BadRequest, invalidField, NotFound, type FieldError } from "../http/errors";
 import { parsePage, toPagination } from "../http/pagination";
+import type { Store } from "../db/store";
 import { iso, randomBase62 } from "../ids";
 import { hashPassword, normaliseEmail, passwordMatches, passwordProblem, toUser, type User } from "../auth/users";
 
@@ -19,8 +20,8 @@ export function toManagedUser(row: UserRecord): ManagedUser {
 export const USER_NOT_FOUND = "User not found";
 
 /** Newest first, cursor pages like every list. */
-export async function listUsers(users: UserStore, query: { limit?: string; cursor?: string }) {
-  const { limit } = parsePage(query);
+export async function listUsers({ users, cursors }: Pick<Store, "users" | "cursors">, query: { limit?: string; cursor?: string }) {
+  const { limit } = parsePage(query, cursors);
   const found = await users.list({ limit, cursor: query.cursor });
   return { data: found.rows.map(toManagedUser), pagination: toPagination(found.nextCursor) };
 }

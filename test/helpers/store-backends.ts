@@ -20,14 +20,27 @@ import * as pgSchema from "../../src/db/postgres/schema";
 import { PostgresStore } from "../../src/db/postgres/store";
 import * as sqliteSchema from "../../src/db/schema";
 import { SqliteStore } from "../../src/db/sqlite/store";
-import type { PostgresAggregates } from "../../src/db/postgres/store";
+import type { Store } from "../../src/db/store";
 
-/** What a contract test may use of a store: the aggregates both stores have (PostgreSQL has fewer so far). */
-type StoreUnderTest = PostgresAggregates;
+/** What a contract test may use of a store: all of it, both stores implement every aggregate. */
+type StoreUnderTest = Store;
 import { startTestPostgres, type TestPostgres } from "./postgres";
 
 /** The tables a contract test may seed and read. */
-export type TableName = "webhooks" | "webhookEventTypes" | "events" | "deliveries" | "deliveryAttempts" | "apiKeys" | "tenants";
+export type TableName =
+  | "webhooks"
+  | "webhookEventTypes"
+  | "events"
+  | "deliveries"
+  | "deliveryAttempts"
+  | "apiKeys"
+  | "tenants"
+  | "users"
+  | "sessions"
+  | "loginAttempts"
+  | "loginKnownAddresses"
+  | "trafficSources"
+  | "trafficSourceWebhooks";
 type Row = Record<string, unknown>;
 
 export interface StoreHarness {

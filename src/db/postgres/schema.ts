@@ -146,6 +146,10 @@ export const deliveries = pgTable(
     // next_attempt_at FOR UPDATE SKIP LOCKED`) walks only unfinished rows; delivered and failed
     // rows, the bulk of the table, are not in it. The claim must repeat the predicate.
     index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'leased')`),
+    // The failed count of /metrics (postgres/health.ts), read index-only: SQLite's due index,
+    // (status, next_attempt_at), counts every status; the pending and leased counts here walk the
+    // claim's index of unfinished rows. Only a row's move into or out of `failed` writes to it.
+    index("deliveries_failed_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'failed'`),
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt, t.id),
     index("deliveries_traffic_source_webhook_idx").on(t.trafficSourceWebhookId, t.createdAt, t.id),
     index("deliveries_event_idx").on(t.eventId),

@@ -32,8 +32,42 @@ export interface Statement<Row> {
 export function compile<Row = Record<string, unknown>>(query: SQL): Statement<Row> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   if (params.some((p) => !is(p, Placeholder))) throw new Error(`SQL with inlined values cannot be compiled once: ${text}`);
-  const bind = (values: Record<string, unknown> = {}) => fillPlaceholders(params, values);
+  const bind = (values: Record<string, unknown> = {}) => fillPlaceholders(params, values).map(withoutNul);
   return { text, bind, run: async (on, values) => (await on.unsafe(text, bind(values))) as Row[] };
+}
+
+/**
+ * A parameter as PostgreSQL text can take it: a string (or a string in an array) with a NUL has
+ * it as U+FFFD, as pgText writes response bodies. Text a caller sends may hold a NUL (JSON allows
+ * "\u0000" in a name, an email, a filter, a path segment) and SQLite stores and compares it; here
+ * it would fail the statement (SQLSTATE 22021) and answer 500. Replaced in every parameter, on
+ * writes and lookups alike, the store stays consistent with itself: what was written with a NUL
+ * is found by the same text.
+ */
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+  return Array.isArray(value) ? value.map(withoutNul) : value;
+}
+
+/**
+ * The client Drizzle runs on, its parameters passed through withoutNul: every query it makes
+ * (`unsafe`), in a transaction or a savepoint too. Anything else is the client's own.
+ */
+export function nulSafeClient(client: BunSQL): BunSQL {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === "unsafe") return (query: string, params?: unknown[]) => target.unsafe(query, params?.map(withoutNul));
+      if (prop === "begin" || prop === "savepoint") {
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: BunSQL) => unknown;
+          const method = Reflect.get(target, prop, target) as (...a: unknown[]) => unknown;
+          return method.call(target, ...args, (tx: BunSQL) => body(nulSafeClient(tx)));
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /**

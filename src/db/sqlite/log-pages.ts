@@ -12,7 +12,7 @@ import { compile, param } from "./sql";
 
 function rowIdOf(cursor: string): number {
   const rowId = decodeRowIdCursor(cursor);
-  // The services check cursors before they reach the store (http/pagination.ts).
+  // The services check cursors with Store.cursors before they reach the store (http/pagination.ts).
   if (Number.isNaN(rowId)) throw new Error("Not a cursor of this store");
   return rowId;
 }

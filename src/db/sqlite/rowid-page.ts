@@ -1,6 +1,6 @@
 // Newest-first pages by rowid (insertion order) for the small operator lists (tenants, keys,
-// users). The cursor is the last row's rowid, in the format http/pagination.ts validates.
-import type { Page } from "../aggregates/page";
+// users). The cursor is the last row's rowid; the log pages (log-pages.ts) use the same format.
+import type { ListCursors, Page } from "../aggregates/page";
 
 /** The rowid a cursor stands for; NaN when it is not one of ours. */
 export function decodeRowIdCursor(cursor: string): number {
@@ -13,11 +13,14 @@ export function encodeRowIdCursor(rowId: number): string {
   return Buffer.from(`r${rowId}`).toString("base64url");
 }
 
+/** The SQLite store's cursors: `r<rowid>`, base64url. */
+export const rowIdCursors: ListCursors = { isOwn: (cursor) => !Number.isNaN(decodeRowIdCursor(cursor)) };
+
 /** The `before` parameter of a list statement: null for the first page. */
 export function rowIdOfCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;
   const rowId = decodeRowIdCursor(cursor);
-  // The route has checked it already; a foreign cursor reads as "from the start".
+  // The route has checked it already (Store.cursors); a foreign cursor reads as "from the start".
   return Number.isNaN(rowId) ? null : rowId;
 }
 

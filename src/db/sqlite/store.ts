@@ -15,6 +15,7 @@ import { SqliteEventLog } from "./event-log";
 import { SqliteEventTypeStore } from "./event-types";
 import { SqliteWebhookStore } from "./webhooks";
 import { SqliteTrafficSources } from "./traffic-sources";
+import { rowIdCursors } from "./rowid-page";
 
 export class SqliteStore implements Store {
   readonly queue: SqliteDeliveryQueue;
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly webhooks: SqliteWebhookStore;
   readonly eventTypes: SqliteEventTypeStore;
   readonly trafficSources: SqliteTrafficSources;
+  readonly cursors = rowIdCursors;
 
   constructor(readonly db: Db) {
     this.retention = new SqliteRetention(db.$client);

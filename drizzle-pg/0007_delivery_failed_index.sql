@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_failed_idx" ON "deliveries" USING btree ("next_attempt_at") WHERE "deliveries"."status" = 'failed';
