@@ -35,9 +35,12 @@ const POSTGRES_POOL_SIZE = 16;
 
 /**
  * A node's name in its leases, stable across its restarts so it can release at once what it held
- * when it died (DeliveryQueue.releaseOwnLeases): host and port, unique among live nodes.
+ * when it died (DeliveryQueue.releaseOwnLeases): host and port, unique among live nodes. On a
+ * port chosen by the system (PORT=0) there is nothing stable to name it by: a new name each
+ * start, and its old leases are taken over when they run out.
  */
-export const nodeIdOf = (config: Pick<Config, "port">) => `${hostname()}:${config.port}`;
+export const nodeIdOf = (config: Pick<Config, "port">) =>
+  config.port === 0 ? `${hostname()}:0:${crypto.randomUUID()}` : `${hostname()}:${config.port}`;
 
 /** Opens, migrates and bootstraps the database `serve` runs on, and releases this node's old leases. */
 export async function openForServe(config: Config, logger: Logger): Promise<ServeStorage> {
