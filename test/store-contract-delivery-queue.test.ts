@@ -206,6 +206,19 @@ describeStores("DeliveryQueue across nodes", (h) => {
     expect(await attemptsOf(h(), ids[0]!)).toHaveLength(1);
   });
 
+  test("renewing extends the leases still held; a lease another node took over is not renewed", async () => {
+    const { ids } = await seed(h(), 2, { dueAt: NOW - 10 });
+    const claimed = await claim(h(), NOW, 10, 1000);
+    expect(await h().store.queue.renew(claimed, NOW + 900, 1000)).toBe(2);
+    expect(await h().row("deliveries", ids[0]!)).toMatchObject({ status: "leased", leaseExpiresAt: NOW + 1900, nextAttemptAt: NOW + 1900 });
+    expect(await claim(h(), NOW + 1500, 10)).toEqual([]); // renewed: not due again yet
+    expect(await h().store.queue.renew([], NOW, 1000)).toBe(0);
+    if (!h().sharedByNodes) return;
+    const [taken] = (await (await h().otherNode()).queue.recordAndClaim([], { now: NOW + 2000, limit: 1, leaseMs: 30_000 })).deliveries;
+    expect(await h().store.queue.renew(claimed, NOW + 2001, 1000)).toBe(1);
+    expect(await h().row("deliveries", taken!.id)).toMatchObject({ leaseExpiresAt: NOW + 32_000 });
+  });
+
   test("a restarted node frees the leases it held before it stopped, and no other node's", async () => {
     if (!h().sharedByNodes) return void expect(h().sharedByNodes).toBe(false);
     const { ids } = await seed(h(), 3, { dueAt: NOW - 10 });

@@ -96,6 +96,12 @@ export interface DeliveryQueue {
    * when `claim` is given, up to `claim.limit` due rows leased, with their event bodies and webhook targets.
    */
   recordAndClaim(results: readonly AttemptResult[], claim: ClaimRequest | null): Promise<ClaimedBatch>;
+  /**
+   * Extends the leases of these claimed rows, still this caller's, to `now + leaseMs`: a node
+   * renews what it holds while it works on it, so leases can be short and a dead node's rows are
+   * taken over soon (docs/scaling.md). Resolves with how many were still held.
+   */
+  renew(claims: readonly { id: string; lease: string }[], now: number, leaseMs: number): Promise<number>;
   /** Makes these claimed rows due at `now` (a stopping loop hands unfinished work on). */
   release(claims: readonly { id: string; lease: string }[], now: number): Promise<number>;
   /**

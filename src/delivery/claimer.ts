@@ -1,16 +1,16 @@
 // How much the loop claims, and when. Rows are claimed ahead, up to twice the concurrency, so a
 // claim is one commit for many rows; under load a claim waits until a full round of rows can be
 // taken. A claim that came back short means nothing more is due until a wake-up or the next poll.
-import type { Config } from "../config";
 import type { ClaimRequest } from "../db/store";
 
 /**
- * A claimed row waits behind at most one full round of requests before its own starts, so its
- * lease covers two timeouts, plus one more of slack for recording the result.
+ * How long a claim holds its rows. The loop renews the leases of every row it still holds
+ * (waiting or in flight) every LEASE_RENEW_EVERY_MS, so a lease needs to cover only a few missed
+ * renewals, not a request: a node that dies leaves its rows to the others within seconds
+ * (docs/scaling.md).
  */
-export function leaseMsFor(config: Pick<Config, "deliveryTimeoutMs">): number {
-  return 3 * config.deliveryTimeoutMs;
-}
+export const LEASE_MS = 10_000;
+export const LEASE_RENEW_EVERY_MS = 2_500;
 
 export class Claimer {
   private readonly maxOutstanding: number;

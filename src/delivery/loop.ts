@@ -9,7 +9,7 @@ import type { Config } from "../config";
 import type { ClaimedBatch, ClaimedDelivery, Store } from "../db/store";
 import type { Logger } from "../log";
 import type { Tracing } from "../tracing/tracing";
-import { Claimer, leaseMsFor } from "./claimer";
+import { Claimer, LEASE_MS, LEASE_RENEW_EVERY_MS } from "./claimer";
 import { EndpointQueues, type EndpointJob } from "./endpoint-queues";
 import { closeIdleConnections } from "./http1/client";
 import { DeliveryMetrics } from "./metrics";
@@ -20,8 +20,6 @@ import { SigningKeys } from "./signing-keys";
 import type { AttemptOutcome } from "./transport";
 import { DiscordBuckets, sendDiscordAlert } from "./transports/discord";
 import { sendWebhook, type WebhookRequest } from "./transports/http";
-
-export { leaseMsFor };
 
 export interface DeliveryLoopDeps {
   config: Config;
@@ -71,13 +69,13 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
   const httpOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivate: config.deliveryAllowPrivate, proxy: config.deliveryProxy };
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
-  const claimer = new Claimer(concurrency, leaseMsFor(config));
+  const claimer = new Claimer(concurrency, LEASE_MS);
   const writer = new OutcomeWriter(store.queue, logger, wake);
   const queues = new EndpointQueues<Job>(concurrency, config.deliveryTimeoutMs);
   const keys = new SigningKeys();
   const retention = new RetentionSchedule(store.retention, config.retentionDays, logger);
-  /** Ids of every claimed row this process still holds (waiting or in flight). */
-  const held = new Set<string>();
+  /** Every claimed row this process still holds (waiting or in flight): id → lease, renewed while held. */
+  const held = new Map<string, string>();
 
   let sinceGc = 0;
   let lastGcAt = Date.now();
@@ -86,6 +84,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
   let turnAfterWrite = false;
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  let renewTimer: ReturnType<typeof setInterval> | undefined;
   let onIdle: (() => void) | undefined;
 
   function scheduleTurn(): void {
@@ -143,7 +142,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
       const event = events.get(delivery.eventId);
       const body = event?.body ?? "";
       const job = { delivery, target, isRetry: delivery.attempts > 0, startedAt: 0, seq: 0, slot: -1, traceParent: event?.traceParent ?? null };
-      held.add(delivery.id);
+      held.set(delivery.id, delivery.lease);
       if (delivery.transport === "discord") {
         queues.push({ ...job, alert: { trafficSourceWebhookId: delivery.trafficSourceWebhookId!, eventBody: body } });
       } else {
@@ -243,6 +242,25 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     scheduleTurn();
   }
 
+  /**
+   * Extends the leases of the rows held. It waits its turn behind a write of outcomes (on
+   * PostgreSQL two statements of one node locking the same rows in different orders could
+   * deadlock), and a lost renewal costs nothing while the next one comes before the lease ends.
+   */
+  async function renewLeases(): Promise<void> {
+    if (held.size === 0 || state === "stopped") return;
+    if (writer.writing || writer.paused) return void setTimeout(renewLeases, 50);
+    writer.writing = true;
+    try {
+      await store.queue.renew([...held].map(([id, lease]) => ({ id, lease })), Date.now(), LEASE_MS);
+    } catch (e) {
+      logger.warn("delivery: renewing leases failed", { error: String(e), held: held.size });
+    } finally {
+      writer.writing = false;
+    }
+    if (turnAfterWrite) (turnAfterWrite = false), scheduleTurn();
+  }
+
   function attemptInfo(delivery: ClaimedDelivery) {
     return {
       deliveryId: delivery.id, eventId: delivery.publicEventId, transport: delivery.transport, webhookId: delivery.webhookId,
@@ -261,6 +279,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
         queues.forgetIdle();
         for (const { target, limit } of queues.suspectHangs()) shareChanged(target, limit, "no answer yet");
       }, Math.min(config.deliveryPollMs, SWEEP_EVERY_MS));
+      renewTimer = setInterval(renewLeases, LEASE_RENEW_EVERY_MS);
       retention.start();
       scheduleTurn();
     },
@@ -271,15 +290,17 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
       clearInterval(pollTimer);
       clearInterval(sweepTimer);
       retention.stop();
-      // Claimed rows that never started go back at once; in-flight ones get the drain.
+      // Claimed rows that never started go back at once; in-flight ones get the drain, their
+      // leases still renewed.
       const notStarted = queues.takeAllWaiting();
-      held.clear();
+      for (const job of notStarted) held.delete(job.delivery.id);
       if (queues.inFlight > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, drainMs);
           onIdle = () => (clearTimeout(timer), resolve());
         });
       }
+      clearInterval(renewTimer);
       writer.stop();
       const abandoned = [...queues.drain(), ...notStarted].map((job) => job.delivery);
       held.clear();

@@ -69,6 +69,12 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
     return rows.length;
   }
 
+  async renew(claims: readonly { id: string; lease: string }[], now: number, leaseMs: number): Promise<number> {
+    if (claims.length === 0) return 0;
+    const rows = await this.s.renew.run(this.client, { ids: claims.map((c) => c.id), leases: claims.map((c) => c.lease), until: now + leaseMs });
+    return rows.length;
+  }
+
   async releaseOwnLeases(now: number): Promise<number> {
     return (await this.s.releaseOwn.run(this.client, { now, prefix: `${this.nodeId}/` })).length;
   }
@@ -237,6 +243,11 @@ export function statements() {
     release: compile(sql`
       UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("at")}, ${bare(d.leaseExpiresAt)} = NULL,
                       ${bare(d.leaseToken)} = NULL, ${bare(d.updatedAt)} = ${param("at")}
+        FROM unnest(${param("ids")}::text[], ${param("leases")}::text[]) AS c(id, lease)
+       WHERE ${byToken}
+      RETURNING ${d.id}`),
+    renew: compile(sql`
+      UPDATE ${d} SET ${bare(d.leaseExpiresAt)} = ${param("until")}, ${bare(d.nextAttemptAt)} = ${param("until")}
         FROM unnest(${param("ids")}::text[], ${param("leases")}::text[]) AS c(id, lease)
        WHERE ${byToken}
       RETURNING ${d.id}`),

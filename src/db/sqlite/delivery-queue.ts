@@ -60,6 +60,11 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return this.s.release.run({ ids: JSON.stringify(claims.map((c) => c.id)), at: now }).changes;
   }
 
+  async renew(claims: readonly { id: string; lease: string }[], now: number, leaseMs: number): Promise<number> {
+    if (claims.length === 0) return 0;
+    return this.s.renew.run({ ids: JSON.stringify(claims.map((c) => c.id)), until: now + leaseMs }).changes;
+  }
+
   async releaseOwnLeases(now: number): Promise<number> {
     return this.s.releaseAll.run({ now }).changes;
   }
@@ -229,6 +234,12 @@ function statements(sqlite: Database) {
     release: compile(
       sqlite,
       sql`UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("at")}, ${bare(d.leaseExpiresAt)} = NULL, ${bare(d.updatedAt)} = ${param("at")}
+           WHERE ${d.id} IN (SELECT value FROM json_each(${param("ids")})) AND ${d.status} = 'leased'`,
+    ),
+    // One server per file (its serve lock): a leased row is this server's.
+    renew: compile(
+      sqlite,
+      sql`UPDATE ${d} SET ${bare(d.leaseExpiresAt)} = ${param("until")}, ${bare(d.nextAttemptAt)} = ${param("until")}
            WHERE ${d.id} IN (SELECT value FROM json_each(${param("ids")})) AND ${d.status} = 'leased'`,
     ),
     releaseAll: compile(
