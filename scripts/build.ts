@@ -66,6 +66,7 @@ export async function buildBinary(options: BuildOptions): Promise<string> {
       assets.add(folder);
     }
     if (!assets.has("drizzle")) throw new Error("missing drizzle/ (the migrations)");
+    if (!assets.has("drizzle-pg")) throw new Error("missing drizzle-pg/ (the PostgreSQL migrations)");
     for (const [asset, source] of Object.entries(VENDORED_FILES)) {
       if (!existsSync(join(ROOT, source))) throw new Error(`missing ${source}: run bun install`);
       mkdirSync(dirname(join(stage, asset)), { recursive: true });

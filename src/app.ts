@@ -28,7 +28,7 @@ export function buildApp(deps: AppDeps) {
   // would turn `"metadata": [1]` into `{"0": 1}` instead of rejecting it.
   const app = new Elysia({ normalize: "typebox" })
     .use(requestLog({ logger: deps.logger, metrics: deps.metrics.http, tracing: deps.tracing }))
-    .use(errorHandler(deps.logger, () => noteWriteLockHeld(deps.db)))
+    .use(errorHandler(deps.logger, () => deps.db && noteWriteLockHeld(deps.db)))
     .use(apiKeyGate(deps.store.apiKeys))
     .use(sessionGate(deps.store.sessions))
     .use(jsonBody)

@@ -1,4 +1,4 @@
-// Files that ship with hookrelay (drizzle/ migrations, public/ console, the API reference
+// Files that ship with hookrelay (drizzle/ and drizzle-pg/ migrations, public/ console, the API reference
 // bundle), found the same way from source and from the compiled binary. `bun run build`
 // embeds them under these project-relative paths (scripts/build.ts), and a compiled binary
 // reads them from its own bundle filesystem rooted at its import.meta.dir.
@@ -9,7 +9,7 @@ import { join } from "node:path";
 export const ASSET_ROOT = Bun.isStandaloneExecutable ? import.meta.dir : join(import.meta.dir, "..");
 
 /** Repository folders embedded in the binary as they are (public/ only once it exists). */
-export const EMBEDDED_FOLDERS = ["drizzle", "public"];
+export const EMBEDDED_FOLDERS = ["drizzle", "drizzle-pg", "public"];
 
 /** Scalar's self-contained browser bundle, served at /swagger so the API reference needs no CDN. */
 export const SCALAR_BUNDLE = "vendor/scalar/standalone.js";

@@ -9,7 +9,8 @@ import type { Tracing } from "./tracing/tracing";
 
 export interface AppDeps {
   config: Config;
-  db: Db;
+  /** The SQLite connection, when the store is SQLite's (db/open.ts); undefined on PostgreSQL. */
+  db: Db | undefined;
   /** The storage boundary (db/store.ts) over the same database. */
   store: Store;
   logger: Logger;

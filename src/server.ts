@@ -1,15 +1,10 @@
-// Start-up order (docs/architecture.md): config → the file's serve lock → database + migrations →
-// API key bootstrap → leases of a dead server released → (background checkpointer) → tracing →
-// listen → delivery loop. Returns a handle whose stop() shuts down in reverse order.
+// Start-up order (docs/architecture.md): config → database (SQLite: the file's serve lock,
+// migrations, bootstrap key, checkpointer; PostgreSQL: migrations and bootstrap key under an
+// advisory lock, db/open.ts) → this node's earlier leases released → tracing → listen → delivery
+// loop. Returns a handle whose stop() shuts down in reverse order.
 import { buildApp } from "./app";
-import { bootstrapApiKey } from "./auth/api-keys";
 import type { Config } from "./config";
-import { SERVER_BUSY_TIMEOUT_MS } from "./db/busy";
-import { startCheckpointer } from "./db/checkpointer";
-import { closeDatabase, openDatabase } from "./db/client";
-import { migrateDatabase } from "./db/migrate";
-import { SqliteStore } from "./db/sqlite/store";
-import { acquireServeLock } from "./db/serve-lock";
+import { openForServe } from "./db/open";
 import { createDeliveryLoop } from "./delivery/loop";
 import type { AppDeps } from "./deps";
 import { MAX_BODY_BYTES } from "./http/body-parser";
@@ -28,50 +23,32 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat, config.logFormat === "pretty" && stdoutWantsColour());
-  const lock = acquireServeLock(config.databasePath);
-  let db: ReturnType<typeof openDatabase> | undefined;
-  let store: SqliteStore;
-  let checkpointer: Awaited<ReturnType<typeof startCheckpointer>>;
-  try {
-    // Start-up may wait for a one-shot command's write lock; serving may not (db/busy.ts).
-    db = openDatabase(config.databasePath);
-    migrateDatabase(db);
-    store = new SqliteStore(db);
-    const generated = await bootstrapApiKey(store.apiKeys, config.adminApiKey);
-    if (generated) {
-      // Printed once, to stdout; only its hash is stored.
-      process.stdout.write(
-        `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated.key}\n\n` +
-          `It is "${generated.name}" in \`hookrelay keys list\`; once you have keys of your own, revoke it with\n` +
-          `\`hookrelay keys revoke ${generated.id}\` (or DELETE /api/v1/api-keys/${generated.id}).\n\n`,
-      );
-    }
-    // With the lock held no other server holds leases on this file: any left were a dead one's.
-    const released = await store.queue.releaseOwnLeases(Date.now());
-    if (released > 0) logger.warn("delivery: released leases left by a previous server", { released });
-    db.$client.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
-    checkpointer = await startCheckpointer(db, config.databasePath, logger);
-  } catch (e) {
-    if (db) closeDatabase(db);
-    lock?.release();
-    throw e;
+  const storage = await openForServe(config, logger);
+  const { store, generatedKey: generated } = storage;
+  if (generated) {
+    // Printed once, to stdout; only its hash is stored.
+    process.stdout.write(
+      `\nNo API key was configured, so one was generated. Store it now; it will not be shown again:\n\n    ${generated.key}\n\n` +
+        `It is "${generated.name}" in \`hookrelay keys list\`; once you have keys of your own, revoke it with\n` +
+        `\`hookrelay keys revoke ${generated.id}\` (or DELETE /api/v1/api-keys/${generated.id}).\n\n`,
+    );
   }
   const tracing = await startTracing(config.tracing, logger);
   const loop = createDeliveryLoop({ config, store, logger, tracing });
-  const deps: AppDeps = { config, db, store, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
+  const deps: AppDeps = { config, db: storage.sqlite, store, logger, metrics: new AppMetrics(), tracing, wakeDelivery: loop.wake, delivery: loop };
   let server: NonNullable<ReturnType<typeof buildApp>["server"]>;
   try {
+    // Other nodes' publishes wake this node's loop (PostgreSQL); polling stays the fallback.
+    await storage.listen(loop.wake);
     server = listen(buildApp(deps), config);
   } catch (e) {
-    await checkpointer?.stop();
-    closeDatabase(db);
+    await storage.close();
     await tracing?.shutdown().catch(() => {});
-    lock?.release();
     throw e;
   }
   loop.start();
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  logger.info("listening", { url, database: config.databasePath, ...(config.tracing ? { traces_to: withoutUserinfo(config.tracing.url) } : {}) });
+  logger.info("listening", { url, database: storage.location, ...(config.tracing ? { traces_to: withoutUserinfo(config.tracing.url) } : {}) });
 
   return {
     url,
@@ -80,11 +57,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Stop taking requests and claiming work together; in-flight deliveries get a bounded
       // drain, and whatever is left is released so the next start picks it up at once.
       await Promise.all([server.stop(), loop.stop()]);
-      await checkpointer?.stop();
-      closeDatabase(db);
+      await storage.close();
       // The spans of the final requests and attempts are exported before the exit.
       await tracing?.shutdown().catch(() => {});
-      lock?.release();
     },
   };
 }

@@ -5,6 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config";
 import { closeDatabase, openDatabase } from "../db/client";
 import { MIGRATIONS_DIR, migrateDatabase } from "../db/migrate";
+import { withoutPassword } from "../db/open";
+import { migratePostgres } from "../db/postgres/migrate";
 import { appliedMigrationCount, liveBytes } from "../db/sqlite/file-facts";
 import { DatabaseTaskFailed, runDatabaseTask } from "../db/task-runner";
 import type { DatabaseTask } from "../db/task-worker";
@@ -16,6 +18,7 @@ export class CommandFailed extends Error {}
 
 /** Applies pending migrations and says which (on a terminal, with progress while they run). */
 export async function migrateCommand(config: Config): Promise<void> {
+  if (config.databaseUrl) return migratePostgresCommand(config.databaseUrl);
   checkTempDir();
   const path = config.databasePath;
   const tags = migrationTags();
@@ -36,6 +39,17 @@ export async function migrateCommand(config: Config): Promise<void> {
     applied.length > 0
       ? `Applied ${plural(applied.length, "migration")} to ${path} in ${elapsed(started)}: ${applied.join(", ")}.\n`
       : `Database ${path} is up to date (${plural(after, "migration")} applied before).\n`,
+  );
+}
+
+/** The same on PostgreSQL, under the advisory lock every node's start-up takes too. */
+async function migratePostgresCommand(url: string): Promise<void> {
+  const started = Date.now();
+  const { applied, total } = await migratePostgres(url);
+  process.stderr.write(
+    applied > 0
+      ? `Applied ${plural(applied, "migration")} to ${withoutPassword(url)} in ${elapsed(started)}.\n`
+      : `Database ${withoutPassword(url)} is up to date (${plural(total, "migration")} applied before).\n`,
   );
 }
 
@@ -69,6 +83,9 @@ async function runOffThread(task: DatabaseTask, onTick?: () => void): Promise<vo
 }
 
 export async function backupCommand(config: Config, target: string): Promise<void> {
+  if (config.databaseUrl) {
+    throw new CommandFailed("backup copies the SQLite file; with DATABASE_URL set, back PostgreSQL up with pg_dump (README, Running several nodes)");
+  }
   if (config.databasePath === ":memory:" || config.databasePath.startsWith("file:")) {
     throw new CommandFailed(`cannot back up DATABASE_PATH "${config.databasePath}": it is not a plain file`);
   }

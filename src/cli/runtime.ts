@@ -3,9 +3,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { Config } from "../config";
 import { ConfigError } from "../config";
-import { closeDatabase, openDatabase } from "../db/client";
-import { migrateDatabase } from "../db/migrate";
-import { SqliteStore } from "../db/sqlite/store";
+import { withCommandStore } from "../db/open";
 import type { Store } from "../db/store";
 
 /**
@@ -29,11 +27,5 @@ export function checkTempDir(): void {
  */
 export async function withStore<T>(config: Config, run: (store: Store) => Promise<T>): Promise<T> {
   checkTempDir();
-  const db = openDatabase(config.databasePath);
-  try {
-    migrateDatabase(db);
-    return await run(new SqliteStore(db));
-  } finally {
-    closeDatabase(db);
-  }
+  return withCommandStore(config, run);
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { buildApp } from "../../src/app";
 import { bootstrapApiKey } from "../../src/auth/api-keys";
 import { loadConfig, type Config } from "../../src/config";
-import { closeDatabase, openDatabase } from "../../src/db/client";
+import { closeDatabase, openDatabase, type Db } from "../../src/db/client";
 import { migrateDatabase } from "../../src/db/migrate";
 import { SqliteStore } from "../../src/db/sqlite/store";
 import type { AppDeps } from "../../src/deps";
@@ -29,7 +29,8 @@ export interface RequestOptions {
 }
 
 export interface TestApp {
-  deps: AppDeps;
+  /** Over SQLite: its connection is there for tests that look into the file. */
+  deps: AppDeps & { db: Db };
   dir: string;
   app: ReturnType<typeof buildApp>;
   request<T = any>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<TestResponse<T>>;
@@ -48,7 +49,7 @@ export function createTestApp(env: Record<string, string> = {}): TestApp {
   const store = new SqliteStore(db);
   // The SQLite store writes before its promise settles: the key is there when this returns.
   void bootstrapApiKey(store.apiKeys, ADMIN_KEY);
-  const deps: AppDeps = { config, db, store, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
+  const deps: AppDeps & { db: Db } = { config, db, store, logger: createLogger("silent"), metrics: new AppMetrics(), wakeDelivery: () => {} };
   const app = buildApp(deps);
 
   async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}) {
