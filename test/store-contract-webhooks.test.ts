@@ -25,6 +25,7 @@ describeStores("WebhookStore", (h) => {
     expect(await store.get(hook.id, null)).toEqual({
       id: hook.id, tenantId: "default", url: hook.url, events: ["link.created", "link.clicked", "link.created"], active: true, metadataJson: '{"n":1.0}',
       secret: hook.secret, previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, createdAt: hook.createdAt, updatedAt: hook.createdAt,
+      ordering: null, rateLimit: null,
     });
     expect(await subscriptions(h(), hook.id)).toEqual(["default/link.clicked", "default/link.created"]);
     expect(await store.get(hook.id, "default")).toBeDefined();

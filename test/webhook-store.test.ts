@@ -42,6 +42,7 @@ describe("webhooks", () => {
     expect(await store.webhooks.get(w.id, null)).toEqual({
       id: w.id, tenantId: "default", url: w.url, events: ["link.clicked"], active: true, metadataJson: '{"n":1234567890123456789}',
       secret: "whsec_one", previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, createdAt: w.createdAt, updatedAt: w.createdAt,
+      ordering: null, rateLimit: null,
     });
   });
 

@@ -46,8 +46,32 @@ const Metadata = t.Record(MetadataKey, t.Unknown(), {
   description: "Arbitrary metadata attached to the webhook.",
 });
 
+/** RATE_LIMIT_MAX: the most a webhook's rate_limit may allow (requests a second). */
+export const RATE_LIMIT_MAX = 10_000;
+// The delivery controls (README, Delivery controls; docs/architecture.md). null clears one.
+const Ordering = t.Union([t.Literal("fifo"), t.Null()], {
+  error: 'Must be "fifo" or null',
+  description:
+    '`fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered.',
+});
+// t.Number with multipleOf 1, not Elysia's t.Integer: that one also takes numeric strings, and
+// its default makes Elysia rebuild a body that is not an object into one.
+const RateLimit = t.Union([t.Number({ minimum: 1, maximum: RATE_LIMIT_MAX, multipleOf: 1 }), t.Null()], {
+  error: `Must be a whole number of requests a second from 1 to ${RATE_LIMIT_MAX}, or null`,
+  description: "At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit.",
+  examples: [20],
+});
+
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, secret: t.Optional(Secret), metadata: t.Optional(Metadata), tenant_id: t.Optional(TenantId) },
+  {
+    url: Url,
+    events: Events,
+    secret: t.Optional(Secret),
+    metadata: t.Optional(Metadata),
+    tenant_id: t.Optional(TenantId),
+    ordering: t.Optional(Ordering),
+    rate_limit: t.Optional(RateLimit),
+  },
   { error: "Must be a JSON object" },
 );
 export type CreateWebhookBody = typeof CreateWebhookBody.static;
@@ -59,8 +83,10 @@ export const UpdateWebhookBody = t.Object(
     secret: t.Optional(Secret),
     metadata: t.Optional(Metadata),
     active: t.Optional(t.Boolean({ error: "Must be true or false" })),
+    ordering: t.Optional(Ordering),
+    rate_limit: t.Optional(RateLimit),
   },
-  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, ordering, rate_limit" },
 );
 export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
 
@@ -83,6 +109,8 @@ export const Webhook = t.Object({
   updated_at: t.String(),
   disabled_reason: t.Union([t.String(), t.Null()], { description: "Why the webhook was disabled, if it was." }),
   tenant_id: t.String({ description: "The tenant the webhook belongs to.", examples: ["default"] }),
+  ordering: t.Union([t.Literal("fifo"), t.Null()], { description: Ordering.description }),
+  rate_limit: t.Union([t.Number({ multipleOf: 1 }), t.Null()], { description: RateLimit.description }),
 });
 export type Webhook = typeof Webhook.static;
 

@@ -118,6 +118,8 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
     updated_at: iso(webhook.updatedAt),
     disabled_reason: webhook.disabledReason,
     tenant_id: webhook.tenantId,
+    ordering: webhook.ordering,
+    rate_limit: webhook.rateLimit,
   };
 }
 
@@ -134,7 +136,9 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   // Time-ordered (like event and delivery ids, and Svix's KSUIDs): new rows land at the end
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
-  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, createdAt: now });
+  const ordering = input.ordering ?? null;
+  const rateLimit = input.rate_limit ?? null;
+  const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, createdAt: now, ordering, rateLimit });
   // Deleted since the request's tenant was checked.
   if (!created) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
   // Everything the answer holds is known here: no row to map back.
@@ -142,7 +146,7 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   const shownMetadata = metadataJson === undefined ? (input.metadata ?? {}) : (parseJsonExact(metadataJson) as Record<string, unknown>);
   return {
     id, url, events: input.events, active: true, metadata: shownMetadata,
-    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId,
+    created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId, ordering, rate_limit: rateLimit,
   };
 }
 
@@ -172,7 +176,9 @@ export async function updateWebhook(
   metadataJson?: string,
 ): Promise<Webhook> {
   rejectInvalidFields(await webhookFieldErrors(store, input, policy, metadataJson));
-  const changes: WebhookChanges = { url: input.url, events: input.events, secret: input.secret, active: input.active };
+  const changes: WebhookChanges = {
+    url: input.url, events: input.events, secret: input.secret, active: input.active, ordering: input.ordering, rateLimit: input.rate_limit,
+  };
   if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
   if (input.active === false) changes.disabledReason = "Disabled by an API request";
   const webhook = await store.webhooks.update(id, owner ?? null, changes, Date.now());

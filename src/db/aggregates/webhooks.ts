@@ -19,7 +19,13 @@ export interface WebhookRecord {
   disabledReason: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Delivery controls (docs/architecture.md, Delivery controls): null is none. */
+  ordering: WebhookOrdering | null;
+  /** Requests a second, over every node. */
+  rateLimit: number | null;
 }
+
+export type WebhookOrdering = "fifo";
 
 export interface NewWebhook {
   id: string;
@@ -29,6 +35,9 @@ export interface NewWebhook {
   metadataJson: string;
   secret: string;
   createdAt: number;
+  /** Absent: none. */
+  ordering?: WebhookOrdering | null;
+  rateLimit?: number | null;
 }
 
 /** The fields an update sets; absent ones keep their value. */
@@ -44,6 +53,13 @@ export interface WebhookChanges {
    */
   active?: boolean;
   disabledReason?: string;
+  /**
+   * null clears it. Setting or clearing `fifo` also changes the webhook's deliveries still
+   * queued, in the same transaction: they join the line, or leave it (due at once if they only
+   * waited for it).
+   */
+  ordering?: WebhookOrdering | null;
+  rateLimit?: number | null;
 }
 
 export interface WebhookListFilter {

@@ -111,7 +111,7 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
   }
 }
 
-const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), webhooks: new Map() });
+const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), webhooks: new Map(), putBack: 0 });
 
 /** The turn's outcomes as one array per column, in order: the parameters of the record statement. */
 function outcomeArrays(results: readonly AttemptResult[]) {

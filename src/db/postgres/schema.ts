@@ -62,6 +62,10 @@ export const webhooks = pgTable(
     createdAt: unixMs("created_at").notNull(),
     updatedAt: unixMs("updated_at").notNull(),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    ordering: text("ordering", { enum: ["fifo"] }),
+    rateLimit: integer("rate_limit"),
+    /** GCRA's theoretical arrival time, unix microseconds (see ../schema.ts). */
+    rateLimitTatUs: bigint("rate_limit_tat_us", { mode: "number" }),
   },
   (t) => [index("webhooks_tenant_idx").on(t.tenantId, t.createdAt, t.id)],
 );
@@ -134,12 +138,20 @@ export const deliveries = pgTable(
     updatedAt: unixMs("updated_at").notNull(),
     deliveredAt: unixMs("delivered_at"),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    fifo: boolean("fifo").notNull().default(false),
+    /**
+     * Publish order, which SQLite has in its rowid: a fifo webhook's line is its unfinished rows
+     * by `seq`. PostgreSQL-only (test/postgres-schema-parity.test.ts).
+     */
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     // The claim (`… WHERE status IN ('pending','leased') AND next_attempt_at <= now ORDER BY
     // next_attempt_at FOR UPDATE SKIP LOCKED`) walks only unfinished rows; delivered and failed
     // rows, the bulk of the table, are not in it. The claim must repeat the predicate.
     index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'leased')`),
+    // A fifo webhook's line: its rows by status in publish order (see ../schema.ts).
+    index("deliveries_fifo_idx").on(t.webhookId, t.status, t.seq).where(sql`${t.fifo}`),
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt, t.id),
     index("deliveries_traffic_source_webhook_idx").on(t.trafficSourceWebhookId, t.createdAt, t.id),
     index("deliveries_event_idx").on(t.eventId),

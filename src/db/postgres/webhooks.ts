@@ -8,7 +8,7 @@ import type { NewWebhook, TestEvent, TestOutcome, WebhookChanges, WebhookListFil
 import { DEFAULT_TENANT } from "../schema";
 import { beforeKeyset, decodeKeysetCursor, keysetPage } from "./keyset-page";
 import type { PostgresPublishStore } from "./publish";
-import { tenants, webhookEventTypes as s, webhooks as w } from "./schema";
+import { deliveries as d, tenants, webhookEventTypes as s, webhooks as w } from "./schema";
 import { bare, compile, int8, int8OrNull, param } from "./sql";
 
 interface WebhookRow {
@@ -24,6 +24,8 @@ interface WebhookRow {
   disabled_reason: string | null;
   created_at: string | number;
   updated_at: string | number;
+  ordering: "fifo" | null;
+  rate_limit: number | null;
 }
 
 function toRecord(row: WebhookRow): WebhookRecord {
@@ -40,11 +42,13 @@ function toRecord(row: WebhookRow): WebhookRecord {
     disabledReason: row.disabled_reason,
     createdAt: int8(row.created_at),
     updatedAt: int8(row.updated_at),
+    ordering: row.ordering,
+    rateLimit: row.rate_limit,
   };
 }
 
 const columns = sql`${w.id}, ${w.tenantId}, ${w.url}, ${w.events}, ${w.active}, ${w.metadata}, ${w.secret}, ${w.previousSecret},
-                    ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.createdAt}, ${w.updatedAt}`;
+                    ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.createdAt}, ${w.updatedAt}, ${w.ordering}, ${w.rateLimit}`;
 const inScope = sql`(${param("tenantId")}::text IS NULL OR ${w.tenantId} = ${param("tenantId")})`;
 
 /** The subscriptions of the webhooks in `changed` (id, tenant_id), one per distinct type of `types`. */
@@ -59,9 +63,9 @@ function statements() {
     create: compile<{ id: string }>(sql`
       WITH created AS (
         INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
-                          ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)})
+                          ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.ordering)}, ${bare(w.rateLimit)})
         SELECT ${param("id")}, ${param("url")}, ${param("events")}, true, ${param("metadata")}, ${param("secret")},
-               ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}
+               ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}, ${param("ordering")}::text, ${param("rateLimit")}::int4
          WHERE ${param("tenantId")}::text = ${param("defaultTenant")}
             OR EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")} FOR KEY SHARE)
         RETURNING ${bare(w.id)}, ${bare(w.tenantId)}
@@ -86,9 +90,22 @@ function statements() {
           ${bare(w.active)} = coalesce(${param("active")}::boolean, ${w.active}),
           ${bare(w.disabledReason)} = CASE ${param("active")}::boolean WHEN true THEN NULL WHEN false THEN ${param("reason")} ELSE ${w.disabledReason} END,
           ${bare(w.lastSuccessAt)} = CASE ${param("active")}::boolean WHEN true THEN ${param("now")}::int8 ELSE ${w.lastSuccessAt} END,
+          -- The controls: null clears one, so "keep" is a flag of its own.
+          ${bare(w.ordering)} = CASE WHEN ${param("setOrdering")}::boolean THEN ${param("ordering")}::text ELSE ${w.ordering} END,
+          ${bare(w.rateLimit)} = CASE WHEN ${param("setRateLimit")}::boolean THEN ${param("rateLimit")}::int4 ELSE ${w.rateLimit} END,
           ${bare(w.updatedAt)} = ${param("now")}::int8
         WHERE ${w.id} = ${param("id")} AND ${inScope}
         RETURNING ${columns}
+      ),
+      -- The queued rows join the line or leave it (delivery-queue.ts); leaving, those that only
+      -- waited for it (never attempted) are due at once.
+      lined_up AS (
+        UPDATE ${d} SET ${bare(d.fifo)} = c.ordering IS NOT DISTINCT FROM 'fifo',
+                        ${bare(d.nextAttemptAt)} = CASE WHEN c.ordering IS NULL AND ${d.status} = 'pending' AND ${d.attempts} = 0
+                                                        THEN least(${d.nextAttemptAt}, ${param("now")}::int8) ELSE ${d.nextAttemptAt} END
+          FROM changed c
+         WHERE ${param("setOrdering")}::boolean AND ${d.webhookId} = c.id AND ${d.status} IN ('pending', 'leased')
+           AND ${d.fifo} IS DISTINCT FROM (c.ordering IS NOT DISTINCT FROM 'fifo')
       ),
       unsubscribed AS (
         DELETE FROM ${s} USING changed c
@@ -134,6 +151,7 @@ export class PostgresWebhookStore implements WebhookStore {
     const rows = await this.s.create.run(this.client, {
       id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt,
       events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, types: webhook.events,
+      ordering: webhook.ordering ?? null, rateLimit: webhook.rateLimit ?? null,
     });
     return rows.length === 1;
   }
@@ -155,6 +173,10 @@ export class PostgresWebhookStore implements WebhookStore {
       secret: changes.secret ?? null,
       active: changes.active ?? null,
       reason: changes.disabledReason ?? null,
+      setOrdering: changes.ordering !== undefined,
+      ordering: changes.ordering ?? null,
+      setRateLimit: changes.rateLimit !== undefined,
+      rateLimit: changes.rateLimit ?? null,
     });
     return row && toRecord(row);
   }
