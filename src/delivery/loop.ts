@@ -9,7 +9,7 @@ import type { Config } from "../config";
 import type { ClaimedBatch, ClaimedDelivery, Store } from "../db/store";
 import type { Logger } from "../log";
 import type { Tracing } from "../tracing/tracing";
-import { Claimer, leaseMsFor } from "./claimer";
+import { Claimer, leaseMsFor, WakeTimer } from "./claimer";
 import { EndpointQueues, type EndpointJob } from "./endpoint-queues";
 import { closeIdleConnections } from "./http1/client";
 import { DeliveryMetrics } from "./metrics";
@@ -72,6 +72,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const claimer = new Claimer(concurrency, leaseMsFor(config));
+  const wakeTimer = new WakeTimer(config.deliveryPollMs, wake);
   const writer = new OutcomeWriter(store.queue, logger, wake);
   const queues = new EndpointQueues<Job>(concurrency, config.deliveryTimeoutMs);
   const keys = new SigningKeys();
@@ -112,8 +113,10 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     const batch = await writer.write(claim);
     if (turnAfterWrite) (turnAfterWrite = false), scheduleTurn();
     if (!batch) return;
+    // Rows a delivery control put back, or a fifo line's next row, are due then (docs/architecture.md).
+    if (batch.wakeAt !== undefined && state === "running") wakeTimer.wakeAt(batch.wakeAt);
     if (claim) {
-      claimer.claimed(claim, batch.deliveries.length);
+      claimer.claimed(claim, batch.deliveries.length, batch.putBack);
       admit(batch);
     }
     startWaiting();
@@ -224,6 +227,8 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     const result = resultFor(delivery, outcome, attemptedAt, policy);
     span?.end(outcome.statusCode, result.kind, result.error);
     writer.add(result);
+    // A retry sooner than the next poll is claimed when due, not a poll later.
+    if (result.kind === "retry") wakeTimer.wakeAt(result.nextAttemptAt);
     const finishedAt = attemptedAt + outcome.durationMs;
     metrics.record(result.kind, delivery.transport, outcome.durationMs, result.kind === "delivered" ? finishedAt - delivery.createdAt : undefined);
     if (++sinceGc >= GC_EVERY_ATTEMPTS && attemptedAt - lastGcAt >= GC_EVERY_MS) {
@@ -270,6 +275,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
       state = "stopping";
       clearInterval(pollTimer);
       clearInterval(sweepTimer);
+      wakeTimer.stop();
       retention.stop();
       // Claimed rows that never started go back at once; in-flight ones get the drain.
       const notStarted = queues.takeAllWaiting();
