@@ -202,6 +202,7 @@ function editWebhook(webhook) {
   state.values[op.id] = {
     id: webhook.id, url: webhook.url, events: [...(webhook.events ?? [])], secret: "",
     metadata: JSON.stringify(webhook.metadata ?? {}, null, 2), active: "",
+    ordering: webhook.ordering ?? "", rate_limit: typeof webhook.rate_limit === "number" ? String(webhook.rate_limit) : "",
   };
   showOperation(op);
   form.scrollIntoView({ block: "start" });

@@ -39,6 +39,15 @@ const webhookBody = (required) => [
     name: "metadata", in: "body", kind: "json", object: true, label: "metadata", initial: required ? "{}" : "",
     description: "Arbitrary metadata attached to the webhook (a JSON object).",
   },
+  // The delivery controls (README, Delivery controls): "null" clears one on an update.
+  {
+    name: "ordering", in: "body", kind: "select", options: ["fifo", "null"], nullable: true, label: "ordering",
+    description: "fifo: deliveries go one at a time, in publish order; a failing one holds those behind it. null: unordered again. Empty: unchanged (unordered on create).",
+  },
+  {
+    name: "rate_limit", in: "body", kind: "integer", nullable: true, label: "rate_limit",
+    description: "At most this many requests a second to this webhook (1–10000), over every node. null: no limit. Empty: unchanged (none on create).",
+  },
 ];
 
 const cursorQuery = [
@@ -80,7 +89,8 @@ const tenantPath = (description) => ({ ...id("id", description), pickedTenant: t
  * scope (apiKey routes): "tenant" (any key, on its own tenant's objects), "publish" (a key
  * with can_publish), "platform" (keys created without a tenant; tenant keys get 403).
  * tenant: where a platform key's picked tenant goes ("body" or "query" as tenant_id).
- * Field kinds: text, url, email, password, integer, select, boolean, events, json.
+ * Field kinds: text, url, email, password, integer, select, boolean, events, json. `nullable`:
+ * the text (or option) "null" sends null.
  * pickedTenant: the field starts out holding the tenant picked for a platform key.
  */
 export const OPERATIONS = [
@@ -428,6 +438,8 @@ export function parseJsonField(text, shape) {
 }
 
 function fieldValue(field, raw) {
+  // A control that can be cleared: the text "null" sends JSON null.
+  if (field.nullable && typeof raw === "string" && raw.trim() === "null") return { value: null, empty: false };
   switch (field.kind) {
     case "events":
       // Catalogue order, whatever order the boxes were ticked in.
@@ -488,7 +500,7 @@ export function buildRequest(op, values, auth, origin, context = {}) {
     else if (field.in === "header") extraHeaders.push([field.name, String(result.value)]);
     // A required field left empty is still shown and sent, so the server's own validation
     // message explains what is wrong.
-    else body[field.name] = result.value ?? (field.kind === "events" ? [] : "");
+    else body[field.name] = result.value !== undefined ? result.value : field.kind === "events" ? [] : "";
   }
 
   const tenantId = context.tenantId?.trim() ?? "";

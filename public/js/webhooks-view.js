@@ -97,6 +97,9 @@ export function createWebhooksView(dom, { call, hasKey, onEdit }) {
         element("dt", { text: "id" }), element("dd", {}, [element("code", { text: webhook.id })]),
         element("dt", { text: "events" }), element("dd", {}, (webhook.events ?? []).map((e) => element("span", { class: "chip", text: e }))),
         element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
+        // The delivery controls, when set (README, Delivery controls).
+        ...(webhook.ordering ? [element("dt", { text: "ordering" }), element("dd", { text: `${webhook.ordering}: one at a time, in publish order` })] : []),
+        ...(typeof webhook.rate_limit === "number" ? [element("dt", { text: "rate limit" }), element("dd", { text: `${webhook.rate_limit} requests a second` })] : []),
       ]),
       ...actions,
       element("h4", { text: "Recent deliveries" }),
