@@ -247,12 +247,16 @@ const ROUTES: RouteCase[] = [
       ["events", ["link.clicked"]],
       ["secret", "a good secret"],
       ["metadata", {}],
+      ["ordering", null],
+      ["rate_limit", 20],
     ],
     bad: [
       { name: "url", value: 42, details: [{ field: "url", message: "Must be an absolute http(s) URL of at most 2048 characters" }] },
       { name: "events", value: [], details: [{ field: "events", message: "Must be a non-empty list of distinct event types" }] },
       { name: "secret", value: "short", details: [{ field: "secret", message: "Must be a string of 8 to 128 characters" }] },
       { name: "metadata", value: [1], details: [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }] },
+      { name: "ordering", value: "random", details: [{ field: "ordering", message: 'Must be "fifo" or null' }] },
+      { name: "rate_limit", value: 1.5, details: [{ field: "rate_limit", message: "Must be a whole number of requests a second from 1 to 10000, or null" }] },
     ],
   },
   {
@@ -266,6 +270,8 @@ const ROUTES: RouteCase[] = [
       ["secret", "another good secret"],
       ["metadata", { a: 1 }],
       ["active", true],
+      ["ordering", "fifo"],
+      ["rate_limit", 50],
     ],
     bad: [
       { name: "url", value: "http://@example.com/", details: [{ field: "url", message: "Must not contain a user name or password" }] },
@@ -273,6 +279,8 @@ const ROUTES: RouteCase[] = [
       { name: "secret", value: 12345678, details: [{ field: "secret", message: "Must be a string of 8 to 128 characters" }] },
       { name: "metadata", value: { blob: "x".repeat(17 * 1024) }, details: [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }] },
       { name: "active", value: "yes", details: [{ field: "active", message: "Must be true or false" }] },
+      { name: "ordering", value: "lifo", details: [{ field: "ordering", message: 'Must be "fifo" or null' }] },
+      { name: "rate_limit", value: 0, details: [{ field: "rate_limit", message: "Must be a whole number of requests a second from 1 to 10000, or null" }] },
     ],
   },
   {

@@ -1078,6 +1078,13 @@ export interface components {
              * @example acme-retail
              */
             tenant_id?: string;
+            /** @description `fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered. */
+            ordering?: "fifo" | null;
+            /**
+             * @description At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit.
+             * @example 20
+             */
+            rate_limit?: number | null;
         };
         CurrentApiKey: {
             key_id: string;
@@ -1462,6 +1469,13 @@ export interface components {
                 [key: string]: unknown;
             };
             active?: boolean;
+            /** @description `fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered. */
+            ordering?: "fifo" | null;
+            /**
+             * @description At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit.
+             * @example 20
+             */
+            rate_limit?: number | null;
         };
         User: {
             /**
@@ -1504,6 +1518,13 @@ export interface components {
              * @example default
              */
             tenant_id: string;
+            /**
+             * @description `fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered.
+             * @enum {string|null}
+             */
+            ordering: "fifo" | null;
+            /** @description At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit. */
+            rate_limit: number | null;
         };
         /** @description The body of every delivery: exactly these four fields, byte for byte as stored when the event was published. */
         WebhookPayload: {
@@ -1769,7 +1790,9 @@ export interface operations {
                      *           "created_at": "2024-05-20T10:00:00.000Z",
                      *           "updated_at": "string",
                      *           "disabled_reason": "string",
-                     *           "tenant_id": "default"
+                     *           "tenant_id": "default",
+                     *           "ordering": "fifo",
+                     *           "rate_limit": 0
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2014,7 +2037,9 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "ordering": "fifo",
+                     *         "rate_limit": 0
                      *       }
                      *     }
                      */
@@ -2207,7 +2232,9 @@ export interface operations {
                      *         "created_at": "2024-05-20T10:00:00.000Z",
                      *         "updated_at": "string",
                      *         "disabled_reason": "string",
-                     *         "tenant_id": "default"
+                     *         "tenant_id": "default",
+                     *         "ordering": "fifo",
+                     *         "rate_limit": 0
                      *       }
                      *     }
                      */
