@@ -4,6 +4,8 @@
 // held by two nodes and that a stalled node's late outcome writes nothing.
 import { expect, test } from "bun:test";
 import { statements as pgQueueStatements } from "../src/db/postgres/delivery-queue";
+import { statements as sqliteQueueStatements } from "../src/db/sqlite/delivery-queue";
+import type { SqliteStore } from "../src/db/sqlite/store";
 import { PostgresStore } from "../src/db/postgres/store";
 import type { AttemptResult, ClaimedDelivery } from "../src/db/store";
 import { describeStores, type StoreHarness } from "./helpers/store-backends";
@@ -247,7 +249,38 @@ describeStores("DeliveryQueue claim plan", (h) => {
       conn.release();
     }
   });
+
+  test("a fifo line's checks and its next row are seeks of deliveries_fifo_idx", async () => {
+    const { client } = h().store as PostgresStore;
+    await seedFifo(h(), 3);
+    const conn = await client.reserve();
+    try {
+      await conn.unsafe("SET enable_seqscan = off");
+      const { fifoBlockers } = pgQueueStatements();
+      const plan = await conn.unsafe(`EXPLAIN ${fifoBlockers.text}`, fifoBlockers.bind({ ids: ["a"], webhookIds: ["w"], seqs: [5], now: NOW, lease: "l" }));
+      const text = plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n");
+      expect(text.match(/deliveries_fifo_idx/g)?.length).toBe(3);
+    } finally {
+      await conn.unsafe("RESET enable_seqscan");
+      conn.release();
+    }
+  });
 }, { backends: ["postgres"] });
+
+describeStores("DeliveryQueue claim plan", (h) => {
+  test("a fifo line's checks and its next row are seeks of deliveries_fifo_idx, never a walk of the line", async () => {
+    const sqlite = (h().store as unknown as SqliteStore).db.$client;
+    const s = sqliteQueueStatements(sqlite);
+    const planOf = (source: string, params: object) => (sqlite.prepare(`EXPLAIN QUERY PLAN ${source}`).all(params) as { detail: string }[]).map((r) => r.detail);
+    const blockers = planOf(s.fifoBlockers.source, { webhookId: "w", seq: 5, now: NOW, claimed: "[]" }).filter((d) => d.startsWith("SEARCH x"));
+    expect(blockers).toEqual([
+      "SEARCH x USING INDEX deliveries_fifo_idx (webhook_id=? AND status=? AND rowid<?)",
+      "SEARCH x USING INDEX deliveries_fifo_idx (webhook_id=? AND status=? AND rowid<?)",
+      "SEARCH x USING INDEX deliveries_fifo_idx (webhook_id=? AND status=?)",
+    ]);
+    expect(planOf(s.promote.source, { webhookId: "w", at: NOW })).toContain("SEARCH x USING COVERING INDEX deliveries_fifo_idx (webhook_id=? AND status=?)");
+  });
+}, { backends: ["sqlite"] });
 
 /** A webhook with `ordering: "fifo"` and its rows in its line (as enqueue writes them). */
 const seedFifo = (h: StoreHarness, n: number, dueAt = NOW - 1000) => seed(h, n, { dueAt, fifo: true, webhook: { ordering: "fifo" } });

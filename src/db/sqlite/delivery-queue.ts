@@ -201,7 +201,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 }
 
-function statements(sqlite: Database) {
+/** The queue's statements (exported for tests that read their plans). */
+export function statements(sqlite: Database) {
   const rowid = sql`rowid`;
   // Only while the claim stands: an outcome written twice, or for a row released since, is not.
   const byRow = sql`${rowid} = ${param("rowid")} AND ${d.id} = ${param("id")} AND ${d.status} = 'leased'`;
