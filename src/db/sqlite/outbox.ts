@@ -26,8 +26,8 @@ export class SqliteOutbox {
             ${bare(d.status)}, ${bare(d.attempts)}, ${bare(d.nextAttemptAt)}, ${bare(d.createdAt)}, ${bare(d.updatedAt)}, ${bare(d.fifo)})
           VALUES (${param("id")}, ${param("eventId")}, ${param("tenantId")}, ${param("transport")}, ${param("webhookId")}, ${param("trafficSourceWebhookId")},
             'pending', 0, ${param("at")}, ${param("at")}, ${param("at")},
-            -- The webhook's ordering, copied for the claim (schema.ts); its row is in the cache: publish just read it.
-            coalesce((SELECT ${w.ordering} = 'fifo' FROM ${w} WHERE ${w.id} = ${param("webhookId")}), 0))`,
+            -- The webhook's ordering, copied for the claim (schema.ts): as the caller read it, else looked up.
+            coalesce(${param("fifo")}, (SELECT ${w.ordering} = 'fifo' FROM ${w} WHERE ${w.id} = ${param("webhookId")}), 0))`,
     );
   }
 
@@ -52,7 +52,8 @@ export class SqliteOutbox {
       const id = newSortableId("dlv", at);
       const webhookId = target.transport === "http" ? target.webhookId : null;
       const trafficSourceWebhookId = target.transport === "discord" ? target.trafficSourceWebhookId : null;
-      this.delivery.run({ id, eventId: ev.id, tenantId, transport: target.transport, webhookId, trafficSourceWebhookId, at });
+      const fifo = target.transport === "http" && target.fifo !== undefined ? Number(target.fifo) : null;
+      this.delivery.run({ id, eventId: ev.id, tenantId, transport: target.transport, webhookId, trafficSourceWebhookId, at, fifo });
       ids.push(id);
     }
     return ids;

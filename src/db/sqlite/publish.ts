@@ -29,13 +29,14 @@ export class SqlitePublishStore implements PublishStore {
     const replayColumns = sql`${e.id} AS id, coalesce(${e.publicId}, ${e.id}) AS publicId, ${e.type} AS type, ${e.createdAt} AS createdAt, ${e.requestHash} AS requestHash`;
     this.s = {
       // The tenant's active webhooks subscribed to a type, oldest first: one range of the
-      // subscriptions' primary key, and each webhook's row by its key for the active flag.
+      // subscriptions' primary key, and each webhook's row by its key for the active flag (and
+      // its ordering, which the delivery rows copy).
       subscribers: compile(
         sqlite,
-        sql`SELECT ${s.webhookId} FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
+        sql`SELECT ${s.webhookId} AS webhookId, ${w.ordering} IS NOT NULL AS fifo FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
             WHERE ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active} = 1
             ORDER BY ${s.webhookId}`,
-      ).pluck(),
+      ).raw(),
       byKey: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
       byPublicId: compile(sqlite, sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
       deliveryCount: compile(sqlite, sql`SELECT count(*) FROM ${d} WHERE ${d.eventId} = ${param("eventId")}`).pluck(),
@@ -55,8 +56,8 @@ export class SqlitePublishStore implements PublishStore {
     if (!this.tenants.existsNow(event.tenantId)) return { replayed: false, noSuchTenant: true };
     const original = this.replayOf(event.tenantId, event.idempotencyKey ?? null, clientId);
     if (original) return { replayed: true, original };
-    const webhookIds = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as string[];
-    const targets = webhookIds.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
+    const subscribers = this.s.subscribers.all({ tenantId: event.tenantId, type: event.type }) as [string, number][];
+    const targets = subscribers.map(([webhookId, fifo]): OutboxTarget => ({ transport: "http", webhookId, fifo: fifo === 1 }));
     this.outbox.enqueue(event, targets);
     return { replayed: false, deliveries: targets.length };
   }
