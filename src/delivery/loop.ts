@@ -118,6 +118,9 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     if (claim) {
       claimer.claimed(claim, batch.deliveries.length, batch.putBack);
       admit(batch);
+      // Rows given back took no room: look at what else is due now (each such claim moves rows
+      // later, so this ends when a claim comes back short).
+      if (batch.putBack > 0) scheduleTurn();
     }
     startWaiting();
   }
