@@ -83,6 +83,15 @@ describe("buildRequest", () => {
     expect(buildRequest(op("create-webhook"), { filter: "[1]" }, noAuth, ORIGIN).errors.filter).toBe('Must be a JSON object, like {"amount": {"$gte": 100}}, or null');
   });
 
+  test("the delivery controls: set, cleared with null, or left out when empty", () => {
+    const set = buildRequest(op("create-webhook"), { url: "https://x.example/h", events: ["link.clicked"], ordering: "fifo", rate_limit: "20" }, noAuth, ORIGIN);
+    expect(set.body).toMatchObject({ ordering: "fifo", rate_limit: 20 });
+    const cleared = buildRequest(op("update-webhook"), { id: "whk_1", ordering: "null", rate_limit: " null " }, noAuth, ORIGIN);
+    expect(cleared.body).toEqual({ ordering: null, rate_limit: null });
+    expect(buildRequest(op("update-webhook"), { id: "whk_1", ordering: "", rate_limit: "", active: "true" }, noAuth, ORIGIN).body).toEqual({ active: true });
+    expect(buildRequest(op("update-webhook"), { id: "whk_1", rate_limit: "fast" }, noAuth, ORIGIN).errors).toEqual({ rate_limit: "Must be a whole number" });
+  });
+
   test("invalid JSON in an editor is an error for that field and is left out of the body", () => {
     const req = buildRequest(op("create-webhook"), { url: "https://x.example/h", events: ["link.clicked"], metadata: '{"a":' }, noAuth, ORIGIN);
     expect(req.errors.metadata).toStartWith("Invalid JSON");

@@ -231,9 +231,9 @@ describe("read, update, delete", () => {
     expect(got.status).toBe(200);
     expect(Object.keys(got.body.data)).toEqual([
       "id", "url", "events", "active", "metadata", "created_at", "updated_at", "disabled_reason", "tenant_id", "signature", "filter",
-      "retry_schedule", "timeout_ms", "headers",
+      "retry_schedule", "timeout_ms", "headers", "ordering", "rate_limit",
     ]);
-    expect(got.body.data).toMatchObject({ ...created.body.data, disabled_reason: null, tenant_id: "default", signature: "hmac" });
+    expect(got.body.data).toMatchObject({ ...created.body.data, disabled_reason: null, tenant_id: "default", signature: "hmac", ordering: null, rate_limit: null });
 
     const patched = await t.request("PATCH", `/api/v1/links/webhooks/${id}`, {
       url: "https://hooks.example.org/new",
@@ -300,6 +300,50 @@ describe("read, update, delete", () => {
   test("patching an unknown id is a 404", async () => {
     const res = await t.request("PATCH", "/api/v1/links/webhooks/whk_missing", { active: false });
     expect(res.status).toBe(404);
+  });
+});
+
+describe("delivery controls: ordering and rate_limit", () => {
+  const ORDERING = 'Must be "fifo" or null';
+  const RATE = "Must be a whole number of requests a second from 1 to 10000, or null";
+
+  test("create takes them (the answer stays the six documented fields), reads show them, PATCH sets and clears each alone", async () => {
+    const created = await t.request("POST", "/api/v1/links/webhooks", { ...docExample, ordering: "fifo", rate_limit: 20 });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body.data)).toEqual(["id", "url", "events", "active", "metadata", "created_at"]);
+    const id = created.body.data.id;
+    const got = await t.request("GET", `/api/v1/links/webhooks/${id}`);
+    expect(got.body.data).toMatchObject({ ordering: "fifo", rate_limit: 20 });
+
+    let patched = await t.request("PATCH", `/api/v1/links/webhooks/${id}`, { rate_limit: 500 });
+    expect(patched.body.data).toMatchObject({ ordering: "fifo", rate_limit: 500 });
+    patched = await t.request("PATCH", `/api/v1/links/webhooks/${id}`, { ordering: null });
+    expect(patched.body.data).toMatchObject({ ordering: null, rate_limit: 500 });
+    patched = await t.request("PATCH", `/api/v1/links/webhooks/${id}`, { rate_limit: null, ordering: "fifo" });
+    expect(patched.body.data).toMatchObject({ ordering: "fifo", rate_limit: null });
+    const listed = await t.request("GET", "/api/v1/links/webhooks?limit=100");
+    expect(listed.body.data.find((w: { id: string }) => w.id === id)).toMatchObject({ ordering: "fifo", rate_limit: null });
+  });
+
+  test.each([
+    ["ordering", "lifo", ORDERING],
+    ["ordering", 1, ORDERING],
+    ["rate_limit", 0, RATE],
+    ["rate_limit", 10001, RATE],
+    ["rate_limit", 2.5, RATE],
+    ["rate_limit", "20", RATE],
+  ])("a bad %s (%p) is a 400 naming it, on create and on PATCH, and nothing is stored", async (field, value, message) => {
+    const before = dump();
+    const res = await t.request("POST", "/api/v1/links/webhooks", { ...docExample, [field]: value });
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([{ field, message }]);
+    const id = (await t.request("POST", "/api/v1/links/webhooks", docExample)).body.data.id;
+    const stored = dump();
+    const patch = await t.request("PATCH", `/api/v1/links/webhooks/${id}`, { [field]: value });
+    expect(patch.status).toBe(400);
+    expect(patch.body.details).toEqual([{ field, message }]);
+    expect(dump()).toBe(stored);
+    expect(before).not.toBe(stored);
   });
 });
 

@@ -8,7 +8,8 @@
 // - Index columns: PostgreSQL has no rowid, so indexes that order a list (SQLite walks them in
 //   rowid order) end in `id` there — LIST_INDEXES; `deliveries_due_idx` is a partial index of
 //   unfinished rows on next_attempt_at there instead of (status, next_attempt_at).
-// - PG_ONLY_INDEXES exist only in PostgreSQL, each with its reason.
+// - PG_ONLY_INDEXES exist only in PostgreSQL, each with its reason; so do PG_ONLY_COLUMNS.
+// - `deliveries_fifo_idx` ends in `seq` there: the publish order SQLite has in its rowid.
 // - Tables in PG_ONLY_FOR_NOW exist only in PostgreSQL until their SQLite twin lands (none today:
 //   webhook_event_types is in both and compared like the rest).
 import { describe, expect, test } from "bun:test";
@@ -30,6 +31,13 @@ const LIST_INDEXES: Record<string, string[]> = {
   traffic_sources_owner_idx: ["owner_id", "created_at", "id"],
 };
 const DUE_INDEX = "deliveries_due_idx";
+/** SQLite index columns + `seq`, PostgreSQL's publish order (SQLite's rowid). */
+const SEQ_INDEXES: Record<string, string[]> = { deliveries_fifo_idx: ["webhook_id", "status", "seq"] };
+/** Columns PostgreSQL has on top of SQLite's (at the end of their table). */
+const PG_ONLY_COLUMNS: Record<string, string[]> = {
+  // Publish order, for fifo webhooks: SQLite has it in the rowid.
+  deliveries: ["seq"],
+};
 /** Indexes PostgreSQL has on top of SQLite's. */
 const PG_ONLY_INDEXES: string[] = [
   // SQLite's triggers find a webhook's subscriptions by key from OLD.events; PostgreSQL's statements by webhook id.
@@ -93,6 +101,11 @@ function shapeOf(config: AnyConfig): TableShape {
   return { columns, indexes };
 }
 
+function withoutPgOnlyColumns(name: string, shape: TableShape): TableShape {
+  const only = PG_ONLY_COLUMNS[name] ?? [];
+  return { ...shape, columns: Object.fromEntries(Object.entries(shape.columns).filter(([c]) => !only.includes(c))) };
+}
+
 function tables(schema: Record<string, unknown>, dialect: "sqlite" | "pg"): Map<string, TableShape> {
   const out = new Map<string, TableShape>();
   for (const value of Object.values(schema)) {
@@ -102,7 +115,7 @@ function tables(schema: Record<string, unknown>, dialect: "sqlite" | "pg"): Map<
     }
     if (dialect === "pg" && is(value, PgTable)) {
       const config = pgTableConfig(value);
-      out.set(config.name, shapeOf(config));
+      out.set(config.name, withoutPgOnlyColumns(config.name, shapeOf(config)));
     }
   }
   return out;
@@ -146,7 +159,7 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
       expect({ index, unique: twin.unique }).toEqual({ index, unique: shape.unique });
       if (index === DUE_INDEX) continue; // checked below
       expect({ index, partial: twin.partial }).toEqual({ index, partial: shape.partial });
-      expect({ index, columns: twin.columns }).toEqual({ index, columns: LIST_INDEXES[index] ?? shape.columns });
+      expect({ index, columns: twin.columns }).toEqual({ index, columns: LIST_INDEXES[index] ?? SEQ_INDEXES[index] ?? shape.columns });
     }
   });
 
@@ -163,6 +176,14 @@ describe("the PostgreSQL schema mirrors the SQLite schema", () => {
       expect(columns.at(-1)).toBe("id");
     }
   });
+});
+
+test("PostgreSQL-only columns are the last of their table", () => {
+  for (const [name, only] of Object.entries(PG_ONLY_COLUMNS)) {
+    const table = [...Object.values(pgSchema)].find((v) => is(v, PgTable) && pgTableConfig(v as PgTable).name === name) as PgTable;
+    const columns = pgTableConfig(table).columns.map((c) => c.name);
+    expect(columns.slice(-only.length)).toEqual(only);
+  }
 });
 
 describe("webhook_event_types in PostgreSQL", () => {

@@ -4,13 +4,15 @@
 // held by two nodes and that a stalled node's late outcome writes nothing.
 import { expect, test } from "bun:test";
 import { statements as pgQueueStatements } from "../src/db/postgres/delivery-queue";
+import { statements as sqliteQueueStatements } from "../src/db/sqlite/delivery-queue";
+import type { SqliteStore } from "../src/db/sqlite/store";
 import { PostgresStore } from "../src/db/postgres/store";
 import type { AttemptResult, ClaimedDelivery } from "../src/db/store";
 import { describeStores, type StoreHarness } from "./helpers/store-backends";
 
 const NOW = 1_700_000_000_000;
 
-async function seed(h: StoreHarness, n: number, options: { dueAt?: number; webhook?: Record<string, unknown> } = {}) {
+async function seed(h: StoreHarness, n: number, options: { dueAt?: number; webhook?: Record<string, unknown>; fifo?: boolean } = {}) {
   const webhookId = `whk_${crypto.randomUUID().slice(0, 8)}`;
   await h.insert("webhooks", { id: webhookId, url: "https://example.com/in", events: '["link.clicked"]', secret: "whsec_a", createdAt: NOW - 10_000, updatedAt: NOW - 10_000, ...options.webhook });
   const ids: string[] = [];
@@ -18,7 +20,7 @@ async function seed(h: StoreHarness, n: number, options: { dueAt?: number; webho
     const eventId = `evt_${webhookId}_${i}`;
     await h.insert("events", { id: eventId, type: "link.clicked", body: `{"i":${i}}`, createdAt: NOW - 1000 + i, publicId: `pub_${webhookId}_${i}`, traceParent: i === 0 ? "00-abc-def-01" : null });
     const id = `dlv_${webhookId}_${String(i).padStart(3, "0")}`;
-    await h.insert("deliveries", { id, eventId, transport: "http", webhookId, status: "pending", nextAttemptAt: (options.dueAt ?? NOW - 1000) + i, createdAt: NOW - 1000 + i, updatedAt: NOW - 1000 + i });
+    await h.insert("deliveries", { id, eventId, transport: "http", webhookId, status: "pending", nextAttemptAt: (options.dueAt ?? NOW - 1000) + i, createdAt: NOW - 1000 + i, updatedAt: NOW - 1000 + i, fifo: options.fifo ?? false });
     ids.push(id);
   }
   return { webhookId, ids };
@@ -395,4 +397,182 @@ describeStores("DeliveryQueue claim plan", (h) => {
       conn.release();
     }
   });
+
+  test("a fifo line's checks and its next row are seeks of deliveries_fifo_idx", async () => {
+    const { client } = h().store as PostgresStore;
+    await seedFifo(h(), 3);
+    const conn = await client.reserve();
+    try {
+      await conn.unsafe("SET enable_seqscan = off");
+      const { fifoBlockers } = pgQueueStatements();
+      const plan = await conn.unsafe(`EXPLAIN ${fifoBlockers.text}`, fifoBlockers.bind({ ids: ["a"], webhookIds: ["w"], seqs: [5], now: NOW, lease: "l" }));
+      const text = plan.map((r: { "QUERY PLAN": string }) => r["QUERY PLAN"]).join("\n");
+      expect(text.match(/deliveries_fifo_idx/g)?.length).toBe(3);
+    } finally {
+      await conn.unsafe("RESET enable_seqscan");
+      conn.release();
+    }
+  });
 }, { backends: ["postgres"] });
+
+describeStores("DeliveryQueue claim plan", (h) => {
+  test("a fifo line's checks and its next row are seeks of deliveries_fifo_idx, never a walk of the line", async () => {
+    const sqlite = (h().store as unknown as SqliteStore).db.$client;
+    const s = sqliteQueueStatements(sqlite);
+    const planOf = (source: string, params: object) => (sqlite.prepare(`EXPLAIN QUERY PLAN ${source}`).all(params) as { detail: string }[]).map((r) => r.detail);
+    const blockers = planOf(s.fifoBlockers.source, { webhookId: "w", seq: 5, now: NOW, claimed: "[]" }).filter((d) => d.startsWith("SEARCH x"));
+    expect(blockers).toEqual([
+      "SEARCH x USING INDEX deliveries_fifo_idx (webhook_id=? AND status=? AND rowid<?)",
+      "SEARCH x USING INDEX deliveries_fifo_idx (webhook_id=? AND status=? AND rowid<?)",
+      "SEARCH x USING INDEX deliveries_fifo_idx (webhook_id=? AND status=?)",
+    ]);
+    expect(planOf(s.promote.source, { webhookId: "w", at: NOW })).toContain("SEARCH x USING COVERING INDEX deliveries_fifo_idx (webhook_id=? AND status=?)");
+  });
+}, { backends: ["sqlite"] });
+
+/** A webhook with `ordering: "fifo"` and its rows in its line (as enqueue writes them). */
+const seedFifo = (h: StoreHarness, n: number, dueAt = NOW - 1000) => seed(h, n, { dueAt, fifo: true, webhook: { ordering: "fifo" } });
+
+describeStores("DeliveryQueue delivery controls: fifo", (h) => {
+  test("only the head of a fifo line is claimed; the rest go back (not attempts) until it finishes, then the next is due at once", async () => {
+    const line = await seedFifo(h(), 3);
+    const free = await seed(h(), 3);
+    const first = await h().store.queue.recordAndClaim([], { now: NOW, limit: 10, leaseMs: 30_000 });
+    // The unordered webhook's rows go as before, all at once.
+    expect(idsOf(first.deliveries)).toEqual([line.ids[0]!, ...free.ids].sort());
+    expect(first.putBack).toBe(2);
+    expect(first.wakeAt).toBe(NOW + 30_000);
+    for (const id of line.ids.slice(1)) {
+      expect(await h().row("deliveries", id)).toMatchObject({ status: "pending", attempts: 0, nextAttemptAt: NOW + 30_000, leaseExpiresAt: null, lastError: null });
+    }
+    const head = first.deliveries.find((c) => c.id === line.ids[0])!;
+    // A failing head holds the others, retrying on its own schedule.
+    await record(h(), [outcome(head, { kind: "retry", error: "HTTP 500", statusCode: 500, nextAttemptAt: NOW + 100 })]);
+    expect(await claim(h(), NOW + 50, 10)).toEqual([]);
+    const again = await claim(h(), NOW + 100, 10);
+    expect(idsOf(again)).toEqual([line.ids[0]!]);
+    // Its success makes the next one due at once (not at the end of the head's lease).
+    const done = await record(h(), [outcome(again[0]!, { kind: "delivered", statusCode: 200 })]);
+    expect(done.wakeAt).toBeDefined();
+    expect((await h().row("deliveries", line.ids[1]!))!.nextAttemptAt).toBe(NOW + 15);
+    expect(idsOf(await claim(h(), NOW + 200, 10))).toEqual([line.ids[1]!]);
+    expect(await attemptsOf(h(), line.ids[1]!)).toEqual([]);
+    expect(await attemptsOf(h(), line.ids[2]!)).toEqual([]);
+  });
+
+  test("an exhausted head lets the next go; a skipped one too", async () => {
+    const line = await seedFifo(h(), 3);
+    const [head] = await claim(h(), NOW, 10);
+    await record(h(), [outcome(head!, { kind: "exhausted", error: "HTTP 500", statusCode: 500, disableIfSilentSince: 0, silenceReason: "silent" })]);
+    const [second] = await claim(h(), NOW + 20, 10);
+    expect(second!.id).toBe(line.ids[1]!);
+    await record(h(), [outcome(second!, { kind: "skipped", error: "Webhook is disabled" })]);
+    expect(idsOf(await claim(h(), NOW + 20, 10))).toEqual([line.ids[2]!]);
+  });
+
+  test("a row in flight holds an earlier one that came back (a manual retry) until it finishes; then that one goes first", async () => {
+    const line = await seedFifo(h(), 3);
+    const [a] = await claim(h(), NOW, 10);
+    await record(h(), [outcome(a!, { kind: "exhausted", error: "HTTP 500", statusCode: 500, disableIfSilentSince: 0, silenceReason: "silent" })]);
+    const [b] = await claim(h(), NOW + 20, 10, 30_000);
+    expect(b!.id).toBe(line.ids[1]!);
+    // The failed head is retried by hand: pending again, due now, earlier in the line than b.
+    await h().update("deliveries", line.ids[0]!, { status: "pending", nextAttemptAt: NOW + 30, attempts: 0 });
+    const held = await h().store.queue.recordAndClaim([], { now: NOW + 30, limit: 10, leaseMs: 30_000 });
+    expect(held.deliveries).toEqual([]);
+    expect(held.putBack).toBe(1);
+    // Back until b's lease ends, unless b finishes first.
+    expect((await h().row("deliveries", line.ids[0]!))!.nextAttemptAt).toBe(NOW + 20 + 30_000);
+    await record(h(), [outcome(b!, { kind: "delivered", statusCode: 200 })]);
+    expect(idsOf(await claim(h(), NOW + 40, 10))).toEqual([line.ids[0]!]);
+  });
+
+  test("an expired lease of the head is claimed again, and still holds the rest", async () => {
+    const line = await seedFifo(h(), 2);
+    await claim(h(), NOW, 10, 1000);
+    const again = await claim(h(), NOW + 1000, 10, 1000);
+    expect(idsOf(again)).toEqual([line.ids[0]!]);
+  });
+
+  test("two nodes claiming at once never both hold rows of one fifo line, and the line goes in publish order", async () => {
+    if (!h().sharedByNodes) return void expect(h().sharedByNodes).toBe(false); // one node per SQLite file
+    const line = await seedFifo(h(), 12);
+    const free = await seed(h(), 20);
+    const nodes = [h().store, await h().otherNode(), await h().otherNode()];
+    const order: string[] = [];
+    let now = NOW;
+    for (let round = 0; round < 200 && order.length < 12; round++) {
+      now += 20;
+      const batches = await Promise.all(nodes.map((node) => node.queue.recordAndClaim([], { now, limit: 4, leaseMs: 60_000 })));
+      const held = batches.flatMap((b) => b.deliveries).filter((c) => c.webhookId === line.webhookId);
+      expect(held.length).toBeLessThanOrEqual(1);
+      // Every row of the line a node holds is its head: nothing else of the line is leased.
+      const leased = (await h().rows("deliveries")).filter((r) => r.webhookId === line.webhookId && r.status === "leased");
+      expect(leased.length).toBe(held.length);
+      for (const [i, batch] of batches.entries()) {
+        const mine = batch.deliveries.filter((c) => c.webhookId !== free.webhookId);
+        for (const c of mine) order.push(c.id);
+        const results = batch.deliveries.map((c) => ({ ...outcome(c, { kind: "delivered", statusCode: 200 }), attemptedAt: now, durationMs: 1 }));
+        if (results.length > 0) await nodes[i]!.queue.recordAndClaim(results, null);
+      }
+    }
+    expect(order).toEqual(line.ids);
+  }, 30_000);
+});
+
+describeStores("DeliveryQueue delivery controls: rate_limit", (h) => {
+  /** Claims every `stepMs` from `nodes` (all at once), records each claimed row delivered; the claim time of each row. */
+  async function drive(nodes: StoreHarness["store"][], webhookId: string, total: number, stepMs: number, untilMs: number) {
+    const claimedAt: number[] = [];
+    for (let now = NOW; now <= NOW + untilMs && claimedAt.length < total; now += stepMs) {
+      const batches = await Promise.all(nodes.map((node) => node.queue.recordAndClaim([], { now, limit: 10, leaseMs: 60_000 })));
+      for (const [i, batch] of batches.entries()) {
+        for (const c of batch.deliveries) if (c.webhookId === webhookId) claimedAt.push(now);
+        const results = batch.deliveries.map((c) => ({ ...outcome(c, { kind: "delivered", statusCode: 200 }), attemptedAt: now, durationMs: 1 }));
+        if (results.length > 0) await nodes[i]!.queue.recordAndClaim(results, null);
+      }
+    }
+    return claimedAt;
+  }
+
+  /** The most rows claimed within any window of `windowMs`. */
+  function busiestWindow(times: number[], windowMs: number): number {
+    const sorted = [...times].sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0, j = 0; i < sorted.length; i++) {
+      while (sorted[i]! - sorted[j]! >= windowMs) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    return most;
+  }
+
+  test("a claim takes a rate-limited webhook's rows at its rate; the rest go back due at their slot, not attempts", async () => {
+    const limited = await seed(h(), 30, { dueAt: NOW - 100, webhook: { rateLimit: 10 } });
+    const free = await seed(h(), 30, { dueAt: NOW - 100 });
+    const first = await h().store.queue.recordAndClaim([], { now: NOW, limit: 60, leaseMs: 60_000 });
+    expect(first.deliveries.filter((c) => c.webhookId === free.webhookId)).toHaveLength(30);
+    expect(first.deliveries.filter((c) => c.webhookId === limited.webhookId)).toHaveLength(1);
+    expect(first.putBack).toBe(29);
+    // Estimated slots: one every 100 ms after the one admitted.
+    expect(first.wakeAt).toBe(NOW + 100);
+    const back = (await h().rows("deliveries")).filter((r) => r.webhookId === limited.webhookId && r.status === "pending");
+    expect(back.map((r) => r.nextAttemptAt).sort((a, b) => Number(a) - Number(b)).slice(0, 3)).toEqual([NOW + 100, NOW + 200, NOW + 300]);
+    expect(back.every((r) => r.attempts === 0 && r.lastError === null)).toBe(true);
+    expect((await h().rows("deliveryAttempts")).length).toBe(0);
+    // Nothing more before the next slot, even asked for.
+    expect((await claim(h(), NOW + 99, 60)).length).toBe(0);
+    expect((await claim(h(), NOW + 100, 60)).length).toBe(1);
+  });
+
+  test("every row arrives, at most the limit in any second (one node, or several sharing the database)", async () => {
+    const { webhookId } = await seed(h(), 60, { dueAt: NOW - 100, webhook: { rateLimit: 20 } });
+    const nodes = h().sharedByNodes ? [h().store, await h().otherNode()] : [h().store];
+    const claimedAt = await drive(nodes, webhookId, 60, 10, 6_000);
+    expect(claimedAt).toHaveLength(60);
+    expect(busiestWindow(claimedAt, 1000)).toBeLessThanOrEqual(21);
+    // It used the rate: 60 rows at 20 a second take about three seconds, not much more.
+    expect(claimedAt.at(-1)! - NOW).toBeLessThan(4_000);
+    const rows = (await h().rows("deliveries")).filter((r) => r.webhookId === webhookId);
+    expect(rows.every((r) => r.status === "delivered" && r.attempts === 1)).toBe(true);
+  }, 60_000);
+});

@@ -25,7 +25,7 @@ describeStores("WebhookStore", (h) => {
     expect(await store.get(hook.id, null)).toEqual({
       id: hook.id, tenantId: "default", url: hook.url, events: ["link.created", "link.clicked", "link.created"], active: true, metadataJson: '{"n":1.0}',
       secret: hook.secret, previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, filterJson: null, createdAt: hook.createdAt, updatedAt: hook.createdAt,
-      retrySchedule: null, timeoutMs: null, headers: null,
+      retrySchedule: null, timeoutMs: null, headers: null, ordering: null, rateLimit: null,
     });
     expect(await subscriptions(h(), hook.id)).toEqual(["default/link.clicked", "default/link.created"]);
     expect(await store.get(hook.id, "default")).toBeDefined();
@@ -159,5 +159,29 @@ describeStores("WebhookStore", (h) => {
     await store.update(hook.id, null, { active: false, disabledReason: "off" }, NOW + 20);
     expect(await store.sendTest(hook.id, null, { ...event, id: "evt_t3" })).toEqual({ sent: false, reason: "disabled" });
     expect(await h().rows("events")).toHaveLength(1);
+  });
+
+  test("the delivery controls: created, read, set and cleared alone; ordering carries the queued rows into the line and out of it", async () => {
+    const store = webhooksOf(h());
+    const hook = newWebhook({ ordering: "fifo", rateLimit: 20 });
+    await store.create(hook);
+    expect(await store.get(hook.id, null)).toMatchObject({ ordering: "fifo", rateLimit: 20 });
+    const event = { id: "evt_c1", type: "webhook.test", body: "{}", createdAt: NOW + 10, traceParent: null };
+    const sent = await store.sendTest(hook.id, null, event);
+    if (!sent.sent) throw new Error("not sent");
+    // Queued in the line: enqueue copies the webhook's ordering.
+    expect(await h().row("deliveries", sent.deliveryId)).toMatchObject({ fifo: true });
+    // A row that only waited for the line (never attempted) is due at once when it is cleared.
+    await h().update("deliveries", sent.deliveryId, { nextAttemptAt: NOW + 60_000 });
+    expect(await store.update(hook.id, null, { rateLimit: null }, NOW + 20)).toMatchObject({ ordering: "fifo", rateLimit: null });
+    expect(await h().row("deliveries", sent.deliveryId)).toMatchObject({ fifo: true, nextAttemptAt: NOW + 60_000 });
+    expect(await store.update(hook.id, null, { ordering: null }, NOW + 30)).toMatchObject({ ordering: null, rateLimit: null });
+    expect(await h().row("deliveries", sent.deliveryId)).toMatchObject({ fifo: false, nextAttemptAt: NOW + 30 });
+    expect(await store.update(hook.id, null, { ordering: "fifo", rateLimit: 7 }, NOW + 40)).toMatchObject({ ordering: "fifo", rateLimit: 7 });
+    expect(await h().row("deliveries", sent.deliveryId)).toMatchObject({ fifo: true, nextAttemptAt: NOW + 30 });
+    // Finished rows are left as they are.
+    await h().update("deliveries", sent.deliveryId, { status: "delivered" });
+    await store.update(hook.id, null, { ordering: null }, NOW + 50);
+    expect(await h().row("deliveries", sent.deliveryId)).toMatchObject({ fifo: true, status: "delivered" });
   });
 });

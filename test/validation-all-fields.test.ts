@@ -256,6 +256,8 @@ const ROUTES: RouteCase[] = [
       ["secret", "a good secret"],
       ["metadata", {}],
       ["filter", null],
+      ["ordering", null],
+      ["rate_limit", 20],
     ],
     bad: [
       { name: "url", value: 42, details: [{ field: "url", message: "Must be an absolute http(s) URL of at most 2048 characters" }] },
@@ -263,6 +265,8 @@ const ROUTES: RouteCase[] = [
       { name: "secret", value: "short", details: [{ field: "secret", message: "Must be a string of 8 to 128 characters" }] },
       { name: "metadata", value: [1], details: [{ field: "metadata", message: "Must be a JSON object of at most 16 KiB" }] },
       { name: "filter", value: "a > 1", details: [{ field: "filter", message: FILTER_ERROR }] },
+      { name: "ordering", value: "random", details: [{ field: "ordering", message: 'Must be "fifo" or null' }] },
+      { name: "rate_limit", value: 1.5, details: [{ field: "rate_limit", message: "Must be a whole number of requests a second from 1 to 10000, or null" }] },
     ],
   },
   {
@@ -277,6 +281,8 @@ const ROUTES: RouteCase[] = [
       ["metadata", { a: 1 }],
       ["active", true],
       ["filter", { region: "eu" }],
+      ["ordering", "fifo"],
+      ["rate_limit", 50],
     ],
     bad: [
       { name: "url", value: "http://@example.com/", details: [{ field: "url", message: "Must not contain a user name or password" }] },
@@ -288,6 +294,8 @@ const ROUTES: RouteCase[] = [
         { field: "filter.region.$regex", message: FILTER_OPERATOR },
         { field: "filter.n.$exists", message: "Must be true or false" },
       ] },
+      { name: "ordering", value: "lifo", details: [{ field: "ordering", message: 'Must be "fifo" or null' }] },
+      { name: "rate_limit", value: 0, details: [{ field: "rate_limit", message: "Must be a whole number of requests a second from 1 to 10000, or null" }] },
     ],
   },
   {

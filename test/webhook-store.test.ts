@@ -42,7 +42,7 @@ describe("webhooks", () => {
     expect(await store.webhooks.get(w.id, null)).toEqual({
       id: w.id, tenantId: "default", url: w.url, events: ["link.clicked"], active: true, metadataJson: '{"n":1234567890123456789}',
       secret: "whsec_one", previousSecret: null, previousSecretExpiresAt: null, disabledReason: null, filterJson: null, createdAt: w.createdAt, updatedAt: w.createdAt,
-      retrySchedule: null, timeoutMs: null, headers: null,
+      retrySchedule: null, timeoutMs: null, headers: null, ordering: null, rateLimit: null,
     });
   });
 

@@ -1140,6 +1140,13 @@ export interface components {
             headers?: {
                 [key: string]: string;
             } | null;
+            /** @description `fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered. */
+            ordering?: "fifo" | null;
+            /**
+             * @description At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit.
+             * @example 20
+             */
+            rate_limit?: number | null;
         };
         CurrentApiKey: {
             key_id: string;
@@ -1579,6 +1586,13 @@ export interface components {
             headers?: {
                 [key: string]: string;
             } | null;
+            /** @description `fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered. */
+            ordering?: "fifo" | null;
+            /**
+             * @description At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit.
+             * @example 20
+             */
+            rate_limit?: number | null;
         };
         User: {
             /**
@@ -1657,6 +1671,13 @@ export interface components {
             headers: {
                 [key: string]: string;
             } | null;
+            /**
+             * @description `fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered.
+             * @enum {string|null}
+             */
+            ordering: "fifo" | null;
+            /** @description At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit. */
+            rate_limit: number | null;
         };
         /** @description Published by hookrelay into the webhook's tenant when it disables a webhook automatically (never for `PATCH active: false`). Enable it again with `PATCH active: true`, then `POST …/recover`. */
         WebhookDisabledEvent: {
@@ -1984,7 +2005,9 @@ export interface operations {
                      *           "timeout_ms": 5000,
                      *           "headers": {
                      *             "X-Tenant": "acme"
-                     *           }
+                     *           },
+                     *           "ordering": "fifo",
+                     *           "rate_limit": 0
                      *         }
                      *       ],
                      *       "pagination": {
@@ -2244,7 +2267,9 @@ export interface operations {
                      *         "timeout_ms": 5000,
                      *         "headers": {
                      *           "X-Tenant": "acme"
-                     *         }
+                     *         },
+                     *         "ordering": "fifo",
+                     *         "rate_limit": 0
                      *       }
                      *     }
                      */
@@ -2452,7 +2477,9 @@ export interface operations {
                      *         "timeout_ms": 5000,
                      *         "headers": {
                      *           "X-Tenant": "acme"
-                     *         }
+                     *         },
+                     *         "ordering": "fifo",
+                     *         "rate_limit": 0
                      *       }
                      *     }
                      */

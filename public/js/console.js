@@ -208,6 +208,7 @@ function editWebhook(webhook) {
     retry_schedule: webhook.retry_schedule == null ? "" : JSON.stringify(webhook.retry_schedule),
     timeout_ms: webhook.timeout_ms == null ? "" : String(webhook.timeout_ms),
     headers: webhook.headers == null ? "" : JSON.stringify(webhook.headers, null, 2),
+    ordering: webhook.ordering ?? "", rate_limit: typeof webhook.rate_limit === "number" ? String(webhook.rate_limit) : "",
   };
   showOperation(op);
   form.scrollIntoView({ block: "start" });

@@ -69,6 +69,15 @@ const webhookBody = (required) => [
     name: "headers", in: "body", kind: "json", object: true, label: "headers", placeholder: '{"Authorization": "Bearer …"}',
     description: "Optional: extra request headers sent with every delivery (a JSON object of name → value, at most 20; not host, content-*, user-agent, webhook-* or hop-by-hop headers; {} removes them).",
   },
+  // The delivery controls (README, "Per-webhook delivery controls"): "null" clears one on an update.
+  {
+    name: "ordering", in: "body", kind: "select", options: ["fifo", "null"], nullable: true, label: "ordering",
+    description: "fifo: deliveries go one at a time, in publish order; a failing one holds those behind it. null: unordered again. Empty: unchanged (unordered on create).",
+  },
+  {
+    name: "rate_limit", in: "body", kind: "integer", nullable: true, label: "rate_limit",
+    description: "At most this many requests a second to this webhook (1–10000), over every node. null: no limit. Empty: unchanged (none on create).",
+  },
 ];
 
 const cursorQuery = [
@@ -111,7 +120,7 @@ const tenantPath = (description) => ({ ...id("id", description), pickedTenant: t
  * with can_publish), "platform" (keys created without a tenant; tenant keys get 403).
  * tenant: where a platform key's picked tenant goes ("body" or "query" as tenant_id).
  * Field kinds: text, url, email, password, integer, select, boolean, events, json (object: a JSON
- * object; nullable: or null).
+ * object). `nullable`: the text (or option) "null" sends null.
  * pickedTenant: the field starts out holding the tenant picked for a platform key.
  */
 export const OPERATIONS = [
@@ -460,6 +469,8 @@ export function parseJsonField(text, shape) {
 }
 
 function fieldValue(field, raw) {
+  // A control that can be cleared: the text "null" sends JSON null.
+  if (field.nullable && typeof raw === "string" && raw.trim() === "null") return { value: null, empty: false };
   switch (field.kind) {
     case "events":
       // Catalogue order, whatever order the boxes were ticked in.

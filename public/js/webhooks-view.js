@@ -117,6 +117,9 @@ export function createWebhooksView(dom, { call, hasKey, onEdit }) {
         element("dt", { text: "created" }), element("dd", { text: formatTime(webhook.created_at) }),
         ...(webhook.signature === "ed25519" ? [element("dt", { text: "signature" }), element("dd", { text: "ed25519 (v1a)" })] : []),
         ...controlFacts(webhook),
+        // The delivery controls, when set (README, "Per-webhook delivery controls").
+        ...(webhook.ordering ? [element("dt", { text: "ordering" }), element("dd", { text: `${webhook.ordering}: one at a time, in publish order` })] : []),
+        ...(typeof webhook.rate_limit === "number" ? [element("dt", { text: "rate limit" }), element("dd", { text: `${webhook.rate_limit} requests a second` })] : []),
       ]),
       ...actions,
       element("h4", { text: "Recent deliveries" }),

@@ -72,6 +72,15 @@ export const webhooks = sqliteTable(
     timeoutMs: integer("timeout_ms"),
     /** JSON object of extra request headers (name → value), sent with every delivery. */
     headers: text("headers"),
+    /** `fifo`: one delivery at a time, in publish order (docs/architecture.md, "Ordering and rate limits"); null: unordered. */
+    ordering: text("ordering", { enum: ["fifo"] }),
+    /** At most this many requests a second, over every node; null: no limit. */
+    rateLimit: integer("rate_limit"),
+    /**
+     * The rate limit's state (GCRA's theoretical arrival time, unix microseconds): the claim
+     * admits a row while this is at most a burst ahead of now, and moves it on by one interval per row.
+     */
+    rateLimitTatUs: integer("rate_limit_tat_us"),
   },
   // Lists page by rowid (creation order) within a tenant: (tenant_id, rowid) is this index, and
   // newest first is a backwards walk of it. No index on created_at: nothing reads one.
@@ -166,10 +175,19 @@ export const deliveries = sqliteTable(
     deliveredAt: integer("delivered_at"),
     /** The event's tenant, copied so a delivery's owner is known without a join. */
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    /**
+     * A copy of the webhook's `ordering = 'fifo'`, set when the row is queued and by an update
+     * of the webhook: the claim tells ordered rows apart without reading the webhook.
+     */
+    fifo: integer("fifo", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     // The claim query walks this index: due rows of one status in time order.
     index("deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    // A fifo webhook's rows by status in publish order (the rowid rides in every index): the
+    // claim finds the head of its line and a row in flight with a seek or two. Ordered rows only,
+    // so unordered webhooks' rows never touch it.
+    index("deliveries_fifo_idx").on(t.webhookId, t.status).where(sql`${t.fifo} = 1`),
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt),
     index("deliveries_traffic_source_webhook_idx").on(t.trafficSourceWebhookId, t.createdAt),
     index("deliveries_event_idx").on(t.eventId),

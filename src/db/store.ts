@@ -92,6 +92,14 @@ export interface ClaimedBatch {
   events: Map<string, EventBody>;
   /** By webhook id; a webhook deleted since its rows were queued is missing. */
   webhooks: Map<string, WebhookTarget>;
+  /**
+   * Due rows the claim looked at but gave back, held by a delivery control of their webhook
+   * (db/delivery-controls.ts): not attempts. They count against the claim's limit, so a claim
+   * that gave rows back may have left more due.
+   */
+  putBack: number;
+  /** When something this turn made due later is due (rows given back, the next of a fifo line): the loop wakes then. */
+  wakeAt?: number;
 }
 
 /** The deliveries table as a work queue. */

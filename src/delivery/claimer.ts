@@ -1,6 +1,7 @@
 // How much the loop claims, and when. Rows are claimed ahead, up to twice the concurrency, so a
 // claim is one commit for many rows; under load a claim waits until a full round of rows can be
-// taken. A claim that came back short means nothing more is due until a wake-up or the next poll.
+// taken. A claim that came back short means nothing more is due until a wake-up or the next poll,
+// or until the time the store said something it made due later is due (WakeTimer).
 import type { ClaimRequest } from "../db/store";
 
 /**
@@ -37,8 +38,44 @@ export class Claimer {
     return { now, limit: room, leaseMs: this.leaseMs };
   }
 
-  /** A claim for `request` returned `claimed` rows. */
-  claimed(request: ClaimRequest, claimed: number): void {
-    if (claimed < request.limit) this.drained = true;
+  /**
+   * A claim for `request` took `claimed` rows and gave `putBack` back (held by their webhook's
+   * delivery control): only a claim that looked at fewer rows than it asked for found all that is due.
+   */
+  claimed(request: ClaimRequest, claimed: number, putBack = 0): void {
+    if (claimed + putBack < request.limit) this.drained = true;
+  }
+}
+
+/**
+ * One timer for the earliest moment the store said work becomes due (rows a delivery control
+ * put back, the next row of a fifo line, a retry): the loop wakes then rather than at the next
+ * poll. Only an earlier time moves it, and a time at or past the next poll is left to the poll,
+ * so it never spins.
+ */
+export class WakeTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private at = Infinity;
+
+  constructor(
+    private readonly pollMs: number,
+    private readonly wake: () => void,
+  ) {}
+
+  wakeAt(at: number, now = Date.now()): void {
+    if (at >= this.at || at - now >= this.pollMs) return;
+    clearTimeout(this.timer);
+    this.at = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.at = Infinity;
+      this.wake();
+    }, Math.max(0, at - now) + 1);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.at = Infinity;
   }
 }

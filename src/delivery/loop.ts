@@ -9,7 +9,7 @@ import type { Config } from "../config";
 import type { ClaimedBatch, ClaimedDelivery, Store } from "../db/store";
 import type { Logger } from "../log";
 import type { Tracing } from "../tracing/tracing";
-import { Claimer, LEASE_MS, LEASE_RENEW_EVERY_MS } from "./claimer";
+import { Claimer, LEASE_MS, LEASE_RENEW_EVERY_MS, WakeTimer } from "./claimer";
 import { EndpointQueues, type EndpointJob } from "./endpoint-queues";
 import { closeIdleConnections } from "./http1/client";
 import { DeliveryMetrics } from "./metrics";
@@ -73,6 +73,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
   // The attempt line is built only when it will be written (a measurable cost at full speed).
   const logAttempts = logger.enabled("info");
   const claimer = new Claimer(concurrency, LEASE_MS);
+  const wakeTimer = new WakeTimer(config.deliveryPollMs, wake);
   const writer = new OutcomeWriter(store.queue, logger, wake);
   const queues = new EndpointQueues<Job>(concurrency, config.deliveryTimeoutMs);
   const keys = new SigningKeys();
@@ -114,9 +115,14 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     const batch = await writer.write(claim);
     if (turnAfterWrite) (turnAfterWrite = false), scheduleTurn();
     if (!batch) return;
+    // Rows a delivery control put back, or a fifo line's next row, are due then (docs/architecture.md).
+    if (batch.wakeAt !== undefined && state === "running") wakeTimer.wakeAt(batch.wakeAt);
     if (claim) {
-      claimer.claimed(claim, batch.deliveries.length);
+      claimer.claimed(claim, batch.deliveries.length, batch.putBack);
       admit(batch);
+      // Rows given back took no room: look at what else is due now (each such claim moves rows
+      // later, so this ends when a claim comes back short).
+      if (batch.putBack > 0) scheduleTurn();
     }
     startWaiting();
   }
@@ -236,6 +242,8 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     const result = resultFor(delivery, outcome, attemptedAt, policy, job.retrySchedule ?? policy.retrySchedule);
     span?.end(outcome.statusCode, result.kind, result.error);
     writer.add(result);
+    // A retry sooner than the next poll is claimed when due, not a poll later.
+    if (result.kind === "retry") wakeTimer.wakeAt(result.nextAttemptAt);
     const finishedAt = attemptedAt + outcome.durationMs;
     metrics.record(result.kind, delivery.transport, outcome.durationMs, result.kind === "delivered" ? finishedAt - delivery.createdAt : undefined);
     if (++sinceGc >= GC_EVERY_ATTEMPTS && attemptedAt - lastGcAt >= GC_EVERY_MS) {
@@ -302,6 +310,7 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
       state = "stopping";
       clearInterval(pollTimer);
       clearInterval(sweepTimer);
+      wakeTimer.stop();
       retention.stop();
       // Claimed rows that never started go back at once; in-flight ones get the drain, their
       // leases still renewed.

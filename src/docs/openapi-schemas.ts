@@ -30,6 +30,16 @@ function withoutCoercion(schema: Json): Json {
   return { ...rest, ...real };
 }
 
+/**
+ * The generator folds `t.Union([t.Literal(x), t.Null()])` into `{const: x, type: [.., "null"]}`,
+ * which allows x alone (`const` wins): say what the schema means, `enum: [x, null]`.
+ */
+function withNullableConst(schema: Json): Json {
+  if (!("const" in schema) || !Array.isArray(schema.type) || !schema.type.includes("null")) return schema;
+  const { const: value, ...rest } = schema;
+  return { ...rest, enum: [value, null] };
+}
+
 /** A Record whose key pattern matches every string is an object with any properties. */
 function withoutAnyKeyPattern(schema: Json): Json {
   const patterns = schema.patternProperties;
@@ -45,7 +55,7 @@ export function cleanSchema(node: unknown, registry: SchemaRegistry): unknown {
   if (!isJson(node)) return node;
   const substitute = node[DOC_KEYS.documentedAs];
   if (isJson(substitute)) return cleanSchema(substitute, registry);
-  const schema = withoutAnyKeyPattern(withoutCoercion(node));
+  const schema = withNullableConst(withoutAnyKeyPattern(withoutCoercion(node)));
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
     if (DROPPED_KEYS.has(key)) continue;

@@ -55,6 +55,22 @@ const Metadata = t.Record(MetadataKey, t.Unknown(), {
   description: "Arbitrary metadata attached to the webhook.",
 });
 
+/** RATE_LIMIT_MAX: the most a webhook's rate_limit may allow (requests a second). */
+export const RATE_LIMIT_MAX = 10_000;
+// The delivery controls (README, "Per-webhook delivery controls"; docs/architecture.md). null clears one.
+const Ordering = t.Union([t.Literal("fifo"), t.Null()], {
+  error: 'Must be "fifo" or null',
+  description:
+    '`fifo`: deliveries are attempted one at a time, in publish order; a failing one holds those behind it until it succeeds or fails for good. null or absent: unordered.',
+});
+// t.Number with multipleOf 1, not Elysia's t.Integer: that one also takes numeric strings, and
+// its default makes Elysia rebuild a body that is not an object into one.
+const RateLimit = t.Union([t.Number({ minimum: 1, maximum: RATE_LIMIT_MAX, multipleOf: 1 }), t.Null()], {
+  error: `Must be a whole number of requests a second from 1 to ${RATE_LIMIT_MAX}, or null`,
+  description: "At most this many requests a second to this webhook, over every node; rows over it wait (they are not attempts). null or absent: no limit.",
+  examples: [20],
+});
+
 // Per-webhook delivery controls (docs/architecture.md, "Per-webhook delivery controls"). Each is
 // optional; null (or absent) leaves the server's configuration in charge, and PATCH with null
 // removes the webhook's own value. Limits here and in service.ts (rules a schema cannot express).
@@ -144,6 +160,8 @@ export const CreateWebhookBody = t.Object(
     tenant_id: t.Optional(TenantId),
     signature: t.Optional(Signature),
     ...deliveryControls,
+    ordering: t.Optional(Ordering),
+    rate_limit: t.Optional(RateLimit),
   },
   { error: "Must be a JSON object" },
 );
@@ -159,8 +177,10 @@ export const UpdateWebhookBody = t.Object(
     signature: t.Optional(Signature),
     filter: t.Optional(Filter),
     ...deliveryControls,
+    ordering: t.Optional(Ordering),
+    rate_limit: t.Optional(RateLimit),
   },
-  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature, filter, retry_schedule, timeout_ms, headers" },
+  { minProperties: 1, error: "Must be a JSON object with at least one of url, events, secret, metadata, active, signature, filter, retry_schedule, timeout_ms, headers, ordering, rate_limit" },
 );
 export type UpdateWebhookBody = typeof UpdateWebhookBody.static;
 
@@ -197,6 +217,8 @@ export const Webhook = t.Object({
     description: "Extra request headers sent with every delivery, values as stored; null: none.",
     examples: [{ "X-Tenant": "acme" }],
   }),
+  ordering: t.Union([t.Literal("fifo"), t.Null()], { description: Ordering.description }),
+  rate_limit: t.Union([t.Number({ multipleOf: 1 }), t.Null()], { description: RateLimit.description }),
 });
 export type Webhook = typeof Webhook.static;
 

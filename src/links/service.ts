@@ -155,6 +155,8 @@ export function toWebhook(webhook: WebhookRecord): Webhook {
     retry_schedule: webhook.retrySchedule,
     timeout_ms: webhook.timeoutMs,
     headers: webhook.headers,
+    ordering: webhook.ordering,
+    rate_limit: webhook.rateLimit,
   };
 }
 
@@ -172,7 +174,10 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
   // of the primary-key index instead of on a random page of it, which a commit then rewrites.
   const id = newSortableId("whk", now);
   const filterJson = filterJsonOf(input.filter);
-  const controls = { retrySchedule: input.retry_schedule ?? null, timeoutMs: input.timeout_ms ?? null, headers: storedHeaders(input.headers) ?? null };
+  const controls = {
+    retrySchedule: input.retry_schedule ?? null, timeoutMs: input.timeout_ms ?? null, headers: storedHeaders(input.headers) ?? null,
+    ordering: input.ordering ?? null, rateLimit: input.rate_limit ?? null,
+  };
   const created = await store.webhooks.create({ id, tenantId, url, events: input.events, metadataJson: metadata, secret, filterJson, createdAt: now, ...controls });
   // Deleted since the request's tenant was checked.
   if (!created) throw new BadRequest([{ field: "tenant_id", message: NO_SUCH_TENANT }]);
@@ -183,6 +188,7 @@ export async function createWebhook(store: Store, tenantId: string, input: Creat
     id, url, events: input.events, active: true, metadata: shownMetadata,
     created_at: at, updated_at: at, disabled_reason: null, tenant_id: tenantId, signature: signatureKindOf(secret), filter: filterJson === null ? null : (input.filter ?? null),
     retry_schedule: controls.retrySchedule, timeout_ms: controls.timeoutMs, headers: controls.headers,
+    ordering: controls.ordering, rate_limit: controls.rateLimit,
   };
 }
 
@@ -226,6 +232,7 @@ export async function updateWebhook(
   const changes: WebhookChanges = {
     url: input.url, events: input.events, secret: input.secret, active: input.active,
     retrySchedule: input.retry_schedule, timeoutMs: input.timeout_ms, headers: storedHeaders(input.headers),
+    ordering: input.ordering, rateLimit: input.rate_limit,
   };
   if (input.metadata !== undefined) changes.metadataJson = metadataJson ?? JSON.stringify(input.metadata);
   if (input.active === false) changes.disabledReason = "Disabled by an API request";

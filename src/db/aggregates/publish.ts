@@ -2,7 +2,10 @@
 // transaction. The delivery loop only ever reads the deliveries, so whatever is committed here
 // is delivered or visibly failed, whatever happens to the process afterwards.
 
-export type OutboxTarget = { transport: "http"; webhookId: string } | { transport: "discord"; trafficSourceWebhookId: string };
+export type OutboxTarget =
+  /** `fifo`: the webhook's `ordering` is fifo, when the caller has read it (else the store looks it up). */
+  | { transport: "http"; webhookId: string; fifo?: boolean }
+  | { transport: "discord"; trafficSourceWebhookId: string };
 
 export interface NewEvent {
   /** The row's key, unique across tenants. */

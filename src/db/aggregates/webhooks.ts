@@ -34,7 +34,13 @@ export interface WebhookRecord extends DeliveryControls {
   filterJson: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Delivery controls (docs/architecture.md, "Ordering and rate limits"): null is none. */
+  ordering: WebhookOrdering | null;
+  /** Requests a second, over every node. */
+  rateLimit: number | null;
 }
+
+export type WebhookOrdering = "fifo";
 
 export interface NewWebhook {
   id: string;
@@ -50,6 +56,9 @@ export interface NewWebhook {
   retrySchedule?: number[] | null;
   timeoutMs?: number | null;
   headers?: Record<string, string> | null;
+  /** Absent: none. */
+  ordering?: WebhookOrdering | null;
+  rateLimit?: number | null;
 }
 
 /** The fields an update sets; absent ones keep their value. */
@@ -73,6 +82,13 @@ export interface WebhookChanges {
   disabledReason?: string;
   /** A new filter's JSON text; null removes the filter. */
   filterJson?: string | null;
+  /**
+   * null clears it. Setting or clearing `fifo` also changes the webhook's deliveries still
+   * queued, in the same transaction: they join the line, or leave it (due at once if they only
+   * waited for it).
+   */
+  ordering?: WebhookOrdering | null;
+  rateLimit?: number | null;
 }
 
 export interface WebhookListFilter {

@@ -8,6 +8,7 @@
 // targets of what it claimed.
 import type { SQL as BunSQL } from "bun";
 import { sql } from "drizzle-orm";
+import { CONTENDED_RETRY_MS, decideFifoLine, earliest, fifoLines, gcra, type ControlledRow } from "../delivery-controls";
 import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "./schema";
 import { bare, compile, int8, int8OrNull, param, pgText, type Runner } from "./sql";
@@ -33,6 +34,8 @@ interface ClaimedRow {
   attempts: number;
   created_at: string | number;
   tenant_id: string;
+  fifo: boolean;
+  seq: string | number;
 }
 interface EventRow {
   id: string;
@@ -42,6 +45,8 @@ interface EventRow {
 }
 /** What the record statement says of the outcomes that cause operational events. */
 interface RecordedRow {
+  /** Rows of fifo lines made due because their head finished. */
+  promoted: number;
   /** Deliveries failed for good (exhausted or gone) whose event is not itself operational. */
   finished: FinishedRow[] | string | null;
   /** Webhooks this statement disabled (active until it ran). */
@@ -83,6 +88,18 @@ interface TargetRow {
   retry_schedule: string | null;
   timeout_ms: number | null;
   headers: string | null;
+  rate_limit: number | null;
+}
+interface LockedWebhookRow {
+  id: string;
+  rate_limit: number | null;
+  rate_limit_tat_us: string | number | null;
+}
+interface BlockerRow {
+  id: string;
+  pending_before: string | number | null;
+  leased_before: string | number | null;
+  in_flight: string | number | null;
 }
 
 export class PostgresDeliveryQueue implements DeliveryQueue {
@@ -100,11 +117,16 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
     const claiming = claim !== null && claim.limit > 0;
     if (results.length === 0 && !claiming) return emptyBatch();
     return this.client.begin(async (tx) => {
+      let wakeAt: number | undefined;
       if (results.length > 0) {
         const [recorded] = await this.s.record.run(tx, { ...outcomeArrays(results), operational: [...OPERATIONAL_EVENT_TYPES] });
         await this.publishOperationalEvents(tx, recorded!, results);
+        // The next row of a fifo line is due now: its head finished.
+        if (recorded && recorded.promoted > 0) wakeAt = Date.now();
       }
-      return claiming ? this.claim(tx, claim) : emptyBatch();
+      const batch = claiming ? await this.claim(tx, claim) : emptyBatch();
+      if (wakeAt !== undefined) batch.wakeAt = Math.min(batch.wakeAt ?? wakeAt, wakeAt);
+      return batch;
     });
   }
 
@@ -163,7 +185,9 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
       publicIds.set(r.id, r.public_id);
     }
     const webhooks = new Map<string, WebhookTarget>();
+    const rateLimited = new Set<string>();
     for (const r of targetRows) {
+      if (r.rate_limit !== null) rateLimited.add(r.id);
       webhooks.set(r.id, {
         id: r.id,
         url: r.url,
@@ -176,7 +200,9 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
         headers: r.headers === null ? null : JSON.parse(r.headers),
       });
     }
-    const deliveries = rows.map(
+    let putBack = new Map<string, number>();
+    if (rateLimited.size > 0 || rows.some((r) => r.fifo)) putBack = await this.applyControls(tx, rows, rateLimited, claim, lease);
+    const deliveries = rows.filter((r) => !putBack.has(r.id)).map(
       (r): ClaimedDelivery => ({
         lease,
         id: r.id,
@@ -190,11 +216,60 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
         tenantId: r.tenant_id,
       }),
     );
-    return { deliveries, events, webhooks };
+    return { deliveries, events, webhooks, putBack: putBack.size, wakeAt: earliest(putBack) };
+  }
+
+  /**
+   * The delivery controls over this claim's rows (db/delivery-controls.ts). Nodes claim at
+   * once, and the claim's snapshot may predate another node's commit, so each controlled webhook
+   * is first locked (in id order, skipping one another node holds: its rows go back for a
+   * moment) and what decides is read after the lock, by later statements that see every claim
+   * committed before it. Two nodes thus decide a webhook one after the other: the second sees
+   * the first's lease and its theoretical arrival time.
+   */
+  private async applyControls(tx: Runner, rows: ClaimedRow[], rateLimited: Set<string>, claim: ClaimRequest, lease: string): Promise<Map<string, number>> {
+    const { now } = claim;
+    const putBack = new Map<string, number>();
+    const controlled = rows.map((r): ControlledRow => ({ id: r.id, webhookId: r.webhook_id, seq: int8(r.seq), fifo: r.fifo }));
+    const lines = fifoLines(controlled);
+    const ids = [...new Set([...lines.keys(), ...rateLimited])].sort();
+    const locked = new Map((await this.s.lockWebhooks.run(tx, { ids })).map((r) => [r.id, r]));
+    for (const r of controlled) {
+      if (r.webhookId !== null && ids.includes(r.webhookId) && !locked.has(r.webhookId)) putBack.set(r.id, now + CONTENDED_RETRY_MS);
+    }
+    const candidates = [...lines].filter(([webhookId]) => locked.has(webhookId));
+    if (candidates.length > 0) {
+      const blockers = await this.s.fifoBlockers.run(tx, {
+        ids: candidates.map(([, line]) => line[0]!.id),
+        webhookIds: candidates.map(([webhookId]) => webhookId),
+        seqs: candidates.map(([, line]) => line[0]!.seq),
+        now,
+        lease,
+      });
+      const byId = new Map(blockers.map((b) => [b.id, b]));
+      for (const [, line] of candidates) {
+        const b = byId.get(line[0]!.id)!;
+        decideFifoLine(line, { pendingBefore: int8OrNull(b.pending_before), leasedBefore: int8OrNull(b.leased_before), inFlight: int8OrNull(b.in_flight) },
+          now, now + claim.leaseMs, putBack);
+      }
+    }
+    const tats: { id: string; tat: number }[] = [];
+    for (const webhookId of rateLimited) {
+      const w = locked.get(webhookId);
+      if (!w || w.rate_limit === null) continue;
+      const mine = controlled.filter((r) => r.webhookId === webhookId && !putBack.has(r.id));
+      if (mine.length === 0) continue;
+      const { admitted, tatUs, dueAt } = gcra(int8OrNull(w.rate_limit_tat_us), w.rate_limit, now, mine.length);
+      tats.push({ id: webhookId, tat: tatUs });
+      for (let i = admitted; i < mine.length; i++) putBack.set(mine[i]!.id, dueAt[i - admitted]!);
+    }
+    if (tats.length > 0) await this.s.setTats.run(tx, { ids: tats.map((t) => t.id), tats: tats.map((t) => t.tat) });
+    if (putBack.size > 0) await this.s.putBack.run(tx, { ids: [...putBack.keys()], nexts: [...putBack.values()], lease });
+    return putBack;
   }
 }
 
-const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), webhooks: new Map() });
+const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), webhooks: new Map(), putBack: 0 });
 
 /** The turn's outcomes as one array per column, in order: the parameters of the record statement. */
 function outcomeArrays(results: readonly AttemptResult[]) {
@@ -254,7 +329,19 @@ export function statements() {
           ${bare(d.leaseToken)} = NULL,
           ${bare(d.updatedAt)} = CASE WHEN c.kind = 'deferred' THEN c.attempted_at ELSE c.at END
         FROM o AS c WHERE ${byToken}
-        RETURNING c.*, ${d.attempts} AS attempts, ${d.eventId} AS event_id, ${d.tenantId} AS tenant_id
+        RETURNING c.*, ${d.attempts} AS attempts, ${d.eventId} AS event_id, ${d.tenantId} AS tenant_id, ${d.fifo} AS fifo
+      ),
+      -- A fifo line's head that finished lets the line's next row go at once (it waited for the
+      -- head's lease or retry: db/delivery-controls.ts). The statement's snapshot still shows the
+      -- head leased, so "the next" is the earliest row still pending.
+      promoted AS (
+        UPDATE ${d} SET ${bare(d.nextAttemptAt)} = n.at
+          FROM (SELECT nx.id, min(f.at) AS at FROM done f
+                  CROSS JOIN LATERAL (SELECT x.id FROM ${d} x WHERE x.webhook_id = f.webhook_id AND x.fifo AND x.status = 'pending'
+                                       ORDER BY x.seq LIMIT 1) nx
+                 WHERE f.fifo AND f.kind NOT IN ('retry', 'deferred') GROUP BY nx.id) n
+         WHERE ${d.id} = n.id AND ${d.nextAttemptAt} > n.at
+        RETURNING 1
       ),
       logged AS (
         INSERT INTO ${a} (${bare(a.deliveryId)}, ${bare(a.attemptedAt)}, ${bare(a.durationMs)}, ${bare(a.statusCode)}, ${bare(a.responseBody)}, ${bare(a.error)})
@@ -293,7 +380,8 @@ export function statements() {
       )
       -- What the operational events (events/operational.ts) say; a failed delivery of an
       -- operational event announces nothing (no chains of them).
-      SELECT (SELECT json_agg(json_build_object(
+      SELECT (SELECT count(*)::int FROM promoted) AS promoted,
+             (SELECT json_agg(json_build_object(
                 'delivery_id', x.id, 'tenant_id', x.tenant_id, 'kind', x.kind, 'attempts', x.attempts, 'code', x.code, 'error', x.error,
                 'reason', x.reason, 'at', x.at, 'event_id', coalesce(${e.publicId}, ${e.id}), 'event_type', ${e.type}, 'webhook_id', x.webhook_id, 'url', ${w.url})
                 ORDER BY x.ord)
@@ -317,15 +405,41 @@ export function statements() {
         UPDATE ${d} SET ${bare(d.status)} = 'leased', ${bare(d.leaseToken)} = ${param("lease")},
                         ${bare(d.leaseExpiresAt)} = ${param("leaseUntil")}, ${bare(d.nextAttemptAt)} = ${param("leaseUntil")}, ${bare(d.updatedAt)} = ${param("now")}
           FROM due WHERE ${d.id} = due.id
-        RETURNING ${d.id}, ${d.eventId}, ${d.transport}, ${d.webhookId}, ${d.trafficSourceWebhookId}, ${d.attempts}, ${d.createdAt}, ${d.tenantId}
+        RETURNING ${d.id}, ${d.eventId}, ${d.transport}, ${d.webhookId}, ${d.trafficSourceWebhookId}, ${d.attempts}, ${d.createdAt}, ${d.tenantId},
+                  ${d.fifo}, ${d.seq}
       )
       SELECT * FROM claimed ORDER BY created_at, id`),
+    /** The controlled webhooks of a claim, locked in id order; one another node holds is left out. */
+    lockWebhooks: compile<LockedWebhookRow>(sql`
+      SELECT ${w.id}, ${w.rateLimit}, ${w.rateLimitTatUs} FROM ${w} WHERE ${w.id} = ANY(${param("ids")}::text[])
+       ORDER BY ${w.id} FOR NO KEY UPDATE SKIP LOCKED`),
+    /**
+     * What holds each fifo line's candidate back (see db/delivery-controls.ts): seeks of the
+     * line's index (webhook, status, seq), never a walk of its backlog.
+     */
+    fifoBlockers: compile<BlockerRow>(sql`
+      SELECT c.id,
+             (SELECT x.next_attempt_at FROM ${d} x WHERE x.webhook_id = c.webhook_id AND x.fifo AND x.status = 'pending' AND x.seq < c.seq
+               ORDER BY x.seq LIMIT 1) AS pending_before,
+             (SELECT x.next_attempt_at FROM ${d} x WHERE x.webhook_id = c.webhook_id AND x.fifo AND x.status = 'leased' AND x.seq < c.seq
+               ORDER BY x.seq LIMIT 1) AS leased_before,
+             (SELECT max(x.next_attempt_at) FROM ${d} x WHERE x.webhook_id = c.webhook_id AND x.fifo AND x.status = 'leased'
+                 AND x.next_attempt_at > ${param("now")}::int8 AND x.lease_token IS DISTINCT FROM ${param("lease")}::text) AS in_flight
+        FROM unnest(${param("ids")}::text[], ${param("webhookIds")}::text[], ${param("seqs")}::int8[]) AS c(id, webhook_id, seq)`),
+    setTats: compile(sql`
+      UPDATE ${w} SET ${bare(w.rateLimitTatUs)} = c.tat FROM unnest(${param("ids")}::text[], ${param("tats")}::int8[]) AS c(id, tat)
+       WHERE ${w.id} = c.id`),
+    /** Claimed rows a delivery control holds back: pending again, due at their time; not attempts. */
+    putBack: compile(sql`
+      UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = c.next, ${bare(d.leaseExpiresAt)} = NULL, ${bare(d.leaseToken)} = NULL
+        FROM unnest(${param("ids")}::text[], ${param("nexts")}::int8[]) AS c(id, next)
+       WHERE ${d.id} = c.id AND ${d.leaseToken} = ${param("lease")}`),
     eventBodies: compile<EventRow>(sql`
       SELECT ${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.body}, ${e.traceParent}
         FROM ${e} WHERE ${e.id} = ANY(${param("ids")}::text[])`),
     webhookTargets: compile<TargetRow>(sql`
       SELECT ${w.id}, ${w.url}, ${w.active}, ${w.secret}, ${w.previousSecret}, ${w.previousSecretExpiresAt},
-             ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}
+             ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}, ${w.rateLimit}
         FROM ${w} WHERE ${w.id} = ANY(${param("ids")}::text[])`),
     release: compile(sql`
       UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("at")}, ${bare(d.leaseExpiresAt)} = NULL,

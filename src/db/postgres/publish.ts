@@ -38,10 +38,15 @@ function statements() {
     ${after}
     dlv AS (
       INSERT INTO ${d} (${bare(d.id)}, ${bare(d.eventId)}, ${bare(d.tenantId)}, ${bare(d.transport)}, ${bare(d.webhookId)}, ${bare(d.trafficSourceWebhookId)},
-                        ${bare(d.status)}, ${bare(d.attempts)}, ${bare(d.nextAttemptAt)}, ${bare(d.createdAt)}, ${bare(d.updatedAt)})
-      SELECT t.id, ${param("id")}, ${param("tenantId")}, t.transport, t.webhook_id, t.traffic_source_webhook_id, 'pending', 0, ${param("at")}::int8, ${param("at")}::int8, ${param("at")}::int8
+                        ${bare(d.status)}, ${bare(d.attempts)}, ${bare(d.nextAttemptAt)}, ${bare(d.createdAt)}, ${bare(d.updatedAt)}, ${bare(d.fifo)})
+      SELECT t.id, ${param("id")}, ${param("tenantId")}, t.transport, t.webhook_id, t.traffic_source_webhook_id, 'pending', 0, ${param("at")}::int8, ${param("at")}::int8, ${param("at")}::int8,
+             coalesce(${w.ordering} = 'fifo', false)
         FROM unnest(${param("deliveryIds")}::text[], ${param("transports")}::text[], ${param("webhookIds")}::text[], ${param("trafficSourceWebhookIds")}::text[])
-             AS t(id, transport, webhook_id, traffic_source_webhook_id)
+             WITH ORDINALITY AS t(id, transport, webhook_id, traffic_source_webhook_id, ord)
+        -- The webhook's ordering, copied for the claim (schema.ts).
+        LEFT JOIN ${w} ON ${w.id} = t.webhook_id
+       -- In the order given, so \`seq\` is publish order.
+       ORDER BY t.ord
       RETURNING 1
     )
     SELECT count(*)::int AS n, pg_notify(${sql.raw(`'${DELIVERY_CHANNEL}'`)}, '') FROM dlv`;

@@ -68,6 +68,10 @@ export const webhooks = pgTable(
     retrySchedule: text("retry_schedule"),
     timeoutMs: integer("timeout_ms"),
     headers: text("headers"),
+    ordering: text("ordering", { enum: ["fifo"] }),
+    rateLimit: integer("rate_limit"),
+    /** GCRA's theoretical arrival time, unix microseconds (see ../schema.ts). */
+    rateLimitTatUs: bigint("rate_limit_tat_us", { mode: "number" }),
   },
   (t) => [index("webhooks_tenant_idx").on(t.tenantId, t.createdAt, t.id)],
 );
@@ -140,6 +144,12 @@ export const deliveries = pgTable(
     updatedAt: unixMs("updated_at").notNull(),
     deliveredAt: unixMs("delivered_at"),
     tenantId: text("tenant_id").notNull().default(DEFAULT_TENANT),
+    fifo: boolean("fifo").notNull().default(false),
+    /**
+     * Publish order, which SQLite has in its rowid: a fifo webhook's line is its unfinished rows
+     * by `seq`. PostgreSQL-only (test/postgres-schema-parity.test.ts).
+     */
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     // The claim (`… WHERE status IN ('pending','leased') AND next_attempt_at <= now ORDER BY
@@ -150,6 +160,8 @@ export const deliveries = pgTable(
     // (status, next_attempt_at), counts every status; the pending and leased counts here walk the
     // claim's index of unfinished rows. Only a row's move into or out of `failed` writes to it.
     index("deliveries_failed_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'failed'`),
+    // A fifo webhook's line: its rows by status in publish order (see ../schema.ts).
+    index("deliveries_fifo_idx").on(t.webhookId, t.status, t.seq).where(sql`${t.fifo}`),
     index("deliveries_webhook_idx").on(t.webhookId, t.createdAt, t.id),
     index("deliveries_traffic_source_webhook_idx").on(t.trafficSourceWebhookId, t.createdAt, t.id),
     index("deliveries_event_idx").on(t.eventId),

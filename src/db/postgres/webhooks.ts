@@ -8,7 +8,7 @@ import type { NewWebhook, TestEvent, TestOutcome, WebhookChanges, WebhookListFil
 import { DEFAULT_TENANT } from "../schema";
 import { beforeKeyset, decodeKeysetCursor, keysetPage } from "./keyset-page";
 import type { PostgresPublishStore } from "./publish";
-import { tenants, webhookEventTypes as s, webhooks as w } from "./schema";
+import { deliveries as d, tenants, webhookEventTypes as s, webhooks as w } from "./schema";
 import { bare, compile, int8, int8OrNull, param } from "./sql";
 
 interface WebhookRow {
@@ -28,6 +28,8 @@ interface WebhookRow {
   retry_schedule: string | null;
   timeout_ms: number | null;
   headers: string | null;
+  ordering: "fifo" | null;
+  rate_limit: number | null;
 }
 
 function toRecord(row: WebhookRow): WebhookRecord {
@@ -48,6 +50,8 @@ function toRecord(row: WebhookRow): WebhookRecord {
     retrySchedule: row.retry_schedule === null ? null : JSON.parse(row.retry_schedule),
     timeoutMs: row.timeout_ms,
     headers: row.headers === null ? null : JSON.parse(row.headers),
+    ordering: row.ordering,
+    rateLimit: row.rate_limit,
   };
 }
 
@@ -56,7 +60,7 @@ const controlJson = (value: object | null | undefined): string | null => (value 
 
 const columns = sql`${w.id}, ${w.tenantId}, ${w.url}, ${w.events}, ${w.active}, ${w.metadata}, ${w.secret}, ${w.previousSecret},
                     ${w.previousSecretExpiresAt}, ${w.disabledReason}, ${w.filter}, ${w.createdAt}, ${w.updatedAt},
-                    ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}`;
+                    ${w.retrySchedule}, ${w.timeoutMs}, ${w.headers}, ${w.ordering}, ${w.rateLimit}`;
 const inScope = sql`(${param("tenantId")}::text IS NULL OR ${w.tenantId} = ${param("tenantId")})`;
 
 /** The subscriptions of the webhooks in `changed` (id, tenant_id), one per distinct type of `types`. */
@@ -72,10 +76,10 @@ function statements() {
       WITH created AS (
         INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
                           ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)},
-                          ${bare(w.retrySchedule)}, ${bare(w.timeoutMs)}, ${bare(w.headers)})
+                          ${bare(w.retrySchedule)}, ${bare(w.timeoutMs)}, ${bare(w.headers)}, ${bare(w.ordering)}, ${bare(w.rateLimit)})
         SELECT ${param("id")}, ${param("url")}, ${param("events")}, true, ${param("metadata")}, ${param("secret")},
                ${param("now")}::int8, ${param("now")}::int8, ${param("now")}::int8, ${param("tenantId")}, ${param("filter")}::text,
-               ${param("retrySchedule")}::text, ${param("timeoutMs")}::int4, ${param("headers")}::text
+               ${param("retrySchedule")}::text, ${param("timeoutMs")}::int4, ${param("headers")}::text, ${param("ordering")}::text, ${param("rateLimit")}::int4
          WHERE ${param("tenantId")}::text = ${param("defaultTenant")}
             OR EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")} FOR KEY SHARE)
         RETURNING ${bare(w.id)}, ${bare(w.tenantId)}
@@ -107,9 +111,21 @@ function statements() {
           ${bare(w.retrySchedule)} = CASE WHEN ${param("setRetrySchedule")}::boolean THEN ${param("retrySchedule")}::text ELSE ${w.retrySchedule} END,
           ${bare(w.timeoutMs)} = CASE WHEN ${param("setTimeoutMs")}::boolean THEN ${param("timeoutMs")}::int4 ELSE ${w.timeoutMs} END,
           ${bare(w.headers)} = CASE WHEN ${param("setHeaders")}::boolean THEN ${param("headers")}::text ELSE ${w.headers} END,
+          ${bare(w.ordering)} = CASE WHEN ${param("setOrdering")}::boolean THEN ${param("ordering")}::text ELSE ${w.ordering} END,
+          ${bare(w.rateLimit)} = CASE WHEN ${param("setRateLimit")}::boolean THEN ${param("rateLimit")}::int4 ELSE ${w.rateLimit} END,
           ${bare(w.updatedAt)} = ${param("now")}::int8
         WHERE ${w.id} = ${param("id")} AND ${inScope}
         RETURNING ${columns}
+      ),
+      -- The queued rows join the line or leave it (delivery-queue.ts); leaving, those that only
+      -- waited for it (never attempted) are due at once.
+      lined_up AS (
+        UPDATE ${d} SET ${bare(d.fifo)} = c.ordering IS NOT DISTINCT FROM 'fifo',
+                        ${bare(d.nextAttemptAt)} = CASE WHEN c.ordering IS NULL AND ${d.status} = 'pending' AND ${d.attempts} = 0
+                                                        THEN least(${d.nextAttemptAt}, ${param("now")}::int8) ELSE ${d.nextAttemptAt} END
+          FROM changed c
+         WHERE ${param("setOrdering")}::boolean AND ${d.webhookId} = c.id AND ${d.status} IN ('pending', 'leased')
+           AND ${d.fifo} IS DISTINCT FROM (c.ordering IS NOT DISTINCT FROM 'fifo')
       ),
       unsubscribed AS (
         DELETE FROM ${s} USING changed c
@@ -156,6 +172,7 @@ export class PostgresWebhookStore implements WebhookStore {
       id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt,
       events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, types: webhook.events, filter: webhook.filterJson ?? null,
       retrySchedule: controlJson(webhook.retrySchedule), timeoutMs: webhook.timeoutMs ?? null, headers: controlJson(webhook.headers),
+      ordering: webhook.ordering ?? null, rateLimit: webhook.rateLimit ?? null,
     });
     return rows.length === 1;
   }
@@ -186,6 +203,10 @@ export class PostgresWebhookStore implements WebhookStore {
       timeoutMs: changes.timeoutMs ?? null,
       setHeaders: changes.headers !== undefined,
       headers: controlJson(changes.headers),
+      setOrdering: changes.ordering !== undefined,
+      ordering: changes.ordering ?? null,
+      setRateLimit: changes.rateLimit !== undefined,
+      rateLimit: changes.rateLimit ?? null,
     });
     return row && toRecord(row);
   }

@@ -67,6 +67,9 @@ export class SqliteDeliveryLog implements DeliveryLogStore {
             ORDER BY ${page.orderBy} LIMIT ${param("limit")}`,
       );
     const starts: PageStart[] = ["start", "afterRow", "afterRowid"];
+    // A row made due again joins its webhook's fifo line if it has one now, at its place in
+    // publish order (docs/architecture.md, "Ordering and rate limits"): ahead of the rows still waiting.
+    const inLineNow = sql`coalesce((SELECT ${w.ordering} = 'fifo' FROM ${w} WHERE ${w.id} = ${d.webhookId}), 0)`;
     this.s = {
       // Each start and filter is its own statement, so each walks the index from its seek.
       list: new Map(starts.flatMap((start) => [false, true].map((byStatus) => [`${start}:${+byStatus}`, listOf(start, byStatus)] as const))),
@@ -84,12 +87,13 @@ export class SqliteDeliveryLog implements DeliveryLogStore {
       makeDue: compile(
         sqlite,
         sql`UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("now")},
-              ${bare(d.leaseExpiresAt)} = NULL, ${bare(d.updatedAt)} = ${param("now")}
+              ${bare(d.leaseExpiresAt)} = NULL, ${bare(d.updatedAt)} = ${param("now")}, ${bare(d.fifo)} = ${inLineNow}
             WHERE ${d.id} IN (SELECT value FROM json_each(${param("ids")}))`,
       ),
       recover: compile(
         sqlite,
-        sql`UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("now")}, ${bare(d.updatedAt)} = ${param("now")}
+        sql`UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("now")}, ${bare(d.updatedAt)} = ${param("now")},
+              ${bare(d.fifo)} = ${inLineNow}
             WHERE ${d.webhookId} = ${param("webhookId")} AND ${d.status} = 'failed' AND ${d.createdAt} >= ${param("since")}`,
       ),
       activeOf: compile(sqlite, sql`SELECT ${w.id} FROM ${w} WHERE ${w.id} IN (SELECT value FROM json_each(${param("ids")})) AND ${w.active} = 1`).pluck(),

@@ -6,6 +6,7 @@ import type { Database } from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { isDatabaseBusy, noteWriteLockHeld } from "../busy";
 import type { Db } from "../client";
+import { decideFifoLine, earliest, fifoLines, gcra, type ControlledRow, type FifoBlockers } from "../delivery-controls";
 import type { AttemptResult, ClaimedBatch, ClaimedDelivery, ClaimRequest, DeliveryQueue, EventBody, WebhookTarget } from "../store";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "../schema";
 import { bare, compile, param } from "./sql";
@@ -29,11 +30,19 @@ const rowidOf = (lease: string) => Number(lease);
 const ATTEMPTS_PER_INSERT = 16;
 const ATTEMPT_COLUMNS = 6;
 
-type ClaimedRow = Omit<ClaimedDelivery, "lease" | "publicEventId"> & { rowid: number };
+type ClaimedRow = Omit<ClaimedDelivery, "lease" | "publicEventId"> & { rowid: number; fifo: number };
 type EventRow = EventBody & { id: string; publicId: string };
-type TargetRow = Omit<WebhookTarget, "active" | "retrySchedule" | "headers"> & { active: number; retrySchedule: string | null; headers: string | null };
+type TargetRow = Omit<WebhookTarget, "active" | "retrySchedule" | "headers"> & {
+  active: number;
+  retrySchedule: string | null;
+  headers: string | null;
+  rateLimit: number | null;
+  rateLimitTatUs: number | null;
+};
+/** What an outcome's write returns: whether the row was in a fifo line (its end lets the next one go). */
+type FinishedRow = { webhookId: string | null; fifo: number };
 
-function toTarget(r: TargetRow): WebhookTarget {
+function toTarget({ rateLimit: _rate, rateLimitTatUs: _tat, ...r }: TargetRow): WebhookTarget {
   return {
     ...r,
     active: r.active === 1,
@@ -41,6 +50,8 @@ function toTarget(r: TargetRow): WebhookTarget {
     headers: r.headers === null ? null : JSON.parse(r.headers),
   };
 }
+
+const emptyBatch = (): ClaimedBatch => ({ deliveries: [], events: new Map(), webhooks: new Map(), putBack: 0 });
 
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly s;
@@ -55,10 +66,13 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     this.s = statements(sqlite);
     // Built once: better-sqlite3 builds a new wrapper per transaction() call.
     this.turn = sqlite.transaction((results: readonly AttemptResult[], claim: ClaimRequest | null): ClaimedBatch => {
-      this.writeResults(results);
-      if (!claim || claim.limit <= 0) return { deliveries: [], events: new Map(), webhooks: new Map() };
+      const promoted = this.writeResults(results);
+      const wakeAt = promoted ? Date.now() : undefined;
+      if (!claim || claim.limit <= 0) return { ...emptyBatch(), wakeAt };
       const rows = this.s.claim.all({ now: claim.now, limit: claim.limit, leaseUntil: claim.now + claim.leaseMs }) as ClaimedRow[];
-      return this.withBodiesAndTargets(rows);
+      const batch = this.withBodiesAndTargets(rows, claim);
+      if (wakeAt !== undefined) batch.wakeAt = Math.min(batch.wakeAt ?? wakeAt, wakeAt);
+      return batch;
     });
   }
 
@@ -87,8 +101,9 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     return this.s.releaseAll.run({ now }).changes;
   }
 
-  /** Bodies and signing keys read once per batch, in the claim's transaction. */
-  private withBodiesAndTargets(rows: ClaimedRow[]): ClaimedBatch {
+  /** Bodies and signing keys read once per batch, in the claim's transaction; then the delivery controls, if any row has one. */
+  private withBodiesAndTargets(claimedRows: ClaimedRow[], claim: ClaimRequest): ClaimedBatch {
+    let rows = claimedRows;
     const eventIds = [...new Set(rows.map((r) => r.eventId))];
     const events = new Map<string, EventBody>();
     const publicIds = new Map<string, string>();
@@ -98,16 +113,65 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     }
     const webhookIds = [...new Set(rows.flatMap((r) => (r.webhookId ? [r.webhookId] : [])))];
     const webhooks = new Map<string, WebhookTarget>();
+    const rateLimited = new Map<string, TargetRow>();
     if (webhookIds.length > 0) {
-      for (const r of this.s.webhookTargets.all(JSON.stringify(webhookIds)) as TargetRow[]) webhooks.set(r.id, toTarget(r));
+      for (const r of this.s.webhookTargets.all(JSON.stringify(webhookIds)) as TargetRow[]) {
+        webhooks.set(r.id, toTarget(r));
+        if (r.rateLimit !== null) rateLimited.set(r.id, r);
+      }
     }
-    const claimed = rows.map(({ rowid, ...r }): ClaimedDelivery => ({ ...r, lease: leaseOf(rowid), publicEventId: publicIds.get(r.eventId) ?? r.eventId }));
-    return { deliveries: claimed, events, webhooks };
+    let putBack = new Map<string, number>();
+    if (rateLimited.size > 0 || rows.some((r) => r.fifo === 1)) {
+      putBack = this.applyControls(rows, rateLimited, claim);
+      if (putBack.size > 0) rows = rows.filter((r) => !putBack.has(r.id));
+    }
+    const claimed = rows.map(({ rowid, fifo: _fifo, ...r }): ClaimedDelivery => ({ ...r, lease: leaseOf(rowid), publicEventId: publicIds.get(r.eventId) ?? r.eventId }));
+    return { deliveries: claimed, events, webhooks, putBack: putBack.size, wakeAt: earliest(putBack) };
   }
 
-  private writeResults(results: readonly AttemptResult[]): void {
-    if (results.length === 0) return;
+  /**
+   * Fifo lines first, then rate limits over what is left (db/delivery-controls.ts); the rows
+   * that go back are pending again, due when decided, with nothing else of theirs changed.
+   * One node holds the file (its serve lock) and this runs in the claim's transaction, so what
+   * it reads is the whole truth.
+   */
+  private applyControls(rows: ClaimedRow[], rateLimited: Map<string, TargetRow>, claim: ClaimRequest): Map<string, number> {
+    const { now } = claim;
+    const leaseUntil = now + claim.leaseMs;
+    const putBack = new Map<string, number>();
+    const controlled = rows.map((r): ControlledRow => ({ id: r.id, webhookId: r.webhookId, seq: r.rowid, fifo: r.fifo === 1 }));
+    const lines = fifoLines(controlled);
+    if (lines.size > 0) {
+      const claimedRowids = JSON.stringify(controlled.filter((r) => r.fifo).map((r) => r.seq));
+      for (const [webhookId, line] of lines) {
+        const blockers = this.s.fifoBlockers.get({ webhookId, seq: line[0]!.seq, now, claimed: claimedRowids }) as FifoBlockers;
+        decideFifoLine(line, blockers, now, leaseUntil, putBack);
+      }
+    }
+    for (const [webhookId, target] of rateLimited) {
+      const mine = rows.filter((r) => r.webhookId === webhookId && !putBack.has(r.id));
+      if (mine.length === 0) continue;
+      const { admitted, tatUs, dueAt } = gcra(target.rateLimitTatUs, target.rateLimit!, now, mine.length);
+      this.s.setTat.run({ id: webhookId, tat: tatUs });
+      for (let i = admitted; i < mine.length; i++) putBack.set(mine[i]!.id, dueAt[i - admitted]!);
+    }
+    const byId = new Map(rows.map((r) => [r.id, r.rowid]));
+    for (const [id, next] of putBack) this.s.putBack.run({ rowid: byId.get(id)!, id, next });
+    return putBack;
+  }
+
+  /** Returns whether a fifo line's next row was made due (its head finished). */
+  private writeResults(results: readonly AttemptResult[]): boolean {
+    if (results.length === 0) return false;
     const s = this.s;
+    let promoted = false;
+    // A fifo line's head that finished lets the next row of the line go at once (it went back
+    // to wait for the head's lease or retry: db/delivery-controls.ts).
+    const ended = (row: FinishedRow | undefined, at: number): number => {
+      if (!row) return 0;
+      if (row.fifo === 1 && row.webhookId !== null && s.promote.run({ webhookId: row.webhookId, at }).changes > 0) promoted = true;
+      return 1;
+    };
     const succeeded = new Map<string, number>();
     const silentCandidates: { result: AttemptResult; since: number; at: number; reason: string }[] = [];
     /** Failed for good, in order: each may announce itself (delivery.exhausted). */
@@ -122,21 +186,21 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       let changed: number;
       switch (r.kind) {
         case "delivered":
-          changed = s.delivered.run(common).changes;
+          changed = ended(s.delivered.get(common) as FinishedRow | undefined, at);
           if (changed && r.webhookId) succeeded.set(r.webhookId, Math.max(at, succeeded.get(r.webhookId) ?? 0));
           break;
         case "retry":
           changed = s.retry.run({ ...common, next: r.nextAttemptAt, error: r.error }).changes;
           break;
         case "exhausted":
-          changed = s.failed.run({ ...common, counted: 1, error: r.error }).changes;
+          changed = ended(s.failed.get({ ...common, counted: 1, error: r.error }) as FinishedRow | undefined, at);
           if (changed && r.webhookId) {
             silentCandidates.push({ result: r, since: r.disableIfSilentSince, at, reason: r.silenceReason });
             finished.push({ result: r, at });
           }
           break;
         case "gone":
-          changed = s.failed.run({ ...common, counted: 1, error: r.error ?? r.reason }).changes;
+          changed = ended(s.failed.get({ ...common, counted: 1, error: r.error ?? r.reason }) as FinishedRow | undefined, at);
           if (changed && r.webhookId) {
             finished.push({ result: r, at });
             // Changes only a webhook still active: the first reason stays, and it is disabled (and announced) once.
@@ -144,7 +208,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
           }
           break;
         case "skipped":
-          changed = s.failed.run({ ...common, counted: 0, error: r.error }).changes;
+          changed = ended(s.failed.get({ ...common, counted: 0, error: r.error }) as FinishedRow | undefined, at);
           break;
         case "deferred":
           // No attempt was made: nothing to log.
@@ -162,6 +226,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       }
     }
     this.publishOperationalEvents(finished, disabled);
+    return promoted;
   }
 
   /** delivery.exhausted for each delivery failed for good, then webhook.disabled for each webhook disabled, into the turn's transaction. */
@@ -199,11 +264,15 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 }
 
-function statements(sqlite: Database) {
+/** The queue's statements (exported for tests that read their plans). */
+export function statements(sqlite: Database) {
   const rowid = sql`rowid`;
   // Only while the claim stands: an outcome written twice, or for a row released since, is not.
   const byRow = sql`${rowid} = ${param("rowid")} AND ${d.id} = ${param("id")} AND ${d.status} = 'leased'`;
   const attemptRow = sql`(?, ?, ?, ?, ?, ?)`;
+  // A fifo line: one webhook's ordered rows, through their own index (schema.ts).
+  const fifoIndex = sql.raw("INDEXED BY deliveries_fifo_idx");
+  const line = sql`x.${bare(d.webhookId)} = ${param("webhookId")} AND x.${bare(d.fifo)} = 1`;
   const insertAttempts = (rows: number) =>
     compile(
       sqlite,
@@ -230,8 +299,37 @@ function statements(sqlite: Database) {
                           ${bare(d.updatedAt)} = ${param("now")}
            WHERE ${rowid} IN (${due("leased")} UNION ALL ${due("pending")} LIMIT ${param("limit")})
        RETURNING ${rowid}, ${bare(d.id)}, ${bare(d.eventId)} AS eventId, ${bare(d.transport)}, ${bare(d.webhookId)} AS webhookId,
-                 ${bare(d.trafficSourceWebhookId)} AS trafficSourceWebhookId, ${bare(d.attempts)}, ${bare(d.createdAt)} AS createdAt, ${bare(d.tenantId)} AS tenantId`,
+                 ${bare(d.trafficSourceWebhookId)} AS trafficSourceWebhookId, ${bare(d.attempts)}, ${bare(d.createdAt)} AS createdAt, ${bare(d.tenantId)} AS tenantId,
+                 ${bare(d.fifo)}`,
     ),
+    /**
+     * What holds a fifo line's candidate (rowid `seq`) back: an earlier row still pending or
+     * leased, or another row in flight (an unexpired lease this claim did not just take). Seeks
+     * of the line's index (webhook, status, rowid), never a walk of its backlog.
+     */
+    fifoBlockers: compile(
+      sqlite,
+      sql`SELECT (SELECT x.${bare(d.nextAttemptAt)} FROM ${d} x ${fifoIndex} WHERE ${line} AND x.${bare(d.status)} = 'pending' AND x.rowid < ${param("seq")}
+                   ORDER BY x.rowid LIMIT 1) AS pendingBefore,
+                 (SELECT x.${bare(d.nextAttemptAt)} FROM ${d} x ${fifoIndex} WHERE ${line} AND x.${bare(d.status)} = 'leased' AND x.rowid < ${param("seq")}
+                   ORDER BY x.rowid LIMIT 1) AS leasedBefore,
+                 (SELECT max(x.${bare(d.nextAttemptAt)}) FROM ${d} x ${fifoIndex} WHERE ${line} AND x.${bare(d.status)} = 'leased'
+                     AND x.${bare(d.nextAttemptAt)} > ${param("now")} AND x.rowid NOT IN (SELECT value FROM json_each(${param("claimed")}))) AS inFlight`,
+    ),
+    /** The next row of a fifo line, due at once: its head finished. */
+    promote: compile(
+      sqlite,
+      sql`UPDATE ${d} SET ${bare(d.nextAttemptAt)} = ${param("at")}
+           WHERE ${rowid} = (SELECT x.rowid FROM ${d} x ${fifoIndex} WHERE ${line} AND x.${bare(d.status)} = 'pending' ORDER BY x.rowid LIMIT 1)
+             AND ${d.nextAttemptAt} > ${param("at")}`,
+    ),
+    /** A claimed row a delivery control holds back: pending again, due at `next`; not an attempt. */
+    putBack: compile(
+      sqlite,
+      sql`UPDATE ${d} SET ${bare(d.status)} = 'pending', ${bare(d.nextAttemptAt)} = ${param("next")}, ${bare(d.leaseExpiresAt)} = NULL
+           WHERE ${byRow}`,
+    ),
+    setTat: compile(sqlite, sql`UPDATE ${w} SET ${bare(w.rateLimitTatUs)} = ${param("tat")} WHERE ${w.id} = ${param("id")}`),
     eventBodies: compile(
       sqlite,
       sql`SELECT ${e.id} AS id, coalesce(${e.publicId}, ${e.id}) AS publicId, ${e.body} AS body, ${e.traceParent} AS traceParent
@@ -241,7 +339,7 @@ function statements(sqlite: Database) {
       sqlite,
       sql`SELECT ${w.id} AS id, ${w.url} AS url, ${w.active} AS active, ${w.secret} AS secret, ${w.previousSecret} AS previousSecret,
                  ${w.previousSecretExpiresAt} AS previousSecretExpiresAt, ${w.retrySchedule} AS retrySchedule, ${w.timeoutMs} AS timeoutMs,
-                 ${w.headers} AS headers
+                 ${w.headers} AS headers, ${w.rateLimit} AS rateLimit, ${w.rateLimitTatUs} AS rateLimitTatUs
             FROM ${w} WHERE ${w.id} IN (SELECT value FROM json_each(?))`,
     ),
     insertAttempt: insertAttempts(1),
@@ -251,7 +349,8 @@ function statements(sqlite: Database) {
       sql`UPDATE ${d} SET ${bare(d.status)} = 'delivered', ${bare(d.attempts)} = ${d.attempts} + 1, ${bare(d.deliveredAt)} = ${param("at")},
                           ${bare(d.lastStatusCode)} = ${param("code")}, ${bare(d.lastError)} = NULL, ${bare(d.leaseExpiresAt)} = NULL,
                           ${bare(d.updatedAt)} = ${param("at")}
-           WHERE ${byRow}`,
+           WHERE ${byRow}
+       RETURNING ${bare(d.webhookId)} AS webhookId, ${bare(d.fifo)}`,
     ),
     retry: compile(
       sqlite,
@@ -264,7 +363,8 @@ function statements(sqlite: Database) {
       sqlite,
       sql`UPDATE ${d} SET ${bare(d.status)} = 'failed', ${bare(d.attempts)} = ${d.attempts} + ${param("counted")}, ${bare(d.lastStatusCode)} = ${param("code")},
                           ${bare(d.lastError)} = ${param("error")}, ${bare(d.leaseExpiresAt)} = NULL, ${bare(d.updatedAt)} = ${param("at")}
-           WHERE ${byRow}`,
+           WHERE ${byRow}
+       RETURNING ${bare(d.webhookId)} AS webhookId, ${bare(d.fifo)}`,
     ),
     // A row never attempted says why it waits; a retry keeps its last attempt's error.
     deferred: compile(

@@ -4,7 +4,7 @@
 import type { Database } from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import type { NewEvent, OutboxTarget } from "../aggregates/publish";
-import { DEFAULT_TENANT, deliveries as d, events as e } from "../schema";
+import { DEFAULT_TENANT, deliveries as d, events as e, webhooks as w } from "../schema";
 import { newSortableId } from "../../ids";
 import { bare, compile, param } from "./sql";
 
@@ -23,9 +23,11 @@ export class SqliteOutbox {
     this.delivery = compile(
       sqlite,
       sql`INSERT INTO ${d} (${bare(d.id)}, ${bare(d.eventId)}, ${bare(d.tenantId)}, ${bare(d.transport)}, ${bare(d.webhookId)}, ${bare(d.trafficSourceWebhookId)},
-            ${bare(d.status)}, ${bare(d.attempts)}, ${bare(d.nextAttemptAt)}, ${bare(d.createdAt)}, ${bare(d.updatedAt)})
+            ${bare(d.status)}, ${bare(d.attempts)}, ${bare(d.nextAttemptAt)}, ${bare(d.createdAt)}, ${bare(d.updatedAt)}, ${bare(d.fifo)})
           VALUES (${param("id")}, ${param("eventId")}, ${param("tenantId")}, ${param("transport")}, ${param("webhookId")}, ${param("trafficSourceWebhookId")},
-            'pending', 0, ${param("at")}, ${param("at")}, ${param("at")})`,
+            'pending', 0, ${param("at")}, ${param("at")}, ${param("at")},
+            -- The webhook's ordering, copied for the claim (schema.ts): as the caller read it, else looked up.
+            coalesce(${param("fifo")}, (SELECT ${w.ordering} = 'fifo' FROM ${w} WHERE ${w.id} = ${param("webhookId")}), 0))`,
     );
   }
 
@@ -50,7 +52,8 @@ export class SqliteOutbox {
       const id = newSortableId("dlv", at);
       const webhookId = target.transport === "http" ? target.webhookId : null;
       const trafficSourceWebhookId = target.transport === "discord" ? target.trafficSourceWebhookId : null;
-      this.delivery.run({ id, eventId: ev.id, tenantId, transport: target.transport, webhookId, trafficSourceWebhookId, at });
+      const fifo = target.transport === "http" && target.fifo !== undefined ? Number(target.fifo) : null;
+      this.delivery.run({ id, eventId: ev.id, tenantId, transport: target.transport, webhookId, trafficSourceWebhookId, at, fifo });
       ids.push(id);
     }
     return ids;

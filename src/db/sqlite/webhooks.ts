@@ -6,7 +6,7 @@ import type { Page, PageRequest } from "../aggregates/page";
 import type { NewWebhook, TestEvent, TestOutcome, WebhookChanges, WebhookListFilter, WebhookRecord, WebhookStore } from "../aggregates/webhooks";
 import type { Db } from "../client";
 import { commitSoon } from "../group-commit";
-import { DEFAULT_TENANT, tenants, webhookEventTypes as s, webhooks as w } from "../schema";
+import { DEFAULT_TENANT, deliveries as d, tenants, webhookEventTypes as s, webhooks as w } from "../schema";
 // Until the outbox is the publish store's (it is the same two inserts for every writer).
 import type { SqliteOutbox } from "./outbox";
 import { pageOf, rowIdOfCursor } from "./rowid-page";
@@ -36,6 +36,8 @@ function toRecord(row: WebhookRow): WebhookRecord {
     retrySchedule: row.retrySchedule === null ? null : JSON.parse(row.retrySchedule),
     timeoutMs: row.timeoutMs,
     headers: row.headers === null ? null : JSON.parse(row.headers),
+    ordering: row.ordering,
+    rateLimit: row.rateLimit,
   };
 }
 
@@ -81,6 +83,9 @@ function updateStatement(db: Db, withEvents: boolean) {
       retrySchedule: sql`CASE WHEN ${p("setRetrySchedule")} THEN ${p("retrySchedule")} ELSE ${w.retrySchedule} END`,
       timeoutMs: sql`CASE WHEN ${p("setTimeoutMs")} THEN ${p("timeoutMs")} ELSE ${w.timeoutMs} END`,
       headers: sql`CASE WHEN ${p("setHeaders")} THEN ${p("headers")} ELSE ${w.headers} END`,
+      // The controls: null clears one, so "keep" is a flag of its own.
+      ordering: sql`CASE WHEN ${p("setOrdering")} THEN ${p("ordering")} ELSE ${w.ordering} END`,
+      rateLimit: sql`CASE WHEN ${p("setRateLimit")} THEN ${p("rateLimit")} ELSE ${w.rateLimit} END`,
       updatedAt: sql`${p("now")}`,
     })
     .where(and(eq(w.id, p("id")), inScope))
@@ -96,10 +101,10 @@ function statements(db: Db) {
       db.$client,
       sql`INSERT INTO ${w} (${bare(w.id)}, ${bare(w.url)}, ${bare(w.events)}, ${bare(w.active)}, ${bare(w.metadata)}, ${bare(w.secret)},
             ${bare(w.lastSuccessAt)}, ${bare(w.createdAt)}, ${bare(w.updatedAt)}, ${bare(w.tenantId)}, ${bare(w.filter)},
-            ${bare(w.retrySchedule)}, ${bare(w.timeoutMs)}, ${bare(w.headers)})
+            ${bare(w.retrySchedule)}, ${bare(w.timeoutMs)}, ${bare(w.headers)}, ${bare(w.ordering)}, ${bare(w.rateLimit)})
           SELECT ${param("id")}, ${param("url")}, ${param("events")}, 1, ${param("metadata")}, ${param("secret")},
             ${param("now")}, ${param("now")}, ${param("now")}, ${param("tenantId")}, ${param("filter")},
-            ${param("retrySchedule")}, ${param("timeoutMs")}, ${param("headers")}
+            ${param("retrySchedule")}, ${param("timeoutMs")}, ${param("headers")}, ${param("ordering")}, ${param("rateLimit")}
           WHERE ${param("tenantId")} = ${param("defaultTenant")} OR exists (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${param("tenantId")})`,
     ),
     byId: db.select().from(w).where(and(eq(w.id, p("id")), inScope)).prepare(),
@@ -114,6 +119,18 @@ function statements(db: Db) {
       .where(and(eq(w.id, p("id")), inScope))
       .prepare(),
     list: new Map(LIST_SHAPES.map((shape) => [shapeKey(shape), listStatement(db, shape)])),
+    /**
+     * The webhook's queued rows join its line or leave it (delivery-queue.ts): leaving, the ones
+     * that only waited for the line (never attempted) are due at once. Through the webhook's
+     * index of all its rows: an update of `ordering` is rare.
+     */
+    syncFifo: compile(
+      db.$client,
+      sql`UPDATE ${d} SET ${bare(d.fifo)} = ${param("fifo")},
+                          ${bare(d.nextAttemptAt)} = CASE WHEN ${param("fifo")} = 0 AND ${d.status} = 'pending' AND ${d.attempts} = 0
+                                                          THEN min(${d.nextAttemptAt}, ${param("now")}) ELSE ${d.nextAttemptAt} END
+           WHERE ${d.webhookId} = ${param("id")} AND ${d.status} IN ('pending', 'leased') AND ${d.fifo} <> ${param("fifo")}`,
+    ),
   };
 }
 
@@ -133,6 +150,7 @@ export class SqliteWebhookStore implements WebhookStore {
     const params = {
       id, tenantId, defaultTenant: DEFAULT_TENANT, url, secret, now: createdAt, events: JSON.stringify(webhook.events), metadata: webhook.metadataJson, filter: webhook.filterJson ?? null,
       retrySchedule: controlJson(webhook.retrySchedule), timeoutMs: webhook.timeoutMs ?? null, headers: controlJson(webhook.headers),
+      ordering: webhook.ordering ?? null, rateLimit: webhook.rateLimit ?? null,
     };
     // One statement that throws before writing anything: no savepoint of its own.
     return commitSoon(this.db, () => this.s.insert.run(params).changes === 1, { singleStatement: true });
@@ -145,7 +163,7 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async update(id: string, tenantId: string | null, changes: WebhookChanges, now: number): Promise<WebhookRecord | undefined> {
     const statement = changes.events === undefined ? this.s.update : this.s.updateWithEvents;
-    const row = statement.get({
+    const params = {
       id,
       tenantId,
       now,
@@ -164,8 +182,20 @@ export class SqliteWebhookStore implements WebhookStore {
       timeoutMs: changes.timeoutMs ?? null,
       setHeaders: changes.headers === undefined ? 0 : 1,
       headers: controlJson(changes.headers),
-    });
-    return row && toRecord(row);
+      setOrdering: changes.ordering === undefined ? 0 : 1,
+      ordering: changes.ordering ?? null,
+      setRateLimit: changes.rateLimit === undefined ? 0 : 1,
+      rateLimit: changes.rateLimit ?? null,
+    };
+    if (changes.ordering === undefined) {
+      const row = statement.get(params);
+      return row && toRecord(row);
+    }
+    return this.db.$client.transaction(() => {
+      const row = statement.get(params);
+      if (row) this.s.syncFifo.run({ id: row.id, fifo: row.ordering === "fifo" ? 1 : 0, now });
+      return row && toRecord(row);
+    }).immediate();
   }
 
   async delete(id: string, tenantId: string | null): Promise<boolean> {
