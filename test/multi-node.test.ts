@@ -79,6 +79,7 @@ describe("three nodes, one killed mid-drain", () => {
     });
     try {
       const nodes = await Promise.all(ports.map((port) => startNode(url, { PORT: String(port) })));
+      const startedAt = Date.now();
       const created = await api(nodes[0]!, "POST", "/api/v1/links/webhooks", { url: rx.url, events: ["link.clicked"] });
       expect(created.status).toBe(201);
 
@@ -127,6 +128,8 @@ describe("three nodes, one killed mid-drain", () => {
 
       expect(overlaps).toBe(0);
       const duplicates = [...received].filter(([, n]) => n > 1).map(([id]) => id);
+      // For the record (docs/scaling.md cites it): what this run saw.
+      console.log(`multi-node: ${EVENTS} events, ${[...received.values()].reduce((a, b) => a + b, 0)} requests received, ${duplicates.length} duplicated, all in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
       // What the killed node had sent but not recorded: its requests in flight and the outcomes
       // it gathered for its next write. Each was first received before the kill.
       expect(duplicates.length).toBeLessThanOrEqual(4 * CONCURRENCY);
