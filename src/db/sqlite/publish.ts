@@ -32,16 +32,18 @@ export class SqlitePublishStore implements PublishStore {
     const replayColumns = sql`${e.id} AS id, coalesce(${e.publicId}, ${e.id}) AS publicId, ${e.type} AS type, ${e.createdAt} AS createdAt, ${e.requestHash} AS requestHash`;
     this.s = {
       // The tenant's active webhooks subscribed to a type, oldest first: one range of the
-      // subscriptions' primary key, and each webhook's row by its key for the active flag, the
-      // filter and the ordering (which the delivery rows copy). One string per subscriber, as
-      // before filters existed (arrays or objects per row cost half as much again): the webhook
-      // id alone for a webhook with neither; else the id, a NUL, "1" for fifo or "0", and the
-      // filter's JSON text if any. Neither id nor JSON text can hold a NUL (ids are `whk_` +
-      // base62, and JSON text escapes control characters).
+      // subscriptions' primary key, and each webhook's row by its key for the active flag and
+      // the filter. One string per subscriber, as before filters existed (arrays or objects per
+      // row cost half as much again): the webhook id alone for a webhook with no filter and no
+      // ordering (it is unordered: its deliveries are not fifo); else the id, a NUL and the
+      // filter's JSON text if any (its ordering is then looked up as its delivery is written).
+      // Neither id nor JSON text can hold a NUL (ids are `whk_` + base62, and JSON text escapes
+      // control characters). Every extra term of this expression costs each publish
+      // (test/bench/RESULTS.md, session 9): it is kept to these.
       subscribers: compile(
         sqlite,
         sql`SELECT CASE WHEN ${w.filter} IS NULL AND ${w.ordering} IS NULL THEN ${s.webhookId}
-                        ELSE ${s.webhookId} || char(0) || (CASE WHEN ${w.ordering} IS NULL THEN '0' ELSE '1' END) || coalesce(${w.filter}, '') END
+                        ELSE ${s.webhookId} || char(0) || CASE WHEN ${w.filter} IS NULL THEN '' ELSE ${w.filter} END END
               FROM ${s} INNER JOIN ${w} ON ${w.id} = ${s.webhookId}
              WHERE ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active} = 1
              ORDER BY ${s.webhookId}`,
@@ -95,8 +97,8 @@ export class SqlitePublishStore implements PublishStore {
         targets.push({ transport: "http", webhookId: subscriber, fifo: false });
         continue;
       }
-      const filter = subscriber.slice(cut + 2);
-      if (filter === "" || matches(filter)) targets.push({ transport: "http", webhookId: subscriber.slice(0, cut), fifo: subscriber[cut + 1] === "1" });
+      const filter = subscriber.slice(cut + 1);
+      if (filter === "" || matches(filter)) targets.push({ transport: "http", webhookId: subscriber.slice(0, cut) });
     }
     return targets;
   }
