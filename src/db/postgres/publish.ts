@@ -8,7 +8,7 @@
 // between the two statements (links/filter.ts).
 // A commit with deliveries notifies DELIVERY_CHANNEL, so a listening node can start at once.
 import type { SQL as BunSQL } from "bun";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { newSortableId } from "../../ids";
 import type { NewEvent, OutboxTarget, PublishOutcome, PublishRequest, PublishStore, ReplayedEvent } from "../aggregates/publish";
 import { DEFAULT_TENANT } from "../schema";
@@ -18,6 +18,11 @@ import { eventDataOf, FilterMatchers } from "../../links/filter";
 
 /** The LISTEN/NOTIFY channel of "new deliveries are due". */
 export const DELIVERY_CHANNEL = "hookrelay_deliveries";
+
+interface Subscribers {
+  webhooks: string[];
+  filters: (string | null)[] | null;
+}
 
 interface ReplayRow {
   id: string;
@@ -52,24 +57,23 @@ function statements() {
     SELECT count(*)::int AS n, pg_notify(${sql.raw(`'${DELIVERY_CHANNEL}'`)}, '') FROM dlv`;
   const replayColumns = sql`${e.id}, coalesce(${e.publicId}, ${e.id}) AS public_id, ${e.type}, ${e.createdAt}, ${e.requestHash},
                             (SELECT count(*)::int FROM ${d} WHERE ${d.eventId} = ${e.id}) AS deliveries`;
+  /** The tenant's active webhooks subscribed to the type, with their filters, `only` when `inserted` holds. */
+  const subscribers = (only: SQL) => sql`
+    SELECT ${s.webhookId} AS webhook_id, ${w.filter} AS filter FROM ${s} JOIN ${w} ON ${w.id} = ${s.webhookId}
+     WHERE ${only} AND ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active}`;
+  /** Subscriber ids in id order, and their filters in the same order (null when none has one). */
+  const subscriberArrays = sql`coalesce(array_agg(webhook_id ORDER BY webhook_id), '{}') AS webhooks,
+                               CASE WHEN bool_or(filter IS NOT NULL) THEN array_agg(filter ORDER BY webhook_id) END AS filters`;
   return {
-    /**
-     * The event unless a unique key is taken; its tenant's active subscribers when it went in,
-     * and their filters in the same order (null when none has one).
-     */
-    insertEvent: compile<{ inserted: boolean; webhooks: string[]; filters: (string | null)[] | null }>(sql`
+    /** The event unless a unique key is taken; its tenant's subscribers when it went in. */
+    insertEvent: compile<{ inserted: boolean } & Subscribers>(sql`
       WITH ins AS (INSERT INTO ${e} (${eventColumns}) VALUES (${eventValues}) ON CONFLICT DO NOTHING RETURNING ${bare(e.id)}),
-      subscribers AS (
-        SELECT ${s.webhookId} AS webhook_id, ${w.filter} AS filter FROM ${s} JOIN ${w} ON ${w.id} = ${s.webhookId}
-         WHERE EXISTS (SELECT 1 FROM ins) AND ${s.tenantId} = ${param("tenantId")} AND ${s.eventType} = ${param("type")} AND ${w.active}
-      )
-      SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
-             coalesce(array_agg(webhook_id ORDER BY webhook_id), '{}') AS webhooks,
-             CASE WHEN bool_or(filter IS NOT NULL) THEN array_agg(filter ORDER BY webhook_id) END AS filters
-        FROM subscribers`),
+      subscribers AS (${subscribers(sql`EXISTS (SELECT 1 FROM ins)`)})
+      SELECT EXISTS (SELECT 1 FROM ins) AS inserted, ${subscriberArrays} FROM subscribers`),
+    /** The same subscribers, read without writing (an event hookrelay writes only if someone listens). */
+    subscribers: compile<Subscribers>(sql`WITH subscribers AS (${subscribers(sql`true`)}) SELECT ${subscriberArrays} FROM subscribers`),
     deliveries: compile<{ n: number }>(insertDeliveries(sql`WITH`)),
     /** The event and its deliveries in one statement (targets known beforehand). */
-    deleteEvent: compile(sql`DELETE FROM ${e} WHERE ${e.id} = ${param("id")}`),
     enqueue: compile<{ n: number }>(insertDeliveries(sql`WITH ins AS (INSERT INTO ${e} (${eventColumns}) VALUES (${eventValues})),`)),
     byKey: compile<ReplayRow>(sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.idempotencyKey} = ${param("key")}`),
     byPublicId: compile<ReplayRow>(sql`SELECT ${replayColumns} FROM ${e} WHERE ${e.tenantId} = ${param("tenantId")} AND ${e.publicId} = ${param("key")}`),
@@ -130,16 +134,21 @@ export class PostgresPublishStore implements PublishStore {
    */
   async announceOn(tx: Runner, event: NewEvent & { tenantId: string }): Promise<number> {
     const params = eventParams(event);
-    const [row] = await this.s.insertEvent.run(tx, params);
-    const delivered = await this.deliver(tx, params, row!, event);
-    // The insert reads the subscribers in the same statement; undone here when none matched.
-    if (delivered === 0) await this.s.deleteEvent.run(tx, { id: event.id });
-    return delivered;
+    const [found] = await this.s.subscribers.run(tx, params);
+    const targets = this.matching(found!, event);
+    if (targets.length > 0) await this.enqueueOn(tx, event, targets);
+    return targets.length;
   }
 
   /** One delivery per subscriber found by the event's insert whose filter (if any) its data match. How many. */
-  private async deliver(tx: Runner, params: ReturnType<typeof eventParams>, inserted: { webhooks: string[]; filters: (string | null)[] | null }, event: NewEvent, data?: unknown): Promise<number> {
-    const { webhooks, filters } = inserted;
+  private async deliver(tx: Runner, params: ReturnType<typeof eventParams>, found: Subscribers, event: NewEvent, data?: unknown): Promise<number> {
+    const targets = this.matching(found, event, data);
+    if (targets.length > 0) await this.s.deliveries.run(tx, { ...params, ...targetParams(targets, event.createdAt) });
+    return targets.length;
+  }
+
+  /** The subscribers whose filter (if any) the event's data match. */
+  private matching({ webhooks, filters }: Subscribers, event: NewEvent, data?: unknown): OutboxTarget[] {
     let chosen = webhooks;
     // Null when no subscriber has a filter: then no matcher runs.
     if (filters !== null) {
@@ -149,9 +158,7 @@ export class PostgresPublishStore implements PublishStore {
         return filter == null || matches(filter);
       });
     }
-    const targets = chosen.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
-    if (targets.length > 0) await this.s.deliveries.run(tx, { ...params, ...targetParams(targets, event.createdAt) });
-    return targets.length;
+    return chosen.map((webhookId): OutboxTarget => ({ transport: "http", webhookId }));
   }
 
   /** `enqueue` inside a caller's transaction (a webhook test, an alert). */
