@@ -143,16 +143,17 @@ export class FilterMatchers {
    * once, however many webhooks share it.
    */
   forEvent(dataOf: () => unknown): (filterJson: string) => boolean {
-    const verdicts = new Map<string, boolean>();
+    // Made on the first filter asked about: a publish with no filtered subscriber (the common
+    // case, on the hot path) allocates nothing but this closure.
+    let verdicts: Map<string, boolean> | undefined;
     let data: unknown;
-    let dataRead = false;
     return (filterJson) => {
+      if (verdicts === undefined) {
+        verdicts = new Map();
+        data = dataOf();
+      }
       let verdict = verdicts.get(filterJson);
       if (verdict === undefined) {
-        if (!dataRead) {
-          data = dataOf();
-          dataRead = true;
-        }
         verdict = this.testerOf(filterJson)(data);
         verdicts.set(filterJson, verdict);
       }
