@@ -50,6 +50,8 @@ export interface DeliveryLoop {
  */
 const GC_EVERY_ATTEMPTS = 4096;
 const GC_EVERY_MS = 1000;
+/** A renewal that found a write under way tries again this soon. */
+const RENEW_RETRY_MS = 50;
 /** How often in-flight requests are checked for endpoints that hang (endpoint-queues.ts). */
 const SWEEP_EVERY_MS = 250;
 /** `last_error` of a row put back before its first attempt (shown by the deliveries API). */
@@ -263,22 +265,11 @@ export function createDeliveryLoop({ config, store, logger, tracing }: DeliveryL
     scheduleTurn();
   }
 
-  /**
-   * Extends the leases of the rows held. It waits its turn behind a write of outcomes (on
-   * PostgreSQL two statements of one node locking the same rows in different orders could
-   * deadlock), and a lost renewal costs nothing while the next one comes before the lease ends.
-   */
+  /** Extends the leases of the rows held, behind the writer's writes (OutcomeWriter.renew). */
   async function renewLeases(): Promise<void> {
     if (held.size === 0 || state === "stopped") return;
-    if (writer.writing || writer.paused) return void setTimeout(renewLeases, 50);
-    writer.writing = true;
-    try {
-      await store.queue.renew([...held].map(([id, lease]) => ({ id, lease })), Date.now(), LEASE_MS);
-    } catch (e) {
-      logger.warn("delivery: renewing leases failed", { error: String(e), held: held.size });
-    } finally {
-      writer.writing = false;
-    }
+    const renewed = await writer.renew(() => [...held].map(([id, lease]) => ({ id, lease })), LEASE_MS);
+    if (!renewed) return void setTimeout(renewLeases, RENEW_RETRY_MS);
     if (turnAfterWrite) (turnAfterWrite = false), scheduleTurn();
   }
 

@@ -79,6 +79,26 @@ export class OutcomeWriter {
     }
   }
 
+  /**
+   * Extends the leases of `held()` rows, in turn with this writer's writes: on PostgreSQL two
+   * statements of one node locking the same rows in different orders could deadlock. False: a
+   * write is under way or paused, nothing was done, ask again soon. A failed renewal is only
+   * logged: the next one comes before the leases end.
+   */
+  async renew(held: () => { id: string; lease: string }[], leaseMs: number): Promise<boolean> {
+    if (this.writing || this.paused) return false;
+    this.writing = true;
+    const claims = held();
+    try {
+      await this.queue.renew(claims, Date.now(), leaseMs);
+    } catch (e) {
+      this.logger.warn("delivery: renewing leases failed", { error: String(e), held: claims.length });
+    } finally {
+      this.writing = false;
+    }
+    return true;
+  }
+
   /** Stops the timers (shutdown); what waits is written by a last `write`. */
   stop(): void {
     clearTimeout(this.flushTimer);
