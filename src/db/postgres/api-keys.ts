@@ -6,7 +6,7 @@ import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { ApiKeyFilter, ApiKeyRecord, ApiKeyStore, NewApiKeyRecord, UnrevokedKey } from "../aggregates/api-keys";
 import type { Page, PageRequest } from "../aggregates/page";
-import { beforeKeyset, decodeKeysetCursor, keysetPage } from "./keyset-page";
+import { beforeCursor, keysetPage } from "./keyset-page";
 import { apiKeys as k, tenants } from "./schema";
 
 /** The transaction-level advisory lock of "is there any key yet?" ("hkrlkeys" in ASCII). */
@@ -80,7 +80,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     const rows = await this.db
       .select(record)
       .from(k)
-      .where(and(beforeKeyset(k.createdAt, k.id, decodeKeysetCursor(page.cursor)), tenant, filter.kind ? eq(k.kind, filter.kind) : undefined))
+      .where(and(beforeCursor(k.createdAt, k.id, page.cursor), tenant, filter.kind ? eq(k.kind, filter.kind) : undefined))
       .orderBy(desc(k.createdAt), desc(k.id))
       .limit(page.limit + 1);
     return keysetPage(rows, page.limit);

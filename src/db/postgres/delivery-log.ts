@@ -25,7 +25,7 @@ import type {
   RetryOutcome,
   SearchRequest,
 } from "../aggregates/delivery-log";
-import { beforeKeyset, decodeKeysetCursor, encodeKeysetCursor, keysetPage, type Keyset } from "./keyset-page";
+import { beforeCursor, encodeKeysetCursor, keysetPage, type Keyset } from "./keyset-page";
 import { deliveries as d, deliveryAttempts as a, events as e, webhooks as w } from "./schema";
 
 type Db = BunSQLDatabase;
@@ -68,7 +68,7 @@ export class PostgresDeliveryLog implements DeliveryLogStore {
       .select(deliveryRecord)
       .from(d)
       .innerJoin(e, eq(e.id, d.eventId))
-      .where(and(eq(d.webhookId, webhookId), beforeKeyset(d.createdAt, d.id, decodeKeysetCursor(request.cursor)), status ? eq(d.status, status) : undefined))
+      .where(and(eq(d.webhookId, webhookId), beforeCursor(d.createdAt, d.id, request.cursor), status ? eq(d.status, status) : undefined))
       .orderBy(...newestFirst)
       .limit(request.limit + 1);
     return logPage(rows, request.limit, same);
@@ -161,7 +161,7 @@ export class PostgresDeliveryLog implements DeliveryLogStore {
     if (filters.webhookId !== undefined && !(await this.webhookOf(on, filters.webhookId, owner))) return null;
     const walk: (SQL | undefined)[] = [
       filters.webhookId !== undefined ? eq(d.webhookId, filters.webhookId) : eq(d.tenantId, tenantId),
-      beforeKeyset(d.createdAt, d.id, decodeKeysetCursor(request.cursor)),
+      beforeCursor(d.createdAt, d.id, request.cursor),
       filters.since !== undefined ? gte(d.createdAt, filters.since) : undefined,
       filters.until !== undefined ? lt(d.createdAt, filters.until) : undefined,
     ];

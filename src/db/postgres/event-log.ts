@@ -5,7 +5,7 @@ import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { LogPage, PageRequest } from "../aggregates/delivery-log";
 import type { EventFilters, EventLogStore, EventRecord, EventWithDeliveries } from "../aggregates/event-log";
 import { deliveryCount, deliveryRecord, logPage } from "./delivery-log";
-import { beforeKeyset, decodeKeysetCursor } from "./keyset-page";
+import { beforeCursor } from "./keyset-page";
 import { deliveries as d, events as e } from "./schema";
 
 const eventRecord = {
@@ -27,7 +27,7 @@ export class PostgresEventLog implements EventLogStore {
       .where(
         and(
           eq(e.tenantId, tenantId),
-          beforeKeyset(e.createdAt, e.id, decodeKeysetCursor(request.cursor)),
+          beforeCursor(e.createdAt, e.id, request.cursor),
           filters.type !== undefined ? eq(e.type, filters.type) : undefined,
           filters.since !== undefined ? gte(e.createdAt, filters.since) : undefined,
           filters.until !== undefined ? lt(e.createdAt, filters.until) : undefined,

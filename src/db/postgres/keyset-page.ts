@@ -30,8 +30,12 @@ export function decodeKeysetCursor(cursor: string | undefined): Keyset | null {
 /** The PostgreSQL store's cursors. */
 export const keysetCursors: ListCursors = { isOwn: (cursor) => decodeKeysetCursor(cursor) !== null };
 
-/** `(created_at, id) < (cursor)`, or true for the first page: pair with ORDER BY created_at DESC, id DESC. */
-export function beforeKeyset(createdAt: PgColumn, id: PgColumn, at: Keyset | null): SQL {
+/**
+ * `(created_at, id) < (the cursor's pair)`, or true for the first page: pair with ORDER BY
+ * created_at DESC, id DESC. The cursor was checked by the route (Store.cursors) before the list ran.
+ */
+export function beforeCursor(createdAt: PgColumn, id: PgColumn, cursor: string | undefined): SQL {
+  const at = decodeKeysetCursor(cursor);
   return at ? sql`(${createdAt}, ${id}) < (${at.createdAt}, ${at.id})` : sql`true`;
 }
 

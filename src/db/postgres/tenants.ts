@@ -5,7 +5,7 @@ import { count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { Page, PageRequest } from "../aggregates/page";
 import type { RemovedWithTenant, TenantChanges, TenantRecord, TenantStore } from "../aggregates/tenants";
-import { beforeKeyset, decodeKeysetCursor, keysetPage } from "./keyset-page";
+import { beforeCursor, keysetPage } from "./keyset-page";
 import { apiKeys, deliveries, events, tenants as t, webhooks } from "./schema";
 
 type TenantRow = typeof t.$inferSelect;
@@ -54,7 +54,7 @@ export class PostgresTenantStore implements TenantStore {
     const rows = await this.db
       .select()
       .from(t)
-      .where(beforeKeyset(t.createdAt, t.id, decodeKeysetCursor(page.cursor)))
+      .where(beforeCursor(t.createdAt, t.id, page.cursor))
       .orderBy(desc(t.createdAt), desc(t.id))
       .limit(page.limit + 1);
     const { rows: pageRows, nextCursor } = keysetPage(rows, page.limit);

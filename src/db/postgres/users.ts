@@ -9,7 +9,7 @@ import { and, desc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import type { BunSQLDatabase } from "drizzle-orm/bun-sql";
 import type { Page, PageRequest } from "../aggregates/page";
 import type { NewSessionRecord, SessionStore, UserChanges, UserCredentials, UserRecord, UserStore } from "../aggregates/users";
-import { beforeKeyset, decodeKeysetCursor, keysetPage } from "./keyset-page";
+import { beforeCursor, keysetPage } from "./keyset-page";
 import { sessions, users } from "./schema";
 
 type UserRow = typeof users.$inferSelect;
@@ -49,7 +49,7 @@ export class PostgresUserStore implements UserStore {
     const rows = await this.db
       .select()
       .from(users)
-      .where(beforeKeyset(users.createdAt, users.id, decodeKeysetCursor(page.cursor)))
+      .where(beforeCursor(users.createdAt, users.id, page.cursor))
       .orderBy(desc(users.createdAt), desc(users.id))
       .limit(page.limit + 1);
     const { rows: pageRows, nextCursor } = keysetPage(rows, page.limit);

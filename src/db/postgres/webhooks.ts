@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import type { Page, PageRequest } from "../aggregates/page";
 import type { NewWebhook, TestEvent, TestOutcome, WebhookChanges, WebhookListFilter, WebhookRecord, WebhookStore } from "../aggregates/webhooks";
 import { DEFAULT_TENANT } from "../schema";
-import { beforeKeyset, decodeKeysetCursor, keysetPage } from "./keyset-page";
+import { decodeKeysetCursor, keysetPage } from "./keyset-page";
 import type { PostgresPublishStore } from "./publish";
 import { deliveries as d, tenants, webhookEventTypes as s, webhooks as w } from "./schema";
 import { bare, compile, int8, int8OrNull, param } from "./sql";
